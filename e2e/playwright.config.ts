@@ -1,0 +1,30 @@
+// Playwright e2e: real headless Chromium (system build, see chromium.ts). Fixture pages under
+// e2e/fixtures are served by a Vite dev server that resolves @tidings/* from source.
+import { defineConfig } from '@playwright/test'
+import { chromiumArgs, chromiumPath } from './chromium.ts'
+
+export const FIXTURES_URL = 'http://127.0.0.1:5174'
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 60_000,
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  outputDir: '../test-results',
+  use: {
+    headless: true,
+    screenshot: 'only-on-failure',
+    launchOptions: { executablePath: chromiumPath(), args: chromiumArgs },
+  },
+  webServer: [
+    {
+      command: 'npx vite --config e2e/fixtures/vite.config.ts --port 5174 --strictPort --host 127.0.0.1',
+      cwd: '..',
+      url: FIXTURES_URL + '/index.html',
+      reuseExistingServer: !process.env['CI'],
+      timeout: 60_000,
+    },
+  ],
+})

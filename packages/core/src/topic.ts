@@ -1,0 +1,79 @@
+// Topic and pattern rules (DESIGN.md "Events and topics"). Topics are validated once per unique
+// topic (the route cache remembers valid ones), so these loops are off the hot path.
+import { InvalidTopicError } from './errors.ts'
+
+export const MAX_TOPIC_LENGTH = 255
+const WILDCARD_CHARS = '*?[]{}'
+
+/** `$`-prefixed topics are system topics: wildcards match them only from a `$` pattern. */
+export function isSystemTopic(topic: string): boolean {
+  return topic.charCodeAt(0) === 36 /* $ */
+}
+
+function checkCommon(input: unknown, kind: 'topic' | 'pattern'): string {
+  if (typeof input !== 'string') throw new InvalidTopicError(input, `must be a string, got ${typeof input}`, kind)
+  if (input.length === 0) throw new InvalidTopicError(input, 'must not be empty', kind)
+  if (input.length > MAX_TOPIC_LENGTH)
+    throw new InvalidTopicError(input, `must be at most ${MAX_TOPIC_LENGTH} characters (got ${input.length})`, kind)
+  if (/\s/.test(input)) throw new InvalidTopicError(input, 'must not contain whitespace', kind)
+  if (input.includes('/') || input.includes('\\'))
+    throw new InvalidTopicError(input, "must not contain '/' or '\\' (segments are separated by '.')", kind)
+  if (input.startsWith('.')) throw new InvalidTopicError(input, "must not start with '.'", kind)
+  if (input.endsWith('.')) throw new InvalidTopicError(input, "must not end with '.' (trailing dot)", kind)
+  if (input.includes('..')) throw new InvalidTopicError(input, "must not contain an empty segment ('..')", kind)
+  return input
+}
+
+/** Throws InvalidTopicError unless `topic` is a publishable topic (no wildcards). */
+export function assertTopic(topic: unknown): asserts topic is string {
+  const t = checkCommon(topic, 'topic')
+  for (let i = 0; i < t.length; i++) {
+    if (WILDCARD_CHARS.includes(t[i]!))
+      throw new InvalidTopicError(
+        t,
+        `wildcard character '${t[i]}' is not allowed in a published topic (only in subscription patterns)`,
+      )
+  }
+}
+
+export function isValidTopic(topic: unknown): topic is string {
+  try {
+    assertTopic(topic)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export function hasWildcard(pattern: string): boolean {
+  for (let i = 0; i < pattern.length; i++) if (WILDCARD_CHARS.includes(pattern[i]!)) return true
+  return false
+}
+
+/** Throws InvalidTopicError unless `pattern` is a valid subscription pattern. */
+export function assertPattern(pattern: unknown): asserts pattern is string {
+  const p = checkCommon(pattern, 'pattern')
+  let braces = 0
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!
+    if (c === '[') {
+      const close = p.indexOf(']', i + 2)
+      if (close === -1) throw new InvalidTopicError(p, "unbalanced '[': every character class needs a closing ']'", 'pattern')
+      if (p.slice(i + 1, close).includes('.'))
+        throw new InvalidTopicError(p, "a character class cannot contain '.' (it separates segments)", 'pattern')
+      i = close
+      continue
+    }
+    if (c === ']') throw new InvalidTopicError(p, "unbalanced ']': no '[' opens it", 'pattern')
+    if (c === '{') braces++
+    else if (c === '}') {
+      braces--
+      if (braces < 0) throw new InvalidTopicError(p, "unbalanced '}': no '{' opens it", 'pattern')
+    }
+  }
+  if (braces !== 0) throw new InvalidTopicError(p, "unbalanced '{': every alternative group needs a closing '}'", 'pattern')
+  for (const seg of p.split('.')) {
+    if (seg.includes('**') && seg !== '**' && !seg.includes('{'))
+      throw new InvalidTopicError(p, `'**' must be a whole segment (got "${seg}"); use '*' inside a segment`, 'pattern')
+  }
+}

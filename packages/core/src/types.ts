@@ -1,0 +1,292 @@
+// Public types of @tidings/core. The names are the contract in DESIGN.md.
+import type { Observable, Unsubscribable } from 'rxjs'
+import type { EventSource, TidingsEvent } from './envelope.ts'
+import type { InspectionEvent } from './inspect.ts'
+import type { StandardSchemaV1 } from './schema.ts'
+
+/** Maps event types to their data: `{ 'user.login': { userId: string } }`. */
+export type EventMap = Record<string, unknown>
+
+/** Keys of M whose topic a pattern P may match (best effort at the type level; exact for
+ *  literal topics, prefix-aware for `a.*` / `a.**`, all keys otherwise). */
+export type MatchingKeys<M extends EventMap, P extends string> = string extends keyof M
+  ? string
+  : P extends keyof M & string
+    ? P
+    : P extends `${infer Pre}.**`
+      ? Pre extends `${string}${'*' | '?' | '[' | '{'}${string}`
+        ? keyof M & string
+        : Extract<keyof M & string, Pre | `${Pre}.${string}`>
+      : P extends `${infer Pre}.*`
+        ? Pre extends `${string}${'*' | '?' | '[' | '{'}${string}`
+          ? keyof M & string
+          : Extract<keyof M & string, `${Pre}.${string}`>
+        : keyof M & string
+
+/** The union of typed envelopes for the keys a pattern may match. */
+export type EventFor<M extends EventMap, P extends string> = string extends keyof M
+  ? TidingsEvent<unknown, string>
+  : { [K in MatchingKeys<M, P>]: TidingsEvent<M[K], K> }[MatchingKeys<M, P>]
+
+export type Patterns<P extends string = string> = P | readonly P[]
+
+export interface PublishOptions {
+  correlationId?: string
+  causationId?: string
+  metadata?: Record<string, unknown>
+  source?: EventSource
+  priority?: number
+  persistent?: boolean
+  ttlMs?: number
+  /** Never leaves this context (bridges skip it). */
+  local?: boolean
+  /** Key for topics protected by bus.guard(). */
+  key?: string
+}
+
+/** publish({ type, data, ...envelope fields }). `id`, `origin`, `seq`, `timestamp` are kept when
+ *  given (bridges re-publish foreign envelopes this way), otherwise assigned. */
+export type PublishInput<M extends EventMap, K extends keyof M & string> = {
+  type: K
+  data?: M[K]
+  id?: string
+  origin?: string
+  seq?: number
+  timestamp?: number
+} & PublishOptions
+
+export interface PublishReceipt {
+  id: string
+  /** Subscriptions whose pattern matched. */
+  matched: number
+  /** Handlers that ran synchronously inside publish. */
+  delivered: number
+  /** Accepted into a subscription queue (delivered asynchronously). */
+  queued: number
+  /** Dropped by a full queue (drop-oldest evictions count here too). */
+  dropped: number
+  /** Refused by a full 'reject'/'block' queue. */
+  rejected: number
+}
+
+export interface QueueOptions {
+  max: number
+  strategy: 'drop-oldest' | 'drop-newest' | 'block' | 'reject'
+  /** For 'block': how long publishAsync waits for room. Default 5000. */
+  blockTimeoutMs?: number
+}
+
+export interface RetryOptions {
+  /** Total attempts including the first. */
+  attempts: number
+  backoffMs?: number
+  factor?: number
+}
+
+export interface HandlerContext<M extends EventMap = EventMap> {
+  /** Aborts on timeout, unsubscribe or shutdown. */
+  signal: AbortSignal
+  /** 1 for the first attempt. */
+  attempt: number
+  /** Publishes with this event's correlationId and causationId = this event's id. */
+  publish: Bus<M>['publish']
+  subscription: Subscription
+}
+
+export type Handler<E, M extends EventMap = EventMap, R = unknown> = (
+  event: E,
+  ctx: HandlerContext<M>,
+) => R | Promise<R>
+
+export interface SubscribeOptions<E = TidingsEvent> {
+  once?: boolean
+  filter?: (event: E) => boolean
+  /** Higher runs first among one event's handlers. Default 0. */
+  priority?: number
+  label?: string
+  /** Unsubscribes when aborted. */
+  signal?: AbortSignal
+  timeoutMs?: number
+  retry?: RetryOptions
+  queue?: QueueOptions
+  /** How many queued handler calls run at once. Default 1. */
+  concurrency?: number
+  /** Key for topics protected by bus.guard(). */
+  key?: string
+}
+
+export interface SubscriptionStats {
+  received: number
+  handled: number
+  dropped: number
+  rejected: number
+  errors: number
+  queued: number
+  maxQueued: number
+}
+
+export interface Subscription extends Unsubscribable {
+  readonly id: string
+  readonly pattern: string | readonly string[]
+  readonly active: boolean
+  unsubscribe(): void
+  stats(): SubscriptionStats
+}
+
+export type SubscriptionKind = 'handler' | 'queued' | 'observable' | 'inbox' | 'reply' | 'bridge'
+
+export interface SubscriptionInfo extends SubscriptionStats {
+  id: string
+  patterns: readonly string[]
+  kind: SubscriptionKind
+  label?: string
+  priority: number
+  queueMax?: number
+  strategy?: QueueOptions['strategy']
+  concurrency?: number
+}
+
+export interface BusStats {
+  published: number
+  delivered: number
+  dropped: number
+  rejected: number
+  errors: number
+  subscriptions: number
+}
+
+export interface HandlerFailure {
+  error: Error
+  event: TidingsEvent
+  subscriptionId: string
+  label?: string
+  attempts: number
+}
+
+export interface InboxOptions {
+  max?: number
+  strategy?: 'drop-oldest' | 'drop-newest' | 'reject'
+}
+
+export interface Inbox<E = TidingsEvent> extends AsyncIterable<E> {
+  readonly id: string
+  /** timeoutMs 0 polls; undefined waits until an event arrives or the inbox closes. */
+  receive(opts?: { timeoutMs?: number }): Promise<E | undefined>
+  receiveBatch(opts: { max: number; timeoutMs?: number }): Promise<E[]>
+  close(): void
+  readonly closed: boolean
+  stats(): SubscriptionStats
+}
+
+export interface HandlerResult {
+  subscriptionId: string
+  label?: string
+  ok: boolean
+  value?: unknown
+  error?: Error
+  attempts: number
+  durationMs: number
+}
+
+export interface DispatchResult {
+  id: string
+  ok: boolean
+  results: HandlerResult[]
+}
+
+export interface ScheduleOptions extends PublishOptions {
+  delayMs?: number
+  everyMs?: number
+  /** With everyMs: how many times in all. Default: until cancelled. */
+  times?: number
+}
+
+export interface ScheduledEvent {
+  cancel(): void
+  readonly active: boolean
+}
+
+export interface EventDefinition {
+  type: string
+  description?: string
+  schema?: StandardSchemaV1
+}
+
+export interface BusOptions<M extends EventMap = EventMap> {
+  name?: string
+  source?: EventSource
+  schemas?: { [K in keyof M]?: StandardSchemaV1<unknown, M[K]> }
+  /** Bound of the topic -> routes cache. Default 2048. */
+  routeCacheSize?: number
+  /** Origin id of this context; default a random one. */
+  origin?: string
+}
+
+export interface TypedEventHandle<T, K extends string, M extends EventMap> {
+  readonly type: K
+  publish(data: T, opts?: PublishOptions): PublishReceipt
+  on(opts?: { filter?: (e: TidingsEvent<T, K>) => boolean }): Observable<TidingsEvent<T, K>>
+  subscribe(handler: Handler<TidingsEvent<T, K>, M>, opts?: SubscribeOptions<TidingsEvent<T, K>>): Subscription
+  subscriberCount(): number
+}
+
+/** Runs after an event is delivered locally; publishAsync waits for the returned promises
+ *  (history uses it to resolve only after the event is durably written). */
+export type PublishAck = (event: TidingsEvent) => Promise<unknown> | undefined | void
+
+export interface Bus<M extends EventMap = EventMap> {
+  readonly name: string
+  readonly origin: string
+  readonly closed: boolean
+
+  publish<K extends keyof M & string>(type: K, data?: M[K], opts?: PublishOptions): PublishReceipt
+  publish<K extends keyof M & string>(input: PublishInput<M, K>): PublishReceipt
+  publishAsync<K extends keyof M & string>(type: K, data?: M[K], opts?: PublishOptions): Promise<PublishReceipt>
+  publishAsync<K extends keyof M & string>(input: PublishInput<M, K>): Promise<PublishReceipt>
+
+  on<P extends string>(
+    pattern: Patterns<P>,
+    opts?: { filter?: (e: EventFor<M, P>) => boolean; key?: string },
+  ): Observable<EventFor<M, P>>
+  subscribe<P extends string>(
+    pattern: Patterns<P>,
+    handler: Handler<EventFor<M, P>, M>,
+    opts?: SubscribeOptions<EventFor<M, P>>,
+  ): Subscription
+  inbox<P extends string>(pattern: Patterns<P>, opts?: InboxOptions): Inbox<EventFor<M, P>>
+  dispatch<K extends keyof M & string>(
+    type: K,
+    data?: M[K],
+    opts?: PublishOptions & { timeoutMs?: number; requireHandler?: boolean },
+  ): Promise<DispatchResult>
+  request<R = unknown, K extends keyof M & string = keyof M & string>(
+    type: K,
+    data?: M[K],
+    opts?: PublishOptions & { timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<R>
+  reply<P extends string>(pattern: Patterns<P>, handler: Handler<EventFor<M, P>, M>, opts?: SubscribeOptions<EventFor<M, P>>): Subscription
+  schedule<K extends keyof M & string>(type: K, data: M[K], opts: ScheduleOptions): ScheduledEvent
+
+  event<K extends keyof M & string>(type: K): TypedEventHandle<M[K], K, M>
+  define(type: string, def?: { schema?: StandardSchemaV1; description?: string }): void
+  undefine(type: string): boolean
+  events(): EventDefinition[]
+
+  subscriptions(): SubscriptionInfo[]
+  stats(): BusStats
+  subscriberCount(typeOrPattern: string): number
+  unsubscribePattern(pattern: string): number
+
+  readonly errors$: Observable<HandlerFailure>
+  inspect(observer: ((e: InspectionEvent) => void) | { next: (e: InspectionEvent) => void }): Unsubscribable
+  guard(pattern: string, keys: { publishKey?: string; subscribeKey?: string }): void
+  /** publishAsync waits for what `ack` returns (see PublishAck). Returns a remover. */
+  addPublishAck(ack: PublishAck): () => void
+  /** Which bridge injected this event (tabs/worker set it on inbound events), if any. */
+  bridgedBy(event: TidingsEvent): string | undefined
+  /** Re-publishes a validated foreign envelope unchanged (keeps id/origin/seq/timestamp);
+   *  marks it as bridged by `bridge` and emits a 'bridge' inspection. */
+  ingest(event: TidingsEvent, bridge: string): PublishReceipt
+
+  shutdown(opts?: { drainTimeoutMs?: number }): Promise<{ drained: number; undelivered: number }>
+}

@@ -1,0 +1,52 @@
+// Root Vitest config: one "node" project for pure logic, one "browser" project that runs
+// *.browser.test.ts in real headless Chromium through Playwright (IndexedDB, BroadcastChannel,
+// Workers and Web Locks are never mocked).
+import { existsSync } from 'node:fs'
+import { defaultClientConditions } from 'vite'
+import { defineConfig } from 'vitest/config'
+import { playwright } from '@vitest/browser-playwright'
+import { chromiumPath, chromiumArgs } from './e2e/chromium.ts'
+
+const executablePath = chromiumPath()
+if (!existsSync(executablePath)) {
+  throw new Error(
+    `Chromium not found at ${executablePath}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`,
+  )
+}
+
+const resolve = { conditions: ['source', ...defaultClientConditions] }
+
+export default defineConfig({
+  resolve,
+  optimizeDeps: { include: ['comlink', 'idb', 'rxjs', 'rxjs/operators', 'rxjs/testing', 'picomatch/posix.js', 'valibot'] },
+  worker: { format: 'es' },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['packages/*/src/**/*.test.ts', 'bench/**/*.test.ts'],
+          exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
+          typecheck: { enabled: true, include: ['packages/*/src/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['packages/*/src/**/*.browser.test.ts', 'extension/src/**/*.browser.test.ts'],
+          testTimeout: 20_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({ launchOptions: { executablePath, args: chromiumArgs } }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
+  },
+})
