@@ -287,6 +287,12 @@ export interface Bus<M extends EventMap = EventMap> {
   /** Re-publishes a validated foreign envelope unchanged (keeps id/origin/seq/timestamp);
    *  marks it as bridged by `bridge` and emits a 'bridge' inspection. */
   ingest(event: TidingsEvent, bridge: string): PublishReceipt
+  /** Bridges call this when they send an event out, so inspectors (devtools) can show it. */
+  noteBridgedOut(event: TidingsEvent, bridge: string): void
+  /** True for events published with { local: true }: bridges must not send them out. */
+  isLocal(event: TidingsEvent): boolean
+  /** Topics currently in the route cache (bounded by routeCacheSize). */
+  readonly routeCacheSize: number
 
   shutdown(opts?: { drainTimeoutMs?: number }): Promise<{ drained: number; undelivered: number }>
 }

@@ -1,0 +1,464 @@
+// The bus: publish routes an envelope to matching subscriptions through the RouteIndex; everything
+// else (queues, dispatch, request/reply, inboxes, schedules) is built on subscriptions.
+import { Observable, Subject, type Unsubscribable } from 'rxjs'
+import { createOriginId, type TidingsEvent } from './envelope.ts'
+import { BusClosedError, QueueFullError, TidingsError, ValidationError } from './errors.ts'
+import { Guards } from './guard.ts'
+import type { InspectionEvent } from './inspect.ts'
+import { EventRegistry } from './registry.ts'
+import { RouteIndex } from './route-index.ts'
+import type { StandardSchemaV1 } from './schema.ts'
+import { BaseSubscription, Outcome, type BusInternals } from './subscription.ts'
+import { SyncSubscription, type SyncHandler } from './sync-subscription.ts'
+import { assertPattern, hasWildcard } from './topic.ts'
+import type {
+  Bus,
+  BusOptions,
+  BusStats,
+  DispatchResult,
+  EventMap,
+  Handler,
+  HandlerFailure,
+  Inbox,
+  InboxOptions,
+  Patterns,
+  PublishAck,
+  PublishOptions,
+  PublishReceipt,
+  ScheduledEvent,
+  ScheduleOptions,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionInfo,
+  TypedEventHandle,
+} from './types.ts'
+
+export const ERROR_TOPIC = '$tidings.error'
+
+type Inspector = (e: InspectionEvent) => void
+type PublishInputLike = { type: string; data?: unknown; id?: string; origin?: string; seq?: number; timestamp?: number } & PublishOptions
+
+let busCount = 0
+
+export function createBus<M extends EventMap = EventMap>(options: BusOptions<M> = {}): Bus<M> {
+  return new TidingsBus<M>(options) as unknown as Bus<M>
+}
+
+export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
+  readonly name: string
+  readonly origin: string
+  closed = false
+  inspecting = false
+  readonly counters = { delivered: 0, dropped: 0, rejected: 0, errors: 0 }
+
+  private seq = 0
+  private published = 0
+  private readonly index: RouteIndex<BaseSubscription>
+  private readonly subs = new Set<BaseSubscription>()
+  private readonly registry = new EventRegistry()
+  private readonly guards = new Guards()
+  private inspectors: Inspector[] = []
+  private acks: PublishAck[] = []
+  private readonly errorsSubject = new Subject<HandlerFailure>()
+  private readonly bridged = new WeakMap<TidingsEvent, string>()
+  private readonly localEvents = new WeakSet<TidingsEvent>()
+  private readonly source: BusOptions['source']
+  /** Cleanups run on shutdown (schedules, pending requests): issue-3 features register here. */
+  readonly shutdownHooks = new Set<() => void>()
+
+  readonly errors$: Observable<HandlerFailure> = this.errorsSubject.asObservable()
+
+  constructor(options: BusOptions<M>) {
+    this.name = options.name ?? `bus${busCount++ || ''}`
+    this.origin = options.origin ?? createOriginId()
+    this.source = options.source
+    this.index = new RouteIndex(options.routeCacheSize ?? 2048)
+    for (const [type, schema] of Object.entries(options.schemas ?? {}))
+      if (schema) this.registry.define(type, { schema: schema as StandardSchemaV1 })
+  }
+
+  // ---------------------------------------------------------------- publish
+
+  publish(typeOrInput: string | PublishInputLike, data?: unknown, opts?: PublishOptions): PublishReceipt {
+    if (typeof typeOrInput === 'string') return this.publishInternal(typeOrInput, data, opts, undefined)
+    return this.publishInternal(typeOrInput?.type, typeOrInput?.data, typeOrInput, typeOrInput)
+  }
+
+  async publishAsync(typeOrInput: string | PublishInputLike, data?: unknown, opts?: PublishOptions): Promise<PublishReceipt> {
+    const input = typeof typeOrInput === 'string' ? undefined : typeOrInput
+    const type = typeof typeOrInput === 'string' ? typeOrInput : typeOrInput?.type
+    const o = input ?? opts
+    const payload = input ? input.data : data
+    if (this.closed) throw new BusClosedError(this.name)
+    const routes = this.index.match(type)
+    const value = await this.validateAsync(type, payload)
+    if (this.guards.size) this.guards.checkPublish(type, o?.key)
+    const event = this.envelope(type, value, o, input)
+    const blocked: BaseSubscription[] = []
+    const receipt = this.deliver(event, routes, blocked)
+    if (blocked.length) {
+      const results = await Promise.all(blocked.map((s) => s.waitForRoom!(event)))
+      const refused: string[] = []
+      results.forEach((ok, i) => {
+        if (ok) receipt.queued++
+        else {
+          receipt.rejected++
+          refused.push(blocked[i]!.id)
+        }
+      })
+      if (refused.length) throw new QueueFullError(type, refused, 0, ' (block timed out)')
+    }
+    if (this.acks.length) await Promise.all(this.acks.map((ack) => ack(event)))
+    return receipt
+  }
+
+  /** Publishes from inside a handler: keeps the correlation, sets causation. */
+  publishFrom(cause: TidingsEvent, type: string, data: unknown, opts?: PublishOptions): PublishReceipt {
+    const o: PublishOptions = { ...opts, causationId: cause.id }
+    const correlationId = opts?.correlationId ?? cause.correlationId
+    if (correlationId !== undefined) o.correlationId = correlationId
+    return this.publishInternal(type, data, o, undefined)
+  }
+
+  ingest(event: TidingsEvent, bridge: string): PublishReceipt {
+    if (this.closed) throw new BusClosedError(this.name)
+    const routes = this.index.match(event.type)
+    this.bridged.set(event, bridge)
+    if (this.inspecting) this.emitInspection({ kind: 'bridge', at: Date.now(), event, bridge, direction: 'in' })
+    return this.deliver(event, routes, undefined)
+  }
+
+  bridgedBy(event: TidingsEvent): string | undefined {
+    return this.bridged.get(event)
+  }
+
+  isLocal(event: TidingsEvent): boolean {
+    return this.localEvents.has(event)
+  }
+
+  /** Bridges call this when an event leaves the context, so inspectors can show it. */
+  noteBridgedOut(event: TidingsEvent, bridge: string): void {
+    if (this.inspecting) this.emitInspection({ kind: 'bridge', at: Date.now(), event, bridge, direction: 'out' })
+  }
+
+  private publishInternal(type: string, data: unknown, opts: PublishOptions | undefined, input: PublishInputLike | undefined): PublishReceipt {
+    if (this.closed) throw new BusClosedError(this.name)
+    const routes = this.index.match(type)
+    if (this.registry.schemas.size !== 0) data = this.validateSync(type, data)
+    if (this.guards.size !== 0) this.guards.checkPublish(type, opts?.key)
+    const event = this.envelope(type, data, opts, input)
+    return this.deliver(event, routes, undefined)
+  }
+
+  private envelope(type: string, data: unknown, opts: PublishOptions | undefined, input: PublishInputLike | undefined): TidingsEvent {
+    const seq = this.seq++
+    this.published++
+    if (opts === undefined && this.source === undefined) {
+      return { id: this.origin + ':' + seq, type, timestamp: Date.now(), version: 1, data, origin: this.origin, seq }
+    }
+    const e: TidingsEvent = {
+      id: input?.id ?? this.origin + ':' + seq,
+      type,
+      timestamp: input?.timestamp ?? Date.now(),
+      version: 1,
+      data,
+      origin: input?.origin ?? this.origin,
+      seq: input?.seq ?? seq,
+    }
+    const source = opts?.source ?? this.source
+    if (source !== undefined) e.source = source
+    if (opts !== undefined) {
+      if (opts.correlationId !== undefined) e.correlationId = opts.correlationId
+      if (opts.causationId !== undefined) e.causationId = opts.causationId
+      if (opts.metadata !== undefined) e.metadata = opts.metadata
+      if (opts.priority !== undefined) e.priority = opts.priority
+      if (opts.persistent !== undefined) e.persistent = opts.persistent
+      if (opts.ttlMs !== undefined) e.ttlMs = opts.ttlMs
+      if (opts.local === true) this.localEvents.add(e)
+    }
+    return e
+  }
+
+  private deliver(event: TidingsEvent, routes: readonly BaseSubscription[], blocked: BaseSubscription[] | undefined): PublishReceipt {
+    let delivered = 0
+    let queued = 0
+    let dropped = 0
+    let rejected = 0
+    let refused: string[] | undefined
+    const guarded = this.guards.size !== 0
+    for (let i = 0; i < routes.length; i++) {
+      const sub = routes[i]!
+      if (guarded && !this.guards.mayReceive(event.type, sub.key)) continue
+      switch (sub.deliver(event)) {
+        case Outcome.Delivered:
+          delivered++
+          break
+        case Outcome.Queued:
+          queued++
+          break
+        case Outcome.QueuedEvicted:
+          queued++
+          dropped++
+          break
+        case Outcome.Dropped:
+          dropped++
+          break
+        case Outcome.Full:
+          // Only publishAsync waits for room; sync publish treats 'block' as 'reject'.
+          if (blocked !== undefined && sub.waitForRoom !== undefined) blocked.push(sub)
+          else {
+            rejected++
+            ;(refused ??= []).push(sub.id)
+          }
+          break
+        case Outcome.Rejected:
+          rejected++
+          ;(refused ??= []).push(sub.id)
+          break
+      }
+    }
+    this.counters.delivered += delivered
+    this.counters.dropped += dropped
+    this.counters.rejected += rejected
+    const receipt: PublishReceipt = { id: event.id, matched: routes.length, delivered, queued, dropped, rejected }
+    if (this.inspecting) this.emitInspection({ kind: 'publish', at: Date.now(), event, receipt })
+    if (refused !== undefined) throw new QueueFullError(event.type, refused, 0)
+    return receipt
+  }
+
+  private validateSync(type: string, data: unknown): unknown {
+    const schema = this.registry.schemas.get(type)
+    if (schema === undefined) return data
+    const result = schema['~standard'].validate(data)
+    if (result instanceof Promise) {
+      result.catch(() => {})
+      throw new ValidationError(type, [{ message: 'the schema validates asynchronously' }], 'use publishAsync() for types with async schemas')
+    }
+    if (result.issues) throw new ValidationError(type, result.issues)
+    return result.value
+  }
+
+  private async validateAsync(type: string, data: unknown): Promise<unknown> {
+    const schema = this.registry.schemas.get(type)
+    if (schema === undefined) return data
+    const result = await schema['~standard'].validate(data)
+    if (result.issues) throw new ValidationError(type, result.issues)
+    return result.value
+  }
+
+  // ---------------------------------------------------------------- subscribe
+
+  on(pattern: Patterns, opts?: { filter?: (e: TidingsEvent) => boolean; key?: string }): Observable<TidingsEvent> {
+    const patterns = this.checkPatterns(pattern, opts?.key)
+    return new Observable<TidingsEvent>((subscriber) => {
+      if (this.closed) {
+        subscriber.complete()
+        return
+      }
+      const sub = new SyncSubscription(this, patterns, (e) => subscriber.next(e), {
+        filter: opts?.filter,
+        key: opts?.key,
+        onClose: () => subscriber.complete(),
+      }, 'observable')
+      this.attach(sub)
+      return () => sub.unsubscribe()
+    })
+  }
+
+  subscribe(pattern: Patterns, handler: Handler<TidingsEvent>, opts: SubscribeOptions = {}): Subscription {
+    if (typeof handler !== 'function') throw new TypeError(`subscribe(${JSON.stringify(pattern)}): handler must be a function`)
+    const patterns = this.checkPatterns(pattern, opts.key)
+    if (this.closed) throw new BusClosedError(this.name, 'subscribe')
+    const sub = this.createSubscription(patterns, handler, opts)
+    this.attach(sub)
+    return sub
+  }
+
+  /** Picks the subscription kind for the options; queued kinds arrive with the delivery issue. */
+  protected createSubscription(patterns: readonly string[], handler: Handler<TidingsEvent>, opts: SubscribeOptions): BaseSubscription {
+    if (opts.queue || opts.concurrency !== undefined || opts.retry || opts.timeoutMs !== undefined)
+      throw new TidingsError('queued subscriptions (queue, concurrency, retry, timeoutMs) are not available yet')
+    return new SyncSubscription(this, patterns, handler as SyncHandler, opts)
+  }
+
+  /** Validates patterns (and guard keys) before anything is registered. */
+  checkPatterns(pattern: Patterns, key: string | undefined): readonly string[] {
+    const list = typeof pattern === 'string' ? [pattern] : [...new Set(pattern)]
+    if (list.length === 0) throw new TypeError('Give at least one pattern')
+    for (const p of list) {
+      assertPattern(p)
+      if (this.guards.size) this.guards.checkSubscribe(p, !hasWildcard(p), key)
+    }
+    return list
+  }
+
+  attach(sub: BaseSubscription): void {
+    this.subs.add(sub)
+    for (const p of sub.patterns) this.index.add(p, sub)
+    if (this.inspecting) this.emitInspection({ kind: 'subscribe', at: Date.now(), subscription: sub.info() })
+  }
+
+  detach(sub: BaseSubscription): void {
+    if (!this.subs.delete(sub)) return
+    for (const p of sub.patterns) this.index.remove(p, sub)
+    if (this.inspecting) this.emitInspection({ kind: 'unsubscribe', at: Date.now(), subscriptionId: sub.id })
+  }
+
+  // ---------------------------------------------------------------- delivery features (issue 3)
+
+  inbox(_pattern: Patterns, _opts?: InboxOptions): Inbox {
+    throw new TidingsError('inbox() is not available yet')
+  }
+
+  dispatch(_type: string, _data?: unknown, _opts?: PublishOptions & { timeoutMs?: number; requireHandler?: boolean }): Promise<DispatchResult> {
+    return Promise.reject(new TidingsError('dispatch() is not available yet'))
+  }
+
+  request<R>(_type: string, _data?: unknown, _opts?: PublishOptions & { timeoutMs?: number; signal?: AbortSignal }): Promise<R> {
+    return Promise.reject(new TidingsError('request() is not available yet'))
+  }
+
+  reply(_pattern: Patterns, _handler: Handler<TidingsEvent>): Subscription {
+    throw new TidingsError('reply() is not available yet')
+  }
+
+  schedule(_type: string, _data: unknown, _opts: ScheduleOptions): ScheduledEvent {
+    throw new TidingsError('schedule() is not available yet')
+  }
+
+  // ---------------------------------------------------------------- registry, handles, guards
+
+  event<K extends keyof M & string>(type: K): TypedEventHandle<M[K], K, M> {
+    return createEventHandle(this as unknown as Bus<M>, type)
+  }
+
+  define(type: string, def?: { schema?: StandardSchemaV1; description?: string }): void {
+    this.registry.define(type, def)
+  }
+
+  undefine(type: string): boolean {
+    return this.registry.undefine(type)
+  }
+
+  events() {
+    return this.registry.list()
+  }
+
+  guard(pattern: string, keys: { publishKey?: string; subscribeKey?: string }): void {
+    assertPattern(pattern)
+    this.guards.add(pattern, keys)
+  }
+
+  // ---------------------------------------------------------------- introspection
+
+  subscriptions(): SubscriptionInfo[] {
+    return [...this.subs].map((s) => s.info())
+  }
+
+  stats(): BusStats {
+    return { published: this.published, ...this.counters, subscriptions: this.subs.size }
+  }
+
+  subscriberCount(typeOrPattern: string): number {
+    if (!hasWildcard(typeOrPattern)) {
+      const routes = this.index.match(typeOrPattern)
+      let n = 0
+      for (const r of routes) if (r.active) n++
+      return n
+    }
+    assertPattern(typeOrPattern)
+    let n = 0
+    for (const s of this.subs) if (s.patterns.includes(typeOrPattern)) n++
+    return n
+  }
+
+  unsubscribePattern(pattern: string): number {
+    assertPattern(pattern)
+    const victims = [...this.subs].filter((s) => s.patterns.includes(pattern))
+    for (const s of victims) s.unsubscribe()
+    return victims.length
+  }
+
+  /** Cached topics in the route cache (exposed for tests of its bound). */
+  get routeCacheSize(): number {
+    return this.index.cachedTopics
+  }
+
+  // ---------------------------------------------------------------- errors and inspection
+
+  reportFailure(f: HandlerFailure, final: boolean, attempt: number): void {
+    if (this.inspecting)
+      this.emitInspection({ kind: 'error', at: Date.now(), event: f.event, subscriptionId: f.subscriptionId, error: f.error, attempt, final })
+    if (!final) return
+    this.counters.errors++
+    this.errorsSubject.next(f)
+    // Never report a failing error handler as another error event: that would loop.
+    if (f.event.type !== ERROR_TOPIC && !this.closed) {
+      const data = {
+        name: f.error.name,
+        message: f.error.message,
+        eventId: f.event.id,
+        eventType: f.event.type,
+        subscriptionId: f.subscriptionId,
+        attempts: f.attempts,
+        ...(f.label !== undefined ? { label: f.label } : {}),
+      }
+      this.publishInternal(ERROR_TOPIC, data, { causationId: f.event.id, ...(f.event.correlationId ? { correlationId: f.event.correlationId } : {}) }, undefined)
+    }
+  }
+
+  inspect(observer: Inspector | { next: Inspector }): Unsubscribable {
+    const fn: Inspector = typeof observer === 'function' ? observer : (e) => observer.next(e)
+    this.inspectors = [...this.inspectors, fn]
+    this.inspecting = true
+    return {
+      unsubscribe: () => {
+        this.inspectors = this.inspectors.filter((i) => i !== fn)
+        this.inspecting = this.inspectors.length > 0
+      },
+    }
+  }
+
+  emitInspection(e: InspectionEvent): void {
+    for (const fn of this.inspectors) {
+      try {
+        fn(e)
+      } catch (err) {
+        // An inspector (devtools, a logger) must never break publishing.
+        console.error('[tidings] inspector threw', err)
+      }
+    }
+  }
+
+  addPublishAck(ack: PublishAck): () => void {
+    this.acks = [...this.acks, ack]
+    return () => {
+      this.acks = this.acks.filter((a) => a !== ack)
+    }
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  async shutdown(opts: { drainTimeoutMs?: number } = {}): Promise<{ drained: number; undelivered: number }> {
+    if (this.closed) return { drained: 0, undelivered: 0 }
+    this.closed = true
+    for (const hook of this.shutdownHooks) hook()
+    this.shutdownHooks.clear()
+    const deadline = Date.now() + (opts.drainTimeoutMs ?? 5000)
+    const results = await Promise.all([...this.subs].map((s) => s.drain(deadline)))
+    for (const s of [...this.subs]) s.unsubscribe()
+    this.errorsSubject.complete()
+    return results.reduce((a, r) => ({ drained: a.drained + r.drained, undelivered: a.undelivered + r.undelivered }), { drained: 0, undelivered: 0 })
+  }
+}
+
+function createEventHandle<M extends EventMap, K extends keyof M & string>(bus: Bus<M>, type: K): TypedEventHandle<M[K], K, M> {
+  type E = TidingsEvent<M[K], K>
+  return {
+    type,
+    publish: (data, opts) => bus.publish(type, data, opts),
+    on: (opts) => bus.on(type, opts as never) as unknown as Observable<E>,
+    subscribe: (handler, opts) => bus.subscribe(type, handler as never, opts as never),
+    subscriberCount: () => bus.subscriberCount(type),
+  }
+}

@@ -1,0 +1,34 @@
+// Known event types (seed 000's registry): optional schema and description per type.
+import type { StandardSchemaV1 } from './schema.ts'
+import type { EventDefinition } from './types.ts'
+import { assertTopic } from './topic.ts'
+
+export class EventRegistry {
+  private readonly defs = new Map<string, EventDefinition>()
+  /** Only types with a schema; checked on every publish, so kept separate and small. */
+  readonly schemas = new Map<string, StandardSchemaV1>()
+
+  define(type: string, def: { schema?: StandardSchemaV1 | undefined; description?: string | undefined } = {}): void {
+    assertTopic(type)
+    const entry: EventDefinition = { type }
+    if (def.description !== undefined) entry.description = def.description
+    if (def.schema !== undefined) {
+      if (typeof def.schema?.['~standard']?.validate !== 'function')
+        throw new TypeError(`define("${type}"): schema must implement Standard Schema v1 (zod, valibot, arktype do)`)
+      entry.schema = def.schema
+      this.schemas.set(type, def.schema)
+    } else {
+      this.schemas.delete(type)
+    }
+    this.defs.set(type, entry)
+  }
+
+  undefine(type: string): boolean {
+    this.schemas.delete(type)
+    return this.defs.delete(type)
+  }
+
+  list(): EventDefinition[] {
+    return [...this.defs.values()].map((d) => ({ ...d }))
+  }
+}

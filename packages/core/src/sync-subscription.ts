@@ -1,0 +1,91 @@
+// A subscription whose handler runs synchronously inside publish (no queue). A throwing handler
+// is reported and never stops the others; a returned promise is watched so async failures are
+// reported too.
+import type { TidingsEvent } from './envelope.ts'
+import { toError } from './errors.ts'
+import { HandlerCtx } from './handler-context.ts'
+import { BaseSubscription, Outcome, type BusInternals } from './subscription.ts'
+import type { SubscriptionKind } from './types.ts'
+
+export type SyncHandler = (event: TidingsEvent, ctx: HandlerCtx) => unknown
+
+export interface SyncSubscriptionOptions {
+  priority?: number | undefined
+  label?: string | undefined
+  key?: string | undefined
+  signal?: AbortSignal | undefined
+  once?: boolean | undefined
+  filter?: ((event: TidingsEvent) => boolean) | undefined
+  /** Called when the subscription ends, e.g. to complete an Observable. */
+  onClose?: (() => void) | undefined
+}
+
+export class SyncSubscription extends BaseSubscription {
+  readonly kind: SubscriptionKind
+  private readonly once: boolean
+  private readonly filter: ((event: TidingsEvent) => boolean) | undefined
+  private readonly closeHook: (() => void) | undefined
+  /** Handlers that declare exactly one parameter cannot read ctx: skip building it. */
+  private readonly wantsCtx: boolean
+
+  constructor(
+    bus: BusInternals,
+    patterns: readonly string[],
+    private readonly handler: SyncHandler,
+    opts: SyncSubscriptionOptions,
+    kind: SubscriptionKind = 'handler',
+  ) {
+    super(bus, patterns, opts)
+    this.kind = kind
+    this.once = opts.once ?? false
+    this.filter = opts.filter
+    this.closeHook = opts.onClose
+    this.wantsCtx = handler.length !== 1
+  }
+
+  deliver(event: TidingsEvent): Outcome {
+    if (!this.active) return Outcome.Skipped
+    if (this.filter !== undefined && !this.runFilter(event)) return Outcome.Skipped
+    this.received++
+    if (this.once) this.unsubscribe()
+    const bus = this.bus
+    const t0 = bus.inspecting ? performance.now() : 0
+    try {
+      const result = this.wantsCtx
+        ? this.handler(event, new HandlerCtx(bus, this, event, 1))
+        : (this.handler as (e: TidingsEvent) => unknown)(event)
+      if (result !== undefined && typeof (result as Promise<unknown>)?.then === 'function') {
+        ;(result as Promise<unknown>).then(
+          () => this.handled++,
+          (err: unknown) => this.fail(event, err),
+        )
+      } else {
+        this.handled++
+      }
+    } catch (err) {
+      this.fail(event, err)
+    }
+    if (bus.inspecting)
+      bus.emitInspection({ kind: 'deliver', at: Date.now(), event, subscriptionId: this.id, durationMs: performance.now() - t0, attempt: 1 })
+    return Outcome.Delivered
+  }
+
+  private runFilter(event: TidingsEvent): boolean {
+    try {
+      return this.filter!(event)
+    } catch (err) {
+      this.fail(event, err)
+      return false
+    }
+  }
+
+  private fail(event: TidingsEvent, err: unknown): void {
+    this.errors++
+    const f = { error: toError(err), event, subscriptionId: this.id, attempts: 1, ...(this.label !== undefined ? { label: this.label } : {}) }
+    this.bus.reportFailure(f, true, 1)
+  }
+
+  protected override onClose(): void {
+    this.closeHook?.()
+  }
+}
