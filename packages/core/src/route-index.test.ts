@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest'
+import { RouteIndex, type RouteEntry } from './route-index.ts'
+
+let order = 0
+const route = (priority = 0): RouteEntry & { name: string } => ({ order: order++, priority, name: `r${order}` })
+
+describe('RouteIndex', () => {
+  it('keeps the route cache at its bound over 1e6 distinct topics', () => {
+    const index = new RouteIndex<RouteEntry>(1000)
+    index.add('user.*.login', route())
+    index.add('audit.**', route())
+    let matched = 0
+    for (let i = 0; i < 1_000_000; i++) {
+      matched += index.match(i % 10 === 0 ? `user.u${i}.login` : `req.r${i}.done`).length
+      if (index.cachedTopics > 1000) throw new Error(`cache grew to ${index.cachedTopics} at ${i}`)
+    }
+    expect(matched).toBe(100_000)
+    expect(index.cachedTopics).toBe(1000)
+  })
+
+  it('does not cache exact-only lookups at all', () => {
+    const index = new RouteIndex<RouteEntry>(10)
+    const r = route()
+    index.add('a.b', r)
+    for (let i = 0; i < 1000; i++) index.match(`t${i}`)
+    expect(index.match('a.b')).toEqual([r])
+    expect(index.cachedTopics).toBe(0)
+  })
+
+  it('orders by priority, then by subscription order, and dedupes a route matched twice', () => {
+    const index = new RouteIndex<RouteEntry>()
+    const low = route(0)
+    const high = route(10)
+    const mid = route(5)
+    const both = route(1)
+    index.add('a.b', low)
+    index.add('a.*', high)
+    index.add('**', mid)
+    index.add('a.b', both)
+    index.add('a.**', both)
+    expect(index.match('a.b')).toEqual([high, mid, both, low])
+  })
+
+  it('invalidates cached routes on subscribe and unsubscribe', () => {
+    const index = new RouteIndex<RouteEntry>()
+    const g = route()
+    index.add('a.*', g)
+    expect(index.match('a.b')).toEqual([g])
+    const e = route()
+    index.add('a.b', e)
+    expect(index.match('a.b')).toEqual([g, e])
+    index.remove('a.*', g)
+    expect(index.match('a.b')).toEqual([e])
+    index.remove('a.b', e)
+    expect(index.match('a.b')).toEqual([])
+  })
+
+  it('only tests patterns that share the topic prefix', () => {
+    const index = new RouteIndex<RouteEntry>()
+    let tested = 0
+    // 10k patterns under distinct literal prefixes: a topic meets one branch of the trie.
+    for (let i = 0; i < 10_000; i++) index.add(`p${i}.*.c`, route())
+    const proto = Object.getPrototypeOf(/x/) as RegExp
+    const orig = proto.test
+    proto.test = function (this: RegExp, s: string) {
+      tested++
+      return orig.call(this, s)
+    }
+    try {
+      expect(index.match('p42.x.c')).toHaveLength(1)
+    } finally {
+      proto.test = orig
+    }
+    // A naive router would run 10k regex tests here; topic validation runs a couple of its own.
+    expect(tested).toBeLessThan(10)
+  })
+
+  it('prunes empty trie branches on unsubscribe', () => {
+    const index = new RouteIndex<RouteEntry>()
+    const rs = Array.from({ length: 100 }, (_, i) => [`u${i}.x.*`, route()] as const)
+    for (const [p, r] of rs) index.add(p, r)
+    for (const [p, r] of rs) index.remove(p, r)
+    expect(index.hasGlobs).toBe(false)
+    expect((index as unknown as { root: { children: Map<string, unknown> } }).root.children.size).toBe(0)
+  })
+})

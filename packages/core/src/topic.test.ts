@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { InvalidTopicError } from './errors.ts'
+import { assertTopic, isSystemTopic, isValidTopic } from './topic.ts'
+
+describe('published topics', () => {
+  it.each(['a', 'user.login', 'agent.execution.completed', '$tidings.error', 'a-b_c.d1', 'x'.repeat(255)])('%j is valid', (t) => {
+    expect(isValidTopic(t)).toBe(true)
+  })
+
+  it.each([
+    ['', 'must not be empty'],
+    ['a..b', 'empty segment'],
+    ['a.b.', 'trailing dot'],
+    ['a.*', "wildcard character '*'"],
+    ['a.**', "wildcard character '*'"],
+    ['a?', "wildcard character '?'"],
+    ['a.[b]', "wildcard character '['"],
+    ['{a,b}', "wildcard character '{'"],
+    ['a/b', "'/'"],
+    ['a\tb', 'whitespace'],
+    ['x'.repeat(256), 'at most 255 characters (got 256)'],
+  ])('%j is rejected: %s', (t, rule) => {
+    expect(() => assertTopic(t)).toThrow(InvalidTopicError)
+    expect(() => assertTopic(t)).toThrow(rule)
+  })
+
+  it('names the input in the message', () => {
+    expect(() => assertTopic('a..b')).toThrow('Invalid topic "a..b"')
+  })
+
+  it('rejects non-strings with a typed error', () => {
+    expect(() => assertTopic(42)).toThrow(InvalidTopicError)
+    expect(() => assertTopic(undefined)).toThrow('must be a string')
+  })
+
+  it('knows system topics', () => {
+    expect(isSystemTopic('$tidings.error')).toBe(true)
+    expect(isSystemTopic('tidings.error')).toBe(false)
+  })
+})
