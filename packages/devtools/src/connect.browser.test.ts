@@ -1,0 +1,212 @@
+// The agent in real Chromium: window.postMessage between a simulated content script (this test)
+// and connectDevtools on a real bus.
+import { afterEach, describe, expect, it } from 'vitest'
+import { createBus, type Bus } from '@tidings/core'
+import { connectDevtools, type DevtoolsConnection } from './index.ts'
+import { type BatchMsg, type FromAgentMsg, type ResultMsg, type SnapshotMsg, type WireItem, msg, parseFromAgent } from './protocol.ts'
+
+const cleanups: (() => void)[] = []
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!()
+})
+
+/** Collects what the agent posts (validated with the protocol's own parser). */
+function sink() {
+  const got: FromAgentMsg[] = []
+  const invalid: unknown[] = []
+  const on = (e: MessageEvent) => {
+    const d = e.data as { source?: string; type?: string }
+    if (d?.source !== 'tidings-devtools') return
+    if (d.type === 'hello' || d.type === 'ping' || d.type === 'bye' || d.type === 'command') return
+    const m = parseFromAgent(e.data)
+    if (m) got.push(m)
+    else invalid.push(e.data)
+  }
+  window.addEventListener('message', on)
+  cleanups.push(() => window.removeEventListener('message', on))
+  return {
+    got,
+    invalid,
+    items: (): WireItem[] => got.filter((m): m is BatchMsg => m.type === 'batch').flatMap((m) => m.items),
+    skipped: () => got.filter((m): m is BatchMsg => m.type === 'batch').reduce((n, m) => n + m.skipped, 0),
+    of: <T extends FromAgentMsg['type']>(t: T) => got.filter((m) => m.type === t) as Extract<FromAgentMsg, { type: T }>[],
+  }
+}
+
+const post = (m: unknown) => window.postMessage(m, '*')
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms))
+async function until(pred: () => boolean, what: string, ms = 5000) {
+  const end = Date.now() + ms
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await tick(10)
+  }
+}
+
+function setup(opts: Parameters<typeof connectDevtools>[1] = {}): { bus: Bus; agent: DevtoolsConnection; s: ReturnType<typeof sink> } {
+  const s = sink()
+  const bus = createBus({ name: 'test-bus' })
+  const agent = connectDevtools(bus, { batchMs: 20, ...opts })
+  cleanups.push(() => agent.disconnect())
+  return { bus, agent, s }
+}
+
+describe('connectDevtools', () => {
+  it('stays silent (only an announce) until a hello arrives', async () => {
+    const { bus, agent, s } = setup()
+    bus.subscribe('a.*', () => {})
+    for (let i = 0; i < 10; i++) bus.publish('a.b', { i })
+    await tick(80)
+    expect(agent.connected).toBe(false)
+    expect(s.got.map((m) => m.type)).toEqual(['announce'])
+    expect(agent.stats().batches).toBe(0)
+  })
+
+  it('streams publishes, deliveries and subscriptions after hello, with redacted fields removed', async () => {
+    const { bus, agent, s } = setup({ redact: ['password', 'card.number'] })
+    const sub = bus.subscribe('user.*', () => {}, { label: 'login-handler' })
+    post(msg({ type: 'hello', nonce: 'n1', leaseMs: 10_000 }))
+    await until(() => s.of('ready').length === 1 && s.of('snapshot').length >= 1, 'ready + snapshot')
+    expect(agent.connected).toBe(true)
+    const ready = s.of('ready')[0]!
+    expect(ready.nonce).toBe('n1')
+    expect(ready.agent.bus).toBe('test-bus')
+    expect(ready.agent.origin).toBe(bus.origin)
+    const snap = s.of('snapshot')[0]!
+    expect(snap.subscriptions.map((x) => x.label)).toEqual(['login-handler'])
+
+    bus.publish('user.login', { name: 'ada', password: 'hunter2', card: { number: '4111', brand: 'visa' } })
+    bus.publish('user.logout', { name: 'ada' })
+    await until(() => s.items().filter((i) => i.kind === 'publish').length === 2, 'two publish items')
+    const items = s.items()
+    const pubs = items.filter((i) => i.kind === 'publish')
+    expect(pubs.map((p) => p.event.type)).toEqual(['user.login', 'user.logout'])
+    expect(pubs[0]!.event.data).toEqual({ name: 'ada', password: '[redacted]', card: { number: '[redacted]', brand: 'visa' } })
+    expect(JSON.stringify(s.got)).not.toContain('hunter2')
+    expect(JSON.stringify(s.got)).not.toContain('4111')
+    expect(pubs[0]!.ctx).toEqual({ origin: bus.origin })
+    expect(pubs[0]!.receipt.delivered).toBe(1)
+    const delivers = items.filter((i) => i.kind === 'deliver')
+    expect(delivers.map((d) => [d.eventId, d.sub])).toEqual([
+      [pubs[0]!.event.id, sub.id],
+      [pubs[1]!.event.id, sub.id],
+    ])
+    // deliveries precede their publish item (the receipt is known after delivery)
+    expect(items.findIndex((i) => i.kind === 'deliver')).toBeLessThan(items.findIndex((i) => i.kind === 'publish'))
+
+    const sub2 = bus.subscribe('order.**', () => {
+      throw new Error('boom')
+    })
+    bus.publish('order.created', { id: 1 })
+    sub2.unsubscribe()
+    await until(() => s.items().some((i) => i.kind === 'unsubscribe'), 'unsubscribe item')
+    const kinds = s.items().slice(items.length).map((i) => (i.kind === 'publish' ? `publish:${i.event.type}` : i.kind))
+    // the failure is also published as $tidings.error (a system topic) before the delivery completes
+    expect(kinds).toEqual(['subscribe', 'error', 'publish:$tidings.error', 'deliver', 'publish:order.created', 'unsubscribe'])
+    const err = s.items().find((i) => i.kind === 'error')
+    expect(err?.kind === 'error' && err.error.message).toBe('boom')
+    expect(s.invalid).toEqual([])
+  })
+
+  it('obeys commands only with the session nonce and reports results', async () => {
+    const { bus, s } = setup()
+    const seen: unknown[] = []
+    bus.subscribe('cmd.**', (e) => seen.push(e.data))
+    post(msg({ type: 'hello', nonce: 'good', leaseMs: 10_000 }))
+    await until(() => s.of('ready').length === 1, 'ready')
+    post(msg({ type: 'command', nonce: 'forged', id: 'c1', command: { op: 'publish', type: 'cmd.evil', data: 1 } }))
+    post({ source: 'tidings-devtools', v: 1, type: 'command', id: 'c2', command: { op: 'publish', type: 'cmd.evil' } })
+    post(msg({ type: 'command', nonce: 'good', id: 'c3', command: { op: 'publish', type: 'cmd.ok', data: { x: 1 } } }))
+    post(msg({ type: 'command', nonce: 'good', id: 'c4', command: { op: 'publish', type: 'bad topic!' } }))
+    await until(() => s.of('result').length === 2, 'two results')
+    expect(seen).toEqual([{ x: 1 }])
+    const [r3, r4] = s.of('result') as ResultMsg[]
+    expect(r3).toMatchObject({ id: 'c3', ok: true })
+    expect(r3!.eventId).toMatch(/:/)
+    expect(r4).toMatchObject({ id: 'c4', ok: false })
+    expect(r4!.error?.name).toBe('InvalidTopicError')
+  })
+
+  it('replays the original (unredacted) event with a new id and metadata.replayOf', async () => {
+    const { bus, s } = setup({ redact: ['secret'] })
+    const seen: { id: string; data: unknown; replayOf: unknown }[] = []
+    bus.subscribe('r.*', (e) => seen.push({ id: e.id, data: e.data, replayOf: e.metadata?.['replayOf'] }))
+    post(msg({ type: 'hello', nonce: 'n', leaseMs: 10_000 }))
+    await until(() => s.of('ready').length === 1, 'ready')
+    const { id } = bus.publish('r.x', { secret: 's3', v: 1 })
+    post(msg({ type: 'command', nonce: 'n', id: 'rp', command: { op: 'replay', eventId: id } }))
+    await until(() => s.of('result').length === 1, 'result')
+    expect(s.of('result')[0]).toMatchObject({ ok: true })
+    expect(seen.map((x) => x.data)).toEqual([{ secret: 's3', v: 1 }, { secret: 's3', v: 1 }])
+    expect(seen[1]!.replayOf).toBe(id)
+    expect(seen[1]!.id).not.toBe(id)
+    post(msg({ type: 'command', nonce: 'n', id: 'rp2', command: { op: 'replay', eventId: 'nope:1' } }))
+    await until(() => s.of('result').length === 2, 'second result')
+    expect(s.of('result')[1]).toMatchObject({ id: 'rp2', ok: false })
+  })
+
+  it('samples above maxEventsPerSecond and counts what it skipped', async () => {
+    const { bus, s } = setup({ maxEventsPerSecond: 100 })
+    post(msg({ type: 'hello', nonce: 'n', leaseMs: 10_000 }))
+    await until(() => s.of('ready').length === 1, 'ready')
+    for (let i = 0; i < 3000; i++) bus.publish('flood.x', i)
+    await until(() => s.items().length + s.skipped() === 3000, 'kept + skipped = 3000')
+    const kept = s.items().filter((i) => i.kind === 'publish')
+    expect(kept.length).toBe(100)
+    expect(s.skipped()).toBe(2900)
+    // kept ones are in publish order
+    const data = kept.map((k) => (k.kind === 'publish' ? (k.event.data as number) : -1))
+    expect([...data].sort((a, b) => a - b)).toEqual(data)
+  })
+
+  it('pause skips events, resume streams again; snapshot reports paused', async () => {
+    const { bus, agent, s } = setup()
+    post(msg({ type: 'hello', nonce: 'n', leaseMs: 10_000 }))
+    await until(() => s.of('ready').length === 1, 'ready')
+    post(msg({ type: 'command', nonce: 'n', id: 'p', command: { op: 'pause' } }))
+    await until(() => agent.paused, 'paused')
+    bus.publish('p.a', 1)
+    bus.publish('p.b', 2)
+    post(msg({ type: 'command', nonce: 'n', id: 'r', command: { op: 'resume' } }))
+    await until(() => !agent.paused, 'resumed')
+    bus.publish('p.c', 3)
+    await until(() => s.items().length === 1, 'one item')
+    await tick(60)
+    expect(s.items().map((i) => (i.kind === 'publish' ? i.event.type : i.kind))).toEqual(['p.c'])
+    expect(s.skipped()).toBe(2)
+    expect((s.of('snapshot') as SnapshotMsg[]).some((x) => x.paused)).toBe(true)
+  })
+
+  it('ends the session on bye, on an expired lease, and restarts on a new hello', async () => {
+    const { bus, agent, s } = setup()
+    post(msg({ type: 'hello', nonce: 'a', leaseMs: 10_000 }))
+    await until(() => agent.connected, 'connected')
+    post(msg({ type: 'bye', nonce: 'wrong' }))
+    await tick(30)
+    expect(agent.connected).toBe(true)
+    post(msg({ type: 'bye', nonce: 'a' }))
+    await until(() => !agent.connected, 'bye')
+    bus.publish('x.y', 1)
+    post(msg({ type: 'hello', nonce: 'b', leaseMs: 150 }))
+    await until(() => agent.connected, 'connected again')
+    await until(() => !agent.connected, 'lease expired', 3000)
+    expect(agent.stats().sessions).toBe(2)
+    expect(s.items()).toEqual([])
+  })
+
+  it('rejects bad options with DevtoolsOptionsError', () => {
+    const bus = createBus()
+    expect(() => connectDevtools(bus, { maxEventsPerSecond: 0 })).toThrow(/maxEventsPerSecond/)
+    expect(() => connectDevtools(bus, { redact: [''] })).toThrow(expect.objectContaining({ name: 'DevtoolsOptionsError' }))
+  })
+
+  it('ignores malformed tagged messages and counts them', async () => {
+    const { agent } = setup()
+    post({ source: 'tidings-devtools', v: 1, type: 'hello', nonce: 'x', leaseMs: -1 })
+    post({ source: 'tidings-devtools', v: 1, type: 'command', nonce: 'x', id: 'c', command: { op: 'rm -rf' } })
+    post({ source: 'tidings-devtools', v: 2, type: 'hello', nonce: 'x', leaseMs: 100 })
+    await tick(50)
+    expect(agent.connected).toBe(false)
+    expect(agent.stats().ignored).toBe(2)
+  })
+})

@@ -1,0 +1,5 @@
+export { connectDevtools } from './connect.ts'
+export type { DevtoolsOptions, DevtoolsConnection, DevtoolsAgentStats, DevtoolsTarget } from './connect.ts'
+export { DevtoolsOptionsError } from './errors.ts'
+export * from './protocol.ts'
+export { sanitize, compileRedactor, REDACTED } from './sanitize.ts'
