@@ -1,0 +1,113 @@
+// Browser benchmarks: packages/*/bench/*.browser-bench.ts, each imported into a fresh page (own
+// browser context) of headless Chromium through a Vite dev server that resolves @tidings/* from
+// source; the module's default export must resolve to a BenchTable (or an array of them).
+import { existsSync } from 'node:fs'
+import { chromiumArgs, chromiumPath } from './chromium.mjs'
+
+const PORT = 5175
+const MODULE_TIMEOUT_MS = 180_000
+
+async function startServer(root, files, cacheDir) {
+  const { createServer, defaultClientConditions } = await import('vite')
+  const server = await createServer({
+    configFile: false,
+    root,
+    logLevel: 'warn',
+    clearScreen: false,
+    publicDir: false,
+    cacheDir,
+    resolve: { conditions: ['source', ...defaultClientConditions] },
+    optimizeDeps: {
+      entries: files,
+      include: ['comlink', 'idb', 'rxjs', 'rxjs/operators', 'picomatch/posix.js'],
+    },
+    worker: { format: 'es' },
+    // Others edit files in this tree while benchmarks run: no watcher, no reloads mid-measurement.
+    server: { host: '127.0.0.1', port: PORT, strictPort: true, hmr: false, watch: null },
+  })
+  try {
+    await server.listen()
+  } catch (e) {
+    await server.close()
+    throw new Error(`Cannot start the benchmark Vite server on 127.0.0.1:${PORT} (${e.message}). Is another bench run going?`, { cause: e })
+  }
+  return server
+}
+
+function withTimeout(promise, ms, what) {
+  let timer
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms)
+    }),
+  ]).finally(() => clearTimeout(timer))
+}
+
+async function runOne(browser, baseUrl, rel, log) {
+  const context = await browser.newContext()
+  try {
+    const page = await context.newPage()
+    const pageErrors = []
+    page.on('pageerror', (e) => pageErrors.push(e.message))
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') log(`  [page ${msg.type()}] ${msg.text()}`)
+    })
+    await page.goto(`${baseUrl}/bench/browser.html`)
+    const run = page.evaluate(async (spec) => {
+      const mod = await import(spec)
+      if (typeof mod.default !== 'function') throw new Error(`${spec} has no default export function`)
+      return await mod.default()
+    }, `/${rel}`)
+    try {
+      return await withTimeout(run, MODULE_TIMEOUT_MS, rel)
+    } catch (e) {
+      const extra = pageErrors.length ? `\nuncaught in page: ${pageErrors.join('\n')}` : ''
+      throw new Error(`${e.message}${extra}`, { cause: e })
+    }
+  } finally {
+    await context.close()
+  }
+}
+
+/** Runs every file; returns [{ table } | { title, error }] in order. */
+export async function runBrowserBenches(root, files, cacheDir, log) {
+  const executablePath = chromiumPath()
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium not found at ${executablePath}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`)
+  }
+  const { chromium } = await import('playwright')
+  const server = await startServer(root, files, cacheDir)
+  const browser = await chromium.launch({ executablePath, args: chromiumArgs, headless: true })
+  const out = []
+  try {
+    for (const rel of files) {
+      log(`${rel} (Chromium ${browser.version()})`)
+      const t0 = Date.now()
+      let result
+      try {
+        result = await runOne(browser, `http://127.0.0.1:${PORT}`, rel, log)
+      } catch (e) {
+        // A dependency discovered late makes Vite re-optimize and fail the first import: retry once.
+        if (/Outdated Optimize Dep|Failed to fetch dynamically imported module/i.test(String(e.message))) {
+          log(`  retrying ${rel} after dependency optimization`)
+          try {
+            result = await runOne(browser, `http://127.0.0.1:${PORT}`, rel, log)
+          } catch (e2) {
+            out.push({ title: rel, error: e2.stack ?? String(e2) })
+            continue
+          }
+        } else {
+          out.push({ title: rel, error: e.stack ?? String(e) })
+          continue
+        }
+      }
+      log(`${rel}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+      for (const table of Array.isArray(result) ? result : [result]) out.push({ table })
+    }
+  } finally {
+    await browser.close()
+    await server.close()
+  }
+  return out
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+// `npm run bench`: every Node benchmark (one process per library), then every browser benchmark
+// (headless Chromium through Vite). Prints markdown tables, writes them to bench/results/latest.md,
+// exits non-zero when a benchmark throws or its own verification fails (ok: false).
+//   --node-only | --browser-only | --filter <substring of "path" or "path#library">
+import { mkdirSync, readdirSync, existsSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { errorToMarkdown, tableProblem, tableToMarkdown } from './lib/markdown.mjs'
+import { buildNodeBenches, runNodeModule } from './lib/node-runner.mjs'
+import { runBrowserBenches } from './lib/browser-runner.mjs'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const RESULTS = path.join(ROOT, 'bench', 'results')
+
+const { values: flags } = parseArgs({
+  options: {
+    'node-only': { type: 'boolean', default: false },
+    'browser-only': { type: 'boolean', default: false },
+    filter: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+})
+if (flags.help) {
+  console.log('usage: node bench/run.mjs [--node-only | --browser-only] [--filter <substring>]')
+  process.exit(0)
+}
+if (flags['node-only'] && flags['browser-only']) {
+  console.error('--node-only and --browser-only exclude each other')
+  process.exit(2)
+}
+const filter = flags.filter
+
+const log = (line) => process.stderr.write(`${line}\n`)
+
+function list(dir, suffix) {
+  if (!existsSync(path.join(ROOT, dir))) return []
+  return readdirSync(path.join(ROOT, dir))
+    .filter((f) => f.endsWith(suffix))
+    .sort()
+    .map((f) => path.posix.join(dir, f))
+}
+function packageBenchDirs() {
+  return readdirSync(path.join(ROOT, 'packages'), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => path.posix.join('packages', d.name, 'bench'))
+    .sort()
+}
+
+const nodeFiles = [
+  ...list('bench', '.bench.ts'),
+  ...packageBenchDirs().flatMap((d) => list(d, '.bench.ts').filter((f) => !f.endsWith('.browser-bench.ts'))),
+]
+const browserFiles = packageBenchDirs().flatMap((d) => list(d, '.browser-bench.ts'))
+
+// Node modules are filtered per library inside runNodeModule; a module whose path does not match
+// may still match as "path#library", so all are built.
+const sections = []
+let failed = false
+const started = Date.now()
+
+function collect(kind, items, source) {
+  for (const item of items) {
+    if (item.error !== undefined) {
+      failed = true
+      sections.push(errorToMarkdown(item.title, `${kind} · ${source}`, item.error))
+      continue
+    }
+    const problem = tableProblem(item.table)
+    if (problem) {
+      failed = true
+      sections.push(errorToMarkdown(source, `${kind} · ${source}`, `not a BenchTable: ${problem}`))
+      continue
+    }
+    if (!item.table.ok) failed = true
+    sections.push(tableToMarkdown(item.table, `${kind} · ${source}`))
+  }
+  process.stdout.write(`${sections.slice(-items.length).join('\n')}\n`)
+}
+
+mkdirSync(RESULTS, { recursive: true })
+
+if (!flags['browser-only']) {
+  if (nodeFiles.length === 0) log('no Node benchmarks found')
+  else {
+    log(`building ${nodeFiles.length} Node benchmark module(s)…`)
+    let built
+    try {
+      built = await buildNodeBenches(ROOT, nodeFiles, path.join(RESULTS, '.build'))
+    } catch (e) {
+      failed = true
+      collect('node', [{ title: 'Node benchmark build', error: e.stack ?? String(e) }], nodeFiles.join(', '))
+    }
+    for (const rel of built ? nodeFiles : []) {
+      try {
+        collect('node', await runNodeModule(rel, built[rel], filter, log), rel)
+      } catch (e) {
+        collect('node', [{ title: rel, error: e.stack ?? String(e) }], rel)
+      }
+    }
+  }
+}
+
+if (!flags['node-only']) {
+  const files = browserFiles.filter((f) => !filter || f.includes(filter))
+  if (files.length === 0) log('no browser benchmarks found' + (filter ? ` matching "${filter}"` : ''))
+  else {
+    try {
+      const items = await runBrowserBenches(ROOT, files, path.join(RESULTS, '.vite-cache-browser'), log)
+      collect('browser', items, 'headless Chromium')
+    } catch (e) {
+      collect('browser', [{ title: 'Browser benchmarks', error: e.stack ?? String(e) }], files.join(', '))
+    }
+  }
+}
+
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
+const header = [
+  '# Tidings benchmarks',
+  '',
+  `${new Date().toISOString()} · Node ${process.version} · ${os.cpus().length}× ${cpu} · ${os.platform()} ${os.arch()}` +
+    (filter ? ` · filter "${filter}"` : '') +
+    ` · ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  '',
+].join('\n')
+writeFileSync(path.join(RESULTS, 'latest.md'), `${header}\n${sections.join('\n')}`)
+log(`\nwrote bench/results/latest.md${failed ? ' — FAILED: see the tables above' : ''}`)
+process.exit(failed ? 1 : 0)
