@@ -1,0 +1,44 @@
+// Typed errors of @tidings/tabs. They extend core's TidingsError so apps can match on `name`.
+import { TidingsError } from '@tidings/core'
+
+/** An option passed to connectTabs / electLeader / sharedState is invalid. */
+export class TabsOptionError extends TidingsError {
+  override name = 'TabsOptionError'
+  constructor(
+    readonly option: string,
+    readonly input: unknown,
+    hint: string,
+  ) {
+    super(`Invalid option "${option}" (${describe(input)}): ${hint}`)
+  }
+}
+
+/** A browser API this feature needs (BroadcastChannel, Web Locks, WebCrypto, IndexedDB) is missing. */
+export class TabsUnsupportedError extends TidingsError {
+  override name = 'TabsUnsupportedError'
+  constructor(
+    readonly api: string,
+    readonly feature: string,
+  ) {
+    super(
+      `${feature} needs ${api}, which this context does not provide. ` +
+        `Run it in a secure context (https or localhost) of a browser that supports ${api}.`,
+    )
+  }
+}
+
+/** The bridge, leader election or shared state was closed; create a new one. */
+export class TabsClosedError extends TidingsError {
+  override name = 'TabsClosedError'
+  constructor(readonly what: string) {
+    super(`${what} is closed: create a new one to go on.`)
+  }
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? v.slice(0, 60) + '…' : v)
+  if (typeof v === 'function') return 'a function'
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return `an array of ${v.length}`
+  return typeof v === 'object' ? 'an object' : String(v)
+}

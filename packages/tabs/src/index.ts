@@ -1,0 +1,8 @@
+export { connectTabs, TABS_BRIDGE, type TabsBridge, type TabsIssue, type TabsOptions, type TabsStats } from './connect-tabs.ts'
+export { electLeader, type LeaderElection } from './leader.ts'
+export { sharedState, STATE_TOPIC, type SharedState, type SharedStateOptions, type SharedStateStats } from './shared-state.ts'
+export type { PeerChange, TabPeer } from './peers.ts'
+export type { Stamp } from './hlc.ts'
+export { compareStamps } from './hlc.ts'
+export { TabsClosedError, TabsOptionError, TabsUnsupportedError } from './errors.ts'
+export { WIRE_TAG, WIRE_VERSION } from './protocol.ts'
