@@ -1,7 +1,9 @@
 // The bus: publish routes an envelope to matching subscriptions through the RouteIndex; everything
 // else (queues, dispatch, request/reply, inboxes, schedules) is built on subscriptions.
 import { Observable, Subject, type Unsubscribable } from 'rxjs'
+import { now } from './clock.ts'
 import { createOriginId, type TidingsEvent } from './envelope.ts'
+import { EventIds } from './event-id.ts'
 import { BusClosedError, QueueFullError, TidingsError, ValidationError } from './errors.ts'
 import { Guards } from './guard.ts'
 import type { InspectionEvent } from './inspect.ts'
@@ -52,11 +54,14 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
   readonly counters = { delivered: 0, dropped: 0, rejected: 0, errors: 0 }
 
   private seq = 0
+  private readonly ids: EventIds
   private published = 0
   private readonly index: RouteIndex<BaseSubscription>
   private readonly subs = new Set<BaseSubscription>()
   private readonly registry = new EventRegistry()
   private readonly guards = new Guards()
+  /** Mirrors guards.size > 0 as a plain field: read on every publish. */
+  private guarded = false
   private inspectors: Inspector[] = []
   private acks: PublishAck[] = []
   private readonly errorsSubject = new Subject<HandlerFailure>()
@@ -71,6 +76,7 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
   constructor(options: BusOptions<M>) {
     this.name = options.name ?? `bus${busCount++ || ''}`
     this.origin = options.origin ?? createOriginId()
+    this.ids = new EventIds(this.origin)
     this.source = options.source
     this.index = new RouteIndex(options.routeCacheSize ?? 2048)
     for (const [type, schema] of Object.entries(options.schemas ?? {}))
@@ -145,7 +151,7 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     if (this.closed) throw new BusClosedError(this.name)
     const routes = this.index.match(type)
     if (this.registry.schemas.size !== 0) data = this.validateSync(type, data)
-    if (this.guards.size !== 0) this.guards.checkPublish(type, opts?.key)
+    if (this.guarded) this.guards.checkPublish(type, opts?.key)
     const event = this.envelope(type, data, opts, input)
     return this.deliver(event, routes, undefined)
   }
@@ -154,12 +160,13 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     const seq = this.seq++
     this.published++
     if (opts === undefined && this.source === undefined) {
-      return { id: this.origin + ':' + seq, type, timestamp: Date.now(), version: 1, data, origin: this.origin, seq }
+      return { id: this.ids.next(), type, timestamp: now(), version: 1, data, origin: this.origin, seq }
     }
+    const ownId = this.ids.next() // always drawn, so ids stay in step with seq
     const e: TidingsEvent = {
-      id: input?.id ?? this.origin + ':' + seq,
+      id: input?.id ?? ownId,
       type,
-      timestamp: input?.timestamp ?? Date.now(),
+      timestamp: input?.timestamp ?? now(),
       version: 1,
       data,
       origin: input?.origin ?? this.origin,
@@ -185,7 +192,7 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     let dropped = 0
     let rejected = 0
     let refused: string[] | undefined
-    const guarded = this.guards.size !== 0
+    const guarded = this.guarded
     for (let i = 0; i < routes.length; i++) {
       const sub = routes[i]!
       if (guarded && !this.guards.mayReceive(event.type, sub.key)) continue
@@ -347,6 +354,7 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
   guard(pattern: string, keys: { publishKey?: string; subscribeKey?: string }): void {
     assertPattern(pattern)
     this.guards.add(pattern, keys)
+    this.guarded = true
   }
 
   // ---------------------------------------------------------------- introspection

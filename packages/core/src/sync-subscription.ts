@@ -49,7 +49,8 @@ export class SyncSubscription extends BaseSubscription {
     this.received++
     if (this.once) this.unsubscribe()
     const bus = this.bus
-    const t0 = bus.inspecting ? performance.now() : 0
+    const inspecting = bus.inspecting
+    const t0 = inspecting ? performance.now() : 0
     try {
       const result = this.wantsCtx
         ? this.handler(event, new HandlerCtx(bus, this, event, 1))
@@ -65,7 +66,7 @@ export class SyncSubscription extends BaseSubscription {
     } catch (err) {
       this.fail(event, err)
     }
-    if (bus.inspecting)
+    if (inspecting)
       bus.emitInspection({ kind: 'deliver', at: Date.now(), event, subscriptionId: this.id, durationMs: performance.now() - t0, attempt: 1 })
     return Outcome.Delivered
   }
