@@ -1,0 +1,62 @@
+// Attaches a history to a bus. One observable subscription on every topic ('**' and system
+// '$*.**') sees local publishes and events injected by bridges alike; the id-keyed store plus a
+// bounded "seen" map make an event that arrives twice (two bridges, several tabs sharing the
+// database) one record. A publish ack makes publishAsync of a persistent event wait for its
+// transaction.
+import type { Bus, TidingsEvent } from '@tidings/core'
+import type { Unsubscribable } from 'rxjs'
+import { isReplayed } from './record.ts'
+import type { StoredRecord } from './schema.ts'
+import type { HistoryStats } from './types.ts'
+import type { Batch, Writer } from './writer.ts'
+
+const SEEN_MAX = 50_000
+
+export interface CaptureDeps {
+  writer: Writer
+  shouldRecord: (type: string) => boolean
+  toRecord: (e: TidingsEvent) => StoredRecord
+  stats: HistoryStats
+  /** A batch already failed with the reason writes are refused, if they are. */
+  refusedBatch: () => Batch | undefined
+}
+
+export class Capture {
+  /** id -> the batch holding it; bounded (insertion order = age). */
+  private readonly seen = new Map<string, Batch>()
+
+  constructor(private readonly deps: CaptureDeps) {}
+
+  attach(bus: Bus): Unsubscribable {
+    const sub = bus.on(['**', '$*.**']).subscribe({ next: (e) => this.take(e) })
+    const removeAck = bus.addPublishAck((e) => this.ack(e))
+    return {
+      unsubscribe: () => {
+        sub.unsubscribe()
+        removeAck()
+      },
+    }
+  }
+
+  take(e: TidingsEvent): void {
+    if (e.persistent !== true && !this.deps.shouldRecord(e.type)) return
+    if (isReplayed(e)) return
+    if (this.seen.has(e.id)) {
+      this.deps.stats.duplicates++
+      return
+    }
+    const batch = this.deps.refusedBatch() ?? this.deps.writer.enqueue(this.deps.toRecord(e))
+    this.seen.set(e.id, batch)
+    if (this.seen.size > SEEN_MAX) this.seen.delete(this.seen.keys().next().value!)
+  }
+
+  ack(e: TidingsEvent): Promise<void> | undefined {
+    if (e.persistent !== true) return undefined
+    const b = this.seen.get(e.id)
+    if (!b) return undefined
+    return b.done.then(() => {
+      const failure = b.failures?.get(e.id)
+      if (failure) throw failure
+    })
+  }
+}

@@ -1,0 +1,96 @@
+// Turns a HistoryQuery into an index scan: which index, which key range, which direction, and
+// what must still be filtered in memory. Exact types scan [type, timestamp, ...] directly; a
+// correlationId scans its chain; globs scan the time index in order and filter by pattern (so
+// results stay time-ordered and a limit stops the scan early).
+import { assertPattern, assertTopic, compilePatterns } from '@tidings/core'
+import { InvalidHistoryInputError } from './errors.ts'
+import { INDEX, INDEX_KEYPATHS, type StoredRecord } from './schema.ts'
+import type { HistoryQuery, TimeInput } from './types.ts'
+import { compileWhere } from './where.ts'
+
+export interface Plan {
+  index: (typeof INDEX)[keyof typeof INDEX]
+  keyPath: readonly string[]
+  lower: IDBValidKey[]
+  upper: IDBValidKey[]
+  direction: 'next' | 'prev'
+  limit: number
+  /** In-memory conditions beyond the index range (expiry is checked separately). */
+  filter: ((r: StoredRecord) => boolean) | undefined
+  /** True when nothing narrows the whole store (count() can use the store's own count). */
+  everything: boolean
+}
+
+const WILDCARD = /[*?[\]{}]/
+/** An array sorts after every number and string in IndexedDB key order: a closed upper cap. */
+const TOP: IDBValidKey = []
+
+export function toTime(name: string, v: TimeInput | undefined): number | undefined {
+  if (v === undefined) return undefined
+  const t = typeof v === 'number' ? v : v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : Number.NaN
+  if (!Number.isFinite(t)) throw new InvalidHistoryInputError(name, v, 'must be epoch milliseconds, a Date or an ISO date string')
+  return t
+}
+
+export function planQuery(q: HistoryQuery = {}): Plan {
+  if (typeof q !== 'object' || q === null) throw new InvalidHistoryInputError('query', q, 'must be an object like { type, from, to, where, limit }')
+  const from = toTime('query.from', q.from)
+  const to = toTime('query.to', q.to)
+  if (from !== undefined && to !== undefined && from > to) throw new InvalidHistoryInputError('query.from', q.from, `is after query.to (${String(q.to)})`)
+  const limit = q.limit ?? Number.POSITIVE_INFINITY
+  if (!(limit === Number.POSITIVE_INFINITY || (Number.isInteger(limit) && limit >= 0)))
+    throw new InvalidHistoryInputError('query.limit', q.limit, 'must be a non-negative integer')
+  const order = q.order ?? 'asc'
+  if (order !== 'asc' && order !== 'desc') throw new InvalidHistoryInputError('query.order', q.order, "must be 'asc' or 'desc'")
+  if (q.correlationId !== undefined && typeof q.correlationId !== 'string')
+    throw new InvalidHistoryInputError('query.correlationId', q.correlationId, 'must be a string')
+
+  const filters: Array<(r: StoredRecord) => boolean> = []
+  let exactType: string | undefined
+  if (q.type !== undefined) {
+    if (typeof q.type === 'string' && !WILDCARD.test(q.type)) {
+      assertTopic(q.type)
+      exactType = q.type
+    } else {
+      assertPattern(q.type)
+      const match = compilePatterns(q.type)
+      filters.push((r) => match(r.type))
+    }
+  }
+  const where = compileWhere(q.where)
+  if (where) filters.push(where)
+
+  const lo = from ?? Number.NEGATIVE_INFINITY
+  const hi = to ?? Number.POSITIVE_INFINITY
+  let index: Plan['index']
+  let lower: IDBValidKey[]
+  let upper: IDBValidKey[]
+  if (exactType !== undefined) {
+    index = INDEX.typeTime
+    lower = [exactType, lo]
+    upper = [exactType, hi, TOP]
+    if (q.correlationId !== undefined) {
+      const c = q.correlationId
+      filters.push((r) => r.correlationId === c)
+    }
+  } else if (q.correlationId !== undefined) {
+    index = INDEX.correlation
+    lower = [q.correlationId, lo]
+    upper = [q.correlationId, hi, TOP]
+  } else {
+    index = INDEX.time
+    lower = [lo]
+    upper = [hi, TOP]
+  }
+  const filter = filters.length === 0 ? undefined : filters.length === 1 ? filters[0] : (r: StoredRecord) => filters.every((f) => f(r))
+  return {
+    index,
+    keyPath: INDEX_KEYPATHS[index] as string[],
+    lower,
+    upper,
+    direction: order === 'asc' ? 'next' : 'prev',
+    limit,
+    filter,
+    everything: q.type === undefined && q.correlationId === undefined && from === undefined && to === undefined && where === undefined,
+  }
+}

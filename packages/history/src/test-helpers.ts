@@ -1,0 +1,42 @@
+// Helpers shared by the browser tests (not exported from the package).
+import type { TidingsEvent } from '@tidings/core'
+
+let n = 0
+export const uniqueDb = (label: string): string => `test-${label}-${Date.now()}-${n++}-${Math.random().toString(36).slice(2, 8)}`
+
+/** Reads every stored record through a separate raw connection (what another tab would see). */
+export function readRaw(dbName: string): Promise<Array<TidingsEvent & { expiresAt?: number }>> {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(dbName)
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const db = open.result
+      if (!db.objectStoreNames.contains('events')) {
+        db.close()
+        return resolve([])
+      }
+      const req = db.transaction('events', 'readonly').objectStore('events').getAll()
+      req.onsuccess = () => {
+        db.close()
+        resolve(req.result as Array<TidingsEvent & { expiresAt?: number }>)
+      }
+      req.onerror = () => reject(req.error)
+    }
+  })
+}
+
+export function deleteDb(dbName: string): Promise<void> {
+  return new Promise((resolve) => {
+    const req = indexedDB.deleteDatabase(dbName)
+    req.onsuccess = () => resolve()
+    req.onerror = () => resolve()
+    req.onblocked = () => resolve()
+  })
+}
+
+let seq = 0
+/** A valid envelope with a chosen type/timestamp, for imports with known timing. */
+export function envelope(type: string, timestamp: number, data: unknown = {}, extra: Partial<TidingsEvent> = {}): TidingsEvent {
+  const s = seq++
+  return { id: `imp:${s}`, type, timestamp, version: 1, data, origin: 'imp', seq: s, ...extra }
+}

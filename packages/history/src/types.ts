@@ -1,0 +1,115 @@
+// Public types of @tidings/history.
+import type { Bus, TidingsEvent } from '@tidings/core'
+import type { Observable, Unsubscribable } from 'rxjs'
+import type { HistoryError } from './errors.ts'
+
+export interface HistoryOptions {
+  /** IndexedDB database name. Default 'tidings-history'. */
+  dbName?: string
+  /** Topic patterns recorded even when not `persistent`. Default: none (only persistent events). */
+  record?: string | readonly string[]
+  /** Keep at most this many events; the oldest (by timestamp) are evicted first. */
+  maxEvents?: number
+  /** TTL for events that carry no `ttlMs`. Default: keep forever. */
+  defaultTtlMs?: number
+  /** Data field paths kept out of storage, relative to `data`: 'password', 'card.number', '*.token'. */
+  redact?: readonly string[]
+  /** How often expired events are deleted in the background. Default 60 000 ms. */
+  sweepIntervalMs?: number
+  /** How long opening may wait for other connections to let an upgrade through. Default 5000 ms. */
+  blockedTimeoutMs?: number
+  /** IndexedDB transaction durability for writes. Default 'default' (the browser's choice). */
+  durability?: 'default' | 'strict' | 'relaxed'
+}
+
+/** A comparison on one field of the envelope: `{ 'data.amount': ['>=', 500] }`.
+ *  A bare value means equality: `{ 'data.account': 'ACC-123' }`. */
+export type WhereOperator = '=' | '==' | '!=' | '>' | '>=' | '<' | '<=' | 'in' | 'not-in' | 'contains' | 'starts-with' | 'exists'
+export type WhereCondition =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly [WhereOperator, unknown]
+export type Where = Readonly<Record<string, WhereCondition>>
+
+export type TimeInput = number | Date | string
+
+export interface HistoryQuery {
+  /** Topic or glob pattern (DESIGN.md semantics). Exact topics use the [type, time] index. */
+  type?: string
+  /** Inclusive lower bound on timestamp (epoch ms, Date or ISO string). */
+  from?: TimeInput
+  /** Inclusive upper bound on timestamp. */
+  to?: TimeInput
+  correlationId?: string
+  where?: Where
+  limit?: number
+  /** By timestamp (then per-origin seq). Default 'asc'. */
+  order?: 'asc' | 'desc'
+}
+
+export interface ReplayOptions {
+  /** 'instant' (default) or a factor on the original spacing: 1 = real time, 10 = ten times faster. */
+  speed?: 'instant' | number
+  signal?: AbortSignal
+}
+
+export interface ReplayResult {
+  replayed: number
+}
+
+export interface ImportReport {
+  /** Records stored. */
+  imported: number
+  /** Records that were valid but already expired (not stored). */
+  expired: number
+  /** Invalid records: `index` is the array index or the 0-based line number for JSON lines. */
+  rejected: Array<{ index: number; reason: string }>
+}
+
+export interface HistoryStats {
+  /** Events durably written. */
+  written: number
+  /** Events waiting for their transaction. */
+  pending: number
+  /** Events whose write failed (quota, closed database, unclonable data). */
+  failed: number
+  /** Events skipped because the same id was already stored from this context. */
+  duplicates: number
+  /** Transactions committed. */
+  transactions: number
+  /** Evicted by maxEvents. */
+  evicted: number
+  /** Deleted by the TTL sweep. */
+  expired: number
+}
+
+export type HistoryStatus = 'opening' | 'open' | 'versionchange' | 'closed'
+
+export interface History {
+  readonly dbName: string
+  readonly status: HistoryStatus
+  /** Resolves once the database is open (rejects with HistoryBlockedError if it never opens).
+   *  Not required before attach(): events published meanwhile are queued and written on open. */
+  readonly ready: Promise<void>
+  /** Starts recording `bus`. Returns a handle whose unsubscribe() stops it. */
+  attach(bus: Bus): Unsubscribable
+  /** Resolves when every event handed to the history so far is committed (rejects if any failed). */
+  flush(): Promise<void>
+  query(q?: HistoryQuery): Promise<TidingsEvent[]>
+  /** The same results as query, delivered in pages; unsubscribing stops reading. */
+  stream(q?: HistoryQuery): Observable<TidingsEvent>
+  count(q?: HistoryQuery): Promise<number>
+  /** Deletes everything, or only what `q` matches. Resolves with how many were deleted. */
+  clear(q?: HistoryQuery): Promise<number>
+  replay(bus: Bus, q?: HistoryQuery, opts?: ReplayOptions): Promise<ReplayResult>
+  export(opts?: HistoryQuery & { format?: 'jsonl' | 'json' }): Promise<string>
+  import(input: string | readonly unknown[]): Promise<ImportReport>
+  /** Deletes expired events now (the background sweep does this every sweepIntervalMs). */
+  sweep(): Promise<number>
+  stats(): HistoryStats
+  /** Background failures (writes of non-persistent events, sweeps, connection changes). */
+  readonly errors$: Observable<HistoryError>
+  close(): Promise<void>
+}

@@ -1,0 +1,203 @@
+// Batched writes. Events handed over in the same task join one batch (one transaction); while a
+// transaction is in flight the next batch keeps growing, so under sustained load batches grow by
+// themselves and the number of transactions stays small. Every event of a batch shares the
+// batch's promise: publishAsync of a persistent event awaits it, so it resolves only after commit.
+import { toError } from '@tidings/core'
+import { unwrapDb, type Connection } from './connection.ts'
+import { HistoryError, HistoryQuotaError, HistoryWriteError } from './errors.ts'
+import { INDEX, STORE, type StoredRecord } from './schema.ts'
+import type { HistoryStats } from './types.ts'
+
+export interface Batch {
+  readonly records: StoredRecord[]
+  /** Records whose own put failed (e.g. unclonable data) while the rest committed. */
+  failures: Map<string, HistoryError> | undefined
+  /** Resolves on commit, rejects with the transaction's error. Never unhandled. */
+  readonly done: Promise<void>
+  resolve(): void
+  reject(e: HistoryError): void
+  settled: boolean
+}
+
+export interface WriterOptions {
+  dbName: string
+  maxEvents: number | undefined
+  durability: IDBTransactionDurability
+  stats: HistoryStats
+  onError(e: HistoryError): void
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void
+  let reject!: (e: HistoryError) => void
+  const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)))
+  done.catch(() => {})
+  const b: Batch = {
+    records: [],
+    failures: undefined,
+    done,
+    settled: false,
+    resolve: () => ((b.settled = true), resolve()),
+    reject: (e) => ((b.settled = true), reject(e)),
+  }
+  return b
+}
+
+export class Writer {
+  private next: Batch | undefined
+  private readonly unsettled = new Set<Batch>()
+  private inFlight = 0
+  private scheduled = false
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly opts: WriterOptions,
+  ) {}
+
+  /** Adds a record to the open batch and returns that batch. */
+  enqueue(record: StoredRecord): Batch {
+    let b = this.next
+    if (!b) {
+      b = this.next = newBatch()
+      this.unsettled.add(b)
+    }
+    b.records.push(record)
+    this.opts.stats.pending++
+    if (!this.scheduled && this.inFlight === 0) {
+      this.scheduled = true
+      queueMicrotask(this.run)
+    }
+    return b
+  }
+
+  /** Waits for every batch open or in flight now; rejects with the first failure among them. */
+  async flush(): Promise<void> {
+    const batches = [...this.unsettled]
+    if (this.next && !this.scheduled && this.inFlight === 0) this.run()
+    const results = await Promise.allSettled(batches.map((b) => b.done))
+    const failed = results.find((r) => r.status === 'rejected')
+    if (failed) throw failed.reason
+  }
+
+  /** Starts the open batch on `db` right now, even with another transaction in flight (used
+   *  before the connection closes for another tab, and on pagehide). */
+  startNow(db?: IDBDatabase): void {
+    const target = db ?? this.conn.current()
+    const b = this.next
+    if (!b || !target) return
+    this.next = undefined
+    this.write(target, b)
+  }
+
+  private readonly run = (): void => {
+    this.scheduled = false
+    if (this.inFlight > 0) return
+    const b = this.next
+    if (!b) return
+    this.next = undefined
+    const db = this.conn.current()
+    if (db) return this.write(db, b)
+    this.inFlight++
+    this.conn.get().then(
+      (dbw) => {
+        this.inFlight--
+        this.write(this.conn.current() ?? unwrapDb(dbw), b)
+      },
+      (e: unknown) => {
+        this.inFlight--
+        this.fail(b, e as HistoryError)
+        this.afterBatch()
+      },
+    )
+  }
+
+  private write(db: IDBDatabase, b: Batch, retried = false): void {
+    let tx: IDBTransaction
+    try {
+      tx = db.transaction(STORE, 'readwrite', { durability: this.opts.durability })
+    } catch (e) {
+      // The connection closed under us (versionchange, delete, terminated): let the connection
+      // reopen or refuse, and retry this batch once.
+      this.inFlight++
+      const retry = (err: unknown) => {
+        this.inFlight--
+        this.fail(b, err instanceof HistoryError ? err : new HistoryWriteError(this.opts.dbName, b.records.length, toError(err).message, { cause: err }))
+        this.afterBatch()
+      }
+      if (retried) return retry(e)
+      this.conn.get().then(() => {
+        this.inFlight--
+        const again = this.conn.current()
+        if (again) this.write(again, b, true)
+        else retry(e)
+      }, retry)
+      return
+    }
+    this.inFlight++
+    const store = tx.objectStore(STORE)
+    for (const r of b.records) {
+      try {
+        store.put(r)
+      } catch (e) {
+        ;(b.failures ??= new Map()).set(
+          r.id,
+          new HistoryWriteError(this.opts.dbName, 1, `event ${r.id} (${r.type}): ${toError(e).message}`, { cause: e }),
+        )
+      }
+    }
+    const max = this.opts.maxEvents
+    let evicted = 0
+    if (max !== undefined) {
+      const countReq = store.count()
+      countReq.onsuccess = () => {
+        const excess = countReq.result - max
+        if (excess <= 0) return
+        const keysReq = store.index(INDEX.time).getAllKeys(null, excess)
+        keysReq.onsuccess = () => {
+          for (const k of keysReq.result) store.delete(k)
+          evicted = keysReq.result.length
+        }
+      }
+    }
+    tx.oncomplete = () => {
+      this.inFlight--
+      const s = this.opts.stats
+      const failed = b.failures?.size ?? 0
+      s.pending -= b.records.length
+      s.written += b.records.length - failed
+      s.failed += failed
+      s.transactions++
+      s.evicted += evicted
+      if (b.failures) for (const e of b.failures.values()) this.opts.onError(e)
+      this.unsettled.delete(b)
+      b.resolve()
+      this.afterBatch()
+    }
+    tx.onabort = () => {
+      this.inFlight--
+      const err = tx.error
+      this.fail(
+        b,
+        err?.name === 'QuotaExceededError'
+          ? new HistoryQuotaError(this.opts.dbName, b.records.length, { cause: err })
+          : new HistoryWriteError(this.opts.dbName, b.records.length, err ? `${err.name}: ${err.message}` : 'the transaction was aborted', { cause: err }),
+      )
+      this.afterBatch()
+    }
+  }
+
+  private fail(b: Batch, e: HistoryError): void {
+    this.opts.stats.pending -= b.records.length
+    this.opts.stats.failed += b.records.length
+    this.unsettled.delete(b)
+    b.reject(e)
+    this.opts.onError(e)
+  }
+
+  private afterBatch(): void {
+    if (this.next && !this.scheduled && this.inFlight === 0) {
+      this.scheduled = true
+      queueMicrotask(this.run)
+    }
+  }
+}
