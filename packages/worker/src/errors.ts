@@ -1,0 +1,112 @@
+// Errors of @tidings/worker. Like core's, each has a stable `name` (matched across contexts, where
+// instanceof does not survive structured clone) and a message that says what to do.
+import { TidingsError, TimeoutError } from '@tidings/core'
+
+// Re-exported so `import { TimeoutError } from '@tidings/worker'` is the very class core throws.
+export { TimeoutError }
+
+/** Event data (or metadata) that structured clone cannot copy, so it cannot cross to a worker.
+ *  The event was still delivered locally; only the crossing failed. */
+export class UncloneableDataError extends TidingsError {
+  override name = 'UncloneableDataError'
+  constructor(
+    /** The event's type (topic). */
+    readonly type: string,
+    /** Where the offending value sits, e.g. `data.callback` or `metadata.el`. */
+    readonly path: string,
+    /** What the value is: `function`, `symbol`, `HTMLDivElement`, `WeakMap`... */
+    readonly valueKind: string,
+    readonly eventId?: string,
+  ) {
+    super(
+      `Event "${type}" cannot cross to the worker: ${path} is a ${valueKind}, which structured clone cannot copy. ` +
+        `The event was delivered locally only. Send plain data (strings, numbers, arrays, objects, ArrayBuffers, Blobs), ` +
+        `or publish it with { local: true } to keep it in this context.`,
+    )
+  }
+}
+
+/** The value given as the worker/port to connect to is not a message endpoint. */
+export class InvalidWorkerTargetError extends TidingsError {
+  override name = 'InvalidWorkerTargetError'
+  constructor(readonly input: unknown) {
+    super(
+      `connectWorker() needs a Worker, a MessagePort (e.g. sharedWorker.port) or a worker global scope, got ${describe(input)}.`,
+    )
+  }
+}
+
+/** A pool worker died while running a call: self.close(), an uncaught error, a failed load. */
+export class WorkerCrashedError extends TidingsError {
+  override name = 'WorkerCrashedError'
+  constructor(
+    readonly handler: string,
+    /** What happened, e.g. `uncaught error: Error: boom` or `the worker closed itself`. */
+    readonly reason: string,
+    readonly pool: string,
+  ) {
+    super(
+      `Worker of pool "${pool}" crashed while running handler "${handler}" (${reason}). ` +
+        `It was terminated and will be respawned; retry the call (subscribe with { retry }) or fix the worker.`,
+    )
+  }
+}
+
+/** The pool respawned crashed or hung workers more than maxRestarts times and gave up. */
+export class WorkerRestartLimitError extends TidingsError {
+  override name = 'WorkerRestartLimitError'
+  constructor(
+    readonly pool: string,
+    readonly maxRestarts: number,
+    readonly lastReason: string,
+  ) {
+    super(
+      `Pool "${pool}" stopped: its workers crashed or hung more than maxRestarts (${maxRestarts}) times; last: ${lastReason}. ` +
+        `Fix the worker, or create a new pool (raise maxRestarts to tolerate more failures).`,
+    )
+  }
+}
+
+/** The pool was terminated: pending and new calls are rejected. */
+export class WorkerPoolTerminatedError extends TidingsError {
+  override name = 'WorkerPoolTerminatedError'
+  constructor(
+    readonly pool: string,
+    readonly handler: string,
+  ) {
+    super(`Pool "${pool}" was terminated before handler "${handler}" finished. Create a new pool to run more calls.`)
+  }
+}
+
+/** The worker has no handler of that name (thrown inside the worker, arrives by name). */
+export class UnknownHandlerError extends TidingsError {
+  override name = 'UnknownHandlerError'
+  constructor(
+    readonly handler: string,
+    readonly known: readonly string[],
+  ) {
+    super(
+      `The worker has no handler "${handler}" (registered: ${known.length ? known.join(', ') : 'none'}). ` +
+        `Add it to registerHandlers({ ... }) in the worker script.`,
+    )
+  }
+}
+
+/** A bad option given to createWorkerPool/connectWorker. */
+export class InvalidWorkerOptionError extends TidingsError {
+  override name = 'InvalidWorkerOptionError'
+  constructor(
+    readonly option: string,
+    readonly input: unknown,
+    rule: string,
+  ) {
+    super(`Invalid option ${option}: ${describe(input)}; ${rule}.`)
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null'
+  if (typeof v === 'object') return Object.prototype.toString.call(v).slice(8, -1)
+  if (typeof v === 'string') return JSON.stringify(v)
+  return `${typeof v} ${String(v)}`
+}

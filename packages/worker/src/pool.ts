@@ -1,0 +1,361 @@
+// Handler offloading (seed 002's isolated "corelet" mode, in the browser): named handlers run in a
+// pool of module workers called over Comlink. A worker that crashes (uncaught error, self.close(),
+// failed load) or runs a call past timeoutMs is terminated and replaced; its call fails with
+// WorkerCrashedError / TimeoutError so the subscription's retry policy can run it again. No call
+// promise is ever left pending: every path out of a call settles it.
+import { transfer as comlinkTransfer, wrap, type Remote } from 'comlink'
+import { AbortedError, toError, type TidingsEvent } from '@tidings/core'
+import {
+  InvalidWorkerOptionError,
+  TimeoutError,
+  WorkerCrashedError,
+  WorkerPoolTerminatedError,
+  WorkerRestartLimitError,
+} from './errors.ts'
+import { isPoolClosing, POOL_TAG, type CallMeta, type PoolApi, type PoolConnectMessage } from './pool-protocol.ts'
+
+export interface WorkerPoolOptions {
+  /** Most workers at once. Default: hardwareConcurrency - 1, between 1 and 4. */
+  size?: number
+  /** Longest a call may run in a worker before the worker is terminated and the call fails
+   *  with TimeoutError. 0 = no limit. Default 30000. */
+  timeoutMs?: number
+  /** How many crashed or hung workers the pool replaces before it gives up and fails every
+   *  call with WorkerRestartLimitError. Default 10. */
+  maxRestarts?: number
+  /** Shown in errors. Default `pool`, `pool#2`... */
+  name?: string
+}
+
+export interface PoolCallOptions {
+  /** Aborting rejects the call at once and aborts ctx.signal inside the worker. */
+  signal?: AbortSignal
+  /** Objects to transfer (not copy) to the worker: ArrayBuffers, ImageBitmaps... */
+  transfer?: Transferable[]
+  attempt?: number
+  subscriptionId?: string
+}
+
+/** What pool.handler() needs from the bus's handler context (a subset of core's HandlerContext). */
+export interface PoolHandlerContext {
+  signal?: AbortSignal
+  attempt?: number
+  subscription?: { readonly id: string }
+}
+
+export interface PoolHandlerOptions<E> {
+  /** Which parts of the event to transfer instead of copy. They are detached on the page after
+   *  the call starts, so only transfer what no other subscriber reads. */
+  transfer?: (event: E) => Transferable[]
+}
+
+export interface WorkerPoolStats {
+  size: number
+  /** Live workers. */
+  workers: number
+  busy: number
+  queued: number
+  calls: number
+  completed: number
+  failed: number
+  crashes: number
+  timeouts: number
+  /** Workers replaced after a crash or a timeout. */
+  restarts: number
+  /** Workers created in all (first ones and replacements). */
+  spawned: number
+}
+
+export interface WorkerPool {
+  readonly name: string
+  readonly terminated: boolean
+  /** An async bus handler that runs the worker's handler `name`:
+   *  `bus.subscribe('img.resize', pool.handler('resize'), { queue, retry })`. */
+  handler<R = unknown, E extends TidingsEvent = TidingsEvent>(
+    name: string,
+    opts?: PoolHandlerOptions<E>,
+  ): (event: E, ctx?: PoolHandlerContext) => Promise<R>
+  /** Runs the worker's handler `name` with `event` once. */
+  call<R = unknown>(name: string, event: TidingsEvent, opts?: PoolCallOptions): Promise<R>
+  stats(): WorkerPoolStats
+  /** Terminates every worker; pending and later calls reject with WorkerPoolTerminatedError. */
+  terminate(): void
+}
+
+interface Call {
+  id: number
+  name: string
+  event: TidingsEvent
+  opts: PoolCallOptions
+  resolve: (v: unknown) => void
+  reject: (e: Error) => void
+  settled: boolean
+  cleanup: (() => void) | undefined
+}
+
+interface Slot {
+  worker: Worker
+  port: MessagePort
+  remote: Remote<PoolApi>
+  busy: Call | undefined
+  timer: ReturnType<typeof setTimeout> | undefined
+  dead: boolean
+  detach: () => void
+}
+
+let poolCount = 0
+
+export function createWorkerPool(factory: () => Worker, opts: WorkerPoolOptions = {}): WorkerPool {
+  if (typeof factory !== 'function')
+    throw new InvalidWorkerOptionError('factory', factory, "pass a function that creates the worker, e.g. () => new Worker(new URL('./w.ts', import.meta.url), { type: 'module' })")
+  return new Pool(factory, opts)
+}
+
+class Pool implements WorkerPool {
+  readonly name: string
+  terminated = false
+  private readonly size: number
+  private readonly timeoutMs: number
+  private readonly maxRestarts: number
+  private readonly slots: Slot[] = []
+  private readonly queue: Call[] = []
+  private nextId = 1
+  private broken: WorkerRestartLimitError | undefined
+  private readonly counters = { calls: 0, completed: 0, failed: 0, crashes: 0, timeouts: 0, restarts: 0, spawned: 0 }
+
+  constructor(
+    private readonly factory: () => Worker,
+    opts: WorkerPoolOptions,
+  ) {
+    poolCount++
+    this.name = opts.name ?? (poolCount === 1 ? 'pool' : `pool#${poolCount}`)
+    const hc = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 2 : 2
+    this.size = check('size', opts.size ?? Math.min(4, Math.max(1, hc - 1)), 1, 'use an integer >= 1')
+    this.timeoutMs = check('timeoutMs', opts.timeoutMs ?? 30_000, 0, 'use milliseconds >= 0 (0 = no limit)')
+    this.maxRestarts = check('maxRestarts', opts.maxRestarts ?? 10, 0, 'use an integer >= 0')
+  }
+
+  handler<R = unknown, E extends TidingsEvent = TidingsEvent>(name: string, hopts: PoolHandlerOptions<E> = {}) {
+    if (typeof name !== 'string' || name.length === 0) throw new InvalidWorkerOptionError('handler name', name, 'use the name given to registerHandlers() in the worker')
+    return (event: E, ctx?: PoolHandlerContext): Promise<R> => {
+      const o: PoolCallOptions = {}
+      if (ctx?.signal !== undefined) o.signal = ctx.signal
+      if (ctx?.attempt !== undefined) o.attempt = ctx.attempt
+      if (ctx?.subscription !== undefined) o.subscriptionId = ctx.subscription.id
+      if (hopts.transfer !== undefined) o.transfer = hopts.transfer(event)
+      return this.call<R>(name, event, o)
+    }
+  }
+
+  call<R = unknown>(name: string, event: TidingsEvent, opts: PoolCallOptions = {}): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.counters.calls++
+      if (this.terminated) return this.failEarly(reject, new WorkerPoolTerminatedError(this.name, name))
+      if (this.broken) return this.failEarly(reject, this.broken)
+      const signal = opts.signal
+      if (signal?.aborted) return this.failEarly(reject, abortError(signal, name))
+      const call: Call = { id: this.nextId++, name, event, opts, resolve: resolve as (v: unknown) => void, reject, settled: false, cleanup: undefined }
+      if (signal !== undefined) {
+        const onAbort = () => this.abort(call, signal)
+        signal.addEventListener('abort', onAbort, { once: true })
+        call.cleanup = () => signal.removeEventListener('abort', onAbort)
+      }
+      this.queue.push(call)
+      this.pump()
+    })
+  }
+
+  stats(): WorkerPoolStats {
+    return {
+      size: this.size,
+      workers: this.slots.length,
+      busy: this.slots.filter((s) => s.busy !== undefined).length,
+      queued: this.queue.length,
+      ...this.counters,
+    }
+  }
+
+  terminate(): void {
+    if (this.terminated) return
+    this.terminated = true
+    for (const call of this.queue.splice(0)) this.settle(call, new WorkerPoolTerminatedError(this.name, call.name))
+    for (const slot of [...this.slots]) {
+      const call = slot.busy
+      this.kill(slot)
+      if (call) this.settle(call, new WorkerPoolTerminatedError(this.name, call.name))
+    }
+  }
+
+  // ------------------------------------------------------------------ scheduling
+
+  private pump(): void {
+    if (this.broken) {
+      for (const call of this.queue.splice(0)) this.settle(call, this.broken)
+      for (const slot of [...this.slots]) if (slot.busy === undefined) this.kill(slot)
+      return
+    }
+    while (this.queue.length > 0 && !this.terminated) {
+      let slot = this.slots.find((s) => s.busy === undefined && !s.dead)
+      if (slot === undefined) {
+        if (this.slots.length >= this.size) return
+        slot = this.spawn()
+        if (slot === undefined) return // spawn failed: counted as a crash, pump ran again there
+      }
+      this.run(slot, this.queue.shift()!)
+    }
+  }
+
+  private spawn(): Slot | undefined {
+    let worker: Worker
+    try {
+      worker = this.factory()
+    } catch (err) {
+      this.counters.spawned++
+      this.onDeath(undefined, `the factory threw: ${toError(err).message}`, 'crash')
+      return undefined
+    }
+    this.counters.spawned++
+    const { port1, port2 } = new MessageChannel()
+    const msg: PoolConnectMessage = { tag: POOL_TAG, kind: 'connect', port: port2 }
+    worker.postMessage(msg, [port2])
+    const slot: Slot = { worker, port: port1, remote: wrap<PoolApi>(port1), busy: undefined, timer: undefined, dead: false, detach: () => {} }
+    const onError = (e: Event) => {
+      const reason = e instanceof ErrorEvent ? `uncaught error: ${e.message || 'unknown error'}` : 'the worker script failed to load or the worker died'
+      this.onDeath(slot, reason, 'crash')
+    }
+    const onPortMessage = (e: MessageEvent) => {
+      if (isPoolClosing(e.data)) this.onDeath(slot, 'the worker called self.close()', 'crash')
+    }
+    // Chromium fires 'close' on our port when the worker's context is destroyed.
+    const onPortClose = () => this.onDeath(slot, 'the worker went away', 'crash')
+    worker.addEventListener('error', onError)
+    port1.addEventListener('message', onPortMessage)
+    port1.addEventListener('close', onPortClose)
+    port1.start()
+    slot.detach = () => {
+      worker.removeEventListener('error', onError)
+      port1.removeEventListener('message', onPortMessage)
+      port1.removeEventListener('close', onPortClose)
+    }
+    this.slots.push(slot)
+    return slot
+  }
+
+  private run(slot: Slot, call: Call): void {
+    slot.busy = call
+    if (this.timeoutMs > 0 && Number.isFinite(this.timeoutMs)) slot.timer = setTimeout(() => this.onDeath(slot, 'timeout', 'timeout'), this.timeoutMs)
+    const meta: CallMeta = { attempt: call.opts.attempt ?? 1 }
+    if (call.opts.subscriptionId !== undefined) meta.subscriptionId = call.opts.subscriptionId
+    const t = call.opts.transfer
+    const event = t !== undefined && t.length > 0 ? comlinkTransfer(call.event, t) : call.event
+    let pending: Promise<unknown>
+    try {
+      pending = slot.remote.run(call.id, call.name, event, meta)
+    } catch (err) {
+      // postMessage refused the arguments (e.g. uncloneable data): the worker is fine.
+      this.finish(slot, call, toError(err), false)
+      return
+    }
+    pending.then(
+      (value) => this.finish(slot, call, value, true),
+      (err: unknown) => this.finish(slot, call, toError(err), false),
+    )
+  }
+
+  private finish(slot: Slot, call: Call, value: unknown, ok: boolean): void {
+    if (slot.busy !== call || slot.dead) return // the slot died first and already settled the call
+    clearTimeout(slot.timer)
+    slot.timer = undefined
+    slot.busy = undefined
+    if (ok) this.settle(call, undefined, value)
+    else this.settle(call, value as Error)
+    this.pump()
+  }
+
+  private abort(call: Call, signal: AbortSignal): void {
+    if (call.settled) return
+    const queued = this.queue.indexOf(call)
+    if (queued >= 0) this.queue.splice(queued, 1)
+    else {
+      // Running: tell the worker (ctx.signal there), free the caller now. The worker stays busy
+      // until the handler returns or timeoutMs terminates it.
+      const slot = this.slots.find((s) => s.busy === call)
+      if (slot) slot.remote.abort(call.id, reasonText(signal)).catch(() => {})
+    }
+    this.settle(call, abortError(signal, call.name))
+  }
+
+  // ------------------------------------------------------------------ faults
+
+  private onDeath(slot: Slot | undefined, reason: string, kind: 'crash' | 'timeout'): void {
+    const call = slot?.busy
+    if (slot !== undefined) {
+      if (slot.dead) return
+      this.kill(slot)
+    }
+    if (this.terminated) return
+    if (kind === 'timeout') this.counters.timeouts++
+    else this.counters.crashes++
+    if (call !== undefined) {
+      const err = kind === 'timeout'
+        ? new TimeoutError(`Worker handler "${call.name}" (pool "${this.name}")`, this.timeoutMs)
+        : new WorkerCrashedError(call.name, reason, this.name)
+      this.settle(call, err)
+    }
+    this.counters.restarts++
+    if (this.counters.restarts > this.maxRestarts) {
+      this.broken = new WorkerRestartLimitError(this.name, this.maxRestarts, kind === 'timeout' ? `a call timed out after ${this.timeoutMs} ms` : reason)
+    } else if (this.queue.length === 0 && this.slots.length < this.size) {
+      // Replace the worker right away so the pool stays warm; a replacement that dies counts too.
+      this.spawn()
+    }
+    this.pump()
+  }
+
+  private kill(slot: Slot): void {
+    slot.dead = true
+    clearTimeout(slot.timer)
+    slot.timer = undefined
+    slot.busy = undefined
+    slot.detach()
+    slot.worker.terminate()
+    slot.port.close()
+    const i = this.slots.indexOf(slot)
+    if (i >= 0) this.slots.splice(i, 1)
+  }
+
+  private settle(call: Call, error: Error | undefined, value?: unknown): void {
+    if (call.settled) return
+    call.settled = true
+    call.cleanup?.()
+    if (error === undefined) {
+      this.counters.completed++
+      call.resolve(value)
+    } else {
+      this.counters.failed++
+      call.reject(error)
+    }
+  }
+
+  private failEarly(reject: (e: Error) => void, err: Error): void {
+    this.counters.failed++
+    reject(err)
+  }
+}
+
+function abortError(signal: AbortSignal, name: string): Error {
+  const r: unknown = signal.reason
+  if (r instanceof Error && r.name !== 'AbortError') return r
+  return new AbortedError(`worker handler "${name}" was aborted${r instanceof Error && r.message ? `: ${r.message}` : ''}`)
+}
+
+function reasonText(signal: AbortSignal): string {
+  const r: unknown = signal.reason
+  return r instanceof Error ? `${r.name}: ${r.message}` : String(r ?? 'aborted')
+}
+
+function check(option: string, v: number, min: number, rule: string): number {
+  if (typeof v !== 'number' || Number.isNaN(v) || v < min || (option !== 'timeoutMs' && !Number.isInteger(v)))
+    throw new InvalidWorkerOptionError(option, v, rule)
+  return v
+}

@@ -1,0 +1,65 @@
+// Inside a pool worker: the named handlers the page's pool.handler(name) calls. Each call gets
+// (event, ctx) where ctx.signal aborts when the page aborts the call (unsubscribe, a subscription
+// timeout, shutdown).
+import { expose } from 'comlink'
+import type { TidingsEvent } from '@tidings/core'
+import { UnknownHandlerError } from './errors.ts'
+import { isPoolConnect, POOL_TAG, type CallMeta, type PoolApi, type PoolClosingMessage } from './pool-protocol.ts'
+
+export interface WorkerHandlerContext {
+  /** Aborts when the page aborts this call. */
+  signal: AbortSignal
+  /** 1 for the first attempt (the page subscription's retry count). */
+  attempt: number
+  /** Id of the page subscription that called, when called through pool.handler(). */
+  subscriptionId?: string
+  /** The handler name this call was made for. */
+  handler: string
+}
+
+export type WorkerHandler = (event: TidingsEvent, ctx: WorkerHandlerContext) => unknown
+
+/** Registers the worker's handlers. Call it once, at the top level of the worker module. */
+export function registerHandlers(handlers: Record<string, WorkerHandler>): void {
+  const controllers = new Map<number, AbortController>()
+  const api: PoolApi = {
+    async run(callId: number, name: string, event: TidingsEvent, meta: CallMeta) {
+      const handler = Object.prototype.hasOwnProperty.call(handlers, name) ? handlers[name] : undefined
+      if (typeof handler !== 'function') throw new UnknownHandlerError(name, Object.keys(handlers))
+      const controller = new AbortController()
+      controllers.set(callId, controller)
+      const ctx: WorkerHandlerContext = { signal: controller.signal, attempt: meta.attempt, handler: name }
+      if (meta.subscriptionId !== undefined) ctx.subscriptionId = meta.subscriptionId
+      try {
+        return await handler(event, ctx)
+      } finally {
+        controllers.delete(callId)
+      }
+    },
+    abort(callId: number, reason: string) {
+      controllers.get(callId)?.abort(new DOMException(reason, 'AbortError'))
+    },
+    names() {
+      return Object.keys(handlers)
+    },
+  }
+
+  const ports: MessagePort[] = []
+  const scope = globalThis as unknown as EventTarget & { close?: () => void }
+  scope.addEventListener('message', (e) => {
+    const data = (e as MessageEvent).data
+    if (!isPoolConnect(data)) return
+    ports.push(data.port)
+    expose(api, data.port)
+  })
+  // A worker that closes itself sends no event the page can see: say so first, so the pool
+  // fails the running call at once instead of waiting for its timeout.
+  const close = scope.close
+  if (typeof close === 'function') {
+    scope.close = () => {
+      const msg: PoolClosingMessage = { tag: POOL_TAG, kind: 'closing' }
+      for (const p of ports) p.postMessage(msg, [])
+      close.call(scope)
+    }
+  }
+}

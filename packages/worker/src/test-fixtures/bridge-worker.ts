@@ -1,0 +1,36 @@
+// Test worker: joins the page's bus and answers over it.
+import type { TidingsEvent } from '@tidings/core'
+import { workerBus, type WorkerBridge } from '../index.ts'
+
+let bridge: WorkerBridge | undefined
+const bus = workerBus({ share: ['t.**'], onBridge: (b) => (bridge = b) })
+
+// Echo back what arrived, envelope fields included, as a reply in the same correlation.
+bus.subscribe('t.ping', (e, ctx) => {
+  ctx.publish('t.pong', { id: e.id, origin: e.origin, seq: e.seq, correlationId: e.correlationId, data: e.data, bridgedBy: bus.bridgedBy(e) })
+})
+
+let bulk: number[] = []
+bus.subscribe('t.bulk', (e: TidingsEvent) => {
+  bulk.push((e.data as { i: number }).i)
+})
+bus.subscribe('t.bulk.done', () => {
+  let ordered = true
+  for (let i = 1; i < bulk.length; i++) if (bulk[i]! <= bulk[i - 1]!) ordered = false
+  bus.publish('t.bulk.result', { count: bulk.length, ordered, first: bulk[0], last: bulk[bulk.length - 1] })
+  bulk = []
+})
+
+let seenAll = 0
+bus.on('**').subscribe(() => seenAll++)
+bus.subscribe('t.stats', () => {
+  bus.publish('t.stats.result', { seenAll, bridge: bridge?.stats(), origin: bus.origin })
+})
+
+// Worker-originated events, some shared and some not, plus one that cannot be cloned.
+bus.subscribe('t.emit', () => {
+  bus.publish('hidden.x', { secret: true })
+  bus.publish('t.from-worker', { n: 1 }, { correlationId: 'corr-w' })
+  bus.publish('t.local', { n: 2 }, { local: true })
+  bus.publish('t.from-worker', { n: 3 })
+})
