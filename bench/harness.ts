@@ -22,6 +22,9 @@ export interface RateOptions {
   maxOps?: number
 }
 
+/** Placeholder for a resolver assigned later. */
+export const noop = (): void => {}
+
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) return Number.NaN
   const s = [...xs].sort((a, b) => a - b)

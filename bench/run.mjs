@@ -62,6 +62,7 @@ let failed = false
 const started = Date.now()
 
 function collect(kind, items, source) {
+  if (items.length === 0) return
   for (const item of items) {
     if (item.error !== undefined) {
       failed = true

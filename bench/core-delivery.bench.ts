@@ -1,0 +1,162 @@
+// Issue 3: heap per queued event, queued async-handler throughput (concurrency 1 and 8) and
+// request/reply round trips, Tidings next to EventEmitter2 emitAsync and RxJS mergeMap.
+// One process per library. Until queues/request-reply land, Tidings' rows say n/a (not implemented).
+import { formatRate, formatRatio, type RateResult } from './harness.ts'
+import { isNotApplicable, progress, type NotApplicable, type Outcomes } from './node-bench.ts'
+import { BURST } from './delivery/burst.ts'
+import { orNotApplicable } from './delivery/not-available.ts'
+import { ee2AsyncThroughput, ee2RequestReply, rxjsAsyncThroughput, rxjsRequestReply } from './delivery/peers.ts'
+import { heapPerQueuedEvent, queuedThroughput, requestReply, type HeapResult } from './delivery/tidings.ts'
+import type { BenchTable } from './types.ts'
+
+export const libraries = ['tidings', 'eventemitter2', 'rxjs']
+const LABELS: Record<string, string> = {
+  tidings: 'Tidings',
+  eventemitter2: 'EventEmitter2 emitAsync',
+  rxjs: 'RxJS mergeMap',
+}
+
+const HEAP_EVENTS = 1_000_000
+const QUEUED_OPS = 50_000
+const RR_OPS = 20_000
+const HEAP_TARGET = 150
+
+type Metric = RateResult | NotApplicable
+export interface DeliveryResult {
+  heap: HeapResult | NotApplicable
+  queued1: Metric
+  queued8: Metric
+  rr1: Metric
+  rr8: Metric
+}
+
+const ROWS = [
+  { key: 'queued1', label: 'queued async handler, concurrency 1', unit: 'events/s' },
+  { key: 'queued8', label: 'queued async handler, concurrency 8', unit: 'events/s' },
+  { key: 'rr1', label: 'request/reply, 1 in flight', unit: 'round trips/s' },
+  { key: 'rr8', label: 'request/reply, 8 in flight', unit: 'round trips/s' },
+] as const
+type RateKey = (typeof ROWS)[number]['key']
+
+const noQueue: NotApplicable = { na: 'no subscription queue' }
+
+function show(label: string, m: Metric | HeapResult): void {
+  if (isNotApplicable(m)) progress(`${label}: n/a (${m.na})`)
+  else if ('bytesPerEvent' in m) progress(`${label}: ${m.bytesPerEvent.toFixed(1)} bytes/event`)
+  else progress(`${label}: ${formatRate(m.perSec)}/s`)
+}
+
+async function step<T extends Metric | HeapResult>(label: string, fn: () => Promise<T | NotApplicable>) {
+  const m = await fn()
+  show(label, m)
+  return m
+}
+
+export async function measure(library: string): Promise<DeliveryResult> {
+  if (library === 'tidings') {
+    const gcAvailable = typeof (globalThis as { gc?: unknown }).gc === 'function'
+    return {
+      heap: await step('heap per queued event', () =>
+        gcAvailable ? orNotApplicable(() => heapPerQueuedEvent(HEAP_EVENTS)) : Promise.resolve({ na: 'run with node --expose-gc' }),
+      ),
+      queued1: await step('queued, concurrency 1', () => orNotApplicable(() => queuedThroughput(1, QUEUED_OPS))),
+      queued8: await step('queued, concurrency 8', () => orNotApplicable(() => queuedThroughput(8, QUEUED_OPS))),
+      rr1: await step('request/reply, 1 in flight', () => orNotApplicable(() => requestReply(1, RR_OPS))),
+      rr8: await step('request/reply, 8 in flight', () => orNotApplicable(() => requestReply(8, RR_OPS))),
+    }
+  }
+  if (library === 'eventemitter2') {
+    return {
+      heap: noQueue,
+      queued1: await step('emitAsync, 1 in flight', () => ee2AsyncThroughput(1, QUEUED_OPS)),
+      queued8: await step('emitAsync, 8 in flight', () => ee2AsyncThroughput(8, QUEUED_OPS)),
+      rr1: await step('emitAsync round trip, 1 in flight', () => ee2RequestReply(1, RR_OPS)),
+      rr8: await step('emitAsync round trip, 8 in flight', () => ee2RequestReply(8, RR_OPS)),
+    }
+  }
+  if (library === 'rxjs') {
+    return {
+      heap: noQueue,
+      queued1: await step('mergeMap, concurrency 1', () => rxjsAsyncThroughput(1, QUEUED_OPS)),
+      queued8: await step('mergeMap, concurrency 8', () => rxjsAsyncThroughput(8, QUEUED_OPS)),
+      rr1: await step('Subject request/reply, 1 in flight', () => rxjsRequestReply(1, RR_OPS)),
+      rr8: await step('Subject request/reply, 8 in flight', () => rxjsRequestReply(8, RR_OPS)),
+    }
+  }
+  throw new Error(`unknown library ${library}; expected one of ${libraries.join(', ')}`)
+}
+
+export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
+  const get = (lib: string) => {
+    const o = outcomes[lib]
+    return o?.ok ? o.result : undefined
+  }
+  const rate = (lib: string, key: RateKey): number | undefined => {
+    const m = get(lib)?.[key]
+    return m && !isNotApplicable(m) ? m.perSec : undefined
+  }
+  const cell = (lib: string, key: RateKey): string => {
+    const o = outcomes[lib]
+    if (!o) return 'not run'
+    if (!o.ok) return 'FAILED'
+    const m = o.result[key]
+    return isNotApplicable(m) ? (lib === 'tidings' ? 'n/a (not implemented)' : 'n/a') : formatRate(m.perSec)
+  }
+  const ratio = (key: RateKey, peer: string) => {
+    const a = rate('tidings', key)
+    const b = rate(peer, key)
+    return a !== undefined && b !== undefined && b > 0 ? formatRatio(a / b) : 'n/a'
+  }
+  const heapCell = (lib: string): string => {
+    const o = outcomes[lib]
+    if (!o) return 'not run'
+    if (!o.ok) return 'FAILED'
+    const h = o.result.heap
+    if (isNotApplicable(h)) return lib === 'tidings' && h.na.startsWith('not implemented') ? 'n/a (not implemented)' : 'n/a'
+    return h.bytesPerEvent.toFixed(1)
+  }
+  const rows: (string | number)[][] = [
+    [`heap per queued event (${HEAP_EVENTS.toLocaleString('en-US')} queued, payload shared)`, 'bytes', ...libraries.map(heapCell), 'n/a', 'n/a'],
+    ...ROWS.map((r) => [r.label, r.unit, ...libraries.map((lib) => cell(lib, r.key)), ratio(r.key, 'eventemitter2'), ratio(r.key, 'rxjs')]),
+  ]
+  const notes: string[] = []
+  const heap = get('tidings')?.heap
+  if (heap && !isNotApplicable(heap)) {
+    notes.push(
+      `Target heap per queued event <= ${HEAP_TARGET} bytes beyond the payload: ${heap.bytesPerEvent.toFixed(1)} bytes, ` +
+        `**${heap.bytesPerEvent <= HEAP_TARGET ? 'met' : 'not met'}** (seed 001 quotes ~500).`,
+    )
+  } else {
+    notes.push(`Target heap per queued event <= ${HEAP_TARGET} bytes: not measured${heap ? ` (${heap.na})` : ''}.`)
+  }
+  const tidings = get('tidings')
+  const na = tidings
+    ? [...new Set(Object.values(tidings).filter(isNotApplicable).map((m) => m.na))].filter((r) => r.startsWith('not implemented'))
+    : []
+  for (const reason of na) notes.push(`Tidings: ${reason}.`)
+  notes.push(
+    `Heap: node --expose-gc, heapUsed after a full GC, measured from before subscribe() to after ${HEAP_EVENTS.toLocaleString('en-US')} ` +
+      'publishes into one queue whose (async) handler is blocked; the payload object is shared, so the figure is the envelope ' +
+      'plus the queue slot. The queue then drains and every event is counted.',
+    `Queued: ${QUEUED_OPS.toLocaleString('en-US')} events per run through an async handler that does no I/O (so it measures ` +
+      `the queueing/await machinery), published in bursts of ${BURST.toLocaleString('en-US')} that are drained before the ` +
+      'next. Tidings: bus.subscribe(type, asyncHandler, { queue, concurrency }). RxJS: Subject -> mergeMap(asyncHandler, ' +
+      'concurrency). EventEmitter2 has no queue: `concurrency` lanes each await emitAsync in turn.',
+    `Request/reply: ${RR_OPS.toLocaleString('en-US')} round trips per run, every reply checked; Tidings bus.request/bus.reply ` +
+      '(and no reply route may remain afterwards); EventEmitter2 emitAsync returning the listener result; RxJS request and ' +
+      'reply Subjects with correlation ids and a pending map.',
+    'Medians of 5 timed runs after one warm-up run; one process per library.',
+  )
+  const failures = libraries.flatMap((lib) => {
+    const o = outcomes[lib]
+    return o && !o.ok ? [`${LABELS[lib]} FAILED: ${o.error.split('\n')[0]}`] : []
+  })
+  notes.push(...failures)
+  return {
+    title: 'Core delivery: queues and request/reply vs peers (Node)',
+    columns: ['Measurement', 'Unit', ...libraries.map((l) => LABELS[l] ?? l), 'Tidings / EE2', 'Tidings / RxJS'],
+    rows,
+    notes,
+    ok: failures.length === 0,
+  }
+}
