@@ -12,10 +12,11 @@ export interface PoolConnectMessage {
   port: MessagePort
 }
 
-/** Worker -> page over the port (outside Comlink): the worker is about to close itself. */
-export interface PoolClosingMessage {
+/** Worker -> page over the port (outside Comlink): handlers are registered ('ready'), or the
+ *  worker is about to close itself ('closing'). */
+export interface PoolStatusMessage {
   tag: typeof POOL_TAG
-  kind: 'closing'
+  kind: 'ready' | 'closing'
 }
 
 export interface CallMeta {
@@ -40,6 +41,8 @@ export function isPoolConnect(x: unknown): x is PoolConnectMessage {
   )
 }
 
-export function isPoolClosing(x: unknown): x is PoolClosingMessage {
-  return typeof x === 'object' && x !== null && (x as PoolClosingMessage).tag === POOL_TAG && (x as PoolClosingMessage).kind === 'closing'
+export function poolStatus(x: unknown): PoolStatusMessage['kind'] | undefined {
+  if (typeof x !== 'object' || x === null || (x as PoolStatusMessage).tag !== POOL_TAG) return undefined
+  const k = (x as PoolStatusMessage).kind
+  return k === 'ready' || k === 'closing' ? k : undefined
 }

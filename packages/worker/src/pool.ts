@@ -12,7 +12,7 @@ import {
   WorkerPoolTerminatedError,
   WorkerRestartLimitError,
 } from './errors.ts'
-import { isPoolClosing, POOL_TAG, type CallMeta, type PoolApi, type PoolConnectMessage } from './pool-protocol.ts'
+import { poolStatus, POOL_TAG, type CallMeta, type PoolApi, type PoolConnectMessage } from './pool-protocol.ts'
 
 export interface WorkerPoolOptions {
   /** Most workers at once. Default: hardwareConcurrency - 1, between 1 and 4. */
@@ -23,6 +23,9 @@ export interface WorkerPoolOptions {
   /** How many crashed or hung workers the pool replaces before it gives up and fails every
    *  call with WorkerRestartLimitError. Default 10. */
   maxRestarts?: number
+  /** How long a new worker may take to load and call registerHandlers() before it counts as
+   *  crashed. Separate from timeoutMs so a slow first load never eats a call's budget. Default 10000. */
+  startTimeoutMs?: number
   /** Shown in errors. Default `pool`, `pool#2`... */
   name?: string
 }
@@ -99,6 +102,8 @@ interface Slot {
   remote: Remote<PoolApi>
   busy: Call | undefined
   timer: ReturnType<typeof setTimeout> | undefined
+  /** registerHandlers() answered; a call's timeoutMs only runs from then. */
+  ready: boolean
   dead: boolean
   detach: () => void
 }
@@ -117,6 +122,7 @@ class Pool implements WorkerPool {
   private readonly size: number
   private readonly timeoutMs: number
   private readonly maxRestarts: number
+  private readonly startTimeoutMs: number
   private readonly slots: Slot[] = []
   private readonly queue: Call[] = []
   private nextId = 1
@@ -133,6 +139,7 @@ class Pool implements WorkerPool {
     this.size = check('size', opts.size ?? Math.min(4, Math.max(1, hc - 1)), 1, 'use an integer >= 1')
     this.timeoutMs = check('timeoutMs', opts.timeoutMs ?? 30_000, 0, 'use milliseconds >= 0 (0 = no limit)')
     this.maxRestarts = check('maxRestarts', opts.maxRestarts ?? 10, 0, 'use an integer >= 0')
+    this.startTimeoutMs = check('startTimeoutMs', opts.startTimeoutMs ?? 10_000, 1, 'use milliseconds >= 1')
   }
 
   handler<R = unknown, E extends TidingsEvent = TidingsEvent>(name: string, hopts: PoolHandlerOptions<E> = {}) {
@@ -218,13 +225,21 @@ class Pool implements WorkerPool {
     const { port1, port2 } = new MessageChannel()
     const msg: PoolConnectMessage = { tag: POOL_TAG, kind: 'connect', port: port2 }
     worker.postMessage(msg, [port2])
-    const slot: Slot = { worker, port: port1, remote: wrap<PoolApi>(port1), busy: undefined, timer: undefined, dead: false, detach: () => {} }
+    const slot: Slot = { worker, port: port1, remote: wrap<PoolApi>(port1), busy: undefined, timer: undefined, ready: false, dead: false, detach: () => {} }
     const onError = (e: Event) => {
+      e.preventDefault() // handled: it becomes the call's WorkerCrashedError
       const reason = e instanceof ErrorEvent ? `uncaught error: ${e.message || 'unknown error'}` : 'the worker script failed to load or the worker died'
       this.onDeath(slot, reason, 'crash')
     }
     const onPortMessage = (e: MessageEvent) => {
-      if (isPoolClosing(e.data)) this.onDeath(slot, 'the worker called self.close()', 'crash')
+      const status = poolStatus(e.data)
+      if (status === 'closing') this.onDeath(slot, 'the worker called self.close()', 'crash')
+      else if (status === 'ready' && !slot.ready) {
+        slot.ready = true
+        clearTimeout(slot.timer)
+        slot.timer = undefined
+        if (slot.busy !== undefined) this.startTimer(slot)
+      }
     }
     // Chromium fires 'close' on our port when the worker's context is destroyed.
     const onPortClose = () => this.onDeath(slot, 'the worker went away', 'crash')
@@ -237,13 +252,21 @@ class Pool implements WorkerPool {
       port1.removeEventListener('message', onPortMessage)
       port1.removeEventListener('close', onPortClose)
     }
+    slot.timer = setTimeout(
+      () => this.onDeath(slot, `it did not call registerHandlers() within ${this.startTimeoutMs} ms (startTimeoutMs)`, 'crash'),
+      this.startTimeoutMs,
+    )
     this.slots.push(slot)
     return slot
   }
 
+  private startTimer(slot: Slot): void {
+    if (this.timeoutMs > 0 && Number.isFinite(this.timeoutMs)) slot.timer = setTimeout(() => this.onDeath(slot, 'timeout', 'timeout'), this.timeoutMs)
+  }
+
   private run(slot: Slot, call: Call): void {
     slot.busy = call
-    if (this.timeoutMs > 0 && Number.isFinite(this.timeoutMs)) slot.timer = setTimeout(() => this.onDeath(slot, 'timeout', 'timeout'), this.timeoutMs)
+    if (slot.ready) this.startTimer(slot) // else it starts when the worker says ready
     const meta: CallMeta = { attempt: call.opts.attempt ?? 1 }
     if (call.opts.subscriptionId !== undefined) meta.subscriptionId = call.opts.subscriptionId
     const t = call.opts.transfer
@@ -355,7 +378,7 @@ function reasonText(signal: AbortSignal): string {
 }
 
 function check(option: string, v: number, min: number, rule: string): number {
-  if (typeof v !== 'number' || Number.isNaN(v) || v < min || (option !== 'timeoutMs' && !Number.isInteger(v)))
+  if (typeof v !== 'number' || Number.isNaN(v) || v < min || (!option.endsWith('Ms') && !Number.isInteger(v)))
     throw new InvalidWorkerOptionError(option, v, rule)
   return v
 }

@@ -4,7 +4,7 @@
 import { expose } from 'comlink'
 import type { TidingsEvent } from '@tidings/core'
 import { UnknownHandlerError } from './errors.ts'
-import { isPoolConnect, POOL_TAG, type CallMeta, type PoolApi, type PoolClosingMessage } from './pool-protocol.ts'
+import { isPoolConnect, POOL_TAG, type CallMeta, type PoolApi, type PoolStatusMessage } from './pool-protocol.ts'
 
 export interface WorkerHandlerContext {
   /** Aborts when the page aborts this call. */
@@ -51,13 +51,15 @@ export function registerHandlers(handlers: Record<string, WorkerHandler>): void 
     if (!isPoolConnect(data)) return
     ports.push(data.port)
     expose(api, data.port)
+    const ready: PoolStatusMessage = { tag: POOL_TAG, kind: 'ready' }
+    data.port.postMessage(ready, [])
   })
   // A worker that closes itself sends no event the page can see: say so first, so the pool
   // fails the running call at once instead of waiting for its timeout.
   const close = scope.close
   if (typeof close === 'function') {
     scope.close = () => {
-      const msg: PoolClosingMessage = { tag: POOL_TAG, kind: 'closing' }
+      const msg: PoolStatusMessage = { tag: POOL_TAG, kind: 'closing' }
       for (const p of ports) p.postMessage(msg, [])
       close.call(scope)
     }
