@@ -31,8 +31,8 @@ import {
   type SignedMessage,
 } from './protocol.ts'
 import { isSiblingBridge, registerBridge } from './registry.ts'
-import { SeenIds } from './seen-ids.ts'
-import { PrevTracker, SeqTracker } from './seq-tracker.ts'
+import type { SeenIds } from './seen-ids.ts'
+import { PrevTracker, type SeqTracker } from './seq-tracker.ts'
 import { createSigner, type Signer } from './signer.ts'
 
 /** The name inbound events are ingested under (`bus.bridgedBy(event) === 'tabs'`). */
@@ -142,7 +142,7 @@ class TabsBridgeImpl implements TabsBridge {
     echoes: 0,
   }
   private readonly seen: SeenIds
-  private readonly seq = new SeqTracker()
+  private readonly seq: SeqTracker
   private readonly prev = new PrevTracker()
   private readonly tracker: PeerTracker
   private readonly issues = new Subject<TabsIssue>()
@@ -192,7 +192,6 @@ class TabsBridgeImpl implements TabsBridge {
     const peerTimeoutMs = positive('peerTimeoutMs', options.peerTimeoutMs, heartbeatMs * 5)
     if (peerTimeoutMs <= heartbeatMs)
       throw new TabsOptionError('peerTimeoutMs', peerTimeoutMs, `must be longer than heartbeatMs (${heartbeatMs})`)
-    this.seen = new SeenIds(positive('dedupeWindow', options.dedupeWindow, 20_000))
     this.maxBatch = positive('maxBatch', options.maxBatch, 5000)
     if (options.redact !== undefined && typeof options.redact !== 'function')
       throw new TabsOptionError('redact', options.redact, 'pass a function (event) => event | null')
@@ -217,7 +216,10 @@ class TabsBridgeImpl implements TabsBridge {
     this.tracker = new PeerTracker(peerTimeoutMs)
     this.peers$ = this.tracker.peers$
     this.peerChanges$ = this.tracker.changes$
-    this.unregister = registerBridge(bus, this.id)
+    const reg = registerBridge(bus, this.id, channel, positive('dedupeWindow', options.dedupeWindow, 20_000))
+    this.seen = reg.memory.seen
+    this.seq = reg.memory.seq
+    this.unregister = reg.unregister
     this.bc = new BroadcastChannel(CHANNEL_PREFIX + channel)
     this.bc.addEventListener('message', (e: MessageEvent) => this.receive(e.data))
     this.bc.addEventListener('messageerror', () => this.issue('malformed', 'a message could not be deserialized'))

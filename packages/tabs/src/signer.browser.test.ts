@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createSigner } from './signer.ts'
 
-const base = { t: 'tidings.tabs', v: 1, from: 'tab-1' }
+const base = { t: 'tidings.tabs', v: 1, from: 'tab-1' } as const
 
 describe('signer', () => {
   it('round-trips a batch, keeping undefined data, and detects tampering and other keys', async () => {

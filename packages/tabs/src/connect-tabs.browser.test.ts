@@ -1,0 +1,364 @@
+// Real BroadcastChannel in headless Chromium: two buses in one page, each with its own bridge
+// (hence its own channel object), behave like two tabs.
+import { afterEach, describe, expect, it } from 'vitest'
+import { createBus, InvalidTopicError, type Bus, type TidingsEvent } from '@tidings/core'
+import { broadcast } from './broadcast.ts'
+import { connectTabs, TABS_BRIDGE, type TabsBridge, type TabsOptions } from './connect-tabs.ts'
+import type { PeerChange, TabPeer } from './peers.ts'
+import { batch, envelope, rawChannel, sleep, uniqueChannel, waitFor } from './test-helpers.ts'
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+function tab(channel: string, opts: TabsOptions = {}, name?: string): { bus: Bus; bridge: TabsBridge; got: TidingsEvent[] } {
+  const bus = createBus(name ? { name } : {})
+  const bridge = connectTabs(bus, { channel, share: 'chat.**', ...opts })
+  const got: TidingsEvent[] = []
+  bus.subscribe('**', (e) => {
+    if (bus.bridgedBy(e) === TABS_BRIDGE) got.push(e)
+  })
+  cleanups.push(() => bridge.close(), () => bus.shutdown())
+  return { bus, bridge, got }
+}
+
+function raw(channel: string): BroadcastChannel {
+  const bc = rawChannel(channel)
+  cleanups.push(() => bc.close())
+  return bc
+}
+
+describe('connectTabs: sharing', () => {
+  it('shares matching events both ways with their envelope intact, and keeps the rest home', async () => {
+    const ch = uniqueChannel()
+    const a = tab(ch)
+    const b = tab(ch)
+    const sent = a.bus.publish('chat.message', { text: 'hi from a' }, { correlationId: 'c-1', metadata: { m: 1 } })
+    a.bus.publish('secret.thing', { no: true }) // does not match share
+    a.bus.publish('chat.private', { no: true }, { local: true }) // local never leaves
+    b.bus.publish('chat.reply', { text: 'hi from b' })
+    await waitFor(() => b.got.length === 1 && a.got.length === 1, 'one event each way')
+    await sleep(50)
+    expect(b.got.map((e) => e.type)).toEqual(['chat.message'])
+    const e = b.got[0]!
+    expect(e.id).toBe(sent.id)
+    expect(e.origin).toBe(a.bus.origin)
+    expect(e.data).toEqual({ text: 'hi from a' })
+    expect(e.correlationId).toBe('c-1')
+    expect(e.metadata).toEqual({ m: 1 })
+    expect(b.bus.bridgedBy(e)).toBe('tabs')
+    expect(a.got.map((x) => [x.type, x.origin, x.data])).toEqual([['chat.reply', b.bus.origin, { text: 'hi from b' }]])
+    expect(a.bridge.stats()).toMatchObject({ sent: 1, received: 1, malformed: 0, duplicates: 0, gaps: 0 })
+  })
+
+  it('shares nothing by default', async () => {
+    const ch = uniqueChannel()
+    const a = tab(ch, { share: [] })
+    const b = tab(ch)
+    a.bus.publish('chat.message', 1)
+    await sleep(100)
+    expect(b.got).toEqual([])
+    expect(a.bridge.stats().sent).toBe(0)
+  })
+
+  it('coalesces everything published in one task into one postMessage', async () => {
+    const ch = uniqueChannel()
+    const a = tab(ch)
+    const b = tab(ch)
+    const wire: unknown[] = []
+    raw(ch).addEventListener('message', (m) => {
+      if ((m.data as { kind?: string }).kind === 'batch') wire.push(m.data)
+    })
+    for (let i = 0; i < 500; i++) a.bus.publish('chat.message', i)
+    await waitFor(() => b.got.length === 500, '500 events')
+    expect(wire.length).toBe(1)
+    expect((wire[0] as { events: unknown[] }).events.length).toBe(500)
+    expect(a.bridge.stats()).toMatchObject({ sent: 500, batchesSent: 1 })
+    expect(b.got.map((e) => e.data)).toEqual([...Array(500).keys()])
+  })
+
+  it('splits a batch larger than maxBatch and keeps order', async () => {
+    const ch = uniqueChannel()
+    const a = tab(ch, { maxBatch: 64 })
+    const b = tab(ch)
+    for (let i = 0; i < 1000; i++) a.bus.publish('chat.message', i)
+    await waitFor(() => b.got.length === 1000, '1000 events')
+    expect(a.bridge.stats().batchesSent).toBe(Math.ceil(1000 / 64))
+    expect(b.got.map((e) => e.data)).toEqual([...Array(1000).keys()])
+  })
+
+  it('keeps order under 10k events sent across many tasks, with no duplicates and no gaps', async () => {
+    const ch = uniqueChannel()
+    const a = tab(ch)
+    const b = tab(ch)
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 500; i++) a.bus.publish('chat.message', round * 500 + i)
+      await Promise.resolve()
+      if (round % 5 === 0) await sleep(0)
+    }
+    await waitFor(() => b.got.length >= 10_000, '10k events')
+    await sleep(50)
+    expect(b.got.length).toBe(10_000)
+    expect(b.got.every((e, i) => e.data === i)).toBe(true)
+    expect(new Set(b.got.map((e) => e.id)).size).toBe(10_000)
+    expect(b.bridge.stats()).toMatchObject({ received: 10_000, duplicates: 0, gaps: 0, outOfOrder: 0, malformed: 0 })
+  })
+
+  it('does not loop or duplicate with four tabs all publishing', async () => {
+    const ch = uniqueChannel()
+    const tabs = [tab(ch), tab(ch), tab(ch), tab(ch)]
+    tabs.forEach((t, i) => {
+      for (let n = 0; n < 50; n++) t.bus.publish('chat.message', { tab: i, n })
+    })
+    await waitFor(() => tabs.every((t) => t.got.length === 150), 'each tab to get the 150 events of the other three')
+    await sleep(150)
+    tabs.forEach((t, i) => {
+      expect(t.got.length).toBe(150)
+      expect(t.got.some((e) => (e.data as { tab: number }).tab === i)).toBe(false)
+      expect(new Set(t.got.map((e) => e.id)).size).toBe(150)
+      // per-origin order
+      for (const other of tabs.filter((o) => o !== t)) {
+        const ns = t.got.filter((e) => e.origin === other.bus.origin).map((e) => (e.data as { n: number }).n)
+        expect(ns).toEqual([...Array(50).keys()])
+      }
+      expect(t.bridge.stats()).toMatchObject({ sent: 50, received: 150, duplicates: 0, echoes: 0 })
+    })
+  })
+
+  it('forwards events another bridge (a worker) injected, but never re-sends what it ingested', async () => {
+    const ch = uniqueChannel()
+    const a = tab(ch)
+    const b = tab(ch)
+    const c = tab(ch)
+    // What a worker bridge does on tab A: ingest a foreign envelope.
+    a.bus.ingest(envelope('worker-1', 0, 'chat.fromWorker', 'w0'), 'worker')
+    a.bus.ingest(envelope('worker-1', 1, 'chat.fromWorker', 'w1'), 'worker')
+    await waitFor(() => b.got.length === 2 && c.got.length === 2, 'the worker events in B and C')
+    await sleep(100)
+    for (const t of [b, c]) {
+      expect(t.got.map((e) => [e.origin, e.data])).toEqual([
+        ['worker-1', 'w0'],
+        ['worker-1', 'w1'],
+      ])
+      expect(t.bridge.stats().sent).toBe(0) // B and C ingested them from tabs: never re-sent
+    }
+    expect(a.got.length).toBe(0)
+    expect(a.bridge.stats().sent).toBe(2)
+  })
+
+  it('never echoes to a second bridge on the same bus', async () => {
+    const ch = uniqueChannel()
+    const a = tab(ch)
+    const second = connectTabs(a.bus, { channel: ch, share: 'chat.**' })
+    cleanups.push(() => second.close())
+    const b = tab(ch)
+    a.bus.publish('chat.message', 'once')
+    b.bus.publish('chat.message', 'from b')
+    await waitFor(() => a.got.length >= 1 && b.got.length >= 1, 'both directions')
+    await sleep(150)
+    // A's two bridges share their id memory: A's event goes out once, B's event is ingested
+    // once, and neither bridge takes the other's message for a peer's.
+    expect(b.got.map((e) => e.data)).toEqual(['once'])
+    expect(a.got.map((e) => e.data)).toEqual(['from b'])
+    expect(b.bridge.stats().duplicates).toBe(0)
+    expect(a.bridge.stats().sent + second.stats().sent).toBe(1)
+    expect(a.bridge.stats().received + second.stats().received).toBe(1)
+    expect(a.bridge.peers().map((p) => p.origin)).toEqual([b.bus.origin])
+  })
+
+  it('redacts outgoing events and can keep some home', async () => {
+    const ch = uniqueChannel()
+    const a = tab(ch, {
+      redact: (e) => (e.type === 'chat.keep' ? null : { ...e, data: { ...(e.data as object), password: undefined } }),
+    })
+    const b = tab(ch)
+    a.bus.publish('chat.keep', { x: 1 })
+    a.bus.publish('chat.login', { user: 'u', password: 'hunter2' })
+    await waitFor(() => b.got.length === 1, 'the redacted event')
+    await sleep(50)
+    expect(b.got[0]!.type).toBe('chat.login')
+    expect(b.got[0]!.data).toEqual({ user: 'u', password: undefined })
+  })
+
+  it('counts an uncloneable event and still sends the rest of its batch', async () => {
+    const ch = uniqueChannel()
+    const a = tab(ch)
+    const b = tab(ch)
+    const issues: string[] = []
+    a.bridge.issues$.subscribe((i) => issues.push(i.kind))
+    a.bus.publish('chat.message', 1)
+    a.bus.publish('chat.message', { fn: () => 1 })
+    a.bus.publish('chat.message', 3)
+    await waitFor(() => b.got.length === 2, 'the cloneable events')
+    expect(b.got.map((e) => e.data)).toEqual([1, 3])
+    expect(a.bridge.stats()).toMatchObject({ unsendable: 1, sent: 2 })
+    expect(issues).toEqual(['unsendable'])
+    // The hole is visible at the receiver as a gap, which is the truth.
+    expect(b.bridge.stats().gaps).toBe(1)
+  })
+})
+
+describe('connectTabs: untrusted input', () => {
+  it('counts and ignores garbage and malformed envelopes, delivering the valid events of a batch', async () => {
+    const ch = uniqueChannel()
+    const b = tab(ch)
+    const errors: unknown[] = []
+    const onError = (e: ErrorEvent) => errors.push(e.error)
+    addEventListener('error', onError)
+    cleanups.push(() => removeEventListener('error', onError))
+    const bc = raw(ch)
+    const garbage: unknown[] = [
+      'just a string',
+      42,
+      null,
+      [1, 2, 3],
+      { t: 'tidings.tabs' },
+      { t: 'tidings.tabs', v: 99, kind: 'batch', from: 'x' },
+      { t: 'tidings.tabs', v: 1, kind: 'batch', from: 'x', events: 'nope', prev: [] },
+      { t: 'tidings.tabs', v: 1, kind: 'nuke', from: 'x' },
+      new Uint8Array([1, 2, 3]),
+    ]
+    for (const g of garbage) broadcast(bc, g)
+    const noData = envelope('o1', 6) as unknown as Record<string, unknown>
+    delete noData['data']
+    broadcast(
+      bc,
+      batch('evil', [
+        envelope('o1', 0, 'chat.ok', 'good-0'),
+        { ...envelope('o1', 1), type: 'chat.*' }, // wildcard in a published topic
+        { ...envelope('o1', 2), version: 2 },
+        { ...envelope('o1', 3), seq: -1 },
+        { ...envelope('o1', 4), id: '' },
+        { ...envelope('o1', 5), type: 'a..b' },
+        noData,
+        envelope('o1', 7, 'chat.ok', 'good-7'),
+      ]),
+    )
+    await waitFor(() => b.got.length === 2, 'the valid events')
+    await sleep(50)
+    expect(b.got.map((e) => e.data)).toEqual(['good-0', 'good-7'])
+    expect(b.bridge.stats().malformed).toBe(garbage.length + 6)
+    expect(errors).toEqual([])
+    // Still works afterwards.
+    const a = tab(ch)
+    a.bus.publish('chat.after', 'still fine')
+    await waitFor(() => b.got.length === 3, 'a real event after the garbage')
+  })
+
+  it('drops duplicate ids, stale seqs, and counts a lost event as a gap', async () => {
+    const ch = uniqueChannel()
+    const b = tab(ch)
+    const bc = raw(ch)
+    broadcast(bc, batch('p', [envelope('o', 1), envelope('o', 2)], [-1, 1]))
+    broadcast(bc, batch('p', [envelope('o', 2)], [1])) // same id again
+    broadcast(bc, batch('p', [{ ...envelope('o', 2), id: 'other-id' }], [1])) // new id, old seq
+    broadcast(bc, batch('p', [envelope('o', 6)], [4])) // seq 4 was forwarded but never arrived
+    broadcast(bc, batch('p', [envelope('o', 9)], [6])) // 7, 8 were not shared: no gap
+    await waitFor(() => b.got.length === 4, 'four accepted events')
+    await sleep(50)
+    expect(b.got.map((e) => e.seq)).toEqual([1, 2, 6, 9])
+    expect(b.bridge.stats()).toMatchObject({ received: 4, duplicates: 1, outOfOrder: 1, gaps: 1 })
+  })
+
+  it('ignores its own events coming back', async () => {
+    const ch = uniqueChannel()
+    const a = tab(ch)
+    const bc = raw(ch)
+    broadcast(bc, batch('replayer', [envelope(a.bus.origin, 5, 'chat.message', 'mine')]))
+    await sleep(100)
+    expect(a.got).toEqual([])
+    expect(a.bridge.stats().echoes).toBe(1)
+  })
+})
+
+describe('connectTabs: signing', () => {
+  const KEY = 'correct horse battery staple'
+
+  it('delivers signed batches in order and drops unsigned, forged and wrong-key messages', async () => {
+    const ch = uniqueChannel()
+    const a = tab(ch, { key: KEY, maxBatch: 50 })
+    const b = tab(ch, { key: KEY })
+    const stranger = tab(ch, { key: 'a different secret entirely' })
+    await Promise.all([a.bridge.ready, b.bridge.ready, stranger.bridge.ready])
+    const wire: { body: string; sig: Uint8Array }[] = []
+    const bc = raw(ch)
+    bc.addEventListener('message', (m) => {
+      const d = m.data as { kind?: string; body?: string; sig?: Uint8Array }
+      if (d.kind === 'signed' && d.body?.includes('"batch"')) wire.push({ body: d.body, sig: d.sig! })
+    })
+    for (let i = 0; i < 2000; i++) a.bus.publish('chat.message', i)
+    a.bus.publish('chat.message', undefined)
+    await waitFor(() => b.got.length === 2001, '2001 signed events')
+    expect(b.got.slice(0, 2000).every((e, i) => e.data === i)).toBe(true)
+    expect(b.got[2000]!.data).toBeUndefined()
+    expect(a.bridge.stats().batchesSent).toBe(Math.ceil(2001 / 50))
+
+    // The stranger with another key verified nothing from A (and B could not verify it).
+    expect(stranger.got).toEqual([])
+    expect(stranger.bridge.stats().forged).toBeGreaterThanOrEqual(Math.ceil(2001 / 50))
+    expect(b.bridge.stats().forged).toBeGreaterThanOrEqual(1) // the stranger's hello
+    await stranger.bridge.close()
+    await sleep(50)
+    const before = b.bridge.stats()
+
+    // Unsigned message with a perfectly valid shape.
+    broadcast(bc, batch('mallory', [envelope('m', 0, 'chat.evil', 'unsigned')]))
+    // A real signed batch whose body was altered.
+    const real = wire[0]!
+    const altered = real.body.replace('"data":0,', '"data":"tampered",')
+    expect(altered).not.toBe(real.body)
+    broadcast(bc, { t: 'tidings.tabs', v: 1, kind: 'signed', body: altered, sig: real.sig })
+    // Random signature.
+    broadcast(bc, { t: 'tidings.tabs', v: 1, kind: 'signed', body: JSON.stringify(batch('m', [envelope('m', 1)])), sig: new Uint8Array(32) })
+    await waitFor(() => b.bridge.stats().forged - before.forged === 2, 'two forged messages counted')
+    await sleep(50)
+    expect(b.bridge.stats().forged - before.forged).toBe(2)
+    expect(b.bridge.stats().unsigned - before.unsigned).toBe(1)
+    expect(b.got.length).toBe(2001)
+    expect(b.got.filter((e) => e.data === 'tampered' || e.data === 'unsigned').map((e) => [e.id, e.data, e.seq])).toEqual([])
+  })
+
+  it('refuses a short key and a bad option with typed errors', () => {
+    const bus = createBus()
+    cleanups.push(() => bus.shutdown())
+    expect(() => connectTabs(bus, { key: 'short' })).toThrow(expect.objectContaining({ name: 'TabsOptionError' }))
+    expect(() => connectTabs(bus, { share: 'a..b' })).toThrow(InvalidTopicError)
+    expect(() => connectTabs(bus, { channel: '' })).toThrow(expect.objectContaining({ name: 'TabsOptionError' }))
+    expect(() => connectTabs(bus, { heartbeatMs: -1 })).toThrow(/heartbeatMs/)
+  })
+})
+
+describe('connectTabs: presence', () => {
+  it('reports peers joining and leaving (bye and timeout)', async () => {
+    const ch = uniqueChannel()
+    const a = tab(ch, { heartbeatMs: 50 }, 'tab-a')
+    const lists: (readonly TabPeer[])[] = []
+    const changes: PeerChange[] = []
+    a.bridge.peers$.subscribe((l) => lists.push(l))
+    a.bridge.peerChanges$.subscribe((c) => changes.push(c))
+    const b = tab(ch, { heartbeatMs: 50 }, 'tab-b')
+    const c = tab(ch, { heartbeatMs: 50 }, 'tab-c')
+    await waitFor(() => a.bridge.peers().length === 2, 'two peers')
+    expect(
+      a.bridge
+        .peers()
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['tab-b', 'tab-c'])
+    await waitFor(() => b.bridge.peers().length === 2, 'b to see a and c')
+    await b.bridge.close()
+    await waitFor(() => a.bridge.peers().length === 1, 'b to leave')
+    expect(changes.filter((x) => x.kind === 'leave').map((x) => [x.peer.name, x.kind === 'leave' ? x.reason : ''])).toEqual([['tab-b', 'bye']])
+
+    // A peer that goes silent without a bye (crashed tab) times out.
+    const bc = raw(ch)
+    broadcast(bc, { t: 'tidings.tabs', v: 1, kind: 'hello', from: 'ghost-bridge', origin: 'ghost', name: 'ghost' })
+    await waitFor(() => a.bridge.peers().some((p) => p.name === 'ghost'), 'the ghost to join')
+    await waitFor(() => !a.bridge.peers().some((p) => p.name === 'ghost'), 'the ghost to time out', 5000)
+    expect(changes.at(-1)).toMatchObject({ kind: 'leave', reason: 'timeout', peer: { name: 'ghost' } })
+    expect(a.bridge.peers().map((p) => p.name)).toEqual(['tab-c'])
+    expect(lists.at(-1)!.map((p) => p.name)).toEqual(['tab-c'])
+    expect(c.bridge.peers().map((p) => p.name)).toEqual(['tab-a'])
+  })
+})

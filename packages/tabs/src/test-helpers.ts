@@ -1,0 +1,30 @@
+// Shared by the browser tests of this package (not exported from index.ts).
+import type { TidingsEvent } from '@tidings/core'
+
+export function uniqueChannel(prefix = 't'): string {
+  return `${prefix}-${Math.random().toString(36).slice(2)}`
+}
+
+/** Polls until `check` returns true; fails with `what` after timeoutMs. */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
+  const start = performance.now()
+  while (!check()) {
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** A raw channel object on the bridge's channel, for posting garbage or listening to the wire. */
+export function rawChannel(channel: string): BroadcastChannel {
+  return new BroadcastChannel(`tidings.tabs:${channel}`)
+}
+
+export function envelope(origin: string, seq: number, type = 'chat.message', data: unknown = { n: seq }): TidingsEvent {
+  return { id: `${origin}:${seq}`, type, timestamp: Date.now(), version: 1, data, origin, seq }
+}
+
+export function batch(from: string, events: unknown[], prev?: number[]): Record<string, unknown> {
+  return { t: 'tidings.tabs', v: 1, kind: 'batch', from, events, prev: prev ?? events.map(() => -1) }
+}
