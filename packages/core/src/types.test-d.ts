@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest'
-import { createBus, type TidingsEvent } from './index.ts'
+import { createBus, type Bus, type TidingsEvent } from './index.ts'
 
 type Events = {
   'user.login': { userId: string }
@@ -49,5 +49,11 @@ describe('typed event maps', () => {
     const loose = createBus()
     loose.publish('anything.goes', 42)
     loose.subscribe('x.*', (e) => expectTypeOf(e.data).toBeUnknown())
+  })
+
+  it('a typed bus can be passed where a plain Bus is expected (bridges, history, devtools)', () => {
+    const attach = (b: Bus) => b.name
+    expectTypeOf(attach(bus)).toBeString()
+    expectTypeOf(bus).toMatchTypeOf<Bus>()
   })
 })

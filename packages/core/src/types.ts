@@ -235,6 +235,10 @@ export interface TypedEventHandle<T, K extends string, M extends EventMap> {
 export type PublishAck = (event: TidingsEvent) => Promise<unknown> | undefined | void
 
 export interface Bus<M extends EventMap = EventMap> {
+  /** Type-only marker, never set. Its mapped-type modifier makes TypeScript compare buses
+   *  structurally instead of by the measured variance of M, so a typed `Bus<Events>` can be
+   *  passed where a plain `Bus` is expected (connectTabs(bus), openHistory().attach(bus), ...). */
+  readonly '~events'?: { readonly [K in keyof M]-?: M[K] }
   readonly name: string
   readonly origin: string
   readonly closed: boolean
