@@ -17,6 +17,8 @@ export class Connection {
   private db: DB | undefined
   private opening: Promise<DB> | undefined
   private closedError: HistoryClosedError | undefined
+  /** An open we stopped waiting for; it is still queued, and any new open would queue behind it. */
+  private abandoned: Promise<void> | undefined
   /** Called synchronously before the connection closes for another tab, so pending writes start
    *  on it (transactions created before close() still complete). */
   beforeClose: (db: IDBDatabase) => void = () => {}
@@ -54,6 +56,10 @@ export class Connection {
 
   private async open(): Promise<DB> {
     this.status = 'opening'
+    if (this.abandoned) {
+      await this.withBlockedTimeout(this.abandoned)
+      if (this.db) return this.db
+    }
     let db = await this.openVersion(undefined)
     if (!hasSchema(unwrapDb(db))) {
       // The database exists without our stores (created by other code): add them in an upgrade.
@@ -78,6 +84,10 @@ export class Connection {
       blocked: () => {
         timer ??= setTimeout(() => {
           gaveUp = true
+          this.abandoned = opened.then(
+            () => {},
+            () => {},
+          )
           rejectBlocked(new HistoryBlockedError(this.dbName, this.blockedTimeoutMs))
         }, this.blockedTimeoutMs)
       },
@@ -86,9 +96,31 @@ export class Connection {
     })
     let rejectBlocked: (e: Error) => void = () => {}
     const blocked = new Promise<never>((_, reject) => (rejectBlocked = reject))
-    // If we gave up waiting, the open may still succeed later: close it at once.
-    opened.then((db) => gaveUp && db.close(), () => {})
+    // If we gave up waiting, the open may still succeed once the other connection closes: adopt
+    // it then (the schema is in place), so the history recovers without a reload.
+    opened.then(
+      (db) => {
+        if (!gaveUp) return
+        this.abandoned = undefined
+        if (this.closedError || this.db) db.close()
+        else {
+          this.db = db
+          this.status = 'open'
+        }
+      },
+      () => {
+        if (gaveUp) this.abandoned = undefined
+      },
+    )
     return Promise.race([opened, blocked]).finally(() => clearTimeout(timer))
+  }
+
+  private withBlockedTimeout(p: Promise<void>): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HistoryBlockedError(this.dbName, this.blockedTimeoutMs)), this.blockedTimeoutMs)
+    })
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
   }
 
   private onVersionChange(newVersion: number | null): void {

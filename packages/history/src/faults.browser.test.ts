@@ -1,0 +1,168 @@
+// Faults against real IndexedDB in headless Chromium: quota exceeded (a real quota set through the
+// DevTools protocol), an upgrade from another connection, an upgrade blocked by another
+// connection, the database deleted while open, and unclonable data.
+import { createBus } from '@tidings/core'
+import { cdp } from 'vitest/browser'
+import { afterEach, expect, test } from 'vitest'
+import {
+  HistoryBlockedError,
+  HistoryClosedError,
+  HistoryQuotaError,
+  HistoryWriteError,
+  openHistory,
+  type HistoryError,
+  type History,
+} from './index.ts'
+import { deleteDb, readRaw, uniqueDb } from './test-helpers.ts'
+
+const cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+function track(h: History, dbName: string) {
+  cleanups.push(async () => {
+    await h.close()
+    await deleteDb(dbName)
+  })
+  return h
+}
+
+function rawOpen(dbName: string, version?: number): Promise<{ db: IDBDatabase; blocked: boolean }> {
+  return new Promise((resolve, reject) => {
+    let blocked = false
+    const req = version === undefined ? indexedDB.open(dbName) : indexedDB.open(dbName, version)
+    req.onblocked = () => (blocked = true)
+    req.onerror = () => reject(req.error)
+    req.onsuccess = () => resolve({ db: req.result, blocked })
+  })
+}
+
+test('quota exceeded: clear error, event still delivered in memory, publishAsync rejects', async () => {
+  // A real quota, set through the DevTools protocol before the database is opened (Chromium
+  // reads the quota when the connection's bucket opens).
+  const session = cdp()
+  const origin = location.origin
+  const { usage = 0 } = await navigator.storage.estimate()
+  await session.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 400_000 })
+  cleanups.push(() => session.send('Storage.overrideQuotaForOrigin', { origin }) as Promise<void>)
+
+  const dbName = uniqueDb('quota')
+  const h = track(openHistory({ dbName, record: ['q.**'] }), dbName)
+  const bus = createBus()
+  h.attach(bus)
+  const errors: HistoryError[] = []
+  h.errors$.subscribe((e) => errors.push(e))
+  await bus.publishAsync('q.small', 1, { persistent: true })
+
+  const delivered: string[] = []
+  bus.on('q.*').subscribe((e) => delivered.push(e.type))
+  // Random (incompressible: Chromium compresses large IndexedDB values) 2 MB.
+  const bytes = new Uint8Array(1_000_000)
+  for (let i = 0; i < bytes.length; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536))
+  const big = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+  const err = await bus.publishAsync('q.big', { big }, { persistent: true }).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(err).toBeInstanceOf(HistoryQuotaError)
+  expect((err as Error).name).toBe('HistoryQuotaError')
+  expect((err as Error).message).toMatch(/quota exceeded.*delivered in memory but not stored/i)
+  expect(((err as Error).cause as DOMException).name).toBe('QuotaExceededError')
+  expect(delivered).toEqual(['q.big'])
+  // A recorded (non-persistent) event fails quietly: reported on errors$, never thrown at the app.
+  bus.publish('q.bulk', { big })
+  await expect(h.flush()).rejects.toThrow(HistoryQuotaError)
+  expect(delivered).toEqual(['q.big', 'q.bulk'])
+  expect(errors.map((e) => e.name)).toEqual(['HistoryQuotaError', 'HistoryQuotaError'])
+  expect(h.stats()).toMatchObject({ written: 1, failed: 2 })
+
+  // Quota back: the history keeps working, and only acknowledged events are stored.
+  await session.send('Storage.overrideQuotaForOrigin', { origin })
+  await bus.publishAsync('q.after', 2, { persistent: true })
+  expect((await readRaw(dbName)).map((r) => r.type)).toEqual(['q.small', 'q.after'])
+})
+
+test('another connection upgrades the database: pending writes land, the upgrade is not blocked, later writes get HistoryClosedError', async () => {
+  const dbName = uniqueDb('versionchange')
+  const h = track(openHistory({ dbName }), dbName)
+  const bus = createBus()
+  h.attach(bus)
+  const errors: HistoryError[] = []
+  h.errors$.subscribe((e) => errors.push(e))
+  await bus.publishAsync('v.acked', 1, { persistent: true })
+  const version = (await rawOpen(dbName).then(({ db }) => (db.close(), db.version)))
+  bus.publish('v.pending', 2, { persistent: true }) // still in the open batch
+  const upgraded = await rawOpen(dbName, version + 1)
+  expect(upgraded.blocked).toBe(false)
+  upgraded.db.close()
+  expect(h.status).toBe('versionchange')
+  expect(errors.map((e) => [e.name, (e as HistoryClosedError).reason])).toEqual([['HistoryClosedError', 'versionchange']])
+  expect((await readRaw(dbName)).map((r) => r.type)).toEqual(['v.acked', 'v.pending'])
+
+  const delivered: number[] = []
+  bus.on('v.*').subscribe((e) => delivered.push(e.data as number))
+  const err = await bus.publishAsync('v.late', 3, { persistent: true }).catch((e: unknown) => e)
+  expect(err).toBeInstanceOf(HistoryClosedError)
+  expect((err as Error).message).toMatch(/another tab upgraded the database to version \d+\. Reload this tab/)
+  expect(delivered).toEqual([3])
+  expect((await readRaw(dbName)).map((r) => r.type)).toEqual(['v.acked', 'v.pending'])
+})
+
+test('an upgrade blocked by another connection fails after blockedTimeoutMs, then recovers when it closes', async () => {
+  const dbName = uniqueDb('blocked')
+  // Other code holds the database at version 1 without our stores and ignores "versionchange".
+  const { db: other } = await rawOpen(dbName, 1)
+  const h = track(openHistory({ dbName, blockedTimeoutMs: 300 }), dbName)
+  const bus = createBus()
+  h.attach(bus)
+  const delivered: number[] = []
+  bus.on('b.*').subscribe((e) => delivered.push(e.data as number))
+  await expect(h.ready).rejects.toThrow(HistoryBlockedError)
+  await expect(h.ready).rejects.toThrow(/blocked for 300 ms by another connection.*Close the other tabs/)
+  await expect(bus.publishAsync('b.x', 1, { persistent: true })).rejects.toThrow(HistoryBlockedError)
+  expect(delivered).toEqual([1])
+  other.close()
+  await bus.publishAsync('b.y', 2, { persistent: true })
+  expect(h.status).toBe('open')
+  expect((await h.query()).map((e) => e.data)).toEqual([2])
+})
+
+test('database deleted while open: the delete is not blocked, history reports it and recreates the database on the next write', async () => {
+  const dbName = uniqueDb('deleted')
+  const h = track(openHistory({ dbName }), dbName)
+  const bus = createBus()
+  h.attach(bus)
+  const errors: HistoryError[] = []
+  h.errors$.subscribe((e) => errors.push(e))
+  await bus.publishAsync('d.before', 1, { persistent: true })
+  const blocked = await new Promise<boolean>((resolve, reject) => {
+    let wasBlocked = false
+    const req = indexedDB.deleteDatabase(dbName)
+    req.onblocked = () => (wasBlocked = true)
+    req.onsuccess = () => resolve(wasBlocked)
+    req.onerror = () => reject(req.error)
+  })
+  expect(blocked).toBe(false)
+  expect(errors.map((e) => [e.name, (e as HistoryClosedError).reason])).toEqual([['HistoryClosedError', 'deleted']])
+  expect(h.status).toBe('opening')
+  await bus.publishAsync('d.after', 2, { persistent: true })
+  expect(h.status).toBe('open')
+  expect((await h.query()).map((e) => e.type)).toEqual(['d.after'])
+  expect((await readRaw(dbName)).map((r) => r.type)).toEqual(['d.after'])
+})
+
+test('unclonable data fails that event only; the rest of its batch commits', async () => {
+  const dbName = uniqueDb('clone')
+  const h = track(openHistory({ dbName }), dbName)
+  const bus = createBus()
+  h.attach(bus)
+  bus.publish('c.ok', 1, { persistent: true })
+  const bad = bus.publishAsync('c.bad', { fn: () => 1 }, { persistent: true })
+  bus.publish('c.ok', 2, { persistent: true })
+  const err = await bad.catch((e: unknown) => e)
+  expect(err).toBeInstanceOf(HistoryWriteError)
+  expect((err as Error).message).toMatch(/c\.bad.*could not be cloned/i)
+  await h.flush()
+  expect((await h.query()).map((e) => e.data)).toEqual([1, 2])
+  expect(h.stats()).toMatchObject({ written: 2, failed: 1 })
+})
