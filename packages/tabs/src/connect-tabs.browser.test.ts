@@ -9,7 +9,7 @@ import { batch, envelope, rawChannel, sleep, uniqueChannel, waitFor } from './te
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
+  for (const c of cleanups.splice(0).toReversed()) await c()
 })
 
 function tab(channel: string, opts: TabsOptions = {}, name?: string): { bus: Bus; bridge: TabsBridge; got: TidingsEvent[] } {

@@ -34,6 +34,6 @@ describe('parseWire', () => {
 
   it('rejects batches over the size bound', () => {
     const n = MAX_BATCH + 1
-    expect(parseWire({ ...base, kind: 'batch', events: new Array(n).fill({}), prev: new Array(n).fill(-1) }).ok).toBe(false)
+    expect(parseWire({ ...base, kind: 'batch', events: Array.from({ length: n }, () => ({})), prev: new Array(n).fill(-1) }).ok).toBe(false)
   })
 })

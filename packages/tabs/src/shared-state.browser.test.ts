@@ -7,7 +7,7 @@ import { sleep, uniqueChannel, waitFor } from './test-helpers.ts'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
+  for (const c of cleanups.splice(0).toReversed()) await c()
 })
 
 function bus(): Bus {
