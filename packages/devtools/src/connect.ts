@@ -68,6 +68,7 @@ export interface DevtoolsConnection {
 
 interface Session {
   nonce: string
+  leaseMs: number
   leaseUntil: number
   items: WireItem[]
   inspection: { unsubscribe(): void }
@@ -252,6 +253,7 @@ export function connectDevtools<M extends EventMap>(bus: Bus<M>, options: Devtoo
     contexts.clear()
     const s: Session = {
       nonce,
+      leaseMs,
       leaseUntil: Date.now() + leaseMs,
       items: [],
       inspection: { unsubscribe() {} },
@@ -350,7 +352,7 @@ export function connectDevtools<M extends EventMap>(bus: Bus<M>, options: Devtoo
       stats.ignored++
       return
     }
-    if (m.type === 'ping') s.leaseUntil = Date.now() + 3 * 5000
+    if (m.type === 'ping') s.leaseUntil = Date.now() + s.leaseMs
     else if (m.type === 'bye') endSession()
     else run(m.id, m.command)
   }

@@ -185,10 +185,13 @@ export type ToContentMsg = PanelCommandMsg
 
 // ---------------------------------------------------------------- constructors
 
-export function msg<T extends ToAgentMsg | FromAgentMsg | StatusMsg | PanelCommandMsg | PipeMsg>(
-  body: Omit<T, 'source' | 'v'>,
-): T {
-  return { source: SOURCE, v: PROTOCOL_VERSION, ...body } as T
+type AnyMsg = ToAgentMsg | FromAgentMsg | StatusMsg | PanelCommandMsg | PipeMsg
+/** A message without its tag (distributes over the union so each member keeps its fields). */
+export type MessageBody<T> = T extends unknown ? Omit<T, 'source' | 'v'> : never
+
+/** Adds the tag: msg({ type: 'hello', nonce, leaseMs }). */
+export function msg<B extends MessageBody<AnyMsg>>(body: B): B & Tagged<B['type']> {
+  return { source: SOURCE, v: PROTOCOL_VERSION, ...body } as B & Tagged<B['type']>
 }
 
 // ---------------------------------------------------------------- validators

@@ -1,0 +1,262 @@
+// The Tidings DevTools extension, loaded unpacked into real headless Chromium: fixture page with
+// connectDevtools -> content script -> background worker -> panel page (opened as a tab with
+// ?tabId=N). The real DevTools panel is driven in devtools-real-panel.spec.ts.
+import { type BrowserContext, type Page, expect, test } from '@playwright/test'
+import { type ExtensionBrowser, FIXTURES, launchWithExtension, openPanel, tabIdOf } from '../extension.ts'
+
+let ext: ExtensionBrowser
+test.describe.configure({ mode: 'serial' })
+test.setTimeout(90_000)
+
+test.beforeAll(async () => {
+  test.setTimeout(240_000)
+  ext = await launchWithExtension({ name: 'devtools-e2e' })
+})
+test.afterAll(async () => {
+  await ext?.close()
+})
+
+async function fixtureWithPanel(context: BrowserContext, path = '/devtools/index.html'): Promise<{ page: Page; panel: Page; tabId: number }> {
+  const page = await context.newPage()
+  await page.goto(FIXTURES + path)
+  await page.waitForFunction(() => 'fixture' in window || 'forger' in window || document.title.includes('no agent'))
+  const tabId = await tabIdOf(context, page)
+  const panel = await openPanel(context, tabId)
+  return { page, panel, tabId }
+}
+
+const rows = (panel: Page) => panel.getByTestId('log-row')
+const rowTypes = (panel: Page) => rows(panel).evaluateAll((els) => els.map((e) => e.getAttribute('data-type')))
+
+test('live events arrive, filter by pattern, detail with deliveries, redaction and the causal chain', async () => {
+  const { page, panel } = await fixtureWithPanel(ext.context)
+  await expect(panel.getByTestId('connection')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 })
+  await expect(panel.getByTestId('connection')).toHaveText('devtools-fixture')
+  expect(await page.evaluate(() => window.fixture.connected())).toBe(true)
+
+  await page.evaluate(() => {
+    window.fixture.publish('user.login', { name: 'ada', password: 'hunter2-SECRET', card: { number: '4111-SECRET', brand: 'visa' } })
+    window.fixture.publish('cart.item.added', { sku: 'A1', qty: 2 })
+    window.fixture.publish('order.created', { orderId: 7 }, { correlationId: 'corr-7' })
+  })
+  // order.created's handler publishes order.paid (same correlation, causation = order.created)
+  await expect(rows(panel)).toHaveCount(4, { timeout: 15_000 })
+  expect(await rowTypes(panel)).toEqual(['user.login', 'cart.item.added', 'order.paid', 'order.created'])
+
+  // glob filter (core's semantics: ** spans segments, * one)
+  await panel.getByTestId('filter').fill('order.*')
+  await expect(rows(panel)).toHaveCount(2)
+  expect(await rowTypes(panel)).toEqual(['order.paid', 'order.created'])
+  await panel.getByTestId('filter').fill('cart.*')
+  await expect(rows(panel)).toHaveCount(0)
+  await panel.getByTestId('filter').fill('cart.** user.login')
+  expect(await rowTypes(panel)).toEqual(['user.login', 'cart.item.added'])
+  await panel.getByTestId('filter').fill('cart.[')
+  await expect(panel.getByTestId('filter-error')).toContainText('Invalid pattern')
+  await panel.getByTestId('filter').fill('')
+  await panel.getByTestId('search').fill('a1')
+  expect(await rowTypes(panel)).toEqual(['cart.item.added'])
+  await panel.getByTestId('search').fill('')
+  await expect(rows(panel)).toHaveCount(4)
+
+  // detail: envelope, data tree, deliveries with the subscription's label
+  await rows(panel).filter({ hasText: 'user.login' }).click()
+  const detail = panel.getByTestId('event-detail')
+  await expect(panel.getByTestId('detail-type')).toHaveText('user.login')
+  await expect(panel.getByTestId('detail-data')).toContainText('"ada"')
+  await expect(panel.getByTestId('detail-data')).toContainText('"[redacted]"')
+  await expect(panel.getByTestId('detail-data')).toContainText('"visa"')
+
+  // redacted values never reach the extension: not in the DOM, not in the panel's store
+  const html = await panel.content()
+  expect(html).not.toContain('SECRET')
+  const storeJson = await panel.evaluate(() => JSON.stringify((globalThis as unknown as { tidingsPanel: { store: { toExport(): unknown } } }).tidingsPanel.store.toExport()))
+  expect(storeJson).not.toContain('SECRET')
+  expect(storeJson).toContain('[redacted]')
+
+  // order.created: received by 'payment', chain links to order.paid and back
+  await rows(panel).filter({ hasText: 'order.created' }).click()
+  await expect(panel.getByTestId('detail-deliveries')).toContainText('payment (order.created)')
+  await expect(panel.getByTestId('detail-chain')).toContainText('corr-7')
+  await detail.getByTestId('chain-link').filter({ hasText: 'order.paid' }).first().click()
+  await expect(panel.getByTestId('detail-type')).toHaveText('order.paid')
+  await detail.getByTestId('chain-parent').click()
+  await expect(panel.getByTestId('detail-type')).toHaveText('order.created')
+  await page.close()
+  await panel.close()
+})
+
+test('subscriptions table updates live when the page subscribes and unsubscribes', async () => {
+  const { page, panel } = await fixtureWithPanel(ext.context)
+  await expect(panel.getByTestId('connection')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 })
+  await panel.getByTestId('tab-subscriptions').click()
+  const subRows = panel.getByTestId('sub-row')
+  await expect(subRows).toHaveCount(2)
+  await expect(panel.getByTestId('subs-table')).toContainText('panel-listener')
+  await page.evaluate(() => window.fixture.subscribe('inventory.**', 'inventory-watcher'))
+  await expect(subRows).toHaveCount(3)
+  const row = subRows.filter({ hasText: 'inventory-watcher' })
+  await expect(row).toContainText('inventory.**')
+  await expect(row.getByTestId('sub-received')).toHaveText('0')
+  await page.evaluate(() => {
+    window.fixture.publish('inventory.low', { sku: 'A1' })
+    window.fixture.publish('inventory.item.gone', { sku: 'B2' })
+  })
+  // counters come with the periodic snapshot (1 s)
+  await expect(row.getByTestId('sub-received')).toHaveText('2', { timeout: 10_000 })
+  await page.evaluate(() => window.fixture.unsubscribe('inventory-watcher'))
+  await expect(subRows).toHaveCount(2)
+  await expect(panel.getByTestId('subs-table')).not.toContainText('inventory-watcher')
+
+  await panel.getByTestId('tab-contexts').click()
+  await expect(panel.getByTestId('context-row')).toHaveCount(1)
+  await expect(panel.getByTestId('context-row')).toContainText('this page')
+  await panel.getByTestId('tab-throughput').click()
+  await expect(panel.getByTestId('throughput')).toContainText('inventory.low')
+  await page.close()
+  await panel.close()
+})
+
+test('publish and replay from the panel: the page reacts', async () => {
+  const { page, panel } = await fixtureWithPanel(ext.context)
+  await expect(panel.getByTestId('connection')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 })
+  await panel.getByTestId('tab-publish').click()
+  await panel.getByTestId('publish-type').fill('panel.hello')
+  await panel.getByTestId('publish-data').fill('{"greeting":"from the panel","n":1}')
+  await panel.getByTestId('publish-submit').click()
+  await expect(panel.getByTestId('publish-result')).toContainText('Published')
+  await expect(page.locator('#reacted')).toHaveText('[{"greeting":"from the panel","n":1}]')
+
+  // invalid topic: a typed error comes back, nothing published
+  await panel.getByTestId('publish-type').fill('panel.bad topic')
+  await panel.getByTestId('publish-submit').click()
+  await expect(panel.getByTestId('publish-result')).toContainText('InvalidTopicError')
+  expect(await page.evaluate(() => window.fixture.reacted.length)).toBe(1)
+
+  // replay the event from the log
+  await panel.getByTestId('tab-log').click()
+  await rows(panel).filter({ hasText: 'panel.hello' }).first().click()
+  await panel.getByTestId('replay').click()
+  await expect(panel.getByTestId('replay-result')).toContainText('Replayed as')
+  await expect(page.locator('#reacted')).toHaveText('[{"greeting":"from the panel","n":1},{"greeting":"from the panel","n":1}]')
+  await expect(rows(panel).filter({ hasText: 'panel.hello' })).toHaveCount(2)
+  await page.close()
+  await panel.close()
+})
+
+test('pause stops the stream and counts what the page skipped; resume brings it back', async () => {
+  const { page, panel } = await fixtureWithPanel(ext.context)
+  await expect(panel.getByTestId('connection')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 })
+  await panel.getByTestId('pause').click()
+  await expect(panel.getByTestId('pause')).toHaveText('Resume')
+  await page.evaluate(() => {
+    for (let i = 0; i < 5; i++) window.fixture.publish('paused.event', i)
+  })
+  await panel.getByTestId('pause').click()
+  await expect(panel.getByTestId('pause')).toHaveText('Pause')
+  await page.evaluate(() => window.fixture.publish('after.resume', 1))
+  await expect(rows(panel)).toHaveCount(1, { timeout: 10_000 })
+  expect(await rowTypes(panel)).toEqual(['after.resume'])
+  await expect(panel.getByTestId('counts')).toContainText('5 sampled out')
+  await page.close()
+  await panel.close()
+})
+
+test('a page without the agent shows a helpful empty state', async () => {
+  const { page, panel } = await fixtureWithPanel(ext.context, '/devtools/no-agent.html')
+  const empty = panel.getByTestId('empty-state')
+  await expect(empty).toHaveAttribute('data-reason', 'no-agent', { timeout: 15_000 })
+  await expect(empty).toContainText('No Tidings bus on this page')
+  await expect(empty).toContainText('connectDevtools(bus')
+  await expect(rows(panel)).toHaveCount(0)
+  await page.close()
+  await panel.close()
+})
+
+test('a page posting forged protocol messages cannot drive the panel', async () => {
+  const { page, panel } = await fixtureWithPanel(ext.context, '/devtools/forged.html')
+  await expect(panel.getByTestId('connection')).toHaveText('real-agent', { timeout: 15_000 })
+  await page.evaluate(() => window.forger.publish('real.before', 1))
+  await expect(rows(panel)).toHaveCount(1, { timeout: 10_000 })
+
+  await page.evaluate(() => {
+    for (let i = 0; i < 5; i++) window.forger.forge(i)
+  })
+  // the hardest forgery: a hello with a nonce the page chose; the content script takes the
+  // session back (it sees a hello it did not send) and events keep flowing under its nonce
+  await page.evaluate(() => window.forger.hijack())
+  await page.waitForTimeout(300)
+  await page.evaluate(() => {
+    window.postMessage(
+      { source: 'tidings-devtools', v: 1, type: 'batch', nonce: 'page-chosen-nonce', at: Date.now(), skipped: 0, items: [] },
+      '*',
+    )
+  })
+  await expect
+    .poll(async () => {
+      await page.evaluate(() => window.forger.publish('real.after', 2))
+      return (await rowTypes(panel)).includes('real.after')
+    }, { timeout: 15_000, intervals: [500] })
+    .toBe(true)
+  const types = await rowTypes(panel)
+  expect(types.filter((t) => t !== 'real.before' && t !== 'real.after')).toEqual([])
+  expect(types[0]).toBe('real.before')
+  await expect(panel.getByTestId('connection')).toHaveText('real-agent')
+  expect(await panel.content()).not.toContain('FAKE-AGENT')
+  // forged commands did not publish on the page's bus
+  expect(await page.evaluate(() => window.forger.heard.filter((t) => t.startsWith('forged')))).toEqual([])
+  // the content script counted what it rejected and the panel shows it
+  await expect(panel.getByTestId('counts')).toContainText('page messages rejected', { timeout: 10_000 })
+  await page.close()
+  await panel.close()
+})
+
+test('the log stays virtualized with 100k events', async () => {
+  const { page, panel } = await fixtureWithPanel(ext.context)
+  await expect(panel.getByTestId('connection')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 })
+  await panel.evaluate(() => {
+    const store = (globalThis as unknown as { tidingsPanel: { store: { applyBatch(b: unknown): void } } }).tidingsPanel.store
+    const t0 = Date.now()
+    for (let b = 0; b < 100; b++) {
+      const items = []
+      for (let i = 0; i < 1000; i++) {
+        const n = b * 1000 + i
+        items.push({
+          kind: 'publish',
+          at: t0 + n,
+          event: { id: `bulk:${n}`, type: `bulk.t${n % 7}`, timestamp: t0 + n, version: 1, data: { n }, origin: 'bulk', seq: n },
+          ctx: { origin: 'bulk' },
+          receipt: { id: `bulk:${n}`, matched: 0, delivered: 0, queued: 0, dropped: 0, rejected: 0 },
+        })
+      }
+      store.applyBatch({ items, skipped: 0 })
+    }
+  })
+  await expect(panel.getByTestId('counts')).toContainText('100000/100000 events')
+  const domRows = await rows(panel).count()
+  expect(domRows).toBeGreaterThan(5)
+  expect(domRows).toBeLessThan(200)
+  // following the tail: the last event is rendered
+  await expect(panel.locator('[data-id="bulk:99999"]')).toHaveCount(1)
+  // scroll to the middle: rows there are rendered, the tail is not
+  await panel.getByTestId('event-log').evaluate((el) => (el.scrollTop = 24 * 50_000))
+  await expect(panel.locator('[data-id="bulk:50000"]')).toHaveCount(1)
+  await expect(panel.locator('[data-id="bulk:99999"]')).toHaveCount(0)
+  // filtering 100k by pattern
+  await panel.getByTestId('filter').fill('bulk.t3')
+  await expect(panel.getByTestId('counts')).toContainText('14286/100000 events')
+  await page.close()
+  await panel.close()
+})
+
+declare global {
+  interface Window {
+    fixture: import('../fixtures/devtools/main.ts').Fixture
+    forger: {
+      forge(round: number): void
+      hijack(): void
+      publish(type: string, data?: unknown): string
+      heard: string[]
+    }
+  }
+}

@@ -1,0 +1,132 @@
+// Content script (isolated world, document_start, built as a standalone IIFE). It bridges the page
+// agent (window.postMessage) and the panel (a port through the background worker), and it is the
+// gatekeeper: only messages that pass the protocol validators and carry this session's nonce (made
+// here, in the isolated world) reach the panel, and only panel commands reach the page.
+import {
+  type AgentInfo,
+  type StatusMsg,
+  type ToAgentMsg,
+  CONNECT_REQUEST,
+  PAGE_PORT,
+  isTagged,
+  msg,
+  parseFromAgent,
+  parseToContent,
+} from '@tidings/devtools/protocol'
+
+const LEASE_MS = 15_000
+const PING_MS = 5_000
+const NO_AGENT_AFTER_MS = 1_500
+
+let port: chrome.runtime.Port | undefined
+let nonce: string | undefined
+let agent: AgentInfo | undefined
+let state: StatusMsg['state'] = 'waiting'
+let rejected = 0
+let reportedRejected = 0
+let pingTimer: ReturnType<typeof setInterval> | undefined
+let noAgentTimer: ReturnType<typeof setTimeout> | undefined
+let lastRehello = 0
+
+const toPage = (m: ToAgentMsg) => window.postMessage(m, '*')
+
+function newNonce(): string {
+  const b = new Uint8Array(16)
+  crypto.getRandomValues(b)
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+}
+
+function status(next: StatusMsg['state']): void {
+  state = next
+  reportedRejected = rejected
+  const m: StatusMsg = msg({ type: 'status', state, url: location.href, rejected })
+  if (agent) m.agent = agent
+  port?.postMessage(m)
+}
+
+function hello(): void {
+  if (!nonce) return
+  toPage(msg({ type: 'hello', nonce, leaseMs: LEASE_MS }))
+  clearTimeout(noAgentTimer)
+  noAgentTimer = setTimeout(() => {
+    if (!agent) status('no-agent')
+  }, NO_AGENT_AFTER_MS)
+}
+
+function open(): void {
+  if (port) {
+    // Another panel joined: tell it where we are.
+    status(state)
+    return
+  }
+  try {
+    port = chrome.runtime.connect({ name: PAGE_PORT })
+  } catch {
+    return // extension reloaded under this page: this script is orphaned
+  }
+  nonce = newNonce()
+  agent = undefined
+  port.onMessage.addListener((raw: unknown) => {
+    const m = parseToContent(raw)
+    if (!m || !nonce) return
+    toPage(msg({ type: 'command', nonce, id: m.id, command: m.command }))
+  })
+  port.onDisconnect.addListener(close)
+  status('waiting')
+  hello()
+  pingTimer = setInterval(() => {
+    if (nonce) toPage(msg({ type: 'ping', nonce }))
+    if (rejected !== reportedRejected) status(state)
+  }, PING_MS)
+}
+
+function close(): void {
+  if (nonce) toPage(msg({ type: 'bye', nonce }))
+  port = undefined
+  nonce = undefined
+  agent = undefined
+  clearInterval(pingTimer)
+  clearTimeout(noAgentTimer)
+}
+
+window.addEventListener('message', (e: MessageEvent) => {
+  if (e.source !== window || !port || !nonce) return
+  const data: unknown = e.data
+  if (!isTagged(data)) return
+  switch (data.type) {
+    case 'ping':
+    case 'bye':
+    case 'command':
+      return // our own posts (or the page imitating them; the agent checks the nonce)
+    case 'hello':
+      // A hello we did not send would move the agent to a nonce we do not know; take it back
+      // (at most once a second, so a hostile page cannot make us spin).
+      if (data['nonce'] !== nonce) {
+        rejected++
+        if (Date.now() - lastRehello > 1000) {
+          lastRehello = Date.now()
+          agent = undefined
+          hello()
+        }
+      }
+      return
+    case 'announce':
+      if (!agent) hello()
+      return
+  }
+  const m = parseFromAgent(data)
+  if (!m || m.type === 'announce' || m.nonce !== nonce) {
+    rejected++
+    return
+  }
+  if (m.type === 'ready') {
+    agent = m.agent
+    clearTimeout(noAgentTimer)
+    status('connected')
+  }
+  port.postMessage(m)
+})
+
+chrome.runtime.onMessage.addListener((m: unknown) => {
+  if (isTagged(m) && m.type === CONNECT_REQUEST.type) open()
+})

@@ -1,0 +1,174 @@
+// One event: envelope, data tree, who received it (with timing), errors, drops, and the
+// correlation/causation chain as links.
+import type { WireSubscription } from '@tidings/devtools/protocol'
+import { ms, time } from './format.ts'
+import type { LoggedEvent, PanelStore } from './store.ts'
+import { DataTree } from './tree.tsx'
+
+function subLabel(subs: Map<string, WireSubscription>, id: string): string {
+  const s = subs.get(id)
+  if (!s) return id
+  return `${s.label ? `${s.label} ` : ''}(${s.patterns.join(', ')})`
+}
+
+function Link({ e, onSelect, current }: { e: LoggedEvent; onSelect: (id: string) => void; current?: boolean }) {
+  return (
+    <li>
+      {current ? (
+        <b>{e.event.type}</b>
+      ) : (
+        <a href="#" onClick={(ev) => (ev.preventDefault(), onSelect(e.event.id))} data-testid="chain-link">
+          {e.event.type}
+        </a>
+      )}{' '}
+      <span class="muted">
+        {time(e.at)} · {e.event.id}
+      </span>
+    </li>
+  )
+}
+
+export function Detail(props: {
+  store: PanelStore
+  e: LoggedEvent
+  onSelect: (id: string) => void
+  onClose: () => void
+  onReplay: (e: LoggedEvent) => void
+  replayResult: string | undefined
+}) {
+  const { store, e, onSelect } = props
+  const { data, ...envelope } = e.event
+  const parent = e.event.causationId !== undefined ? store.byId.get(e.event.causationId) : undefined
+  const children = store.causedBy(e)
+  const correlated = store.correlated(e)
+  return (
+    <div class="detail" data-testid="event-detail">
+      <div class="detail-head">
+        <h2 data-testid="detail-type">{e.event.type}</h2>
+        <button onClick={() => props.onReplay(e)} data-testid="replay">
+          Replay
+        </button>
+        <button onClick={props.onClose} title="Close">
+          ✕
+        </button>
+      </div>
+      {props.replayResult && <div class="note" data-testid="replay-result">{props.replayResult}</div>}
+      <section>
+        <h3>Envelope</h3>
+        <table class="kv">
+          <tbody>
+            {Object.entries(envelope).map(([k, v]) => (
+              <tr key={k}>
+                <th>{k}</th>
+                <td>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</td>
+              </tr>
+            ))}
+            <tr>
+              <th>context</th>
+              <td>{e.ctx.via ? `bridged by ${e.ctx.via} from ${e.ctx.origin}` : `this page (${e.ctx.origin})`}</td>
+            </tr>
+            <tr>
+              <th>receipt</th>
+              <td>
+                matched {e.receipt.matched}, delivered {e.receipt.delivered}, queued {e.receipt.queued}, dropped {e.receipt.dropped}, rejected{' '}
+                {e.receipt.rejected}
+              </td>
+            </tr>
+          </tbody>
+        </table>
+      </section>
+      <section>
+        <h3>Data</h3>
+        <div class="tree" data-testid="detail-data">
+          <DataTree value={data} />
+        </div>
+      </section>
+      <section>
+        <h3>Received by ({e.deliveries.length})</h3>
+        {e.deliveries.length === 0 ? (
+          <p class="muted">No subscription received it{e.receipt.matched > 0 ? ' (yet)' : ''}.</p>
+        ) : (
+          <table class="grid" data-testid="detail-deliveries">
+            <thead>
+              <tr>
+                <th>subscription</th>
+                <th>time</th>
+                <th>attempt</th>
+              </tr>
+            </thead>
+            <tbody>
+              {e.deliveries.map((d, i) => (
+                <tr key={i}>
+                  <td>{subLabel(store.subscriptions, d.sub)}</td>
+                  <td>{ms(d.ms)}</td>
+                  <td>{d.attempt}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      {e.errors.length > 0 && (
+        <section>
+          <h3>Errors ({e.errors.length})</h3>
+          {e.errors.map((f, i) => (
+            <div key={i} class="error-box" data-testid="detail-error">
+              <b>{f.error.name}</b>: {f.error.message}
+              <div class="muted">
+                {subLabel(store.subscriptions, f.sub)} · attempt {f.attempt}
+                {f.final ? ' (final)' : ''}
+              </div>
+              {f.error.stack && <pre>{f.error.stack}</pre>}
+            </div>
+          ))}
+        </section>
+      )}
+      {e.refusals.length > 0 && (
+        <section>
+          <h3>Dropped / rejected</h3>
+          <ul>
+            {e.refusals.map((r, i) => (
+              <li key={i}>
+                {r.kind} by {subLabel(store.subscriptions, r.sub)}: {r.reason}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <section data-testid="detail-chain">
+        <h3>Chain</h3>
+        {parent ? (
+          <p>
+            Caused by:{' '}
+            <a href="#" onClick={(ev) => (ev.preventDefault(), onSelect(parent.event.id))} data-testid="chain-parent">
+              {parent.event.type}
+            </a>
+          </p>
+        ) : e.event.causationId ? (
+          <p class="muted">Caused by {e.event.causationId} (not in the log)</p>
+        ) : null}
+        {children.length > 0 && (
+          <>
+            <p>Caused:</p>
+            <ul>
+              {children.map((c) => (
+                <Link key={c.n} e={c} onSelect={onSelect} />
+              ))}
+            </ul>
+          </>
+        )}
+        {correlated.length > 0 && (
+          <>
+            <p>Correlation {e.event.correlationId}:</p>
+            <ol>
+              {correlated.map((c) => (
+                <Link key={c.n} e={c} onSelect={onSelect} current={c === e} />
+              ))}
+            </ol>
+          </>
+        )}
+        {!parent && !e.event.causationId && children.length === 0 && correlated.length === 0 && <p class="muted">No correlation or causation.</p>}
+      </section>
+    </div>
+  )
+}
