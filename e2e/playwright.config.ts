@@ -4,6 +4,7 @@ import { defineConfig } from '@playwright/test'
 import { chromiumArgs, chromiumPath } from './chromium.ts'
 
 export const FIXTURES_URL = 'http://127.0.0.1:5174'
+export const DEMO_URL = 'http://127.0.0.1:5173'
 
 export default defineConfig({
   testDir: './tests',
@@ -25,6 +26,14 @@ export default defineConfig({
       url: FIXTURES_URL + '/index.html',
       reuseExistingServer: !process.env['CI'],
       timeout: 60_000,
+    },
+    {
+      // The built demo (what `npm run demo` serves), for e2e/tests/demo*.spec.ts.
+      command: 'npm run build -w @tidings/demo && npm run preview -w @tidings/demo',
+      cwd: '..',
+      url: DEMO_URL + '/',
+      reuseExistingServer: !process.env['CI'],
+      timeout: 120_000,
     },
   ],
 })

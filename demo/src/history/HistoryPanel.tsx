@@ -1,0 +1,84 @@
+// Query the stored activity by pattern and time, and replay it onto the bus. Replayed events carry
+// metadata.replayed (the log shows them as "replay") and are never stored again.
+import type { TidingsEvent } from '@tidings/core'
+import type { HistoryError } from '@tidings/history'
+import { useEffect, useState } from 'preact/hooks'
+import { untypedBus } from '../bus.ts'
+import { history } from './history.ts'
+
+const RANGES = { '5m': 5 * 60_000, '1h': 3600_000, '24h': 86_400_000, all: 0 } as const
+type Range = keyof typeof RANGES
+
+export function HistoryPanel() {
+  const [pattern, setPattern] = useState('task.**')
+  const [range, setRange] = useState<Range>('1h')
+  const [rows, setRows] = useState<TidingsEvent[]>([])
+  const [status, setStatus] = useState('')
+  const [error, setError] = useState('')
+
+  const query = () => {
+    const ms = RANGES[range]
+    return { type: pattern.trim() || '**', ...(ms ? { from: Date.now() - ms } : {}) }
+  }
+
+  const run = async () => {
+    setError('')
+    try {
+      await history.flush() // include what this tab wrote a moment ago
+      const found = await history.query({ ...query(), order: 'desc', limit: 200 })
+      setRows(found)
+      setStatus(`${found.length} events found`)
+    } catch (e) {
+      setError((e as Error).message) // InvalidTopicError for a bad pattern, HistoryClosedError...
+    }
+  }
+
+  const replay = async () => {
+    setError('')
+    try {
+      const { replayed } = await history.replay(untypedBus, query(), { speed: 'instant' })
+      setStatus(`replayed ${replayed} events`)
+    } catch (e) {
+      setError((e as Error).message)
+    }
+  }
+
+  // Query once on load: after a reload this shows what the previous session recorded.
+  useEffect(() => void run(), [])
+  // Background failures (quota, a database deleted under us) are reported, never thrown.
+  useEffect(() => {
+    const sub = history.errors$.subscribe((e: HistoryError) => setError(`${e.name}: ${e.message}`))
+    return () => sub.unsubscribe()
+  }, [])
+
+  return (
+    <section class="panel" data-testid="history-panel">
+      <h2>Activity history</h2>
+      <div class="row">
+        <input data-testid="history-pattern" value={pattern} onInput={(e) => setPattern(e.currentTarget.value)} />
+        <select data-testid="history-range" value={range} onChange={(e) => setRange(e.currentTarget.value as Range)}>
+          <option value="5m">last 5 min</option>
+          <option value="1h">last hour</option>
+          <option value="24h">last 24 h</option>
+          <option value="all">all time</option>
+        </select>
+        <button data-testid="history-query" onClick={run}>Query</button>
+        <button data-testid="history-replay" onClick={replay}>Replay</button>
+      </div>
+      {status && <p class="muted" data-testid="history-status">{status}</p>}
+      {error && <p class="error" data-testid="history-error">{error}</p>}
+      <ol class="log" data-testid="history-list">
+        {rows.map((e) => (
+          <li key={e.id} data-testid="history-row" data-type={e.type}>
+            <time>{new Date(e.timestamp).toLocaleTimeString()}</time> <code>{e.type}</code> {describe(e)}
+          </li>
+        ))}
+      </ol>
+    </section>
+  )
+}
+
+function describe(e: TidingsEvent): string {
+  const d = e.data as { task?: { title?: string }; title?: string; error?: string; ms?: number } | undefined
+  return d?.task?.title ?? d?.title ?? d?.error ?? (d?.ms !== undefined ? `${d.ms} ms` : '')
+}

@@ -1,0 +1,15 @@
+// The page side of the offloaded job: a pool of module workers. Each new worker (first ones and
+// replacements after a crash) is also bridged to this tab's bus for its progress events.
+import { connectWorker, createWorkerPool } from '@tidings/worker'
+import { bus } from '../bus.ts'
+
+export const pool = createWorkerPool(
+  () => {
+    // `new URL(..., import.meta.url)` is what lets Vite find and bundle the worker.
+    const worker = new Worker(new URL('./stats.worker.ts', import.meta.url), { type: 'module', name: 'stats' })
+    connectWorker(bus, worker, { share: 'job.stats.progress' })
+    return worker
+  },
+  // The demo's crash button replaces a worker each time: allow plenty of restarts.
+  { size: 2, timeoutMs: 60_000, maxRestarts: 1000, name: 'stats' },
+)

@@ -1,0 +1,17 @@
+// Entry point. Each module wires its own part to the one bus when first imported (the tabs bridge
+// in tabs/connect.ts, history in history/history.ts, the worker pool in jobs/), so this file only
+// adds the DevTools agent and renders.
+import { connectDevtools } from '@tidings/devtools'
+import { render } from 'preact'
+import { App } from './App.tsx'
+import { bus } from './bus.ts'
+import { tasks } from './tasks/store.ts'
+
+// Lets the Tidings DevTools extension inspect this bus; near-free until its panel is open.
+connectDevtools(bus, { name: 'demo' })
+
+// Render once the shared tasks are known (from an open tab, IndexedDB, or empty), so a new tab
+// never flashes an empty board. `ready` settles within ~150 ms.
+await tasks.ready.catch(() => undefined)
+render(<App />, document.getElementById('app')!)
+document.body.dataset['ready'] = 'true' // e2e tests wait for this
