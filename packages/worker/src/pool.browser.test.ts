@@ -13,6 +13,7 @@ import {
 } from './index.ts'
 
 const pools: WorkerPool[] = []
+const spawnTestWorker = () => new Worker(new URL('./test-fixtures/pool-worker.ts', import.meta.url), { type: 'module' })
 afterEach(() => {
   for (const p of pools.splice(0)) p.terminate()
 })
@@ -193,7 +194,7 @@ describe('createWorkerPool', () => {
   })
 
   it('validates options with typed errors', () => {
-    const f = () => new Worker(workerUrl, { type: 'module' })
+    const f = spawnTestWorker
     expect(() => createWorkerPool(f, { size: 0 })).toThrowError(/Invalid option size/)
     expect(() => createWorkerPool(f, { timeoutMs: -1 })).toThrowError(/timeoutMs/)
     expect(() => createWorkerPool(f, { maxRestarts: 1.5 })).toThrowError(/maxRestarts/)
