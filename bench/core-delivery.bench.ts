@@ -2,7 +2,7 @@
 // request/reply round trips, Tidings next to EventEmitter2 emitAsync and RxJS mergeMap.
 // One process per library. Until queues/request-reply land, Tidings' rows say n/a (not implemented).
 import { formatRate, formatRatio, type RateResult } from './harness.ts'
-import { isNotApplicable, progress, type NotApplicable, type Outcomes } from './node-bench.ts'
+import { fastest, isNotApplicable, progress, type NotApplicable, type Outcomes } from './node-bench.ts'
 import { BURST } from './delivery/burst.ts'
 import { orNotApplicable } from './delivery/not-available.ts'
 import { ee2AsyncThroughput, ee2RequestReply, rxjsAsyncThroughput, rxjsRequestReply } from './delivery/peers.ts'
@@ -10,6 +10,8 @@ import { heapPerQueuedEvent, queuedThroughput, requestReply, type HeapResult } f
 import type { BenchTable } from './types.ts'
 
 export const libraries = ['tidings', 'eventemitter2', 'rxjs']
+/** Process rounds per library, interleaved; rates report the fastest round, heap is measured in round 1. */
+export const rounds = 2
 const LABELS: Record<string, string> = {
   tidings: 'Tidings',
   eventemitter2: 'EventEmitter2 emitAsync',
@@ -39,6 +41,7 @@ const ROWS = [
 type RateKey = (typeof ROWS)[number]['key']
 
 const noQueue: NotApplicable = { na: 'no subscription queue' }
+const HEAP_LATER: NotApplicable = { na: 'measured in round 1 only' }
 
 function show(label: string, m: Metric | HeapResult): void {
   if (isNotApplicable(m)) progress(`${label}: n/a (${m.na})`)
@@ -52,13 +55,16 @@ async function step<T extends Metric | HeapResult>(label: string, fn: () => Prom
   return m
 }
 
-export async function measure(library: string): Promise<DeliveryResult> {
+export async function measure(library: string, round = 0): Promise<DeliveryResult> {
   if (library === 'tidings') {
     const gcAvailable = typeof (globalThis as { gc?: unknown }).gc === 'function'
     return {
-      heap: await step('heap per queued event', () =>
-        gcAvailable ? orNotApplicable(() => heapPerQueuedEvent(HEAP_EVENTS)) : Promise.resolve({ na: 'run with node --expose-gc' }),
-      ),
+      heap:
+        round > 0
+          ? HEAP_LATER
+          : await step('heap per queued event', () =>
+              gcAvailable ? orNotApplicable(() => heapPerQueuedEvent(HEAP_EVENTS)) : Promise.resolve({ na: 'run with node --expose-gc' }),
+            ),
       queued1: await step('queued, concurrency 1', () => orNotApplicable(() => queuedThroughput(1, QUEUED_OPS))),
       queued8: await step('queued, concurrency 8', () => orNotApplicable(() => queuedThroughput(8, QUEUED_OPS))),
       rr1: await step('request/reply, 1 in flight', () => orNotApplicable(() => requestReply(1, RR_OPS))),
@@ -87,19 +93,22 @@ export async function measure(library: string): Promise<DeliveryResult> {
 }
 
 export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
-  const get = (lib: string) => {
+  const roundsOf = (lib: string): DeliveryResult[] => {
     const o = outcomes[lib]
-    return o?.ok ? o.result : undefined
+    return o?.ok ? o.rounds : []
   }
+  const best = (lib: string, key: RateKey): Metric | undefined => fastest(roundsOf(lib).map((r) => r[key])) ?? undefined
+  const heapOf = (lib: string): HeapResult | NotApplicable | undefined => roundsOf(lib)[0]?.heap
   const rate = (lib: string, key: RateKey): number | undefined => {
-    const m = get(lib)?.[key]
+    const m = best(lib, key)
     return m && !isNotApplicable(m) ? m.perSec : undefined
   }
   const cell = (lib: string, key: RateKey): string => {
     const o = outcomes[lib]
     if (!o) return 'not run'
     if (!o.ok) return 'FAILED'
-    const m = o.result[key]
+    const m = best(lib, key)
+    if (!m) return 'n/a'
     return isNotApplicable(m) ? (lib === 'tidings' ? 'n/a (not implemented)' : 'n/a') : formatRate(m.perSec)
   }
   const ratio = (key: RateKey, peer: string) => {
@@ -111,7 +120,8 @@ export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
     const o = outcomes[lib]
     if (!o) return 'not run'
     if (!o.ok) return 'FAILED'
-    const h = o.result.heap
+    const h = heapOf(lib)
+    if (!h) return 'n/a'
     if (isNotApplicable(h)) return lib === 'tidings' && h.na.startsWith('not implemented') ? 'n/a (not implemented)' : 'n/a'
     return h.bytesPerEvent.toFixed(1)
   }
@@ -120,7 +130,7 @@ export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
     ...ROWS.map((r) => [r.label, r.unit, ...libraries.map((lib) => cell(lib, r.key)), ratio(r.key, 'eventemitter2'), ratio(r.key, 'rxjs')]),
   ]
   const notes: string[] = []
-  const heap = get('tidings')?.heap
+  const heap = heapOf('tidings')
   if (heap && !isNotApplicable(heap)) {
     notes.push(
       `Target heap per queued event <= ${HEAP_TARGET} bytes beyond the payload: ${heap.bytesPerEvent.toFixed(1)} bytes, ` +
@@ -129,10 +139,15 @@ export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
   } else {
     notes.push(`Target heap per queued event <= ${HEAP_TARGET} bytes: not measured${heap ? ` (${heap.na})` : ''}.`)
   }
-  const tidings = get('tidings')
-  const na = tidings
-    ? [...new Set(Object.values(tidings).filter(isNotApplicable).map((m) => m.na))].filter((r) => r.startsWith('not implemented'))
-    : []
+  const na = [
+    ...new Set(
+      roundsOf('tidings').flatMap((r) =>
+        Object.values(r)
+          .filter(isNotApplicable)
+          .map((m) => m.na),
+      ),
+    ),
+  ].filter((r) => r.startsWith('not implemented'))
   for (const reason of na) notes.push(`Tidings: ${reason}.`)
   notes.push(
     `Heap: node --expose-gc, heapUsed after a full GC, measured from before subscribe() to after ${HEAP_EVENTS.toLocaleString('en-US')} ` +
@@ -145,7 +160,8 @@ export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
     `Request/reply: ${RR_OPS.toLocaleString('en-US')} round trips per run, every reply checked; Tidings bus.request/bus.reply ` +
       '(and no reply route may remain afterwards); EventEmitter2 emitAsync returning the listener result; RxJS request and ' +
       'reply Subjects with correlation ids and a pending map.',
-    'Medians of 5 timed runs after one warm-up run; one process per library.',
+    `Rates: the faster of ${rounds} process rounds per library (interleaved across libraries); a round reports the ` +
+      'median of 5 timed runs after one warm-up run.',
   )
   const failures = libraries.flatMap((lib) => {
     const o = outcomes[lib]

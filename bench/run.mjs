@@ -3,6 +3,7 @@
 // (headless Chromium through Vite). Prints markdown tables, writes them to bench/results/latest.md,
 // exits non-zero when a benchmark throws or its own verification fails (ok: false).
 //   --node-only | --browser-only | --filter <substring of "path" or "path#library">
+//   --rounds <n>: process rounds per library for Node benchmarks (default: the module's `rounds`)
 import { mkdirSync, readdirSync, existsSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -20,11 +21,12 @@ const { values: flags } = parseArgs({
     'node-only': { type: 'boolean', default: false },
     'browser-only': { type: 'boolean', default: false },
     filter: { type: 'string' },
+    rounds: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
 if (flags.help) {
-  console.log('usage: node bench/run.mjs [--node-only | --browser-only] [--filter <substring>]')
+  console.log('usage: node bench/run.mjs [--node-only | --browser-only] [--filter <substring>] [--rounds <n>]')
   process.exit(0)
 }
 if (flags['node-only'] && flags['browser-only']) {
@@ -32,6 +34,11 @@ if (flags['node-only'] && flags['browser-only']) {
   process.exit(2)
 }
 const filter = flags.filter
+const rounds = flags.rounds === undefined ? undefined : Number(flags.rounds)
+if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) {
+  console.error(`--rounds wants a positive integer, got ${flags.rounds}`)
+  process.exit(2)
+}
 
 const log = (line) => process.stderr.write(`${line}\n`)
 
@@ -60,6 +67,10 @@ const browserFiles = packageBenchDirs().flatMap((d) => list(d, '.browser-bench.t
 const sections = []
 let failed = false
 const started = Date.now()
+const loadAtStart = os.loadavg()
+if ((loadAtStart[0] ?? 0) > os.cpus().length) {
+  log(`warning: load average ${loadAtStart[0]?.toFixed(1)} on ${os.cpus().length} CPUs: other work will skew the figures`)
+}
 
 function collect(kind, items, source) {
   if (items.length === 0) return
@@ -82,6 +93,10 @@ function collect(kind, items, source) {
 }
 
 mkdirSync(RESULTS, { recursive: true })
+process.stdout.write(
+  `# Tidings benchmarks\n\nNode ${process.version} · ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'unknown CPU'} · ` +
+    `load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}\n\n`,
+)
 
 if (!flags['browser-only']) {
   if (nodeFiles.length === 0) log('no Node benchmarks found')
@@ -96,7 +111,7 @@ if (!flags['browser-only']) {
     }
     for (const rel of built ? nodeFiles : []) {
       try {
-        collect('node', await runNodeModule(rel, built[rel], filter, log), rel)
+        collect('node', await runNodeModule(rel, built[rel], filter, rounds, log), rel)
       } catch (e) {
         collect('node', [{ title: rel, error: e.stack ?? String(e) }], rel)
       }
@@ -118,13 +133,16 @@ if (!flags['node-only']) {
 }
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
+const load = (l) => l.map((x) => x.toFixed(1)).join(' ')
+const busy = Math.max(loadAtStart[0] ?? 0, os.loadavg()[0] ?? 0) > os.cpus().length
 const header = [
   '# Tidings benchmarks',
   '',
   `${new Date().toISOString()} · Node ${process.version} · ${os.cpus().length}× ${cpu} · ${os.platform()} ${os.arch()}` +
     (filter ? ` · filter "${filter}"` : '') +
-    ` · ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    ` · ${((Date.now() - started) / 1000).toFixed(0)} s · load average ${load(loadAtStart)} at start, ${load(os.loadavg())} at end`,
   '',
+  ...(busy ? ['> The machine was busy (load average above its CPU count): absolute figures are low and ratios noisy.', ''] : []),
 ].join('\n')
 writeFileSync(path.join(RESULTS, 'latest.md'), `${header}\n${sections.join('\n')}`)
 log(`\nwrote bench/results/latest.md${failed ? ' — FAILED: see the tables above' : ''}`)

@@ -1,14 +1,14 @@
-// One benchmark process: imports a built Node benchmark module and measures one library
-// (or runs the module's default export when the library is "-"), then prints one result line.
+// One benchmark process: imports a built Node benchmark module and measures one library for one
+// round (or runs the module's default export when the library is "-"), then prints one result line.
 // A fresh process per library keeps one library's JIT state and heap from skewing another's.
 import { pathToFileURL } from 'node:url'
 import { RESULT_MARK } from './protocol.mjs'
 
-const [file, library] = process.argv.slice(2)
+const [file, library, round = '0'] = process.argv.slice(2)
 let outcome
 try {
   const mod = await import(pathToFileURL(file).href)
-  const result = library === '-' ? await mod.default() : await mod.measure(library)
+  const result = library === '-' ? await mod.default() : await mod.measure(library, Number(round))
   outcome = { ok: true, result }
 } catch (e) {
   outcome = { ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }

@@ -3,8 +3,10 @@
 // bench/results/.build, then each library is measured in its own `node --expose-gc` process.
 //
 // A Node benchmark module exports either
-//   libraries: string[]; measure(library) => Promise<json>; report(outcomes) => BenchTable | BenchTable[]
-// (outcomes: { [library]: { ok: true, result } | { ok: false, error } }), or
+//   libraries: string[]; measure(library, round) => Promise<json>;
+//   report(outcomes) => BenchTable | BenchTable[]; optionally rounds: number (default 1)
+// (outcomes: { [library]: { ok: true, rounds: json[] } | { ok: false, error } }; rounds run
+// interleaved, A B C A B C, so a burst of load from elsewhere on the machine hits every library), or
 //   default: () => Promise<BenchTable | BenchTable[]>   (run once, in one process).
 import { spawn } from 'node:child_process'
 import path from 'node:path'
@@ -50,9 +52,9 @@ export async function buildNodeBenches(root, files, outDir) {
 }
 
 /** Runs one library (or '-' for a default export) in a fresh process; resolves to its outcome. */
-export function runChild(builtFile, library, label, log) {
+export function runChild(builtFile, library, round, label, log) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--expose-gc', CHILD, builtFile, library], {
+    const child = spawn(process.execPath, ['--expose-gc', CHILD, builtFile, library, String(round)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -97,25 +99,34 @@ const asTables = (x) => (Array.isArray(x) ? x : [x])
  * Runs one built module; returns [{ table } | { error, title }] in print order.
  * `filter` (optional) keeps only libraries whose "<rel>#<library>" contains it.
  */
-export async function runNodeModule(rel, builtFile, filter, log) {
+export async function runNodeModule(rel, builtFile, filter, roundsOverride, log) {
   const mod = await import(pathToFileURL(builtFile).href)
   if (Array.isArray(mod.libraries) && typeof mod.measure === 'function' && typeof mod.report === 'function') {
     const libraries = mod.libraries.filter((lib) => !filter || rel.includes(filter) || `${rel}#${lib}`.includes(filter))
     if (libraries.length === 0) return []
-    const outcomes = {}
-    for (const lib of libraries) {
-      log(`${rel} · ${lib}`)
-      const t0 = Date.now()
-      outcomes[lib] = await runChild(builtFile, lib, lib, log)
-      log(`${rel} · ${lib}: ${outcomes[lib].ok ? 'done' : 'FAILED'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
-      if (!outcomes[lib].ok) log(outcomes[lib].error)
+    const rounds = roundsOverride ?? (Number.isInteger(mod.rounds) && mod.rounds > 0 ? mod.rounds : 1)
+    const outcomes = Object.fromEntries(libraries.map((lib) => [lib, { ok: true, rounds: [] }]))
+    for (let round = 0; round < rounds; round++) {
+      for (const lib of libraries) {
+        if (!outcomes[lib].ok) continue
+        const name = rounds > 1 ? `${lib} ${round + 1}/${rounds}` : lib
+        log(`${rel} · ${name}`)
+        const t0 = Date.now()
+        const outcome = await runChild(builtFile, lib, round, name, log)
+        log(`${rel} · ${name}: ${outcome.ok ? 'done' : 'FAILED'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+        if (outcome.ok) outcomes[lib].rounds.push(outcome.result)
+        else {
+          log(outcome.error)
+          outcomes[lib] = outcome
+        }
+      }
     }
     return asTables(mod.report(outcomes)).map((table) => ({ table }))
   }
   if (typeof mod.default === 'function') {
     if (filter && !rel.includes(filter)) return []
     log(rel)
-    const outcome = await runChild(builtFile, '-', path.basename(rel), log)
+    const outcome = await runChild(builtFile, '-', 0, path.basename(rel), log)
     if (!outcome.ok) return [{ title: rel, error: outcome.error }]
     return asTables(outcome.result).map((table) => ({ table }))
   }
