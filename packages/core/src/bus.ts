@@ -4,15 +4,23 @@ import { Observable, Subject, type Unsubscribable } from 'rxjs'
 import { now } from './clock.ts'
 import { createOriginId, type TidingsEvent } from './envelope.ts'
 import { EventIds } from './event-id.ts'
-import { BusClosedError, QueueFullError, TidingsError, ValidationError } from './errors.ts'
+import { checkTimeout } from './delivery-options.ts'
+import { DispatchTracker, type OpenTracker } from './dispatch.ts'
+import { AbortedError, BusClosedError, NoHandlerError, NoResponderError, QueueFullError, toError, ValidationError } from './errors.ts'
+import { ExecSubscription } from './exec-subscription.ts'
 import { Guards } from './guard.ts'
 import type { InspectionEvent } from './inspect.ts'
+import { InboxSubscription } from './inbox.ts'
+import { QueuedSubscription } from './queued-subscription.ts'
 import { EventRegistry } from './registry.ts'
+import { DEFAULT_REQUEST_TIMEOUT_MS, PendingRequest } from './request-reply.ts'
 import { RouteIndex } from './route-index.ts'
+import { startSchedule } from './schedule.ts'
 import type { StandardSchemaV1 } from './schema.ts'
 import { BaseSubscription, Outcome, type BusInternals } from './subscription.ts'
 import { SyncSubscription, type SyncHandler } from './sync-subscription.ts'
-import { assertPattern, hasWildcard } from './topic.ts'
+import { assertPattern, assertTopic, hasWildcard } from './topic.ts'
+import { isHandlerKind } from './tracker.ts'
 import type {
   Bus,
   BusOptions,
@@ -32,6 +40,7 @@ import type {
   SubscribeOptions,
   Subscription,
   SubscriptionInfo,
+  SubscriptionKind,
   TypedEventHandle,
 } from './types.ts'
 
@@ -70,6 +79,10 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
   private readonly source: BusOptions['source']
   /** Cleanups run on shutdown (schedules, pending requests): issue-3 features register here. */
   readonly shutdownHooks = new Set<() => void>()
+  /** dispatch()/request() calls in flight, by their event; `tracking` mirrors the size so
+   *  subscriptions skip the lookup with one compare when nothing is tracked. */
+  private readonly trackers = new Map<TidingsEvent, OpenTracker>()
+  tracking = 0
 
   readonly errors$: Observable<HandlerFailure> = this.errorsSubject.asObservable()
 
@@ -104,15 +117,18 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     const receipt = this.deliver(event, routes, blocked)
     if (blocked.length) {
       const results = await Promise.all(blocked.map((s) => s.waitForRoom!(event)))
-      const refused: string[] = []
+      const refused: BaseSubscription[] = []
       results.forEach((ok, i) => {
         if (ok) receipt.queued++
         else {
           receipt.rejected++
-          refused.push(blocked[i]!.id)
+          refused.push(blocked[i]!)
         }
       })
-      if (refused.length) throw new QueueFullError(type, refused, 0, ' (block timed out)')
+      if (refused.length) {
+        this.counters.rejected += refused.length
+        throw new QueueFullError(type, refused.map((s) => s.id), refused[0]!.queueMax(), ' (block timed out)')
+      }
     }
     if (this.acks.length) await Promise.all(this.acks.map((ack) => ack(event)))
     return receipt
@@ -191,7 +207,7 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     let queued = 0
     let dropped = 0
     let rejected = 0
-    let refused: string[] | undefined
+    let refused: BaseSubscription[] | undefined
     const guarded = this.guarded
     for (let i = 0; i < routes.length; i++) {
       const sub = routes[i]!
@@ -215,12 +231,13 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
           if (blocked !== undefined && sub.waitForRoom !== undefined) blocked.push(sub)
           else {
             rejected++
-            ;(refused ??= []).push(sub.id)
+            sub.refused?.(event)
+            ;(refused ??= []).push(sub)
           }
           break
         case Outcome.Rejected:
           rejected++
-          ;(refused ??= []).push(sub.id)
+          ;(refused ??= []).push(sub)
           break
       }
     }
@@ -229,7 +246,7 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     this.counters.rejected += rejected
     const receipt: PublishReceipt = { id: event.id, matched: routes.length, delivered, queued, dropped, rejected }
     if (this.inspecting) this.emitInspection({ kind: 'publish', at: Date.now(), event, receipt })
-    if (refused !== undefined) throw new QueueFullError(event.type, refused, 0)
+    if (refused !== undefined) throw new QueueFullError(event.type, refused.map((s) => s.id), refused[0]!.queueMax())
     return receipt
   }
 
@@ -281,11 +298,17 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     return sub
   }
 
-  /** Picks the subscription kind for the options; queued kinds arrive with the delivery issue. */
-  protected createSubscription(patterns: readonly string[], handler: Handler<TidingsEvent>, opts: SubscribeOptions): BaseSubscription {
-    if (opts.queue || opts.concurrency !== undefined || opts.retry || opts.timeoutMs !== undefined)
-      throw new TidingsError('queued subscriptions (queue, concurrency, retry, timeoutMs) are not available yet')
-    return new SyncSubscription(this, patterns, handler as SyncHandler, opts)
+  /** Picks the subscription class for the options:
+   *  - queue or concurrency: QueuedSubscription (publish enqueues, workers run the handler later);
+   *  - retry or timeoutMs without a queue: ExecSubscription (first attempt inside publish,
+   *    retries on timers);
+   *  - otherwise the plain SyncSubscription. */
+  protected createSubscription(patterns: readonly string[], handler: Handler<TidingsEvent>, opts: SubscribeOptions, reply = false): BaseSubscription {
+    if (opts.queue !== undefined || opts.concurrency !== undefined)
+      return new QueuedSubscription(this, patterns, handler as SyncHandler, opts as SubscribeOptions<TidingsEvent>, reply ? 'reply' : 'queued')
+    const kind: SubscriptionKind = reply ? 'reply' : 'handler'
+    if (opts.retry !== undefined || opts.timeoutMs !== undefined) return new ExecSubscription(this, patterns, handler as SyncHandler, opts, kind)
+    return new SyncSubscription(this, patterns, handler as SyncHandler, opts, kind)
   }
 
   /** Validates patterns (and guard keys) before anything is registered. */
@@ -313,24 +336,122 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
 
   // ---------------------------------------------------------------- delivery features (issue 3)
 
-  inbox(_pattern: Patterns, _opts?: InboxOptions): Inbox {
-    throw new TidingsError('inbox() is not available yet')
+  inbox(pattern: Patterns, opts: InboxOptions & { key?: string; label?: string } = {}): Inbox {
+    const patterns = this.checkPatterns(pattern, opts.key)
+    if (this.closed) throw new BusClosedError(this.name, 'open an inbox')
+    const sub = new InboxSubscription(this, patterns, opts)
+    this.attach(sub)
+    return sub
   }
 
-  dispatch(_type: string, _data?: unknown, _opts?: PublishOptions & { timeoutMs?: number; requireHandler?: boolean }): Promise<DispatchResult> {
-    return Promise.reject(new TidingsError('dispatch() is not available yet'))
+  async dispatch(type: string, data?: unknown, opts: PublishOptions & { timeoutMs?: number; requireHandler?: boolean } = {}): Promise<DispatchResult> {
+    if (this.closed) throw new BusClosedError(this.name, 'dispatch')
+    const routes = this.index.match(type)
+    const timeoutMs = opts.timeoutMs === undefined ? undefined : checkTimeout(opts.timeoutMs, 'dispatch timeoutMs')
+    // Without a schema the handlers run right inside this call, like publish.
+    const value = this.registry.schemas.has(type) ? await this.validateAsync(type, data) : data
+    if (this.closed) throw new BusClosedError(this.name, 'dispatch')
+    if (this.guards.size) this.guards.checkPublish(type, opts.key)
+    if (opts.requireHandler === true && !this.hasRoute(routes, type, isHandlerKind)) throw new NoHandlerError(type)
+    const event = this.envelope(type, value, opts, undefined)
+    const tracker = new DispatchTracker(event, timeoutMs, () => this.untrack(event))
+    this.track(event, tracker)
+    const blocked: BaseSubscription[] = []
+    try {
+      this.deliver(event, routes, blocked)
+    } catch (err) {
+      // A full 'reject' queue is one handler's result, not the dispatch's failure.
+      if (!(err instanceof QueueFullError)) {
+        this.untrack(event)
+        throw err
+      }
+    }
+    for (const sub of blocked) {
+      tracker.expect(sub)
+      void sub.waitForRoom!(event).then((ok) => {
+        if (!ok) this.counters.rejected++
+      })
+    }
+    tracker.seal()
+    return tracker.promise
   }
 
-  request<R>(_type: string, _data?: unknown, _opts?: PublishOptions & { timeoutMs?: number; signal?: AbortSignal }): Promise<R> {
-    return Promise.reject(new TidingsError('request() is not available yet'))
+  async request<R>(type: string, data?: unknown, opts: PublishOptions & { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<R> {
+    if (this.closed) throw new BusClosedError(this.name, 'request')
+    const routes = this.index.match(type)
+    if (!this.hasRoute(routes, type, (k) => k === 'reply')) throw new NoResponderError(type)
+    const timeoutMs = checkTimeout(opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 'request timeoutMs')
+    if (opts.signal?.aborted) throw new AbortedError(`request "${type}" was aborted by its signal`)
+    const value = this.registry.schemas.has(type) ? await this.validateAsync(type, data) : data
+    if (this.closed) throw new BusClosedError(this.name, 'request')
+    if (this.guards.size) this.guards.checkPublish(type, opts.key)
+    const event = this.envelope(type, value, opts, undefined)
+    const pending = new PendingRequest<R>(event, timeoutMs, opts.signal, () => this.untrack(event))
+    this.track(event, pending)
+    try {
+      this.deliver(event, routes, undefined)
+    } catch (err) {
+      // A responder's full queue settles the request through the tracker.
+      if (!(err instanceof QueueFullError)) pending.shutdown(this.name)
+      if (!(err instanceof QueueFullError)) throw err
+    }
+    pending.seal()
+    return pending.promise
   }
 
-  reply(_pattern: Patterns, _handler: Handler<TidingsEvent>): Subscription {
-    throw new TidingsError('reply() is not available yet')
+  reply(pattern: Patterns, handler: Handler<TidingsEvent>, opts: SubscribeOptions = {}): Subscription {
+    if (typeof handler !== 'function') throw new TypeError(`reply(${JSON.stringify(pattern)}): handler must be a function`)
+    const patterns = this.checkPatterns(pattern, opts.key)
+    if (this.closed) throw new BusClosedError(this.name, 'reply')
+    const sub = this.createSubscription(patterns, handler, opts, true)
+    this.attach(sub)
+    return sub
   }
 
-  schedule(_type: string, _data: unknown, _opts: ScheduleOptions): ScheduledEvent {
-    throw new TidingsError('schedule() is not available yet')
+  schedule(type: string, data: unknown, opts: ScheduleOptions): ScheduledEvent {
+    if (this.closed) throw new BusClosedError(this.name, 'schedule')
+    assertTopic(type)
+    // Checked once up front, so a tick cannot fail on data or keys later.
+    const value = this.registry.schemas.size !== 0 ? this.validateSync(type, data) : data
+    if (this.guards.size) this.guards.checkPublish(type, opts?.key)
+    return startSchedule(
+      opts,
+      () => {
+        try {
+          this.publishInternal(type, value, opts, undefined)
+        } catch (err) {
+          // A full 'reject' queue is already counted and inspected; anything else is logged,
+          // never thrown out of a timer into the app.
+          if (!(err instanceof QueueFullError)) console.error('[tidings] scheduled publish failed', toError(err))
+        }
+      },
+      this.shutdownHooks,
+    )
+  }
+
+  trackerFor(event: TidingsEvent): OpenTracker | undefined {
+    return this.trackers.get(event)
+  }
+
+  /** dispatch()/request() calls still waiting (tests check that none leak). */
+  get pendingTracked(): number {
+    return this.trackers.size
+  }
+
+  private track(event: TidingsEvent, tracker: OpenTracker): void {
+    this.trackers.set(event, tracker)
+    this.tracking = this.trackers.size
+  }
+
+  private untrack(event: TidingsEvent): void {
+    this.trackers.delete(event)
+    this.tracking = this.trackers.size
+  }
+
+  /** Some active route of the given kinds may receive this topic (guards included). */
+  private hasRoute(routes: readonly BaseSubscription[], type: string, kind: (k: SubscriptionKind) => boolean): boolean {
+    for (const r of routes) if (r.active && kind(r.kind) && (this.guards.size === 0 || this.guards.mayReceive(type, r.key))) return true
+    return false
   }
 
   // ---------------------------------------------------------------- registry, handles, guards
@@ -455,6 +576,8 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     const deadline = Date.now() + (opts.drainTimeoutMs ?? 5000)
     const results = await Promise.all([...this.subs].map((s) => s.drain(deadline)))
     for (const s of [...this.subs]) s.unsubscribe()
+    // Dispatches and requests still waiting now will never be answered.
+    for (const t of [...this.trackers.values()]) t.shutdown(this.name)
     this.errorsSubject.complete()
     return results.reduce((a, r) => ({ drained: a.drained + r.drained, undelivered: a.undelivered + r.undelivered }), { drained: 0, undelivered: 0 })
   }

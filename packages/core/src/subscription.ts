@@ -12,6 +12,7 @@ import type {
   SubscriptionStats,
 } from './types.ts'
 import type { InspectionEvent } from './inspect.ts'
+import type { DeliveryTracker } from './tracker.ts'
 
 /** What deliver() did with one event; the bus folds these into the PublishReceipt. */
 export const enum Outcome {
@@ -39,6 +40,10 @@ export interface BusInternals {
   detach(sub: BaseSubscription): void
   /** Bus-wide counters the subscriptions add to. */
   counters: { delivered: number; dropped: number; rejected: number; errors: number }
+  /** How many dispatch()/request() calls are in flight; trackerFor() is only worth a lookup
+   *  when this is not 0. */
+  readonly tracking: number
+  trackerFor(event: TidingsEvent): DeliveryTracker | undefined
 }
 
 let nextOrder = 0
@@ -92,6 +97,15 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
 
   /** For 'block' queues: resolves true once the event is queued, false if it timed out. */
   waitForRoom?(event: TidingsEvent): Promise<boolean>
+
+  /** A sync publish refused the event this subscription reported as Full ('block' queue):
+   *  count it as rejected. The bus already counted it in its own stats. */
+  refused?(event: TidingsEvent): void
+
+  /** The bound of this subscription's queue (0 when it has none); QueueFullError reports it. */
+  queueMax(): number {
+    return 0
+  }
 
   /** On shutdown: finish what is queued (up to the deadline); resolves with counts. */
   drain(_deadline: number): Promise<{ drained: number; undelivered: number }> {

@@ -5,6 +5,7 @@ import type { TidingsEvent } from './envelope.ts'
 import { toError } from './errors.ts'
 import { HandlerCtx } from './handler-context.ts'
 import { BaseSubscription, Outcome, type BusInternals } from './subscription.ts'
+import type { DeliveryTracker } from './tracker.ts'
 import type { SubscriptionKind } from './types.ts'
 
 export type SyncHandler = (event: TidingsEvent, ctx: HandlerCtx) => unknown
@@ -71,6 +72,37 @@ export class SyncSubscription extends BaseSubscription {
     return Outcome.Delivered
   }
 
+  /** deliver() for an event whose outcome dispatch()/request() waits for. */
+  private deliverTracked(event: TidingsEvent, tracker: DeliveryTracker): Outcome {
+    const bus = this.bus
+    tracker.expect(this)
+    const t0 = performance.now()
+    const settle = (ok: boolean, value: unknown, error: Error | undefined) =>
+      tracker.settle(this, { ok, value, error, attempts: 1, durationMs: performance.now() - t0, cause: 'handler' })
+    try {
+      const result = this.wantsCtx
+        ? this.handler(event, new HandlerCtx(bus, this, event, 1))
+        : (this.handler as (e: TidingsEvent) => unknown)(event)
+      if (result !== undefined && typeof (result as Promise<unknown>)?.then === 'function') {
+        ;(result as Promise<unknown>).then(
+          (value) => {
+            this.handled++
+            settle(true, value, undefined)
+          },
+          (err: unknown) => settle(false, undefined, this.fail(event, err)),
+        )
+      } else {
+        this.handled++
+        settle(true, result, undefined)
+      }
+    } catch (err) {
+      settle(false, undefined, this.fail(event, err))
+    }
+    if (bus.inspecting)
+      bus.emitInspection({ kind: 'deliver', at: Date.now(), event, subscriptionId: this.id, durationMs: performance.now() - t0, attempt: 1 })
+    return Outcome.Delivered
+  }
+
   private runFilter(event: TidingsEvent): boolean {
     try {
       return this.filter!(event)
@@ -80,10 +112,12 @@ export class SyncSubscription extends BaseSubscription {
     }
   }
 
-  private fail(event: TidingsEvent, err: unknown): void {
+  private fail(event: TidingsEvent, err: unknown): Error {
     this.errors++
-    const f = { error: toError(err), event, subscriptionId: this.id, attempts: 1, ...(this.label !== undefined ? { label: this.label } : {}) }
+    const error = toError(err)
+    const f = { error, event, subscriptionId: this.id, attempts: 1, ...(this.label !== undefined ? { label: this.label } : {}) }
     this.bus.reportFailure(f, true, 1)
+    return error
   }
 
   protected override onClose(): void {

@@ -1,0 +1,63 @@
+// Checks and defaults for the delivery options (queue, concurrency, retry, timeoutMs), so a bad
+// value fails at subscribe time with a message naming it, not later inside a publish.
+import { TidingsError } from './errors.ts'
+import type { QueueOptions } from './types.ts'
+
+/** An option passed to subscribe/inbox/dispatch/request/schedule/processBounded is invalid. */
+export class InvalidOptionError extends TidingsError {
+  override name = 'InvalidOptionError'
+  constructor(
+    readonly option: string,
+    readonly value: unknown,
+    expected: string,
+  ) {
+    super(`Invalid option ${option}: ${safeString(value)}. Expected ${expected}.`)
+  }
+}
+
+function safeString(v: unknown): string {
+  try {
+    return typeof v === 'string' ? JSON.stringify(v) : String(v)
+  } catch {
+    return typeof v
+  }
+}
+
+export type Strategy = QueueOptions['strategy']
+const STRATEGIES: readonly string[] = ['drop-oldest', 'drop-newest', 'block', 'reject']
+
+/** Seed 001's default: a queue of 10 000 that drops the oldest event when full. */
+export const DEFAULT_QUEUE_MAX = 10_000
+export const DEFAULT_STRATEGY: Strategy = 'drop-oldest'
+export const DEFAULT_BLOCK_TIMEOUT_MS = 5000
+
+export interface NormalQueue {
+  max: number
+  strategy: Strategy
+  blockTimeoutMs: number
+}
+
+export function normalizeQueue(q: Partial<QueueOptions> | undefined, where: string, allowed: readonly string[] = STRATEGIES): NormalQueue {
+  const max = q?.max ?? DEFAULT_QUEUE_MAX
+  if (!(max === Infinity || (Number.isInteger(max) && max > 0))) throw new InvalidOptionError(`${where}.max`, max, 'a positive integer (or Infinity)')
+  const strategy = q?.strategy ?? DEFAULT_STRATEGY
+  if (!allowed.includes(strategy)) throw new InvalidOptionError(`${where}.strategy`, strategy, `one of ${allowed.map((s) => `'${s}'`).join(', ')}`)
+  const blockTimeoutMs = q?.blockTimeoutMs ?? DEFAULT_BLOCK_TIMEOUT_MS
+  checkDuration(blockTimeoutMs, `${where}.blockTimeoutMs`)
+  return { max, strategy, blockTimeoutMs }
+}
+
+export function checkPositiveInt(v: unknown, option: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new InvalidOptionError(option, v, 'a positive integer')
+  return v
+}
+
+export function checkDuration(v: unknown, option: string): number {
+  if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw new InvalidOptionError(option, v, 'a finite number of milliseconds >= 0')
+  return v
+}
+
+export function checkTimeout(v: unknown, option: string): number {
+  if (typeof v !== 'number' || !(v > 0) || v === Infinity) throw new InvalidOptionError(option, v, 'a finite number of milliseconds > 0')
+  return v
+}

@@ -1,0 +1,92 @@
+// dispatch(): publish once, then wait for the final outcome of every handler that accepted the
+// event (retries included), seed 002's EventResult per handler.
+import type { TidingsEvent } from './envelope.ts'
+import { BusClosedError, TimeoutError } from './errors.ts'
+import { isHandlerKind, type DeliveryTracker, type Settlement, type TrackedSub } from './tracker.ts'
+import type { DispatchResult, HandlerResult } from './types.ts'
+
+/** A tracker the bus keeps while it is open; shutdown ends it. */
+export interface OpenTracker extends DeliveryTracker {
+  shutdown(busName: string): void
+}
+
+interface Slot {
+  sub: TrackedSub
+  result: HandlerResult | undefined
+}
+
+export class DispatchTracker implements OpenTracker {
+  readonly promise: Promise<DispatchResult>
+  private resolve!: (r: DispatchResult) => void
+  private readonly slots = new Map<string, Slot>()
+  private pending = 0
+  private sealed = false
+  private done = false
+  private timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(
+    private readonly event: TidingsEvent,
+    private readonly timeoutMs: number | undefined,
+    private readonly onDone: () => void,
+  ) {
+    this.promise = new Promise((resolve) => (this.resolve = resolve))
+  }
+
+  expect(sub: TrackedSub): void {
+    if (this.done || !isHandlerKind(sub.kind) || this.slots.has(sub.id)) return
+    this.slots.set(sub.id, { sub, result: undefined })
+    this.pending++
+  }
+
+  settle(sub: TrackedSub, s: Settlement): void {
+    if (this.done || !isHandlerKind(sub.kind)) return
+    const slot = this.slots.get(sub.id)
+    if (slot === undefined) this.slots.set(sub.id, { sub, result: toResult(sub, s) })
+    else if (slot.result === undefined) {
+      slot.result = toResult(sub, s)
+      this.pending--
+    }
+    this.check()
+  }
+
+  /** Delivery is over: from now on the dispatch ends when the last expected handler settles. */
+  seal(): void {
+    this.sealed = true
+    if (this.pending !== 0 && this.timeoutMs !== undefined) {
+      const ms = this.timeoutMs
+      this.timer = setTimeout(() => this.fillPending(new TimeoutError(`dispatch "${this.event.type}"`, ms), ms), ms)
+    }
+    this.check()
+  }
+
+  shutdown(busName: string): void {
+    this.fillPending(new BusClosedError(busName, `finish dispatch "${this.event.type}"`), 0)
+  }
+
+  /** Handlers that have not finished get `error` as their result. */
+  private fillPending(error: Error, durationMs: number): void {
+    if (this.done) return
+    for (const slot of this.slots.values())
+      if (slot.result === undefined) slot.result = toResult(slot.sub, { ok: false, error, attempts: 0, durationMs, cause: 'queue' })
+    this.pending = 0
+    this.sealed = true
+    this.check()
+  }
+
+  private check(): void {
+    if (!this.sealed || this.pending !== 0 || this.done) return
+    this.done = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.onDone()
+    const results = [...this.slots.values()].map((s) => s.result!)
+    this.resolve({ id: this.event.id, ok: results.every((r) => r.ok), results })
+  }
+}
+
+function toResult(sub: TrackedSub, s: Settlement): HandlerResult {
+  const r: HandlerResult = { subscriptionId: sub.id, ok: s.ok, attempts: s.attempts, durationMs: s.durationMs }
+  if (sub.label !== undefined) r.label = sub.label
+  if (s.ok) r.value = s.value
+  else if (s.error !== undefined) r.error = s.error
+  return r
+}

@@ -1,0 +1,34 @@
+// Outcome reporting for dispatch() and request(): before delivering, the bus registers a tracker
+// for the event (a WeakMap keyed by the envelope); handler subscriptions that accept the event
+// call expect(), and settle() once its final outcome is known (after retries, drops or shutdown).
+// Nothing is looked up while no dispatch or request is in flight (bus.tracking === 0).
+import type { SubscriptionKind } from './types.ts'
+
+/** The subscription fields a tracker reads (structural, so this file imports no subscription). */
+export interface TrackedSub {
+  readonly id: string
+  readonly label: string | undefined
+  readonly kind: SubscriptionKind
+}
+
+export interface Settlement {
+  ok: boolean
+  value?: unknown
+  error?: Error
+  attempts: number
+  durationMs: number
+  /** 'handler': the handler returned or threw; 'queue': the event never reached the handler
+   *  (dropped, rejected, block timeout, shutdown). */
+  cause: 'handler' | 'queue'
+}
+
+export interface DeliveryTracker {
+  /** The subscription accepted the event; a settle() will follow. */
+  expect(sub: TrackedSub): void
+  settle(sub: TrackedSub, s: Settlement): void
+}
+
+/** Kinds whose handlers count as "handlers" for dispatch/requireHandler. */
+export function isHandlerKind(kind: SubscriptionKind): boolean {
+  return kind === 'handler' || kind === 'queued' || kind === 'reply'
+}
