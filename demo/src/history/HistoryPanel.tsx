@@ -3,7 +3,7 @@
 import type { TidingsEvent } from '@tidings/core'
 import type { HistoryError } from '@tidings/history'
 import { useEffect, useState } from 'preact/hooks'
-import { untypedBus } from '../bus.ts'
+import { bus } from '../bus.ts'
 import { history } from './history.ts'
 
 const RANGES = { '5m': 5 * 60_000, '1h': 3600_000, '24h': 86_400_000, all: 0 } as const
@@ -36,7 +36,7 @@ export function HistoryPanel() {
   const replay = async () => {
     setError('')
     try {
-      const { replayed } = await history.replay(untypedBus, query(), { speed: 'instant' })
+      const { replayed } = await history.replay(bus, query(), { speed: 'instant' })
       setStatus(`replayed ${replayed} events`)
     } catch (e) {
       setError((e as Error).message)

@@ -1,7 +1,7 @@
 // Activity history in IndexedDB. Every tab attaches it: the store is keyed by event id, so an
 // event that reaches several tabs (through the tabs bridge) is stored once.
 import { openHistory } from '@tidings/history'
-import { untypedBus } from '../bus.ts'
+import { bus } from '../bus.ts'
 
 export const history = openHistory({
   dbName: 'tidings-demo-history',
@@ -11,4 +11,4 @@ export const history = openHistory({
   maxEvents: 5_000,
 })
 
-history.attach(untypedBus)
+history.attach(bus)
