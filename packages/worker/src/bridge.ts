@@ -133,7 +133,7 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
     this.ready = new Promise((resolve) => (this.resolveReady = resolve))
 
     endpoint.addEventListener('message', this.onMessage)
-    // Chromium fires 'close' on a MessagePort whose other end went away (tab closed, worker gone).
+    // MessagePort 'close' (newer browsers) says the other end went away: stop like on 'bye'.
     ;(endpoint as unknown as EventTarget).addEventListener('close', this.onPortClose)
     endpoint.start?.()
     // Highest priority: the bridge must see an event before any handler that reacts to it by

@@ -10,6 +10,9 @@ export interface PoolConnectMessage {
   tag: typeof POOL_TAG
   kind: 'connect'
   port: MessagePort
+  /** A Web Lock the worker holds for its whole life: the page waits on it to learn the moment
+   *  the worker's context is gone, however it died. */
+  lock?: string
 }
 
 /** Worker -> page over the port (outside Comlink): handlers are registered ('ready'), or the

@@ -89,6 +89,16 @@ describe('createWorkerPool', () => {
     expect(pool.stats()).toMatchObject({ crashes: 1, restarts: 1, spawned: 2, workers: 1 })
   })
 
+  it('a worker that closes without notice is detected through its life lock, before timeoutMs', async () => {
+    const pool = makePool({ timeoutMs: 20_000 })
+    const t0 = performance.now()
+    const err = await rejection(pool.call('exitRaw', ev('x.y', {})))
+    expect(err).toBeInstanceOf(WorkerCrashedError)
+    expect(err.message).toContain('the worker went away')
+    expect(performance.now() - t0).toBeLessThan(15_000)
+    expect(await pool.call('double', ev('x.y', { n: 2 }))).toBe(4)
+  })
+
   it('an uncaught error in a timer crashes the worker: WorkerCrashedError naming it', async () => {
     const pool = makePool()
     const queued = pool.call('double', ev('x.y', { n: 1 })) // waits behind the crashing call
@@ -134,14 +144,17 @@ describe('createWorkerPool', () => {
     expect((await rejection(pool.call('double', ev('x.y', { n: 1 })))).name).toBe('WorkerRestartLimitError')
   })
 
-  it('a worker that never calls registerHandlers() fails the call after startTimeoutMs', async () => {
+  it('a worker that never calls registerHandlers() is replaced after startTimeoutMs; waiting calls fail once the pool gives up', async () => {
     const url = new URL('./test-fixtures/hostile-worker.ts', import.meta.url)
-    const pool = createWorkerPool(() => new Worker(url, { type: 'module' }), { size: 1, startTimeoutMs: 300, maxRestarts: 0 })
+    const pool = createWorkerPool(() => new Worker(url, { type: 'module' }), { size: 1, startTimeoutMs: 300, maxRestarts: 1 })
     pools.push(pool)
+    const t0 = performance.now()
     const err = await rejection(pool.call('double', ev('x.y', { n: 1 })))
-    expect(err).toBeInstanceOf(WorkerCrashedError)
+    // The call never ran: it waited through two starts (the first and one replacement).
+    expect(err).toBeInstanceOf(WorkerRestartLimitError)
     expect(err.message).toContain('registerHandlers() within 300 ms')
-    expect((await rejection(pool.call('double', ev('x.y', { n: 1 })))).name).toBe('WorkerRestartLimitError')
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(590)
+    expect(pool.stats()).toMatchObject({ spawned: 2, crashes: 2, restarts: 2, workers: 0 })
   })
 
   it('terminate() rejects running and queued calls, and later ones', async () => {

@@ -102,9 +102,12 @@ interface Slot {
   remote: Remote<PoolApi>
   busy: Call | undefined
   timer: ReturnType<typeof setTimeout> | undefined
-  /** registerHandlers() answered; a call's timeoutMs only runs from then. */
+  /** registerHandlers() answered; only then does the slot take calls (so a slow load never eats
+   *  a call's timeoutMs, and the life lock is in place before any handler runs). */
   ready: boolean
   dead: boolean
+  /** Cancels the page's wait on the worker's life lock. */
+  lockWait: AbortController | undefined
   detach: () => void
 }
 
@@ -126,6 +129,7 @@ class Pool implements WorkerPool {
   private readonly slots: Slot[] = []
   private readonly queue: Call[] = []
   private nextId = 1
+  private readonly lockPrefix = Math.random().toString(36).slice(2)
   private broken: WorkerRestartLimitError | undefined
   private readonly counters = { calls: 0, completed: 0, failed: 0, crashes: 0, timeouts: 0, restarts: 0, spawned: 0 }
 
@@ -202,13 +206,17 @@ class Pool implements WorkerPool {
       return
     }
     while (this.queue.length > 0 && !this.terminated) {
-      let slot = this.slots.find((s) => s.busy === undefined && !s.dead)
-      if (slot === undefined) {
-        if (this.slots.length >= this.size) return
-        slot = this.spawn()
-        if (slot === undefined) return // spawn failed: counted as a crash, pump ran again there
+      const slot = this.slots.find((s) => s.ready && s.busy === undefined && !s.dead)
+      if (slot !== undefined) {
+        this.run(slot, this.queue.shift()!)
+        continue
       }
-      this.run(slot, this.queue.shift()!)
+      // Calls go only to workers that said ready (handlers registered, life lock taken); start
+      // another one while there is room and fewer are starting than calls are waiting.
+      let starting = 0
+      for (const s of this.slots) if (!s.ready) starting++
+      if (this.slots.length >= this.size || starting >= this.queue.length) return
+      if (this.spawn() === undefined) return // spawn failed: counted as a crash, pump ran again there
     }
   }
 
@@ -223,9 +231,13 @@ class Pool implements WorkerPool {
     }
     this.counters.spawned++
     const { port1, port2 } = new MessageChannel()
+    const lock = locks() !== undefined ? `tidings-pool:${this.lockPrefix}:${this.counters.spawned}` : undefined
     const msg: PoolConnectMessage = { tag: POOL_TAG, kind: 'connect', port: port2 }
+    if (lock !== undefined) msg.lock = lock
     worker.postMessage(msg, [port2])
-    const slot: Slot = { worker, port: port1, remote: wrap<PoolApi>(port1), busy: undefined, timer: undefined, ready: false, dead: false, detach: () => {} }
+    const slot: Slot = {
+      worker, port: port1, remote: wrap<PoolApi>(port1), busy: undefined, timer: undefined, ready: false, dead: false, lockWait: undefined, detach: () => {},
+    }
     const onError = (e: Event) => {
       e.preventDefault() // handled: it becomes the call's WorkerCrashedError
       const reason = e instanceof ErrorEvent ? `uncaught error: ${e.message || 'unknown error'}` : 'the worker script failed to load or the worker died'
@@ -238,19 +250,16 @@ class Pool implements WorkerPool {
         slot.ready = true
         clearTimeout(slot.timer)
         slot.timer = undefined
-        if (slot.busy !== undefined) this.startTimer(slot)
+        if (lock !== undefined) this.watchLife(slot, lock)
+        this.pump()
       }
     }
-    // Chromium fires 'close' on our port when the worker's context is destroyed.
-    const onPortClose = () => this.onDeath(slot, 'the worker went away', 'crash')
     worker.addEventListener('error', onError)
     port1.addEventListener('message', onPortMessage)
-    port1.addEventListener('close', onPortClose)
     port1.start()
     slot.detach = () => {
       worker.removeEventListener('error', onError)
       port1.removeEventListener('message', onPortMessage)
-      port1.removeEventListener('close', onPortClose)
     }
     slot.timer = setTimeout(
       () => this.onDeath(slot, `it did not call registerHandlers() within ${this.startTimeoutMs} ms (startTimeoutMs)`, 'crash'),
@@ -260,13 +269,26 @@ class Pool implements WorkerPool {
     return slot
   }
 
+  /** The worker holds `lock` while alive (registerHandlers takes it before saying ready), so our
+   *  request is granted exactly when its context is gone: self.close() through any path, a crash
+   *  of the worker thread, or our own terminate(). */
+  private watchLife(slot: Slot, lock: string): void {
+    const lm = locks()
+    if (lm === undefined) return
+    const wait = new AbortController()
+    slot.lockWait = wait
+    lm.request(lock, { signal: wait.signal }, () => {
+      this.onDeath(slot, 'the worker went away (closed or destroyed)', 'crash')
+    }).catch(() => {}) // aborted by kill(): we ended it ourselves
+  }
+
   private startTimer(slot: Slot): void {
     if (this.timeoutMs > 0 && Number.isFinite(this.timeoutMs)) slot.timer = setTimeout(() => this.onDeath(slot, 'timeout', 'timeout'), this.timeoutMs)
   }
 
   private run(slot: Slot, call: Call): void {
     slot.busy = call
-    if (slot.ready) this.startTimer(slot) // else it starts when the worker says ready
+    this.startTimer(slot)
     const meta: CallMeta = { attempt: call.opts.attempt ?? 1 }
     if (call.opts.subscriptionId !== undefined) meta.subscriptionId = call.opts.subscriptionId
     const t = call.opts.transfer
@@ -341,6 +363,7 @@ class Pool implements WorkerPool {
     slot.timer = undefined
     slot.busy = undefined
     slot.detach()
+    slot.lockWait?.abort()
     slot.worker.terminate()
     slot.port.close()
     const i = this.slots.indexOf(slot)
@@ -364,6 +387,10 @@ class Pool implements WorkerPool {
     this.counters.failed++
     reject(err)
   }
+}
+
+function locks(): LockManager | undefined {
+  return typeof navigator !== 'undefined' ? navigator.locks : undefined
 }
 
 function abortError(signal: AbortSignal, name: string): Error {

@@ -49,10 +49,22 @@ export function registerHandlers(handlers: Record<string, WorkerHandler>): void 
   scope.addEventListener('message', (e) => {
     const data = (e as MessageEvent).data
     if (!isPoolConnect(data)) return
-    ports.push(data.port)
-    expose(api, data.port)
+    const port = data.port
+    ports.push(port)
+    expose(api, port)
     const ready: PoolStatusMessage = { tag: POOL_TAG, kind: 'ready' }
-    data.port.postMessage(ready, [])
+    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
+    if (data.lock === undefined || locks === undefined) {
+      port.postMessage(ready, [])
+      return
+    }
+    // Held until this context dies; the page queues for it and is granted it only then.
+    locks
+      .request(data.lock, () => {
+        port.postMessage(ready, [])
+        return new Promise<never>(() => {})
+      })
+      .catch(() => port.postMessage(ready, []))
   })
   // A worker that closes itself sends no event the page can see: say so first, so the pool
   // fails the running call at once instead of waiting for its timeout.

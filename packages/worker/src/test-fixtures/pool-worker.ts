@@ -4,6 +4,9 @@ import { registerHandlers, transfer } from '../index.ts'
 
 let abortedCalls: string[] = []
 const scope = globalThis as unknown as { close(): void }
+// Captured before registerHandlers() wraps close(): closing through it sends no notice, so only
+// the port's 'close' event (or the call's timeout) can reveal the dead worker.
+const rawClose = scope.close.bind(scope)
 
 registerHandlers({
   double: (e: TidingsEvent) => (e.data as { n: number }).n * 2,
@@ -35,6 +38,10 @@ registerHandlers({
   exitSelf: () => {
     scope.close()
     return 'unreachable'
+  },
+  exitRaw: () => {
+    rawClose()
+    return new Promise(() => {})
   },
   timerCrash: () => {
     setTimeout(() => {
