@@ -50,6 +50,11 @@ export class SyncSubscription extends BaseSubscription {
     this.received++
     if (this.once) this.unsubscribe()
     const bus = this.bus
+    // One number compare on the hot path; the tracked path runs only under dispatch()/request().
+    if (bus.tracking !== 0 && this.kind !== 'observable') {
+      const tracker = bus.trackerFor(event)
+      if (tracker !== undefined) return this.deliverTracked(event, tracker)
+    }
     const inspecting = bus.inspecting
     const t0 = inspecting ? performance.now() : 0
     try {
