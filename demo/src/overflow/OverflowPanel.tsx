@@ -21,7 +21,7 @@ export function OverflowPanel() {
       </button>
       {lastBurst && (
         <p data-testid="burst-result">
-          last burst: {lastBurst.published} published, {lastBurst.dropped} dropped at publish time
+          last burst: {lastBurst.published} published, <span data-testid="burst-dropped">{lastBurst.dropped}</span> dropped at publish time
         </p>
       )}
       <meter min={0} max={QUEUE_MAX} value={s.queued} title="queue depth" />
@@ -33,6 +33,8 @@ export function OverflowPanel() {
           <tr><th>dropped</th><td data-testid="ov-dropped">{s.dropped}</td></tr>
           <tr><th>queued now / max seen</th><td data-testid="ov-queued">{s.queued} / {s.maxQueued}</td></tr>
           <tr><th>bus-wide dropped</th><td data-testid="ov-bus-dropped">{bus.stats().dropped}</td></tr>
+          {/* drop-oldest keeps the newest ticks: once drained, this is the last tick published. */}
+          <tr><th>last tick handled</th><td data-testid="ov-last">{slowConsumer.lastHandled()}</td></tr>
         </tbody>
       </table>
     </section>

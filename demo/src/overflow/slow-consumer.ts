@@ -4,7 +4,6 @@
 // inspection event the DevTools panel shows.
 import type { SubscriptionStats } from '@tidings/core'
 import { bus } from '../bus.ts'
-import { fallbackQueued } from './queue-fallback.ts'
 
 export const QUEUE_MAX = 50
 export const WORK_MS = 5
@@ -18,20 +17,16 @@ async function slowHandler(event: { data: { n: number } }): Promise<void> {
   lastHandled = event.data.n
 }
 
-export const slowConsumer: { stats(): SubscriptionStats; lastHandled(): number } = (() => {
-  try {
-    const sub = bus.subscribe('load.tick', slowHandler, {
-      label: 'slow-consumer',
-      queue: { max: QUEUE_MAX, strategy: 'drop-oldest' },
-      concurrency: 1,
-    })
-    return { stats: () => sub.stats(), lastHandled: () => lastHandled }
-  } catch {
-    // Core without queued subscriptions yet (see queue-fallback.ts).
-    const sub = fallbackQueued('load.tick', slowHandler, QUEUE_MAX)
-    return { stats: () => sub.stats(), lastHandled: () => lastHandled }
-  }
-})()
+const sub = bus.subscribe('load.tick', slowHandler, {
+  label: 'slow-consumer', // how the DevTools panel and bus.subscriptions() name it
+  queue: { max: QUEUE_MAX, strategy: 'drop-oldest' },
+  concurrency: 1, // one tick at a time, like a consumer that renders
+})
+
+export const slowConsumer: { stats(): SubscriptionStats; lastHandled(): number } = {
+  stats: () => sub.stats(),
+  lastHandled: () => lastHandled,
+}
 
 let burstCount = 0
 export const publishedTicks = () => burstCount
