@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { firstValueFrom, filter, take, toArray } from 'rxjs'
 import { createBus, InvalidTopicError, type Bus, type TidingsEvent } from '@tidings/core'
-import { connectWorker, InvalidWorkerTargetError, UncloneableDataError, type WorkerBridge } from './index.ts'
+import { assertCloneable, connectWorker, findUncloneable, InvalidWorkerTargetError, UncloneableDataError, type WorkerBridge } from './index.ts'
 
 const cleanups: (() => void)[] = []
 const callback = () => 1
@@ -169,6 +169,37 @@ describe('connectWorker + workerBus (dedicated module worker)', () => {
     expect([...back.data.bytes]).toEqual([1, 2])
     expect([...back.data.set]).toEqual([1])
     expect(back.data.err.message).toBe('x')
+  })
+
+  it('assertCloneable throws a typed error naming type and path', () => {
+    expect(() => assertCloneable('user.saved', { ok: 1 })).not.toThrow()
+    let err: unknown
+    try {
+      assertCloneable('user.saved', { ok: 1 }, { onDone: () => 1 })
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(UncloneableDataError)
+    expect(err).toMatchObject({ name: 'UncloneableDataError', type: 'user.saved', path: 'metadata.onDone', valueKind: 'function' })
+    expect((err as Error).message).toContain('Event "user.saved" cannot cross to the worker: metadata.onDone is a function')
+  })
+
+  it('findUncloneable agrees with the browser on platform objects', () => {
+    const cases: [unknown, string][] = [
+      [{ s: new AbortController().signal }, 'AbortSignal'],
+      [{ el: document.body }, 'HTMLBodyElement'],
+      [{ w: window }, 'Window'],
+      [{ ev: new Event('x') }, 'Event'],
+      [{ port: new MessageChannel().port1 }, 'MessagePort'],
+    ]
+    for (const [value, kind] of cases) {
+      expect(findUncloneable(value)?.kind).toBe(kind)
+      expect(() => structuredClone(value)).toThrow()
+    }
+    for (const ok of [{ f: new File(['x'], 'f.txt') }, { img: new ImageData(1, 1) }, { r: new DOMRect(1, 2, 3, 4) }]) {
+      expect(findUncloneable(ok)).toBeUndefined()
+      expect(() => structuredClone(ok)).not.toThrow()
+    }
   })
 
   it('rejects bad targets and patterns with typed errors', () => {
