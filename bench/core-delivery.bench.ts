@@ -2,7 +2,7 @@
 // request/reply round trips, Tidings next to EventEmitter2 emitAsync and RxJS mergeMap.
 // One process per library. Until queues/request-reply land, Tidings' rows say n/a (not implemented).
 import { formatRate, formatRatio, type RateResult } from './harness.ts'
-import { fastest, isNotApplicable, progress, type NotApplicable, type Outcomes } from './node-bench.ts'
+import { attempt, fastest, isFailed, isNotApplicable, progress, type Failed, type NotApplicable, type Outcomes } from './node-bench.ts'
 import { BURST } from './delivery/burst.ts'
 import { orNotApplicable } from './delivery/not-available.ts'
 import { ee2AsyncThroughput, ee2RequestReply, rxjsAsyncThroughput, rxjsRequestReply } from './delivery/peers.ts'
@@ -23,9 +23,9 @@ const QUEUED_OPS = 50_000
 const RR_OPS = 20_000
 const HEAP_TARGET = 150
 
-type Metric = RateResult | NotApplicable
+type Metric = RateResult | NotApplicable | Failed
 export interface DeliveryResult {
-  heap: HeapResult | NotApplicable
+  heap: HeapResult | NotApplicable | Failed
   queued1: Metric
   queued8: Metric
   rr1: Metric
@@ -44,13 +44,14 @@ const noQueue: NotApplicable = { na: 'no subscription queue' }
 const HEAP_LATER: NotApplicable = { na: 'measured in round 1 only' }
 
 function show(label: string, m: Metric | HeapResult): void {
+  if (isFailed(m)) return // attempt() has logged it
   if (isNotApplicable(m)) progress(`${label}: n/a (${m.na})`)
   else if ('bytesPerEvent' in m) progress(`${label}: ${m.bytesPerEvent.toFixed(1)} bytes/event`)
   else progress(`${label}: ${formatRate(m.perSec)}/s`)
 }
 
 async function step<T extends Metric | HeapResult>(label: string, fn: () => Promise<T | NotApplicable>) {
-  const m = await fn()
+  const m = await attempt(label, fn)
   show(label, m)
   return m
 }
@@ -98,10 +99,10 @@ export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
     return o?.ok ? o.rounds : []
   }
   const best = (lib: string, key: RateKey): Metric | undefined => fastest(roundsOf(lib).map((r) => r[key])) ?? undefined
-  const heapOf = (lib: string): HeapResult | NotApplicable | undefined => roundsOf(lib)[0]?.heap
+  const heapOf = (lib: string): HeapResult | NotApplicable | Failed | undefined => roundsOf(lib)[0]?.heap
   const rate = (lib: string, key: RateKey): number | undefined => {
     const m = best(lib, key)
-    return m && !isNotApplicable(m) ? m.perSec : undefined
+    return m && 'perSec' in m ? m.perSec : undefined
   }
   const cell = (lib: string, key: RateKey): string => {
     const o = outcomes[lib]
@@ -109,6 +110,7 @@ export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
     if (!o.ok) return 'FAILED'
     const m = best(lib, key)
     if (!m) return 'n/a'
+    if (isFailed(m)) return 'FAILED'
     return isNotApplicable(m) ? (lib === 'tidings' ? 'n/a (not implemented)' : 'n/a') : formatRate(m.perSec)
   }
   const ratio = (key: RateKey, peer: string) => {
@@ -122,6 +124,7 @@ export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
     if (!o.ok) return 'FAILED'
     const h = heapOf(lib)
     if (!h) return 'n/a'
+    if (isFailed(h)) return 'FAILED'
     if (isNotApplicable(h)) return lib === 'tidings' && h.na.startsWith('not implemented') ? 'n/a (not implemented)' : 'n/a'
     return h.bytesPerEvent.toFixed(1)
   }
@@ -131,13 +134,13 @@ export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
   ]
   const notes: string[] = []
   const heap = heapOf('tidings')
-  if (heap && !isNotApplicable(heap)) {
+  if (heap && 'bytesPerEvent' in heap) {
     notes.push(
       `Target heap per queued event <= ${HEAP_TARGET} bytes beyond the payload: ${heap.bytesPerEvent.toFixed(1)} bytes, ` +
         `**${heap.bytesPerEvent <= HEAP_TARGET ? 'met' : 'not met'}** (seed 001 quotes ~500).`,
     )
   } else {
-    notes.push(`Target heap per queued event <= ${HEAP_TARGET} bytes: not measured${heap ? ` (${heap.na})` : ''}.`)
+    notes.push(`Target heap per queued event <= ${HEAP_TARGET} bytes: not measured${heap && isNotApplicable(heap) ? ` (${heap.na})` : ''}.`)
   }
   const na = [
     ...new Set(
@@ -165,7 +168,16 @@ export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
   )
   const failures = libraries.flatMap((lib) => {
     const o = outcomes[lib]
-    return o && !o.ok ? [`${LABELS[lib]} FAILED: ${o.error.split('\n')[0]}`] : []
+    const name = LABELS[lib] ?? lib
+    if (o && !o.ok) return [`${name} FAILED: ${o.error.split('\n')[0]}`]
+    const h = heapOf(lib)
+    return [
+      ...(isFailed(h) ? [`${name} FAILED heap per queued event: ${h.failed}`] : []),
+      ...ROWS.flatMap((r) => {
+        const m = best(lib, r.key)
+        return isFailed(m) ? [`${name} FAILED ${r.label}: ${m.failed}`] : []
+      }),
+    ]
   })
   notes.push(...failures)
   return {

@@ -1,7 +1,7 @@
 // Issue 2: Tidings routing against eventemitter3, mitt, EventEmitter2 (wildcard mode) and an RxJS
 // Subject per name. One process per library; each timed run checks per-listener/per-pattern counts.
 import { expectCount, formatRate, formatRatio, measureRate, type RateResult } from './harness.ts'
-import { fastest, progress, type Outcomes } from './node-bench.ts'
+import { attempt, fastest, isFailed, progress, type Failed, type Outcomes } from './node-bench.ts'
 import type { BenchEmitter, BenchLibrary } from './routing/emitter.ts'
 import { eventemitter2, eventemitter3, mittLibrary, rxjsSubjects } from './routing/peers.ts'
 import { tidings } from './routing/tidings.ts'
@@ -38,7 +38,7 @@ interface ScenarioResult {
   /** Time to register the listeners/patterns. */
   setupMs: number
 }
-export type RoutingResult = Partial<Record<ScenarioKey, ScenarioResult | null>>
+export type RoutingResult = Partial<Record<ScenarioKey, ScenarioResult | null | Failed>>
 
 const RUNS = 7
 const WILDCARD_RUNS = 5
@@ -124,19 +124,20 @@ export async function measure(name: string): Promise<RoutingResult> {
   const lib = LIBRARIES[name]
   if (!lib) throw new Error(`unknown library ${name}; expected one of ${libraries.join(', ')}`)
   const out: RoutingResult = {}
-  const record = (key: ScenarioKey, run: () => ScenarioResult | null) => {
-    const result = run()
-    out[key] = result
+  const record = async (key: ScenarioKey, run: () => ScenarioResult | null) => {
     const label = SCENARIOS.find((s) => s.key === key)?.label ?? key
+    const result = await attempt(label, run)
+    out[key] = result
+    if (isFailed(result)) return
     progress(result ? `${label}: ${formatRate(result.perSec)}/s (setup ${result.setupMs.toFixed(1)} ms)` : `${label}: n/a`)
   }
-  record('one', () => oneName(lib, 1))
-  record('ten', () => oneName(lib, 10))
-  record('names', () => manyNames(lib, 1000))
-  record('wild1k', () => wildcards(lib, lib.create(), 1000, MANY_TOPICS))
-  record('wild10k', () => wildcards(lib, lib.create(), 10_000, MANY_TOPICS))
-  record('hot1k', () => wildcards(lib, lib.create(), 1000, HOT_TOPICS))
-  record('hot10k', () => wildcards(lib, lib.create(), 10_000, HOT_TOPICS))
+  await record('one', () => oneName(lib, 1))
+  await record('ten', () => oneName(lib, 10))
+  await record('names', () => manyNames(lib, 1000))
+  await record('wild1k', () => wildcards(lib, lib.create(), 1000, MANY_TOPICS))
+  await record('wild10k', () => wildcards(lib, lib.create(), 10_000, MANY_TOPICS))
+  await record('hot1k', () => wildcards(lib, lib.create(), 1000, HOT_TOPICS))
+  await record('hot10k', () => wildcards(lib, lib.create(), 10_000, HOT_TOPICS))
   return out
 }
 
@@ -155,16 +156,19 @@ const TARGETS: Target[] = [
 ]
 
 export function report(outcomes: Outcomes<RoutingResult>): BenchTable {
-  const best = (lib: string, key: ScenarioKey): ScenarioResult | undefined => {
+  const pick = (lib: string, key: ScenarioKey) => {
     const o = outcomes[lib]
-    const r = o?.ok ? fastest(o.rounds.map((round) => round[key])) : undefined
+    return o?.ok ? fastest(o.rounds.map((round) => round[key])) : undefined
+  }
+  const best = (lib: string, key: ScenarioKey): ScenarioResult | undefined => {
+    const r = pick(lib, key)
     return r && 'perSec' in r ? r : undefined
   }
   const value = (lib: string, key: ScenarioKey): number | undefined => best(lib, key)?.perSec
   const cellFor = (lib: string, key: ScenarioKey): string => {
     const o = outcomes[lib]
     if (!o) return 'not run'
-    if (!o.ok) return 'FAILED'
+    if (!o.ok || isFailed(pick(lib, key))) return 'FAILED'
     const r = best(lib, key)
     return r ? formatRate(r.perSec) : 'n/a'
   }
@@ -199,7 +203,12 @@ export function report(outcomes: Outcomes<RoutingResult>): BenchTable {
   const setups = libraries
     .map((lib) => {
       const o = outcomes[lib]
-      const times = o?.ok ? o.rounds.flatMap((round) => (round.wild10k ? [round.wild10k.setupMs] : [])) : []
+      const times = o?.ok
+        ? o.rounds.flatMap((round) => {
+            const r = round.wild10k
+            return r && 'setupMs' in r ? [r.setupMs] : []
+          })
+        : []
       return times.length ? `${LIBRARIES[lib]?.label} ${Math.min(...times).toFixed(0)} ms` : undefined
     })
     .filter((x) => x !== undefined)
@@ -217,7 +226,12 @@ export function report(outcomes: Outcomes<RoutingResult>): BenchTable {
   )
   const failures = libraries.flatMap((lib) => {
     const o = outcomes[lib]
-    return o && !o.ok ? [`${LIBRARIES[lib]?.label} FAILED: ${o.error.split('\n')[0]}`] : []
+    const name = LIBRARIES[lib]?.label ?? lib
+    if (o && !o.ok) return [`${name} FAILED: ${o.error.split('\n')[0]}`]
+    return SCENARIOS.flatMap((s) => {
+      const r = pick(lib, s.key)
+      return isFailed(r) ? [`${name} FAILED ${s.label}: ${r.failed}`] : []
+    })
   })
   notes.push(...failures)
   return {

@@ -21,15 +21,37 @@ export function progress(line: string): void {
   process.stderr.write(`${line}\n`)
 }
 
+/** One measurement that threw (a wrong count, a wrong reply): shown as FAILED, the run fails,
+ *  and the library's other measurements are still reported. */
+export interface Failed {
+  failed: string
+}
+
+export function isFailed(x: unknown): x is Failed {
+  return typeof x === 'object' && x !== null && typeof (x as { failed?: unknown }).failed === 'string'
+}
+
+/** Runs one measurement; an error becomes a Failed entry (first line of its message). */
+export async function attempt<T>(label: string, fn: () => T | Promise<T>): Promise<T | Failed> {
+  try {
+    return await fn()
+  } catch (e) {
+    const failed = e instanceof Error ? `${e.name}: ${e.message}` : String(e)
+    progress(`${label}: FAILED ${e instanceof Error ? (e.stack ?? failed) : failed}`)
+    return { failed: failed.split('\n')[0] ?? failed }
+  }
+}
+
 /** The fastest of several rounds' measurements (noise from other processes only slows a run down);
- *  n/a when no round measured it, undefined when no round reported it. */
+ *  a failure in any round wins; n/a when no round measured it; undefined when no round reported it. */
 export function fastest<T extends { perSec: number }>(
-  values: ReadonlyArray<T | NotApplicable | null | undefined>,
-): T | NotApplicable | null | undefined {
+  values: ReadonlyArray<T | NotApplicable | Failed | null | undefined>,
+): T | NotApplicable | Failed | null | undefined {
   let best: T | undefined
   let other: NotApplicable | null | undefined
   for (const v of values) {
     if (v === undefined) continue
+    if (isFailed(v)) return v
     if (v === null || isNotApplicable(v)) {
       if (other === undefined) other = v
       continue
