@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { findUncloneable } from './clone-check.ts'
 
+const fn = () => 1
+
 class Point {
   constructor(
     public x: number,
@@ -33,7 +35,6 @@ describe('findUncloneable', () => {
   })
 
   it('names the path and kind of the first uncloneable value', () => {
-    const fn = () => 1
     const cases: [unknown, string, string][] = [
       [fn, 'data', 'function'],
       [Symbol('s'), 'data', 'symbol'],
