@@ -201,11 +201,11 @@ describe('ttl, eviction, redaction', () => {
     await h.import([
       envelope('t.short', now - 5000, 1, { ttlMs: 1000 }), // expired 4 s ago
       envelope('t.default', now - 120_000, 2), // default TTL: expired a minute ago... skipped on import
-      envelope('t.live', now, 3, { ttlMs: 300 }),
+      envelope('t.live', now, 3, { ttlMs: 1500 }),
       envelope('t.keep', now, 4),
     ])
     expect((await h.query()).map((e) => e.data)).toEqual([3, 4])
-    await new Promise((r) => setTimeout(r, 400))
+    await new Promise((r) => setTimeout(r, 1600))
     expect((await h.query()).map((e) => e.data)).toEqual([4])
     expect(await h.count()).toBe(1)
     expect((await readRaw(dbName)).map((r) => r.data)).toEqual([3, 4])
@@ -218,12 +218,12 @@ describe('ttl, eviction, redaction', () => {
     const { h } = open('ttl2')
     const bus = createBus()
     h.attach(bus)
-    await bus.publishAsync('t.a', 1, { persistent: true, ttlMs: 200 })
+    await bus.publishAsync('t.a', 1, { persistent: true, ttlMs: 1000 })
     await bus.publishAsync('t.b', 2, { persistent: true })
     const [a] = await h.query({ type: 't.a' })
     expect(a).not.toHaveProperty('expiresAt')
-    expect(a!.ttlMs).toBe(200)
-    await new Promise((r) => setTimeout(r, 250))
+    expect(a!.ttlMs).toBe(1000)
+    await new Promise((r) => setTimeout(r, 1100))
     expect((await h.query()).map((e) => e.type)).toEqual(['t.b'])
   })
 

@@ -77,6 +77,7 @@ export class Writer {
     const results = await Promise.allSettled(batches.map((b) => b.done))
     const failed = results.find((r) => r.status === 'rejected')
     if (failed) throw failed.reason
+    for (const b of batches) if (b.failures) throw b.failures.values().next().value
   }
 
   /** Starts the open batch on `db` right now, even with another transaction in flight (used
@@ -141,7 +142,9 @@ export class Writer {
       } catch (e) {
         ;(b.failures ??= new Map()).set(
           r.id,
-          new HistoryWriteError(this.opts.dbName, 1, `event ${r.id} (${r.type}): ${toError(e).message}`, { cause: e }),
+          (e as { name?: unknown } | null)?.name === 'QuotaExceededError'
+            ? new HistoryQuotaError(this.opts.dbName, 1, { cause: e })
+            : new HistoryWriteError(this.opts.dbName, 1, `event ${r.id} (${r.type}): ${toError(e).message}`, { cause: e }),
         )
       }
     }
