@@ -30,9 +30,9 @@ import {
   type InnerMessage,
   type SignedMessage,
 } from './protocol.ts'
-import { isSiblingBridge, registerBridge } from './registry.ts'
-import type { SeenIds } from './seen-ids.ts'
-import { PrevTracker, type SeqTracker } from './seq-tracker.ts'
+import { registerBridge } from './registry.ts'
+import { SeenIds } from './seen-ids.ts'
+import { PrevTracker, SeqTracker } from './seq-tracker.ts'
 import { createSigner, type Signer } from './signer.ts'
 
 /** The name inbound events are ingested under (`bus.bridgedBy(event) === 'tabs'`). */
@@ -142,7 +142,7 @@ class TabsBridgeImpl implements TabsBridge {
     echoes: 0,
   }
   private readonly seen: SeenIds
-  private readonly seq: SeqTracker
+  private readonly seq = new SeqTracker()
   private readonly prev = new PrevTracker()
   private readonly tracker: PeerTracker
   private readonly issues = new Subject<TabsIssue>()
@@ -154,7 +154,9 @@ class TabsBridgeImpl implements TabsBridge {
   private signedBye: SignedMessage | undefined
   private readonly keyed: boolean
   private pending: TidingsEvent[] = []
-  private pendingPrev: number[] = []
+  /** Highest seq per origin in `pending`, to notice re-entrant publishes (see flushNow). */
+  private readonly pendingLast = new Map<string, number>()
+  private inverted = false
   private scheduled = false
   private readonly outbound: RxSubscription | undefined
   private readonly timer: ReturnType<typeof setInterval>
@@ -216,10 +218,8 @@ class TabsBridgeImpl implements TabsBridge {
     this.tracker = new PeerTracker(peerTimeoutMs)
     this.peers$ = this.tracker.peers$
     this.peerChanges$ = this.tracker.changes$
-    const reg = registerBridge(bus, this.id, channel, positive('dedupeWindow', options.dedupeWindow, 20_000))
-    this.seen = reg.memory.seen
-    this.seq = reg.memory.seq
-    this.unregister = reg.unregister
+    this.seen = new SeenIds(positive('dedupeWindow', options.dedupeWindow, 20_000))
+    this.unregister = registerBridge(bus, channel)
     this.bc = new BroadcastChannel(CHANNEL_PREFIX + channel)
     this.bc.addEventListener('message', (e: MessageEvent) => this.receive(e.data))
     this.bc.addEventListener('messageerror', () => this.issue('malformed', 'a message could not be deserialized'))
@@ -258,6 +258,7 @@ class TabsBridgeImpl implements TabsBridge {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.unregister()
     this.outbound?.unsubscribe()
     clearInterval(this.timer)
     if (typeof removeEventListener === 'function' && typeof window !== 'undefined') {
@@ -267,7 +268,6 @@ class TabsBridgeImpl implements TabsBridge {
     if (this.scheduled) this.flushNow()
     await this.ordered.drained()
     this.postBye()
-    this.unregister()
     this.bc.close()
     this.tracker.close()
     this.issues.complete()
@@ -281,8 +281,12 @@ class TabsBridgeImpl implements TabsBridge {
     if (bus.isLocal(e)) return
     // Never send back what this bridge ingested; events other bridges (a worker) injected go on.
     if (bus.bridgedBy(e) === TABS_BRIDGE) return
-    // Remembering sent ids also drops them if they ever come back.
-    if (!this.seen.add(e.id)) return
+    // Own events that come back are dropped by origin; for events of other origins (a worker's),
+    // remember what was sent so the same event forwarded by another tab is dropped as stale.
+    if (e.origin !== bus.origin) {
+      if (isCanonical(e)) this.seq.observe(e.origin, e.seq)
+      else if (!this.seen.add(e.id)) return
+    }
     let out: TidingsEvent = e
     if (this.redact) {
       try {
@@ -295,10 +299,13 @@ class TabsBridgeImpl implements TabsBridge {
       }
     }
     this.pending.push(out)
-    this.pendingPrev.push(this.prev.next(out.origin, out.seq))
+    const last = this.pendingLast.get(out.origin)
+    if (last === undefined || out.seq > last) this.pendingLast.set(out.origin, out.seq)
+    else this.inverted = true
     bus.noteBridgedOut(e, TABS_BRIDGE)
-    if (this.pending.length >= this.maxBatch) this.flushNow()
-    else if (!this.scheduled) {
+    // Never flush from inside publish: a handler that publishes re-entrantly must land in the
+    // same flush as the event that caused it (see flushNow), so the batch is split later.
+    if (!this.scheduled) {
       this.scheduled = true
       queueMicrotask(() => {
         if (this.scheduled) this.flushNow()
@@ -309,12 +316,21 @@ class TabsBridgeImpl implements TabsBridge {
   private flushNow(): void {
     this.scheduled = false
     const events = this.pending
-    const prev = this.pendingPrev
     if (events.length === 0) return
     this.pending = []
-    this.pendingPrev = []
-    const msg: BatchMessage = { t: WIRE_TAG, v: WIRE_VERSION, kind: 'batch', from: this.id, events, prev }
-    this.send(msg)
+    this.pendingLast.clear()
+    // A handler that publishes from inside publish gives its event a higher seq but hands it to
+    // this bridge first. Receivers order by seq, so put each origin back in seq order.
+    if (this.inverted) {
+      this.inverted = false
+      sortPerOrigin(events)
+    }
+    for (let start = 0; start < events.length; start += this.maxBatch) {
+      const chunk = events.length <= this.maxBatch ? events : events.slice(start, start + this.maxBatch)
+      const prev = new Array<number>(chunk.length)
+      for (let i = 0; i < chunk.length; i++) prev[i] = this.prev.next(chunk[i]!.origin, chunk[i]!.seq)
+      this.send({ t: WIRE_TAG, v: WIRE_VERSION, kind: 'batch', from: this.id, events: chunk, prev })
+    }
   }
 
   private send(msg: InnerMessage): void {
@@ -430,8 +446,6 @@ class TabsBridgeImpl implements TabsBridge {
   }
 
   private handle(msg: InnerMessage): void {
-    // Another bridge on this very bus (BroadcastChannel reaches sibling channel objects).
-    if (isSiblingBridge(this.bus, msg.from)) return
     const now = Date.now()
     switch (msg.kind) {
       case 'hello':
@@ -467,17 +481,22 @@ class TabsBridgeImpl implements TabsBridge {
         c.echoes++
         continue
       }
-      if (this.seen.has(e.id)) {
+      // An id made by the bus (`origin:seq`) is fully known by its origin's seq, which the seq
+      // tracker already remembers: only other ids need the id memory (it saves a Set insert and
+      // eviction per event on the hot path).
+      const canonical = isCanonical(e)
+      if (!canonical && this.seen.has(e.id)) {
         c.duplicates++
         continue
       }
       const verdict = this.seq.check(e.origin, e.seq, msg.prev[i]!)
       if (verdict === 'stale') {
-        c.outOfOrder++
+        if (canonical) c.duplicates++
+        else c.outOfOrder++
         continue
       }
       if (verdict === 'gap') this.issue('gap', `events of ${e.origin} before seq ${e.seq} were lost`)
-      this.seen.add(e.id)
+      if (!canonical) this.seen.add(e.id)
       if (bus.closed) {
         void this.close()
         return
@@ -516,6 +535,27 @@ class TabsBridgeImpl implements TabsBridge {
     }
     if (this.issues.observed) this.issues.next({ kind, reason })
   }
+}
+
+/** Sorts each origin's events by seq, keeping the slots each origin occupies in the batch. */
+function sortPerOrigin(events: TidingsEvent[]): void {
+  const slots = new Map<string, number[]>()
+  events.forEach((e, i) => {
+    const list = slots.get(e.origin)
+    if (list) list.push(i)
+    else slots.set(e.origin, [i])
+  })
+  for (const idx of slots.values()) {
+    const sorted = idx.map((i) => events[i]!).sort((a, b) => a.seq - b.seq)
+    idx.forEach((slot, k) => (events[slot] = sorted[k]!))
+  }
+}
+
+/** Ids the bus makes are `${origin}:${seq}`. */
+function isCanonical(e: TidingsEvent): boolean {
+  const id = e.id
+  const o = e.origin
+  return id.length > o.length + 1 && id.charCodeAt(o.length) === 58 /* : */ && id.startsWith(o) && id.slice(o.length + 1) === String(e.seq)
 }
 
 function positive(name: string, v: number | undefined, fallback: number): number {

@@ -1,42 +1,17 @@
-// What the tabs bridges of one bus share. BroadcastChannel delivers to every other channel object
-// of a name, including a second bridge on the same bus: that bridge must not ingest what its
-// sibling sent (an echo), nor ingest again what its sibling already ingested, nor send again
-// what its sibling already sent. So bridges of one bus on one channel share one id memory and
-// one seq tracker.
-import { SeenIds } from './seen-ids.ts'
-import { SeqTracker } from './seq-tracker.ts'
+// One tabs bridge per bus and channel. BroadcastChannel delivers to every other channel object
+// of a name, so a second bridge of the same bus on the same channel would hear the first one's
+// messages as a peer's, ingest what its sibling already ingested and send what it already sent.
+// Refusing it keeps the bridge simple and fast (no id set shared between siblings).
+import { TabsOptionError } from './errors.ts'
 
-export interface ChannelMemory {
-  readonly seen: SeenIds
-  readonly seq: SeqTracker
-  refs: number
-}
+const channelsByBus = new WeakMap<object, Set<string>>()
 
-interface BusEntry {
-  readonly bridges: Set<string>
-  readonly channels: Map<string, ChannelMemory>
-}
-
-const byBus = new WeakMap<object, BusEntry>()
-
-export function registerBridge(bus: object, id: string, channel: string, dedupeWindow: number): { memory: ChannelMemory; unregister: () => void } {
-  let entry = byBus.get(bus)
-  if (!entry) byBus.set(bus, (entry = { bridges: new Set(), channels: new Map() }))
-  const e = entry
-  e.bridges.add(id)
-  let memory = e.channels.get(channel)
-  if (!memory) e.channels.set(channel, (memory = { seen: new SeenIds(dedupeWindow), seq: new SeqTracker(), refs: 0 }))
-  memory.refs++
-  const m = memory
-  return {
-    memory: m,
-    unregister: () => {
-      e.bridges.delete(id)
-      if (--m.refs === 0) e.channels.delete(channel)
-    },
-  }
-}
-
-export function isSiblingBridge(bus: object, id: string): boolean {
-  return byBus.get(bus)?.bridges.has(id) ?? false
+export function registerBridge(bus: object, channel: string): () => void {
+  let set = channelsByBus.get(bus)
+  if (!set) channelsByBus.set(bus, (set = new Set()))
+  if (set.has(channel))
+    throw new TabsOptionError('channel', channel, 'this bus already has a tabs bridge on this channel: close it first, or use another channel name')
+  set.add(channel)
+  const s = set
+  return () => s.delete(channel)
 }

@@ -30,6 +30,18 @@ export class SeqTracker {
     return prev !== NO_PREV && prev > last ? 'gap' : 'ok'
   }
 
+  /** Records a seq this context sent itself (so the same event arriving later is stale). */
+  observe(origin: string, seq: number): void {
+    const last = this.last.get(origin)
+    if (last === undefined || seq > last) {
+      if (last === undefined && this.last.size >= this.maxOrigins) {
+        const oldest = this.last.keys().next().value
+        if (oldest !== undefined) this.last.delete(oldest)
+      }
+      this.last.set(origin, seq)
+    }
+  }
+
   /** What we remember for an origin (tests, stats). */
   lastSeq(origin: string): number | undefined {
     return this.last.get(origin)
