@@ -4,7 +4,7 @@
 // exits non-zero when a benchmark throws or its own verification fails (ok: false).
 //   --node-only | --browser-only | --filter <substring of "path" or "path#library">
 //   --rounds <n>: process rounds per library for Node benchmarks (default: the module's `rounds`)
-import { mkdirSync, readdirSync, existsSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, existsSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,6 +15,9 @@ import { runBrowserBenches } from './lib/browser-runner.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const RESULTS = path.join(ROOT, 'bench', 'results')
+// Build output and Vite caches are per run, so two runs at once (several people share this tree)
+// never empty or re-optimize each other's files.
+const WORK = path.join(RESULTS, '.tmp', String(process.pid))
 
 const { values: flags } = parseArgs({
   options: {
@@ -93,6 +96,14 @@ function collect(kind, items, source) {
 }
 
 mkdirSync(RESULTS, { recursive: true })
+// Leftovers of runs that were killed before they could clean up.
+for (const pid of existsSync(path.dirname(WORK)) ? readdirSync(path.dirname(WORK)) : []) {
+  try {
+    process.kill(Number(pid), 0)
+  } catch {
+    rmSync(path.join(path.dirname(WORK), pid), { recursive: true, force: true })
+  }
+}
 process.stdout.write(
   `# Tidings benchmarks\n\nNode ${process.version} · ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'unknown CPU'} · ` +
     `load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}\n\n`,
@@ -104,7 +115,7 @@ if (!flags['browser-only']) {
     log(`building ${nodeFiles.length} Node benchmark module(s)…`)
     let built
     try {
-      built = await buildNodeBenches(ROOT, nodeFiles, path.join(RESULTS, '.build'))
+      built = await buildNodeBenches(ROOT, nodeFiles, path.join(WORK, 'build'), path.join(WORK, 'vite-ssr'))
     } catch (e) {
       failed = true
       collect('node', [{ title: 'Node benchmark build', error: e.stack ?? String(e) }], nodeFiles.join(', '))
@@ -124,7 +135,7 @@ if (!flags['node-only']) {
   if (files.length === 0) log('no browser benchmarks found' + (filter ? ` matching "${filter}"` : ''))
   else {
     try {
-      const items = await runBrowserBenches(ROOT, files, path.join(RESULTS, '.vite-cache-browser'), log)
+      const items = await runBrowserBenches(ROOT, files, path.join(WORK, 'vite-browser'), log)
       collect('browser', items, 'headless Chromium')
     } catch (e) {
       collect('browser', [{ title: 'Browser benchmarks', error: e.stack ?? String(e) }], files.join(', '))
@@ -145,5 +156,6 @@ const header = [
   ...(busy ? ['> The machine was busy (load average above its CPU count): absolute figures are low and ratios noisy.', ''] : []),
 ].join('\n')
 writeFileSync(path.join(RESULTS, 'latest.md'), `${header}\n${sections.join('\n')}`)
+rmSync(WORK, { recursive: true, force: true })
 log(`\nwrote bench/results/latest.md${failed ? ' — FAILED: see the tables above' : ''}`)
 process.exit(failed ? 1 : 0)

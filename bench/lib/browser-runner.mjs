@@ -23,15 +23,14 @@ async function startServer(root, files, cacheDir) {
     },
     worker: { format: 'es' },
     // Others edit files in this tree while benchmarks run: no watcher, no reloads mid-measurement.
-    server: { host: '127.0.0.1', port: PORT, strictPort: true, hmr: false, watch: null },
+    // 5175 is preferred; when another bench run holds it, Vite takes the next free port (a
+    // different origin, so the two runs' storage and channels stay apart too).
+    server: { host: '127.0.0.1', port: PORT, strictPort: false, hmr: false, watch: null },
   })
-  try {
-    await server.listen()
-  } catch (e) {
-    await server.close()
-    throw new Error(`Cannot start the benchmark Vite server on 127.0.0.1:${PORT} (${e.message}). Is another bench run going?`, { cause: e })
-  }
-  return server
+  await server.listen()
+  const address = server.httpServer?.address()
+  const port = typeof address === 'object' && address ? address.port : PORT
+  return { server, baseUrl: `http://127.0.0.1:${port}` }
 }
 
 function withTimeout(promise, ms, what) {
@@ -77,8 +76,15 @@ export async function runBrowserBenches(root, files, cacheDir, log) {
     throw new Error(`Chromium not found at ${executablePath}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`)
   }
   const { chromium } = await import('playwright')
-  const server = await startServer(root, files, cacheDir)
-  const browser = await chromium.launch({ executablePath, args: chromiumArgs, headless: true })
+  const { server, baseUrl } = await startServer(root, files, cacheDir)
+  if (!baseUrl.endsWith(`:${PORT}`)) log(`port ${PORT} is busy (another bench run?): serving on ${baseUrl}`)
+  let browser
+  try {
+    browser = await chromium.launch({ executablePath, args: chromiumArgs, headless: true })
+  } catch (e) {
+    await server.close()
+    throw e
+  }
   const out = []
   try {
     for (const rel of files) {
@@ -86,13 +92,13 @@ export async function runBrowserBenches(root, files, cacheDir, log) {
       const t0 = Date.now()
       let result
       try {
-        result = await runOne(browser, `http://127.0.0.1:${PORT}`, rel, log)
+        result = await runOne(browser, baseUrl, rel, log)
       } catch (e) {
         // A dependency discovered late makes Vite re-optimize and fail the first import: retry once.
         if (/Outdated Optimize Dep|Failed to fetch dynamically imported module/i.test(String(e.message))) {
           log(`  retrying ${rel} after dependency optimization`)
           try {
-            result = await runOne(browser, `http://127.0.0.1:${PORT}`, rel, log)
+            result = await runOne(browser, baseUrl, rel, log)
           } catch (e2) {
             out.push({ title: rel, error: e2.stack ?? String(e2) })
             continue

@@ -1,6 +1,6 @@
 // Node benchmarks: bench/*.bench.ts and packages/*/bench/*.bench.ts are bundled by Vite (SSR build,
 // @tidings/* from source, npm dependencies left external so Node loads them as published) into
-// bench/results/.build, then each library is measured in its own `node --expose-gc` process.
+// bench/results/.tmp/<pid>/build, then each library is measured in its own `node --expose-gc` process.
 //
 // A Node benchmark module exports either
 //   libraries: string[]; measure(library, round) => Promise<json>;
@@ -21,7 +21,7 @@ function entryName(rel) {
 }
 
 /** Bundles the given repo-relative bench files; returns { rel: absolute path of the .mjs }. */
-export async function buildNodeBenches(root, files, outDir) {
+export async function buildNodeBenches(root, files, outDir, cacheDir) {
   const { build, defaultServerConditions } = await import('vite')
   const input = Object.fromEntries(files.map((f) => [entryName(f), path.join(root, f)]))
   const conditions = ['source', ...defaultServerConditions]
@@ -30,7 +30,7 @@ export async function buildNodeBenches(root, files, outDir) {
     root,
     logLevel: 'warn',
     publicDir: false,
-    cacheDir: path.join(outDir, '..', '.vite-cache'),
+    cacheDir,
     resolve: { conditions },
     ssr: { noExternal: [/^@tidings\//], resolve: { conditions } },
     build: {
