@@ -11,6 +11,8 @@ import {
   type TidingsEvent,
 } from './index.ts'
 
+const h = () => {}
+
 /** Lets queued workers (microtasks) run. */
 const tick = async (n = 5) => {
   for (let i = 0; i < n; i++) await Promise.resolve()
@@ -112,7 +114,6 @@ describe('queued subscriptions: async delivery and order', () => {
 
   it('rejects bad options with InvalidOptionError naming the option', () => {
     const bus = createBus()
-    const h = () => {}
     expect(() => bus.subscribe('a', h, { queue: { max: 0, strategy: 'reject' } })).toThrow(InvalidOptionError)
     expect(() => bus.subscribe('a', h, { queue: { max: 0, strategy: 'reject' } })).toThrow('queue.max')
     expect(() => bus.subscribe('a', h, { queue: { max: 1, strategy: 'lifo' as never } })).toThrow("queue.strategy: \"lifo\". Expected one of 'drop-oldest'")

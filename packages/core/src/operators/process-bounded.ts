@@ -61,16 +61,20 @@ export function processBounded<T, R>(project: (value: T, index: number) => Obser
           subscriber.error(err)
           return
         }
-        const s = from(result).subscribe({
+        // A projection may complete synchronously, before subscribe() even returns.
+        let s: Subscription | undefined
+        let completed = false
+        s = from(result).subscribe({
           next: (r) => subscriber.next(r),
           error: (err: unknown) => subscriber.error(err),
           complete: () => {
+            completed = true
             active--
-            inner.remove(s)
+            if (s !== undefined) inner.remove(s)
             pump()
           },
         })
-        if (!s.closed) inner.add(s)
+        if (!completed) inner.add(s)
       }
 
       const canStart = () => active < concurrency && buffer.size !== 0 && !subscriber.closed
