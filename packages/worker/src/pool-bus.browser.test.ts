@@ -40,7 +40,7 @@ describe('pool.handler with the bus', () => {
     const bus = createBus()
     bus.reply('math.double', pool.handler('double'))
     expect(await bus.request('math.double', { n: 8 })).toBe(16)
-    const err = await bus.request('math.double.throw', { n: 1 }).catch((e: unknown) => e as Error)
+    const err = (await bus.request('math.double.throw', { n: 1 }).catch((e: unknown) => e)) as Error
     expect(err.name).toBe('NoResponderError')
     bus.reply('math.bad', pool.handler('throws'))
     const remote = await bus.request('math.bad', { n: 3 }).catch((e: unknown) => e as Error)
