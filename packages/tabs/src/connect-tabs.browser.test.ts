@@ -52,6 +52,20 @@ describe('connectTabs: sharing', () => {
     expect(a.bridge.stats()).toMatchObject({ sent: 1, received: 1, malformed: 0, duplicates: 0, gaps: 0 })
   })
 
+  it('closes itself when its bus shuts down, and peers see it leave', async () => {
+    const ch = uniqueChannel()
+    const a = tab(ch, { heartbeatMs: 50 })
+    const quiet = createBus({ name: 'quiet' })
+    const q = connectTabs(quiet, { channel: ch, heartbeatMs: 50 }) // shares nothing
+    const shared = createBus({ name: 'shared' })
+    const s = connectTabs(shared, { channel: ch, share: 'chat.**', heartbeatMs: 50 })
+    await waitFor(() => a.bridge.peers().length === 2, 'two peers')
+    await quiet.shutdown()
+    await shared.shutdown()
+    await waitFor(() => q.closed && s.closed, 'both bridges to close')
+    await waitFor(() => a.bridge.peers().length === 0, 'both to leave')
+  })
+
   it('shares nothing by default', async () => {
     const ch = uniqueChannel()
     const a = tab(ch, { share: [] })
@@ -374,6 +388,21 @@ describe('connectTabs: presence', () => {
     expect(changes.at(-1)).toMatchObject({ kind: 'leave', reason: 'timeout', peer: { name: 'ghost' } })
     expect(a.bridge.peers().map((p) => p.name)).toEqual(['tab-c'])
     expect(lists.at(-1)!.map((p) => p.name)).toEqual(['tab-c'])
+    // A sleepy peer (a hidden tab whose timers barely run) never heartbeats on its own but
+    // answers probes at once: it stays.
+    const sleepy = raw(ch)
+    const hello = { t: 'tidings.tabs', v: 1, kind: 'heartbeat', from: 'sleepy-bridge', origin: 'sleepy', name: 'sleepy' }
+    sleepy.addEventListener('message', (m) => {
+      if ((m.data as { ask?: boolean }).ask) broadcast(sleepy, hello)
+    })
+    broadcast(sleepy, hello)
+    await waitFor(() => a.bridge.peers().some((p) => p.name === 'sleepy'), 'the sleepy peer to join')
+    await sleep(4000) // more than two timeouts + grace
+    expect(a.bridge.peers().map((p) => p.name).sort()).toEqual(['sleepy', 'tab-c'])
+    expect(changes.some((x) => x.peer.name === 'sleepy' && x.kind === 'leave')).toBe(false)
+    sleepy.close()
+    await waitFor(() => a.bridge.peers().length === 1, 'the sleepy peer to time out once it stops answering', 6000)
+
     // c heard the ghost too and drops it on its own clock.
     await waitFor(() => c.bridge.peers().length === 1, 'c to drop the ghost', 5000)
     expect(c.bridge.peers().map((p) => p.name)).toEqual(['tab-a'])

@@ -51,7 +51,8 @@ export interface TabsOptions {
   redact?: (event: TidingsEvent) => TidingsEvent | null | undefined
   /** Presence heartbeat period. Default 1000 ms. */
   heartbeatMs?: number
-  /** A silent peer is taken as gone after this long. Default 5 heartbeats. */
+  /** A peer silent this long is probed, and taken as gone if it does not answer within
+   *  max(2 heartbeats, 500 ms). Default 5 heartbeats. */
   peerTimeoutMs?: number
   /** How many event ids are remembered for deduplication. Default 20 000. */
   dedupeWindow?: number
@@ -215,7 +216,7 @@ class TabsBridgeImpl implements TabsBridge {
     // A rejected `ready` must not surface as an unhandled rejection when nobody awaits it.
     this.ready.catch(() => {})
 
-    this.tracker = new PeerTracker(peerTimeoutMs)
+    this.tracker = new PeerTracker(peerTimeoutMs, Math.max(2 * heartbeatMs, 500))
     this.peers$ = this.tracker.peers$
     this.peerChanges$ = this.tracker.changes$
     this.seen = new SeenIds(positive('dedupeWindow', options.dedupeWindow, 20_000))
@@ -232,8 +233,13 @@ class TabsBridgeImpl implements TabsBridge {
       })
     }
     this.timer = setInterval(() => {
-      this.tracker.expire(Date.now())
-      this.announce('heartbeat', false)
+      // A bus shut down without anything shared would otherwise keep announcing itself.
+      if (bus.closed) {
+        void this.close()
+        return
+      }
+      // A quiet peer may be a hidden tab whose timers are throttled: ask everyone to answer now.
+      this.announce('heartbeat', this.tracker.expire(Date.now()))
     }, heartbeatMs)
     if (typeof addEventListener === 'function' && typeof window !== 'undefined') {
       addEventListener('pagehide', this.onPageHide)

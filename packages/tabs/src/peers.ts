@@ -1,5 +1,8 @@
-// Presence of the other tabs: hello on connect, heartbeats while open, bye on close; a peer that
-// stays silent for peerTimeoutMs is taken as gone (a crashed or frozen tab sends no bye).
+// Presence of the other tabs: hello on connect, heartbeats while open, bye on close. A crashed or
+// frozen tab sends no bye, so silence counts too; but a hidden tab's timers may run only once a
+// minute (Chrome's intensive throttling) while its message handlers still run at once. So a peer
+// silent for timeoutMs is first probed (everyone is asked to answer now) and only taken as gone
+// if it stays silent for graceMs more.
 import { BehaviorSubject, Subject, type Observable } from 'rxjs'
 
 export interface TabPeer {
@@ -19,6 +22,8 @@ export type PeerChange =
 
 export class PeerTracker {
   private readonly peers = new Map<string, TabPeer>()
+  /** Peers probed because they went quiet: id -> when. */
+  private readonly suspects = new Map<string, number>()
   private readonly list = new BehaviorSubject<readonly TabPeer[]>([])
   private readonly changes = new Subject<PeerChange>()
   readonly peers$: Observable<readonly TabPeer[]> = this.list.asObservable()
@@ -26,6 +31,7 @@ export class PeerTracker {
 
   constructor(
     private readonly timeoutMs: number,
+    private readonly graceMs: number,
     private readonly maxPeers = 1024,
   ) {}
 
@@ -34,6 +40,7 @@ export class PeerTracker {
     const known = this.peers.get(id)
     if (known) {
       known.lastSeen = now
+      this.suspects.delete(id)
       return false
     }
     // Bounded: a flood of made-up peer ids must not grow memory without end.
@@ -48,7 +55,10 @@ export class PeerTracker {
   /** Any message from a known peer keeps it alive. */
   touch(id: string, now: number): boolean {
     const known = this.peers.get(id)
-    if (known) known.lastSeen = now
+    if (known) {
+      known.lastSeen = now
+      this.suspects.delete(id)
+    }
     return known !== undefined
   }
 
@@ -56,12 +66,23 @@ export class PeerTracker {
     const peer = this.peers.get(id)
     if (!peer) return
     this.peers.delete(id)
+    this.suspects.delete(id)
     this.publish()
     this.changes.next({ kind: 'leave', peer: { ...peer }, reason })
   }
 
-  expire(now: number): void {
-    for (const p of [...this.peers.values()]) if (now - p.lastSeen > this.timeoutMs) this.leave(p.id, 'timeout')
+  /** Drops peers silent past their probe's grace; returns true when a new peer needs a probe. */
+  expire(now: number): boolean {
+    let probe = false
+    for (const p of [...this.peers.values()]) {
+      if (now - p.lastSeen <= this.timeoutMs) continue
+      const probedAt = this.suspects.get(p.id)
+      if (probedAt === undefined) {
+        this.suspects.set(p.id, now)
+        probe = true
+      } else if (now - probedAt > this.graceMs) this.leave(p.id, 'timeout')
+    }
+    return probe
   }
 
   current(): TabPeer[] {
