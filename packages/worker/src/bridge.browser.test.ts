@@ -55,6 +55,21 @@ describe('connectWorker + workerBus (dedicated module worker)', () => {
     expect(s.batches).toBeLessThan(200) // 1024-event batches, not one message per event
   })
 
+  it("shows in bus.inspect() as 'bridge' inspections, out and in", async () => {
+    const bus = createBus()
+    const seen: string[] = []
+    bus.inspect((i) => {
+      if (i.kind === 'bridge') seen.push(`${i.direction}:${i.bridge}:${i.event.type}`)
+    })
+    const { bridge } = startWorker(bus)
+    await bridge.ready
+    const pong = next(bus, 't.pong')
+    bus.publish('t.ping', 1)
+    bus.publish('local.only', 2)
+    await pong
+    expect(seen).toEqual(['out:worker:t.ping', 'in:worker:t.pong'])
+  })
+
   it('buffers events published before the worker is up, in order', async () => {
     const bus = createBus()
     const { bridge } = startWorker(bus)

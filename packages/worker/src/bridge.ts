@@ -70,12 +70,6 @@ export interface WorkerBridge<M extends EventMap = EventMap> {
   close(): void
 }
 
-/** Optional extras core's bus has beyond the Bus interface (local events, 'bridge' inspections). */
-interface BridgeHooks {
-  isLocal?(event: TidingsEvent): boolean
-  noteBridgedOut?(event: TidingsEvent, bridge: string): void
-}
-
 const bridgeCounts = new WeakMap<object, number>()
 const BRIDGE_PRIORITY = 1e15
 
@@ -112,7 +106,6 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
   /** Set while bridge.publish runs, to hand an uncloneable failure back to the caller. */
   private publishing = 0
   private failures: Map<string, UncloneableDataError> | undefined
-  private readonly hooks: BridgeHooks
   private readonly onMessage = (e: MessageEvent) => this.receive(e.data)
   private readonly onPortClose = () => this.shutdown(false)
 
@@ -129,7 +122,6 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
     const n = (bridgeCounts.get(bus) ?? 0) + 1
     bridgeCounts.set(bus, n)
     this.name = opts.name ?? (n === 1 ? 'worker' : `worker#${n}`)
-    this.hooks = bus as unknown as BridgeHooks
     this.ready = new Promise((resolve) => (this.resolveReady = resolve))
 
     endpoint.addEventListener('message', this.onMessage)
@@ -188,13 +180,13 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
     if (this.closed) return
     const bus = this.bus
     if (bus.bridgedBy(e) === this.name) return // came in over this bridge: no echo
-    if (this.hooks.isLocal?.(e) === true) return
+    if (bus.isLocal(e)) return
     const bad = findUncloneable(e.data, 'data') ?? (e.metadata !== undefined ? findUncloneable(e.metadata, 'metadata') : undefined)
     if (bad !== undefined) {
       this.reject(new UncloneableDataError(e.type, bad.path, bad.kind, e.id))
       return
     }
-    this.hooks.noteBridgedOut?.(e, this.name)
+    bus.noteBridgedOut(e, this.name)
     const buffer = this.buffer
     buffer.push(e)
     if (!this.peerReady) {
