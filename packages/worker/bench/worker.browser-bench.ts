@@ -34,11 +34,13 @@ export default async function run(): Promise<BenchTable> {
   const bridge = connectWorker(bus, busWorker, { share: 'b.**' })
   await bridge.ready
   const rates: number[] = []
+  const publishMs: number[] = []
   for (let r = 0; r < RUNS + 1; r++) {
     const done = firstValueFrom(bus.on('b.count'))
     const t0 = performance.now()
     for (let i = 0; i < EVENTS; i++) bus.publish('b.tick', { i })
     bus.publish('b.done')
+    publishMs.push(performance.now() - t0)
     const result = (await done).data as { count: number; ordered: boolean }
     const ms = performance.now() - t0
     if (result.count !== EVENTS || !result.ordered) {
@@ -111,6 +113,11 @@ export default async function run(): Promise<BenchTable> {
   poolTimes.sort((a, b) => a - b)
   comlinkTimes.sort((a, b) => a - b)
 
+  const pagePublish = median(publishMs.slice(1))
+  notes.push(
+    `Page side alone: publishing the ${fmt(EVENTS)} events (bus + bridge checks + column encoding + postMessage) takes ${pagePublish.toFixed(0)} ms ` +
+      `(${fmt((EVENTS / pagePublish) * 1000)} events/s); the rest of the time is the worker decoding, validating and re-publishing. Runs: ${rates.map(fmt).join(', ')} events/s.`,
+  )
   notes.push(
     `Bridge: ${fmt(EVENTS)} events published in one burst, timed until the worker confirms it counted all of them in order; ` +
       `median of ${RUNS} runs after a warm-up. ${stats.batches} postMessage batches for ${fmt(stats.sent)} events in the last run set. Target >= 200,000 events/s: ${bridgeRate >= 200_000 ? 'met' : 'NOT met'}.`,

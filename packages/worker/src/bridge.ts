@@ -14,7 +14,7 @@ import {
 import { Subject, type Observable } from 'rxjs'
 import { findUncloneable } from './clone-check.ts'
 import { InvalidWorkerOptionError, InvalidWorkerTargetError, UncloneableDataError } from './errors.ts'
-import { isEndpoint, parseMessage, TAG, VERSION, type MessageEndpoint } from './protocol.ts'
+import { encodeEvents, isEndpoint, parseMessage, TAG, VERSION, type MessageEndpoint } from './protocol.ts'
 
 export interface ConnectWorkerOptions {
   /** Patterns of the event types that cross, both ways (inbound events outside them are
@@ -163,7 +163,7 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
     const events = this.buffer
     this.buffer = []
     try {
-      this.endpoint.postMessage({ tag: TAG, v: VERSION, kind: 'events', events }, [])
+      this.endpoint.postMessage({ tag: TAG, v: VERSION, kind: 'events', cols: encodeEvents(events) }, [])
     } catch {
       // Only reached when the pre-check missed something (a throwing getter, an exotic object):
       // find the culprits, report them, send the rest.
@@ -222,7 +222,7 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
     }
     if (ok.length === 0) return
     try {
-      this.endpoint.postMessage({ tag: TAG, v: VERSION, kind: 'events', events: ok }, [])
+      this.endpoint.postMessage({ tag: TAG, v: VERSION, kind: 'events', cols: encodeEvents(ok) }, [])
       this.counters.sent += ok.length
       this.counters.batches++
     } catch (err) {

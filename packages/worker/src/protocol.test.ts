@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest'
-import { isEndpoint, parseMessage, TAG } from './protocol.ts'
+import { encodeEvents, isEndpoint, parseMessage, TAG } from './protocol.ts'
 
 describe('parseMessage', () => {
   it('classifies bridge messages and ignores foreign ones', () => {
     expect(parseMessage({ tag: TAG, v: 1, kind: 'hello', origin: 'o', ack: false })).toEqual({ kind: 'hello', origin: 'o', ack: false })
-    expect(parseMessage({ tag: TAG, v: 1, kind: 'events', events: [1] })).toEqual({ kind: 'events', events: [1] })
+    const cols = encodeEvents([
+      { id: 'o:1', type: 'a.b', timestamp: 5, version: 1, data: { x: 1 }, origin: 'o', seq: 1 },
+      { id: 'o:2', type: 'a.c', timestamp: 6, version: 1, data: null, origin: 'o', seq: 2, correlationId: 'c', metadata: { m: 1 }, ttlMs: 9 },
+    ])
+    expect(cols.extra).toEqual([0, { correlationId: 'c', metadata: { m: 1 }, ttlMs: 9 }])
+    expect(parseMessage({ tag: TAG, v: 1, kind: 'events', cols })).toEqual({
+      kind: 'events',
+      events: [
+        { id: 'o:1', type: 'a.b', timestamp: 5, version: 1, data: { x: 1 }, origin: 'o', seq: 1 },
+        { id: 'o:2', type: 'a.c', timestamp: 6, version: 1, data: null, origin: 'o', seq: 2, correlationId: 'c', metadata: { m: 1 }, ttlMs: 9 },
+      ],
+    })
     expect(parseMessage({ tag: TAG, v: 1, kind: 'bye' })).toEqual({ kind: 'bye' })
     for (const foreign of [null, 1, 'x', {}, { tag: 'other' }, { id: 'comlink', type: 'APPLY' }]) expect(parseMessage(foreign)).toEqual({ kind: 'foreign' })
   })
@@ -12,7 +23,9 @@ describe('parseMessage', () => {
   it('reports what is wrong with a malformed message', () => {
     expect(parseMessage({ tag: TAG, v: 2, kind: 'bye' })).toEqual({ kind: 'malformed', reason: 'unsupported protocol version 2' })
     expect(parseMessage({ tag: TAG, v: 1, kind: 'hello', origin: 1, ack: false })).toEqual({ kind: 'malformed', reason: 'hello needs origin and ack' })
-    expect(parseMessage({ tag: TAG, v: 1, kind: 'events', events: {} })).toEqual({ kind: 'malformed', reason: 'events must be an array' })
+    expect(parseMessage({ tag: TAG, v: 1, kind: 'events', cols: [] })).toEqual({ kind: 'malformed', reason: 'events batch has no id column' })
+    const ragged = { ...encodeEvents([]), seq: [1] }
+    expect(parseMessage({ tag: TAG, v: 1, kind: 'events', cols: ragged })).toEqual({ kind: 'malformed', reason: 'events batch column "seq" is missing or not 0 long' })
     expect(parseMessage({ tag: TAG, v: 1, kind: 'nope' })).toEqual({ kind: 'malformed', reason: 'unknown message kind "nope"' })
   })
 
