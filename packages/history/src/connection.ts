@@ -79,6 +79,8 @@ export class Connection {
   private openVersion(version: number | undefined): Promise<DB> {
     let timer: ReturnType<typeof setTimeout> | undefined
     let gaveUp = false
+    let rejectBlocked!: (e: Error) => void
+    const blocked = new Promise<never>((_, reject) => (rejectBlocked = reject))
     const opened = openDB<HistoryDB>(this.dbName, version, {
       upgrade: (db, _old, _new, tx) => createSchema(unwrapDb(db), unwrapTx(tx)),
       blocked: () => {
@@ -94,8 +96,6 @@ export class Connection {
       blocking: (_current, next) => this.onVersionChange(next),
       terminated: () => this.onLost('terminated'),
     })
-    let rejectBlocked: (e: Error) => void = () => {}
-    const blocked = new Promise<never>((_, reject) => (rejectBlocked = reject))
     // If we gave up waiting, the open may still succeed once the other connection closes: adopt
     // it then (the schema is in place), so the history recovers without a reload.
     opened.then(

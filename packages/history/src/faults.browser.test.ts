@@ -16,7 +16,7 @@ import { deleteDb, readRaw, uniqueDb } from './test-helpers.ts'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
+  for (const c of cleanups.splice(0).toReversed()) await c()
 })
 function track(h: History, dbName: string) {
   cleanups.push(async () => {
@@ -30,9 +30,9 @@ function rawOpen(dbName: string, version?: number): Promise<{ db: IDBDatabase; b
   return new Promise((resolve, reject) => {
     let blocked = false
     const req = version === undefined ? indexedDB.open(dbName) : indexedDB.open(dbName, version)
-    req.onblocked = () => (blocked = true)
-    req.onerror = () => reject(req.error)
-    req.onsuccess = () => resolve({ db: req.result, blocked })
+    req.addEventListener('blocked', () => (blocked = true))
+    req.addEventListener('error', () => reject(req.error))
+    req.addEventListener('success', () => resolve({ db: req.result, blocked }))
   })
 }
 
@@ -40,6 +40,8 @@ function rawOpen(dbName: string, version?: number): Promise<{ db: IDBDatabase; b
 // browser context) is e2e/tests/history-faults.spec.ts: inside Vitest other files share the
 // origin's IndexedDB bucket, whose cached quota then ignores the override. Here the store's put
 // is wrapped to throw the DOMException the browser throws when the quota is used up.
+const isBig = (v: unknown) => typeof v === 'object' && v !== null && (v as { type?: unknown }).type !== 'q.after' && (v as { type?: unknown }).type !== 'q.small'
+
 test('quota exceeded (put wrapped to throw QuotaExceededError): clear error, event still delivered in memory, publishAsync rejects', async () => {
   const dbName = uniqueDb('quota')
   const h = track(openHistory({ dbName, record: ['q.**'] }), dbName)
@@ -50,7 +52,6 @@ test('quota exceeded (put wrapped to throw QuotaExceededError): clear error, eve
   await bus.publishAsync('q.small', 1, { persistent: true })
 
   const realPut = IDBObjectStore.prototype.put
-  const isBig = (v: unknown) => typeof v === 'object' && v !== null && (v as { type?: unknown }).type !== 'q.after' && (v as { type?: unknown }).type !== 'q.small'
   IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
     if (isBig(value)) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
     return realPut.call(this, value, key)
@@ -141,9 +142,9 @@ test('database deleted while open: the delete is not blocked, history reports it
   const blocked = await new Promise<boolean>((resolve, reject) => {
     let wasBlocked = false
     const req = indexedDB.deleteDatabase(dbName)
-    req.onblocked = () => (wasBlocked = true)
-    req.onsuccess = () => resolve(wasBlocked)
-    req.onerror = () => reject(req.error)
+    req.addEventListener('blocked', () => (wasBlocked = true))
+    req.addEventListener('success', () => resolve(wasBlocked))
+    req.addEventListener('error', () => reject(req.error))
   })
   expect(blocked).toBe(false)
   expect(errors.map((e) => [e.name, (e as HistoryClosedError).reason])).toEqual([['HistoryClosedError', 'deleted']])

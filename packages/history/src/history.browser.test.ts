@@ -119,7 +119,7 @@ describe('query', () => {
       )
     }
     // Imported shuffled: the order must come from the indexes, not insertion.
-    const report = await h.import([...events].reverse())
+    const report = await h.import(events.toReversed())
     expect(report).toEqual({ imported: 60, expired: 0, rejected: [] })
     return events
   }
@@ -145,10 +145,10 @@ describe('query', () => {
     expect((await h.query({ type: 'important.*' })).map((e) => e.id)).toEqual(important.map((e) => e.id))
     expect((await h.query({ type: 'important.*', limit: 3 })).map((e) => e.id)).toEqual(important.slice(0, 3).map((e) => e.id))
     expect((await h.query({ type: 'important.{refund,nope}', order: 'desc', limit: 2 })).map((e) => e.id)).toEqual(
-      events.filter((e) => e.type === 'important.refund').reverse().slice(0, 2).map((e) => e.id),
+      events.filter((e) => e.type === 'important.refund').toReversed().slice(0, 2).map((e) => e.id),
     )
     expect((await h.query({ type: 'important.refund', order: 'desc', limit: 2 })).map((e) => e.id)).toEqual(
-      events.filter((e) => e.type === 'important.refund').reverse().slice(0, 2).map((e) => e.id),
+      events.filter((e) => e.type === 'important.refund').toReversed().slice(0, 2).map((e) => e.id),
     )
     expect((await h.query({ correlationId: 'c-2' })).map((e) => e.id)).toEqual([events[20]!.id])
     expect(await h.query({ correlationId: 'c-1', type: 'noise.tick' })).toEqual([])
@@ -165,7 +165,7 @@ describe('query', () => {
     await h.import(events)
     const odd = events.filter((e) => e.type === 'p.odd')
     expect((await h.query({ type: 'p.odd' })).map((e) => e.id)).toEqual(odd.map((e) => e.id))
-    expect((await h.query({ type: 'p.*', order: 'desc' })).map((e) => e.id)).toEqual([...events].reverse().map((e) => e.id))
+    expect((await h.query({ type: 'p.*', order: 'desc' })).map((e) => e.id)).toEqual(events.toReversed().map((e) => e.id))
     expect(await h.query({ type: 'p.*', limit: 1500 })).toHaveLength(1500)
     expect(await h.count()).toBe(2500)
   })

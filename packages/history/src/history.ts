@@ -24,15 +24,15 @@ const positive = (name: string, v: number | undefined, integer = false): number 
 
 function idbRequest<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result)
-    req.onerror = () => reject(req.error)
+    req.addEventListener('success', () => resolve(req.result))
+    req.addEventListener('error', () => reject(req.error))
   })
 }
 
 function txDone(tx: IDBTransaction): Promise<void> {
   return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve()
-    tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'))
+    tx.addEventListener('complete', () => resolve())
+    tx.addEventListener('abort', () => reject(tx.error ?? new Error('transaction aborted')))
   })
 }
 

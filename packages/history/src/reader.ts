@@ -11,8 +11,8 @@ type GetAllRecords = (opts: { query: IDBKeyRange | null; count?: number; directi
 
 function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result)
-    req.onerror = () => reject(req.error)
+    req.addEventListener('success', () => resolve(req.result))
+    req.addEventListener('error', () => reject(req.error))
   })
 }
 
@@ -27,14 +27,14 @@ function fetchPage(db: IDBDatabase, plan: Plan, range: IDBKeyRange, count: numbe
   return new Promise((resolve, reject) => {
     const out: StoredRecord[] = []
     const req = index.openCursor(range, 'prev')
-    req.onerror = () => reject(req.error)
-    req.onsuccess = () => {
+    req.addEventListener('error', () => reject(req.error))
+    req.addEventListener('success', () => {
       const c = req.result
       if (!c) return resolve(out)
       out.push(c.value as StoredRecord)
       if (out.length >= count) resolve(out)
       else c.continue()
-    }
+    })
   })
 }
 

@@ -8,29 +8,29 @@ export const uniqueDb = (label: string): string => `test-${label}-${Date.now()}-
 export function readRaw(dbName: string): Promise<Array<TidingsEvent & { expiresAt?: number }>> {
   return new Promise((resolve, reject) => {
     const open = indexedDB.open(dbName)
-    open.onerror = () => reject(open.error)
-    open.onsuccess = () => {
+    open.addEventListener('error', () => reject(open.error))
+    open.addEventListener('success', () => {
       const db = open.result
       if (!db.objectStoreNames.contains('events')) {
         db.close()
         return resolve([])
       }
       const req = db.transaction('events', 'readonly').objectStore('events').getAll()
-      req.onsuccess = () => {
+      req.addEventListener('success', () => {
         db.close()
         resolve(req.result as Array<TidingsEvent & { expiresAt?: number }>)
-      }
-      req.onerror = () => reject(req.error)
-    }
+      })
+      req.addEventListener('error', () => reject(req.error))
+    })
   })
 }
 
 export function deleteDb(dbName: string): Promise<void> {
   return new Promise((resolve) => {
     const req = indexedDB.deleteDatabase(dbName)
-    req.onsuccess = () => resolve()
-    req.onerror = () => resolve()
-    req.onblocked = () => resolve()
+    req.addEventListener('success', () => resolve())
+    req.addEventListener('error', () => resolve())
+    req.addEventListener('blocked', () => resolve())
   })
 }
 

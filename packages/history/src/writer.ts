@@ -152,17 +152,17 @@ export class Writer {
     let evicted = 0
     if (max !== undefined) {
       const countReq = store.count()
-      countReq.onsuccess = () => {
+      countReq.addEventListener('success', () => {
         const excess = countReq.result - max
         if (excess <= 0) return
         const keysReq = store.index(INDEX.time).getAllKeys(null, excess)
-        keysReq.onsuccess = () => {
+        keysReq.addEventListener('success', () => {
           for (const k of keysReq.result) store.delete(k)
           evicted = keysReq.result.length
-        }
-      }
+        })
+      })
     }
-    tx.oncomplete = () => {
+    tx.addEventListener('complete', () => {
       this.inFlight--
       const s = this.opts.stats
       const failed = b.failures?.size ?? 0
@@ -175,8 +175,8 @@ export class Writer {
       this.unsettled.delete(b)
       b.resolve()
       this.afterBatch()
-    }
-    tx.onabort = () => {
+    })
+    tx.addEventListener('abort', () => {
       this.inFlight--
       const err = tx.error
       this.fail(
@@ -186,7 +186,7 @@ export class Writer {
           : new HistoryWriteError(this.opts.dbName, b.records.length, err ? `${err.name}: ${err.message}` : 'the transaction was aborted', { cause: err }),
       )
       this.afterBatch()
-    }
+    })
   }
 
   private fail(b: Batch, e: HistoryError): void {

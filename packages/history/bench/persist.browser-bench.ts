@@ -1,0 +1,139 @@
+// @tidings/history in headless Chromium (real IndexedDB):
+// 1. sustained persist rate: persistent events published in bursts of 500 per task (as a busy
+//    app would), batched by the history, vs one transaction per event (each publishAsync awaited:
+//    what writing every event on its own costs);
+// 2. query by exact type + time range returning 1 000 of 100 000 stored events (the [type,
+//    timestamp] index), plus the same range through a glob and in descending order.
+// Every run verifies counts and order and sets `ok`.
+import { createBus } from '@tidings/core'
+import { openHistory, type History } from '@tidings/history'
+import type { BenchTable } from '../../../bench/types.ts'
+
+const BATCHED_EVENTS = 50_000
+const BURST = 500
+const SINGLE_EVENTS = 1_000
+const STORED = 100_000
+const TYPES = 10
+const QUERY_RUNS = 25
+
+const dbName = (label: string) => `bench-history-${label}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}`
+const tick = () => new Promise<void>((r) => setTimeout(r, 0))
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+
+async function dispose(h: History): Promise<void> {
+  const name = h.dbName
+  await h.close()
+  await new Promise<void>((resolve) => {
+    const req = indexedDB.deleteDatabase(name)
+    for (const type of ['success', 'error', 'blocked']) req.addEventListener(type, () => resolve())
+  })
+}
+
+/** Data shaped like a small business event (~100 bytes). */
+const payload = (i: number) => ({ orderId: `o-${i}`, amount: i % 1000, currency: 'EUR', items: i % 7 })
+
+async function persistBatched(): Promise<{ rate: number; transactions: number; ok: boolean }> {
+  const h = openHistory({ dbName: dbName('batched') })
+  await h.ready
+  const bus = createBus()
+  h.attach(bus)
+  const t0 = performance.now()
+  for (let i = 0; i < BATCHED_EVENTS; i += BURST) {
+    for (let j = i; j < i + BURST; j++) bus.publish('order.placed', payload(j), { persistent: true })
+    await tick()
+  }
+  await h.flush()
+  const ms = performance.now() - t0
+  const { transactions, written } = h.stats()
+  const last = await h.query({ type: 'order.placed', order: 'desc', limit: 1 })
+  const ok = written === BATCHED_EVENTS && (await h.count()) === BATCHED_EVENTS && (last[0]?.data as { orderId?: string })?.orderId === `o-${BATCHED_EVENTS - 1}`
+  await dispose(h)
+  return { rate: (BATCHED_EVENTS / ms) * 1000, transactions, ok }
+}
+
+async function persistOnePerEvent(): Promise<{ rate: number; transactions: number; ok: boolean }> {
+  const h = openHistory({ dbName: dbName('single') })
+  await h.ready
+  const bus = createBus()
+  h.attach(bus)
+  const t0 = performance.now()
+  for (let i = 0; i < SINGLE_EVENTS; i++) await bus.publishAsync('order.placed', payload(i), { persistent: true })
+  const ms = performance.now() - t0
+  const { transactions } = h.stats()
+  const ok = transactions === SINGLE_EVENTS && (await h.count()) === SINGLE_EVENTS
+  await dispose(h)
+  return { rate: (SINGLE_EVENTS / ms) * 1000, transactions, ok }
+}
+
+async function queries(): Promise<{ rows: Array<[string, string, string, string]>; ok: boolean; exactMs: number }> {
+  const h = openHistory({ dbName: dbName('query') })
+  await h.ready
+  const base = 1_700_000_000_000
+  // 100k events, 10 types interleaved, one per ms: each type holds 10k; a 10 000 ms window of
+  // one type holds exactly 1 000.
+  const events = Array.from({ length: STORED }, (_, i) => ({
+    id: `bench:${i}`,
+    type: `shop.t${i % TYPES}`,
+    timestamp: base + i,
+    version: 1 as const,
+    data: payload(i),
+    origin: 'bench',
+    seq: i,
+  }))
+  const seedT0 = performance.now()
+  const report = await h.import(events)
+  const seedMs = performance.now() - seedT0
+  let ok = report.imported === STORED && (await h.count()) === STORED
+  const from = base + 40_000
+  const to = base + 49_999
+  const want = events.filter((e) => e.type === 'shop.t3' && e.timestamp >= from && e.timestamp <= to).map((e) => e.id)
+  const cases: Array<[string, Parameters<History['query']>[0]]> = [
+    ['exact type + time range', { type: 'shop.t3', from, to }],
+    ['exact type + time range, desc', { type: 'shop.t3', from, to, order: 'desc' }],
+    ['glob type + time range', { type: 'shop.t[3]', from, to }],
+    ['exact type + time range + where', { type: 'shop.t3', from, to, where: { 'data.amount': ['>=', 0] } }],
+  ]
+  const rows: Array<[string, string, string, string]> = []
+  let exactMs = Number.NaN
+  for (const [label, q] of cases) {
+    const times: number[] = []
+    for (let r = 0; r < QUERY_RUNS; r++) {
+      const t0 = performance.now()
+      const got = await h.query(q)
+      times.push(performance.now() - t0)
+      const ids = got.map((e) => e.id)
+      const expected = q?.order === 'desc' ? want.toReversed() : want
+      if (ids.length !== 1000 || ids.some((id, k) => id !== expected[k])) ok = false
+    }
+    const med = median(times)
+    if (label === 'exact type + time range') exactMs = med
+    rows.push([label, '1,000 of 100,000', med.toFixed(1), Math.min(...times).toFixed(1)])
+  }
+  rows.push(['(seeding 100k via import)', `${fmt(STORED)} stored`, seedMs.toFixed(0), ''])
+  await dispose(h)
+  return { rows, ok, exactMs }
+}
+
+export default async function persistBench(): Promise<BenchTable> {
+  const batched = await persistBatched()
+  const single = await persistOnePerEvent()
+  const q = await queries()
+  const rows: (string | number)[][] = [
+    ['persist, batched (bursts of 500 per task)', `${fmt(BATCHED_EVENTS)} events`, `${fmt(batched.rate)} events/s`, `${batched.transactions} transactions`],
+    ['persist, one transaction per event (awaited publishAsync)', `${fmt(SINGLE_EVENTS)} events`, `${fmt(single.rate)} events/s`, `${single.transactions} transactions`],
+    ...q.rows.map(([label, size, med, min]) => [`query: ${label}`, size, `${med} ms median`, min === '' ? '' : `${min} ms min`]),
+  ]
+  return {
+    title: '@tidings/history: IndexedDB persist rate and indexed queries (headless Chromium)',
+    columns: ['case', 'size', 'result', 'detail'],
+    rows,
+    notes: [
+      `batched persist: ${fmt(batched.rate)} events/s (target >= 20,000): ${batched.rate >= 20_000 ? 'met' : 'NOT met'}; ` +
+        `${(batched.rate / single.rate).toFixed(0)}x one transaction per event`,
+      `type + time query returning 1,000 of 100,000: ${q.exactMs.toFixed(1)} ms median of ${QUERY_RUNS} (target < 50 ms): ${q.exactMs < 50 ? 'met' : 'NOT met'}`,
+      'Verified: every written count, the last event of the batched run, and each query result (ids and order) against the expected list.',
+    ],
+    ok: batched.ok && single.ok && q.ok,
+  }
+}

@@ -1,0 +1,27 @@
+import { expect, test } from 'vitest'
+import { compileRedact, REDACTED } from './redact.ts'
+
+test('redacts listed paths, copy-on-write, leaves the input untouched', () => {
+  const r = compileRedact(['password', 'card.number', '*.token', 'list.*.secret'])!
+  const data = { password: 'p', card: { number: '4111', exp: '1' }, s: { token: 't', id: 1 }, other: { x: 1 }, list: [{ secret: 1, ok: 2 }] }
+  const frozen = JSON.stringify(data)
+  const out = r(data)
+  expect(out).toEqual({ password: REDACTED, card: { number: REDACTED, exp: '1' }, s: { token: REDACTED, id: 1 }, other: { x: 1 }, list: [{ secret: REDACTED, ok: 2 }] })
+  expect(JSON.stringify(data)).toBe(frozen)
+  expect(out.other).toBe(data.other) // untouched branches are shared
+  expect(Array.isArray(out.list)).toBe(true)
+})
+
+test('no match returns the same value; primitives pass through', () => {
+  const r = compileRedact(['a.b'])!
+  const d = { c: 1 }
+  expect(r(d)).toBe(d)
+  expect(r(5)).toBe(5)
+  expect(r(null)).toBe(null)
+  expect(compileRedact([])).toBeUndefined()
+})
+
+test('bad paths throw', () => {
+  expect(() => compileRedact(['a..b'])).toThrow(/redact/)
+  expect(() => compileRedact('a' as never)).toThrow(/must be an array/)
+})

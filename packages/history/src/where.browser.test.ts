@@ -1,0 +1,40 @@
+import { describe, expect, test } from 'vitest'
+import { InvalidHistoryInputError } from './errors.ts'
+import { compileWhere } from './where.ts'
+
+const ev = (data: unknown, extra: object = {}) => ({ type: 'x', data, ...extra })
+
+describe('compileWhere', () => {
+  test('seed 001 comparison and equality shorthand', () => {
+    const p = compileWhere({ 'data.amount': ['>=', 500], 'data.account': 'ACC-123' })!
+    expect(p(ev({ amount: 500, account: 'ACC-123' }))).toBe(true)
+    expect(p(ev({ amount: 499, account: 'ACC-123' }))).toBe(false)
+    expect(p(ev({ amount: 900, account: 'ACC-1' }))).toBe(false)
+    // No coercion across types.
+    expect(p(ev({ amount: '900', account: 'ACC-123' }))).toBe(false)
+  })
+
+  test('every operator', () => {
+    const t = (op: string, operand: unknown, value: unknown) => compileWhere({ 'data.v': [op, operand] as never })!(ev({ v: value }))
+    expect([t('=', 1, 1), t('==', 1, 2), t('!=', 1, 2), t('>', 1, 2), t('<', 'b', 'a'), t('<=', 2, 2)]).toEqual([true, false, true, true, true, true])
+    expect([t('in', [1, 2], 2), t('in', [1, 2], 3), t('not-in', [1], 3)]).toEqual([true, false, true])
+    expect([t('contains', 'ell', 'hello'), t('contains', 2, [1, 2]), t('contains', 'z', 'hello')]).toEqual([true, true, false])
+    expect([t('starts-with', 'he', 'hello'), t('starts-with', 'he', 5)]).toEqual([true, false])
+    expect([t('exists', true, 0), t('exists', false, undefined), t('exists', true, undefined)]).toEqual([true, true, false])
+  })
+
+  test('paths reach any envelope field; missing paths do not match', () => {
+    const p = compileWhere({ 'metadata.tenant': 'a', 'source.component': ['starts-with', 'pay'] })!
+    expect(p(ev(null, { metadata: { tenant: 'a' }, source: { component: 'payments' } }))).toBe(true)
+    expect(p(ev(null, {}))).toBe(false)
+  })
+
+  test('bad clauses throw InvalidHistoryInputError naming the field', () => {
+    expect(() => compileWhere({ 'data.v': ['~', 1] as never })).toThrow(InvalidHistoryInputError)
+    expect(() => compileWhere({ 'data.v': ['~', 1] as never })).toThrow(/query.where\['data.v'\].*operator must be one of/)
+    expect(() => compileWhere({ 'data..v': 1 })).toThrow(/dot paths/)
+    expect(() => compileWhere({ 'data.v': ['in', 3] })).toThrow(/needs an array/)
+    expect(() => compileWhere({ 'data.v': ['exists', 'yes'] })).toThrow(/true or false/)
+    expect(() => compileWhere([] as never)).toThrow(/must be an object/)
+  })
+})
