@@ -169,7 +169,7 @@ export class ExecSubscription extends BaseSubscription {
   private failed(event: TidingsEvent, n: number, err: unknown, tracker: DeliveryTracker | undefined, t0: number): Promise<void> | undefined {
     const error = toError(err)
     const final = n >= this.retry.attempts || !this.active
-    this.bus.reportFailure(this.failure(event, error, n), final, n)
+    this.report(event, error, n, final)
     if (!final) return this.backoff(event, n, error, tracker, t0)
     this.failedFinally(error, n, tracker, t0)
     return undefined
@@ -192,13 +192,23 @@ export class ExecSubscription extends BaseSubscription {
           clearTimeout(b.timer)
           this.backoffs.delete(b)
           // The retry will not happen: the last failure becomes the final one.
-          this.bus.reportFailure(this.failure(event, lastError, n), true, n)
+          this.report(event, lastError, n, true)
           this.failedFinally(lastError, n, tracker, t0)
           resolve()
         },
       }
       this.backoffs.add(b)
     })
+  }
+
+  /** Reports a failed attempt. Reporting publishes '$tidings.error', which can itself throw (a
+   *  full 'reject' queue there); that must not break this subscription's bookkeeping. */
+  private report(event: TidingsEvent, error: Error, attempts: number, final: boolean): void {
+    try {
+      this.bus.reportFailure(this.failure(event, error, attempts), final, attempts)
+    } catch (err) {
+      console.error('[tidings] reporting a handler failure failed', err)
+    }
   }
 
   protected failure(event: TidingsEvent, error: Error, attempts: number): HandlerFailure {
@@ -224,7 +234,7 @@ export class ExecSubscription extends BaseSubscription {
       return this.filter!(event)
     } catch (err) {
       this.errors++
-      this.bus.reportFailure(this.failure(event, toError(err), 1), true, 1)
+      this.report(event, toError(err), 1, true)
       return false
     }
   }

@@ -391,4 +391,21 @@ describe('queued subscriptions: timeout, retry, once', () => {
     expect(sub.stats()).toMatchObject({ received: 4, dropped: 3, queued: 0 })
     expect(bus.stats().dropped).toBe(3)
   })
+
+  it('a throwing failure reporter (full reject queue on $tidings.error) does not stall the worker', async () => {
+    const bus = createBus()
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
+    bus.subscribe(ERROR_TOPIC, () => new Promise(() => {}), { queue: { max: 1, strategy: 'reject' } })
+    const seen: unknown[] = []
+    const sub = bus.subscribe('job', (e) => {
+      seen.push(e.data)
+      if (e.data !== 'ok') throw new Error('bad')
+    }, { queue: { max: 10, strategy: 'reject' } })
+    for (const d of ['bad1', 'bad2', 'bad3', 'ok']) bus.publish('job', d)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(seen).toEqual(['bad1', 'bad2', 'bad3', 'ok'])
+    expect(sub.stats()).toMatchObject({ handled: 1, errors: 3 })
+    expect(spy).toHaveBeenCalled()
+    spy.mockRestore()
+  })
 })
