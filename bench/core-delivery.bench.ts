@@ -1,7 +1,7 @@
 // Issue 3: heap per queued event, queued async-handler throughput (concurrency 1 and 8) and
 // request/reply round trips, Tidings next to EventEmitter2 emitAsync and RxJS mergeMap.
 // One process per library. Until queues/request-reply land, Tidings' rows say n/a (not implemented).
-import { formatRate, formatRatio, type RateResult } from './harness.ts'
+import { clock, formatRate, formatRatio, type RateResult } from './harness.ts'
 import { attempt, fastest, isFailed, isNotApplicable, progress, type Failed, type NotApplicable, type Outcomes } from './node-bench.ts'
 import { BURST } from './delivery/burst.ts'
 import { orNotApplicable } from './delivery/not-available.ts'
@@ -164,7 +164,7 @@ export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
       '(and no reply route may remain afterwards); EventEmitter2 emitAsync returning the listener result; RxJS request and ' +
       'reply Subjects with correlation ids and a pending map.',
     `Rates: the faster of ${rounds} process rounds per library (interleaved across libraries); a round reports the ` +
-      'median of 5 timed runs after one warm-up run.',
+      `median of 5 timed runs (${clock.name}) after one warm-up run.`,
   )
   const failures = libraries.flatMap((lib) => {
     const o = outcomes[lib]

@@ -1,6 +1,6 @@
 // Issue 2: Tidings routing against eventemitter3, mitt, EventEmitter2 (wildcard mode) and an RxJS
 // Subject per name. One process per library; each timed run checks per-listener/per-pattern counts.
-import { expectCount, formatRate, formatRatio, measureRate, type RateResult } from './harness.ts'
+import { clock, expectCount, formatRate, formatRatio, measureRate, type RateResult } from './harness.ts'
 import { attempt, fastest, isFailed, progress, type Failed, type Outcomes } from './node-bench.ts'
 import type { BenchEmitter, BenchLibrary } from './routing/emitter.ts'
 import { eventemitter2, eventemitter3, mittLibrary, rxjsSubjects } from './routing/peers.ts'
@@ -216,7 +216,8 @@ export function report(outcomes: Outcomes<RoutingResult>): BenchTable {
   notes.push(
     `Each figure: the faster of ${rounds} process rounds per library (interleaved across libraries, so load from ` +
       `elsewhere on the machine hits all of them); a round reports the median of ${RUNS} timed runs (${WILDCARD_RUNS} for ` +
-      'wildcards) of ~80 ms after calibration and warm-up (node --expose-gc, full GC between runs). Every run checks each listener\'s or pattern\'s ' +
+      `wildcards) of ~80 ms of ${clock.name} after calibration and warm-up (node --expose-gc, full GC between runs). ` +
+      "Every run checks each listener's or pattern's " +
       'delivery count; a wrong count fails the library. Tidings builds a full envelope per publish; the payload object is shared.',
     'Wildcard workload: patterns `sK.b.c`, `sK.*.c`, `sK.**` in equal thirds with distinct first segments; each ' +
       `cycle publishes ${MANY_TOPICS.toLocaleString('en-US')} distinct topics in shuffled order: 10% match exactly one ` +
