@@ -2,6 +2,7 @@
 // in real headless Chromium: tabs are pages of one browser context, so they share BroadcastChannel,
 // Web Locks and IndexedDB exactly as two tabs of one browser window do.
 import { expect, test, type Page } from '@playwright/test'
+import { readFileSync } from 'node:fs'
 import { DEMO_URL } from '../playwright.config.ts'
 
 async function openTab(page: Page): Promise<Page> {
@@ -75,8 +76,14 @@ test.describe('demo', () => {
     await expect(task(late, 'two')).toHaveAttribute('data-done', 'true')
     await expect(late.getByTestId('task-summary')).toHaveText('3 tasks, 2 open')
 
-    // With every tab closed, a new one gets the state from IndexedDB (persist: true).
+    // The first tab leads; when it closes, the late tab takes over (Web Locks) and sees it leave.
+    await expect(a.getByTestId('leader')).toHaveAttribute('data-leader', 'true')
+    await expect(late.getByTestId('leader')).toHaveAttribute('data-leader', 'false')
     await a.close()
+    await expect(late.getByTestId('leader')).toHaveAttribute('data-leader', 'true')
+    await expect(late.getByTestId('peer-count')).toHaveAttribute('data-count', '0')
+
+    // With every tab closed, a new one gets the state from IndexedDB (persist: true).
     await late.close()
     const alone = await openTab(await context.newPage())
     await expect(titles(alone)).toHaveText(['one', 'two', 'three'])
@@ -137,6 +144,14 @@ test.describe('demo', () => {
       'task.created',
       'task.created',
     ])
+    // Export: the same 4 events as JSON lines, oldest first, envelopes intact.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('history-export').click()])
+    const lines = readFileSync((await download.path())!, 'utf8').trim().split('\n')
+    const exported = lines.map((l) => JSON.parse(l) as { type: string; version: number; data: unknown })
+    expect(exported.map((e) => e.type)).toEqual(['task.created', 'task.created', 'task.updated', 'task.deleted'])
+    expect(exported.every((e) => e.version === 1)).toBe(true)
+    expect(exported[0]!.data).toMatchObject({ task: { title: 'alpha', done: false } })
+
     // Replayed events are not stored again, and the board itself is unchanged.
     await page.getByTestId('history-query').click()
     await expect(page.getByTestId('history-status')).toHaveText('4 events found')

@@ -43,6 +43,22 @@ export function HistoryPanel() {
     }
   }
 
+  // Export what the query matches as JSON lines: a file `history.import()` (or the DevTools
+  // panel's import) reads back.
+  const download = async () => {
+    setError('')
+    try {
+      const text = await history.export({ ...query(), format: 'jsonl' })
+      const a = document.createElement('a')
+      a.href = URL.createObjectURL(new Blob([text], { type: 'application/x-ndjson' }))
+      a.download = 'tidings-demo-history.jsonl'
+      a.click()
+      setTimeout(() => URL.revokeObjectURL(a.href), 1000) // after the download has started
+    } catch (e) {
+      setError((e as Error).message)
+    }
+  }
+
   // Query once on load: after a reload this shows what the previous session recorded.
   useEffect(() => void run(), [])
   // Background failures (quota, a database deleted under us) are reported, never thrown.
@@ -64,6 +80,7 @@ export function HistoryPanel() {
         </select>
         <button data-testid="history-query" onClick={run}>Query</button>
         <button data-testid="history-replay" onClick={replay}>Replay</button>
+        <button data-testid="history-export" onClick={download}>Export</button>
       </div>
       {status && <p class="muted" data-testid="history-status">{status}</p>}
       {error && <p class="error" data-testid="history-error">{error}</p>}
