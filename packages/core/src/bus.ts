@@ -13,7 +13,7 @@ import type { InspectionEvent } from './inspect.ts'
 import { InboxSubscription } from './inbox.ts'
 import { QueuedSubscription } from './queued-subscription.ts'
 import { EventRegistry } from './registry.ts'
-import { DEFAULT_REQUEST_TIMEOUT_MS, PendingRequest } from './request-reply.ts'
+import { Deadlines, DEFAULT_REQUEST_TIMEOUT_MS, PendingRequest } from './request-reply.ts'
 import { RouteIndex } from './route-index.ts'
 import { startSchedule } from './schedule.ts'
 import type { StandardSchemaV1 } from './schema.ts'
@@ -83,6 +83,8 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
    *  subscriptions skip the lookup with one compare when nothing is tracked. */
   private readonly trackers = new Map<TidingsEvent, OpenTracker>()
   tracking = 0
+  /** Timeouts of pending requests (one shared timer). */
+  private readonly deadlines = new Deadlines()
 
   readonly errors$: Observable<HandlerFailure> = this.errorsSubject.asObservable()
 
@@ -386,7 +388,7 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     if (this.closed) throw new BusClosedError(this.name, 'request')
     if (this.guards.size) this.guards.checkPublish(type, opts.key)
     const event = this.envelope(type, value, opts, undefined)
-    const pending = new PendingRequest<R>(event, timeoutMs, opts.signal, () => this.untrack(event))
+    const pending = new PendingRequest<R>(event, timeoutMs, opts.signal, this.deadlines, () => this.untrack(event))
     this.track(event, pending)
     try {
       this.deliver(event, routes, undefined)
@@ -578,6 +580,7 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     for (const s of [...this.subs]) s.unsubscribe()
     // Dispatches and requests still waiting now will never be answered.
     for (const t of [...this.trackers.values()]) t.shutdown(this.name)
+    this.deadlines.stop()
     this.errorsSubject.complete()
     return results.reduce((a, r) => ({ drained: a.drained + r.drained, undelivered: a.undelivered + r.undelivered }), { drained: 0, undelivered: 0 })
   }

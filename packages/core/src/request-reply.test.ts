@@ -73,6 +73,26 @@ describe('request / reply', () => {
     expect(pending(bus)).toBe(0)
   })
 
+  it('requests with different timeouts expire each at its own deadline; shutdown leaves no timer', async () => {
+    vi.useFakeTimers()
+    const bus = createBus()
+    bus.reply('slow', () => new Promise(() => {}))
+    const expired: Array<[string, number]> = []
+    const t0 = Date.now()
+    const track = (name: string, p: Promise<unknown>) => p.catch(() => expired.push([name, Date.now() - t0]))
+    const all = [track('long', bus.request('slow', 1, { timeoutMs: 1000 })), track('short', bus.request('slow', 2, { timeoutMs: 100 }))]
+    await vi.advanceTimersByTimeAsync(500)
+    const mid = track('mid', bus.request('slow', 3, { timeoutMs: 200 }))
+    await vi.advanceTimersByTimeAsync(1000)
+    await Promise.all([...all, mid])
+    expect(expired).toEqual([['short', 100], ['mid', 700], ['long', 1000]])
+    expect(pending(bus)).toBe(0)
+    const last = bus.request('slow', 4, { timeoutMs: 60_000 }).catch((e: unknown) => e)
+    await bus.shutdown({ drainTimeoutMs: 0 })
+    expect(await last).toBeInstanceOf(BusClosedError)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
   it('the default timeout is 5000 ms', async () => {
     vi.useFakeTimers()
     const bus = createBus()

@@ -8,6 +8,68 @@ import type { Settlement, TrackedSub } from './tracker.ts'
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000
 
+interface Deadline {
+  readonly deadline: number
+  expire(): void
+}
+
+/** One timer for all pending requests of a bus, armed for the earliest deadline: a timer per
+ *  request (insert + clear per round trip) was a fifth of request/reply's cost. While nothing is
+ *  pending the timer is unref'd (Node), so it never keeps a process alive on its own. */
+export class Deadlines {
+  private readonly entries = new Set<Deadline>()
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private fireAt = Infinity
+
+  get size(): number {
+    return this.entries.size
+  }
+
+  add(d: Deadline): void {
+    this.entries.add(d)
+    if (d.deadline < this.fireAt) this.arm(d.deadline)
+    else if (this.entries.size === 1) refTimer(this.timer, true)
+  }
+
+  delete(d: Deadline): void {
+    if (this.entries.delete(d) && this.entries.size === 0) refTimer(this.timer, false)
+  }
+
+  /** Shutdown: no timer stays behind. */
+  stop(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+    this.fireAt = Infinity
+  }
+
+  private arm(at: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.fireAt = at
+    this.timer = setTimeout(() => this.fire(), Math.max(0, at - Date.now()))
+    if (this.entries.size === 0) refTimer(this.timer, false)
+  }
+
+  private fire(): void {
+    this.timer = undefined
+    this.fireAt = Infinity
+    const now = Date.now()
+    let next = Infinity
+    for (const d of this.entries) {
+      if (d.deadline <= now) {
+        this.entries.delete(d)
+        d.expire()
+      } else if (d.deadline < next) next = d.deadline
+    }
+    if (next !== Infinity) this.arm(next)
+  }
+}
+
+function refTimer(timer: ReturnType<typeof setTimeout> | undefined, ref: boolean): void {
+  const t = timer as { ref?: () => void; unref?: () => void } | undefined
+  if (ref) t?.ref?.()
+  else t?.unref?.()
+}
+
 export class PendingRequest<R> implements OpenTracker {
   readonly promise: Promise<R>
   private resolve!: (value: R) => void
@@ -17,20 +79,22 @@ export class PendingRequest<R> implements OpenTracker {
   private firstFailure: Error | undefined
   private sealed = false
   private done = false
-  private timer: ReturnType<typeof setTimeout> | undefined
+  readonly deadline: number
   private readonly onAbort: (() => void) | undefined
 
   constructor(
     private readonly event: TidingsEvent,
-    timeoutMs: number,
+    private readonly timeoutMs: number,
     private readonly signal: AbortSignal | undefined,
+    private readonly deadlines: Deadlines,
     private readonly onDone: () => void,
   ) {
     this.promise = new Promise<R>((resolve, reject) => {
       this.resolve = resolve
       this.reject = reject
     })
-    this.timer = setTimeout(() => this.fail(new TimeoutError(`request "${event.type}"`, timeoutMs)), timeoutMs)
+    this.deadline = Date.now() + timeoutMs
+    deadlines.add(this)
     if (signal !== undefined) {
       this.onAbort = () => this.fail(new AbortedError(`request "${event.type}" was aborted by its signal`))
       signal.addEventListener('abort', this.onAbort, { once: true })
@@ -61,6 +125,11 @@ export class PendingRequest<R> implements OpenTracker {
     this.check()
   }
 
+  /** Called by Deadlines when timeoutMs passed. */
+  expire(): void {
+    this.fail(new TimeoutError(`request "${this.event.type}"`, this.timeoutMs))
+  }
+
   shutdown(busName: string): void {
     this.fail(new BusClosedError(busName, `wait for a reply to "${this.event.type}"`))
   }
@@ -79,7 +148,7 @@ export class PendingRequest<R> implements OpenTracker {
 
   private finish(): void {
     this.done = true
-    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.deadlines.delete(this)
     if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort)
     this.onDone()
   }
