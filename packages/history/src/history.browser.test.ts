@@ -96,6 +96,19 @@ describe('recording', () => {
     await other.close()
   })
 
+  test('system topics are recorded only through a $ pattern', async () => {
+    const { h } = open('system', { record: ['**', '$tidings.error'] })
+    const bus = createBus()
+    h.attach(bus)
+    bus.subscribe('boom', () => {
+      throw new Error('handler failed')
+    })
+    bus.publish('boom', 1)
+    await h.flush()
+    const types = (await h.query()).map((e) => e.type)
+    expect(types).toEqual(['boom', '$tidings.error'])
+  })
+
   test('detaching stops recording', async () => {
     const { h } = open('detach')
     const bus = createBus()

@@ -4,6 +4,8 @@ import { compileWhere } from './where.ts'
 
 const ev = (data: unknown, extra: object = {}) => ({ type: 'x', data, ...extra })
 
+const t = (op: string, operand: unknown, value: unknown) => compileWhere({ 'data.v': [op, operand] as never })!(ev({ v: value }))
+
 describe('compileWhere', () => {
   test('seed 001 comparison and equality shorthand', () => {
     const p = compileWhere({ 'data.amount': ['>=', 500], 'data.account': 'ACC-123' })!
@@ -15,7 +17,6 @@ describe('compileWhere', () => {
   })
 
   test('every operator', () => {
-    const t = (op: string, operand: unknown, value: unknown) => compileWhere({ 'data.v': [op, operand] as never })!(ev({ v: value }))
     expect([t('=', 1, 1), t('==', 1, 2), t('!=', 1, 2), t('>', 1, 2), t('<', 'b', 'a'), t('<=', 2, 2)]).toEqual([true, false, true, true, true, true])
     expect([t('in', [1, 2], 2), t('in', [1, 2], 3), t('not-in', [1], 3)]).toEqual([true, false, true])
     expect([t('contains', 'ell', 'hello'), t('contains', 2, [1, 2]), t('contains', 'z', 'hello')]).toEqual([true, true, false])
