@@ -172,18 +172,21 @@ test('malformed messages posted raw on the channel are counted and ignored', asy
   await attacker.goto(`${FIXTURES_URL}/tabs/index.html?name=X&channel=other-${ch}`)
   await attacker.waitForFunction(() => window.tabsFixture !== undefined)
   const garbage = await attacker.evaluate((name) => {
-    // oxlint-disable-next-line unicorn/consistent-function-scoping -- runs inside the page (serialized)
-    const ev = (o: Record<string, unknown>) => ({ id: 'x:1', type: 'chat.evil', timestamp: 1, version: 1, data: 'evil', origin: 'x', seq: 1, ...o })
+    // A well-formed columnar batch of one event, then broken variants of it.
+    const one = { t: 'tidings.tabs', v: 1, kind: 'batch', from: 'x', n: 1, ev: 1, o: ['x'], oi: [0], s: [1], p: [-1], ty: ['chat.evil'], ts: [1], d: ['evil'] }
     const list: unknown[] = [
       'garbage',
       12345,
       null,
       [1, 2],
       { t: 'tidings.tabs', v: 1, kind: 'batch', from: 'x' },
-      { t: 'tidings.tabs', v: 7, kind: 'batch', from: 'x', events: [ev({})], prev: [-1] },
-      { t: 'tidings.tabs', v: 1, kind: 'batch', from: 'x', events: [ev({ type: 'chat.**' })], prev: [-1] },
-      { t: 'tidings.tabs', v: 1, kind: 'batch', from: 'x', events: [ev({ version: 3 })], prev: [-1] },
-      { t: 'tidings.tabs', v: 1, kind: 'batch', from: 'x', events: [ev({ seq: 'one' })], prev: [-1] },
+      { ...one, v: 7 }, // protocol version
+      { ...one, ev: 3 }, // envelope version
+      { ...one, ty: ['chat.**'] }, // wildcard in a published topic
+      { ...one, ty: ['a..b'] }, // empty segment
+      { ...one, s: ['one'] }, // seq not a number
+      { ...one, oi: [9] }, // no such origin
+      { ...one, n: 2 }, // columns shorter than n
     ]
     for (const g of list) window.tabsFixture.postRaw(name, g)
     return list.length
@@ -223,16 +226,10 @@ test('with a key, unsigned and forged messages are dropped and counted', async (
 
   await a!.evaluate(
     ({ name, genuine }) => {
-      const ev = { id: 'm:1', type: 'chat.signed', timestamp: 1, version: 1, data: { n: 'evil' }, origin: 'm', seq: 1 }
-      window.tabsFixture.postRaw(name, { t: 'tidings.tabs', v: 1, kind: 'batch', from: 'm', events: [ev], prev: [-1] })
+      const evil = { t: 'tidings.tabs', v: 1, kind: 'batch', from: 'm', n: 1, ev: 1, o: ['m'], oi: [0], s: [1], p: [-1], ty: ['chat.signed'], ts: [1], d: [{ n: 'evil' }] }
+      window.tabsFixture.postRaw(name, evil) // unsigned
       window.tabsFixture.postRaw(name, { t: 'tidings.tabs', v: 1, kind: 'signed', body: genuine.body.replace('"n":0', '"n":"evil"'), sig: new Uint8Array(genuine.sig) })
-      window.tabsFixture.postRaw(name, {
-        t: 'tidings.tabs',
-        v: 1,
-        kind: 'signed',
-        body: JSON.stringify({ t: 'tidings.tabs', v: 1, kind: 'batch', from: 'm', events: [ev], prev: [-1] }),
-        sig: new Uint8Array(32).fill(7),
-      })
+      window.tabsFixture.postRaw(name, { t: 'tidings.tabs', v: 1, kind: 'signed', body: JSON.stringify(evil), sig: new Uint8Array(32).fill(7) })
     },
     { name: `tidings.tabs:${ch}`, genuine: real },
   )

@@ -87,7 +87,7 @@ describe('connectTabs: sharing', () => {
     for (let i = 0; i < 500; i++) a.bus.publish('chat.message', i)
     await waitFor(() => b.got.length === 500, '500 events')
     expect(wire.length).toBe(1)
-    expect((wire[0] as { events: unknown[] }).events.length).toBe(500)
+    expect((wire[0] as { n: number }).n).toBe(500)
     expect(a.bridge.stats()).toMatchObject({ sent: 500, batchesSent: 1 })
     expect(b.got.map((e) => e.data)).toEqual([...Array(500).keys()])
   })
@@ -248,25 +248,27 @@ describe('connectTabs: untrusted input', () => {
       new Uint8Array([1, 2, 3]),
     ]
     for (const g of garbage) broadcast(bc, g)
-    const noData = envelope('o1', 6) as unknown as Record<string, unknown>
-    delete noData['data']
     broadcast(
       bc,
       batch('evil', [
         envelope('o1', 0, 'chat.ok', 'good-0'),
         { ...envelope('o1', 1), type: 'chat.*' }, // wildcard in a published topic
-        { ...envelope('o1', 2), version: 2 },
         { ...envelope('o1', 3), seq: -1 },
         { ...envelope('o1', 4), id: '' },
         { ...envelope('o1', 5), type: 'a..b' },
-        noData,
+        { ...envelope('o1', 6), timestamp: 'yesterday' },
         envelope('o1', 7, 'chat.ok', 'good-7'),
       ]),
     )
+    broadcast(bc, { ...batch('evil', [envelope('o2', 0, 'chat.ok', 'v2')]), ev: 2 }) // envelope version
+    broadcast(bc, { ...batch('evil', [envelope('o3', 0, 'chat.ok', 'oob')]), oi: [5] }) // no such origin
+    broadcast(bc, { ...batch('evil', [envelope('o4', 0, 'chat.ok', 'prev')]), p: ['x'] })
+    broadcast(bc, { ...batch('evil', [envelope('o5', 0, 'chat.ok', 'extras')]), x: ['nope'] })
+    broadcast(bc, { ...batch('evil', [envelope('o6', 0, 'chat.ok', 'short')]), ty: [] }) // column length
     await waitFor(() => b.got.length === 2, 'the valid events')
     await sleep(50)
     expect(b.got.map((e) => e.data)).toEqual(['good-0', 'good-7'])
-    expect(b.bridge.stats().malformed).toBe(garbage.length + 6)
+    expect(b.bridge.stats().malformed).toBe(garbage.length + 5 + 5)
     expect(errors).toEqual([])
     // Still works afterwards.
     const a = tab(ch)
@@ -283,10 +285,14 @@ describe('connectTabs: untrusted input', () => {
     broadcast(bc, batch('p', [{ ...envelope('o', 2), id: 'other-id' }], [1])) // new id, old seq
     broadcast(bc, batch('p', [envelope('o', 6)], [4])) // seq 4 was forwarded but never arrived
     broadcast(bc, batch('p', [envelope('o', 9)], [6])) // 7, 8 were not shared: no gap
-    await waitFor(() => b.got.length === 4, 'four accepted events')
+    // Bus-made ids are not sent; the receiver rebuilds them and dedupes by seq.
+    broadcast(bc, batch('q', [envelope('c', 10), envelope('c', 11)], [-1, 10], true))
+    broadcast(bc, batch('q', [envelope('c', 11)], [10], true))
+    await waitFor(() => b.got.length === 6, 'six accepted events')
     await sleep(50)
-    expect(b.got.map((e) => e.seq)).toEqual([1, 2, 6, 9])
-    expect(b.bridge.stats()).toMatchObject({ received: 4, duplicates: 1, outOfOrder: 1, gaps: 1 })
+    expect(b.got.map((e) => e.seq)).toEqual([1, 2, 6, 9, 10, 11])
+    expect(b.got.at(-1)!.id).toBe('c:11')
+    expect(b.bridge.stats()).toMatchObject({ received: 6, duplicates: 2, outOfOrder: 1, gaps: 1 })
   })
 
   it('ignores its own events coming back', async () => {
@@ -334,7 +340,7 @@ describe('connectTabs: signing', () => {
     broadcast(bc, batch('mallory', [envelope('m', 0, 'chat.evil', 'unsigned')]))
     // A real signed batch whose body was altered.
     const real = wire[0]!
-    const altered = real.body.replace('"data":0,', '"data":"tampered",')
+    const altered = real.body.replace('"d":[0,', '"d":["tampered",')
     expect(altered).not.toBe(real.body)
     broadcast(bc, { t: 'tidings.tabs', v: 1, kind: 'signed', body: altered, sig: real.sig })
     // Random signature.

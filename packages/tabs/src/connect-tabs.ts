@@ -32,7 +32,8 @@ import {
 } from './protocol.ts'
 import { registerBridge } from './registry.ts'
 import { SeenIds } from './seen-ids.ts'
-import { PrevTracker, SeqTracker } from './seq-tracker.ts'
+import { NO_PREV, PrevTracker, SeqTracker } from './seq-tracker.ts'
+import { decodeEvent, encodeBatch, isCanonicalId } from './batch-codec.ts'
 import { createSigner, type Signer } from './signer.ts'
 
 /** The name inbound events are ingested under (`bus.bridgedBy(event) === 'tabs'`). */
@@ -290,7 +291,7 @@ class TabsBridgeImpl implements TabsBridge {
     // Own events that come back are dropped by origin; for events of other origins (a worker's),
     // remember what was sent so the same event forwarded by another tab is dropped as stale.
     if (e.origin !== bus.origin) {
-      if (isCanonical(e)) this.seq.observe(e.origin, e.seq)
+      if (isCanonicalId(e)) this.seq.observe(e.origin, e.seq)
       else if (!this.seen.add(e.id)) return
     }
     let out: TidingsEvent = e
@@ -335,13 +336,23 @@ class TabsBridgeImpl implements TabsBridge {
       const chunk = events.length <= this.maxBatch ? events : events.slice(start, start + this.maxBatch)
       const prev = new Array<number>(chunk.length)
       for (let i = 0; i < chunk.length; i++) prev[i] = this.prev.next(chunk[i]!.origin, chunk[i]!.seq)
-      this.send({ t: WIRE_TAG, v: WIRE_VERSION, kind: 'batch', from: this.id, events: chunk, prev })
+      this.sendBatch(chunk, prev)
     }
+  }
+
+  private sendBatch(events: TidingsEvent[], prev: number[]): void {
+    const msg = encodeBatch(this.id, events, prev)
+    if (!this.keyed) this.postBatch(msg, events, prev)
+    else this.send(msg)
   }
 
   private send(msg: InnerMessage): void {
     if (!this.keyed) {
-      this.post(msg)
+      try {
+        broadcast(this.bc, msg)
+      } catch {
+        // closed channel
+      }
       return
     }
     const signed = this.signerReady.then((s) => s!.sign(msg))
@@ -349,42 +360,42 @@ class TabsBridgeImpl implements TabsBridge {
       signed,
       (m) => this.postSigned(m, msg),
       (err) => {
-        const n = msg.kind === 'batch' ? msg.events.length : 0
+        const n = msg.kind === 'batch' ? msg.n : 0
         if (n > 0) this.issue('unsendable', `could not sign a batch of ${n}: ${String(err)}`, n)
       },
     )
   }
 
-  private post(msg: InnerMessage): void {
+  private postBatch(msg: BatchMessage, events: TidingsEvent[], prev: number[]): void {
     try {
       broadcast(this.bc, msg)
-      if (msg.kind === 'batch') this.countSent(msg.events.length)
+      this.countSent(msg.n)
     } catch (err) {
-      if (msg.kind !== 'batch' || this.closed) return
+      if (this.closed) return
       // One uncloneable event (a function, a DOM node in data) must not sink the whole batch.
-      const events: TidingsEvent[] = []
-      const prev: number[] = []
-      msg.events.forEach((e, i) => {
+      const keep: TidingsEvent[] = []
+      const keepPrev: number[] = []
+      events.forEach((e, i) => {
         try {
           structuredClone(e)
-          events.push(e as TidingsEvent)
-          prev.push(msg.prev[i]!)
+          keep.push(e)
+          keepPrev.push(prev[i]!)
         } catch (cloneErr) {
-          this.issue('unsendable', `${(e as TidingsEvent).type} (${(e as TidingsEvent).id}) is not structured-cloneable: ${String(cloneErr)}`)
+          this.issue('unsendable', `${e.type} (${e.id}) is not structured-cloneable: ${String(cloneErr)}`)
         }
       })
-      if (events.length === msg.events.length) {
+      if (keep.length === events.length) {
         this.issue('unsendable', `postMessage failed for a batch of ${events.length}: ${String(err)}`, events.length)
         return
       }
-      if (events.length > 0) this.post({ ...msg, events, prev })
+      if (keep.length > 0) this.postBatch(encodeBatch(this.id, keep, keepPrev), keep, keepPrev)
     }
   }
 
   private postSigned(m: SignedMessage, inner: InnerMessage): void {
     try {
       broadcast(this.bc, m)
-      if (inner.kind === 'batch') this.countSent(inner.events.length)
+      if (inner.kind === 'batch') this.countSent(inner.n)
     } catch {
       // Channel already closed (close() raced a late signature): nothing left to tell.
     }
@@ -475,11 +486,12 @@ class TabsBridgeImpl implements TabsBridge {
     const c = this.counters
     c.batchesReceived++
     const bus = this.bus
-    const events = msg.events
-    for (let i = 0; i < events.length; i++) {
-      const check = checkEnvelope(events[i])
-      if (!check.ok) {
-        this.issue('malformed', `event ${i} of a batch from ${msg.from}: ${check.reason}`)
+    for (let i = 0; i < msg.n; i++) {
+      const decoded = decodeEvent(msg, i)
+      const check = decoded.ok ? checkEnvelope(decoded.candidate) : decoded
+      const prev = msg.p[i]
+      if (!check.ok || typeof prev !== 'number' || !Number.isSafeInteger(prev) || prev < NO_PREV) {
+        this.issue('malformed', `event ${i} of a batch from ${msg.from}: ${check.ok ? 'prev must be an integer >= -1' : check.reason}`)
         continue
       }
       const e = check.event
@@ -487,15 +499,15 @@ class TabsBridgeImpl implements TabsBridge {
         c.echoes++
         continue
       }
-      // An id made by the bus (`origin:seq`) is fully known by its origin's seq, which the seq
-      // tracker already remembers: only other ids need the id memory (it saves a Set insert and
-      // eviction per event on the hot path).
-      const canonical = isCanonical(e)
+      // An id made by the bus (`origin:seq`, not even sent) is fully known by its origin's seq,
+      // which the seq tracker already remembers: only other ids need the id memory (it saves a
+      // Set insert and eviction per event on the hot path).
+      const canonical = decoded.ok && decoded.canonical
       if (!canonical && this.seen.has(e.id)) {
         c.duplicates++
         continue
       }
-      const verdict = this.seq.check(e.origin, e.seq, msg.prev[i]!)
+      const verdict = this.seq.check(e.origin, e.seq, prev)
       if (verdict === 'stale') {
         if (canonical) c.duplicates++
         else c.outOfOrder++
@@ -555,13 +567,6 @@ function sortPerOrigin(events: TidingsEvent[]): void {
     const sorted = idx.map((i) => events[i]!).sort((a, b) => a.seq - b.seq)
     idx.forEach((slot, k) => (events[slot] = sorted[k]!))
   }
-}
-
-/** Ids the bus makes are `${origin}:${seq}`. */
-function isCanonical(e: TidingsEvent): boolean {
-  const id = e.id
-  const o = e.origin
-  return id.length > o.length + 1 && id.charCodeAt(o.length) === 58 /* : */ && id.startsWith(o) && id.slice(o.length + 1) === String(e.seq)
 }
 
 function positive(name: string, v: number | undefined, fallback: number): number {

@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest'
 import { MAX_BATCH, parseWire } from './protocol.ts'
 
 const base = { t: 'tidings.tabs', v: 1, from: 'tab-1' }
+const okBatch = { ...base, kind: 'batch', n: 1, ev: 1, o: ['o'], oi: [0], s: [0], p: [-1], ty: ['a'], ts: [1], d: [null] }
 
 describe('parseWire', () => {
   it('accepts the message kinds it speaks', () => {
     expect(parseWire({ ...base, kind: 'hello', origin: 'o', name: 'n', ask: true }).ok).toBe(true)
     expect(parseWire({ ...base, kind: 'heartbeat', origin: 'o', name: 'n' }).ok).toBe(true)
     expect(parseWire({ ...base, kind: 'bye' }).ok).toBe(true)
-    expect(parseWire({ ...base, kind: 'batch', events: [{}], prev: [-1] }).ok).toBe(true)
+    expect(parseWire(okBatch).ok).toBe(true)
   })
 
   it.each([
@@ -20,10 +21,13 @@ describe('parseWire', () => {
     ['no from', { t: 'tidings.tabs', v: 1, kind: 'bye' }],
     ['unknown kind', { ...base, kind: 'explode' }],
     ['hello without origin', { ...base, kind: 'hello', name: 'n' }],
-    ['empty batch', { ...base, kind: 'batch', events: [], prev: [] }],
-    ['prev length mismatch', { ...base, kind: 'batch', events: [{}, {}], prev: [-1] }],
-    ['bad prev', { ...base, kind: 'batch', events: [{}], prev: [-5] }],
-    ['bad u', { ...base, kind: 'batch', events: [{}], prev: [-1], u: [3] }],
+    ['empty batch', { ...okBatch, n: 0 }],
+    ['n not an integer', { ...okBatch, n: 1.5 }],
+    ['column of the wrong length', { ...okBatch, s: [0, 1] }],
+    ['missing column', { ...okBatch, d: undefined }],
+    ['empty origins table', { ...okBatch, o: [] }],
+    ['bad id column', { ...okBatch, id: 'x' }],
+    ['bad u', { ...okBatch, u: [3] }],
     ['signed without sig', { t: 'tidings.tabs', v: 1, kind: 'signed', body: '{}' }],
     ['signed with short sig', { t: 'tidings.tabs', v: 1, kind: 'signed', body: '{}', sig: new Uint8Array(4) }],
   ])('rejects %s', (_label, input) => {
@@ -33,7 +37,6 @@ describe('parseWire', () => {
   })
 
   it('rejects batches over the size bound', () => {
-    const n = MAX_BATCH + 1
-    expect(parseWire({ ...base, kind: 'batch', events: Array.from({ length: n }, () => ({})), prev: new Array(n).fill(-1) }).ok).toBe(false)
+    expect(parseWire({ ...okBatch, n: MAX_BATCH + 1 }).ok).toBe(false)
   })
 })

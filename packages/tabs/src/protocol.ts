@@ -1,6 +1,7 @@
 // The wire format of the tabs bridge. Everything that arrives on the channel is untrusted (any
 // script of the origin can post on it), so parseMessage checks the shape before anything is used;
-// the events inside a batch are checked one by one with core's checkEnvelope by the bridge.
+// the events inside a batch are rebuilt and checked one by one with core's checkEnvelope by the
+// bridge (per-event fields such as prev are checked there too, in the same pass).
 export const WIRE_TAG = 'tidings.tabs'
 export const WIRE_VERSION = 1
 /** Upper bound of events in one inbound batch; larger ones are malformed (memory guard). */
@@ -26,11 +27,25 @@ export interface ByeMessage extends Base {
   kind: 'bye'
 }
 
+/** Columnar: one array per envelope field (see batch-codec.ts), all of length n. */
 export interface BatchMessage extends Base {
   kind: 'batch'
-  events: unknown[]
+  n: number
+  /** Envelope version of every event. */
+  ev: number
+  /** Origins table; `oi` indexes it per event. */
+  o: string[]
+  oi: number[]
+  s: number[]
   /** Per event: seq of the previous event of the same origin this sender forwarded (-1: none). */
-  prev: number[]
+  p: number[]
+  ty: unknown[]
+  ts: unknown[]
+  d: unknown[]
+  /** Per event: the id when it is not the bus-made `origin:seq` (null otherwise). */
+  id?: (string | null)[]
+  /** Per event: optional envelope fields (source, correlationId, ...) or null. */
+  x?: (Record<string, unknown> | null)[]
   /** Signed batches travel as JSON: indexes of events whose data was `undefined`. */
   u?: number[]
 }
@@ -82,14 +97,20 @@ export function parseInner(data: unknown): Parsed<InnerMessage> {
     case 'bye':
       return { ok: true, msg: data as unknown as ByeMessage }
     case 'batch': {
-      const events = data['events']
-      const prev = data['prev']
-      if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BATCH)
-        return { ok: false, reason: `batch events must be an array of 1..${MAX_BATCH}` }
-      if (!Array.isArray(prev) || prev.length !== events.length) return { ok: false, reason: 'batch prev must match events' }
-      for (const p of prev) if (typeof p !== 'number' || !Number.isSafeInteger(p) || p < -1) return { ok: false, reason: 'batch prev must hold integers >= -1' }
+      const n = data['n']
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_BATCH) return { ok: false, reason: `batch n must be an integer in 1..${MAX_BATCH}` }
+      for (const k of ['oi', 's', 'p', 'ty', 'ts', 'd'] as const) {
+        const col = data[k]
+        if (!Array.isArray(col) || col.length !== n) return { ok: false, reason: `batch ${k} must be an array of n` }
+      }
+      for (const k of ['id', 'x'] as const) {
+        const col = data[k]
+        if (col !== undefined && (!Array.isArray(col) || col.length !== n)) return { ok: false, reason: `batch ${k} must be an array of n` }
+      }
+      const o = data['o']
+      if (!Array.isArray(o) || o.length === 0 || o.length > n) return { ok: false, reason: 'batch o must be a non-empty origins table' }
       const u = data['u']
-      if (u !== undefined && (!Array.isArray(u) || u.some((i) => typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= events.length)))
+      if (u !== undefined && (!Array.isArray(u) || u.some((i) => typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= n)))
         return { ok: false, reason: 'batch u must hold event indexes' }
       return { ok: true, msg: data as unknown as BatchMessage }
     }

@@ -1,24 +1,20 @@
 import { describe, expect, it } from 'vitest'
+import { encodeBatch } from './batch-codec.ts'
 import { createSigner } from './signer.ts'
-
-const base = { t: 'tidings.tabs', v: 1, from: 'tab-1' } as const
+import { envelope } from './test-helpers.ts'
 
 describe('signer', () => {
   it('round-trips a batch, keeping undefined data, and detects tampering and other keys', async () => {
     const a = await createSigner('a shared secret of enough length')
     const b = await createSigner('another secret of enough length')
-    const batch = {
-      ...base,
-      kind: 'batch' as const,
-      events: [{ id: 'x', data: undefined }, { id: 'y', data: { n: 1 } }],
-      prev: [-1, -1],
-    }
+    const batch = encodeBatch('tab-1', [{ ...envelope('o', 0, 'chat.a'), data: undefined }, envelope('o', 1, 'chat.b', { n: 1 })], [-1, 0])
     const signed = await a.sign(batch)
     const opened = await a.open(signed)
     expect(opened.ok).toBe(true)
     if (opened.ok && opened.msg.kind === 'batch') {
-      expect(opened.msg.events).toEqual([{ id: 'x', data: undefined }, { id: 'y', data: { n: 1 } }])
-      expect('data' in (opened.msg.events[0] as object)).toBe(true)
+      expect(opened.msg.d).toEqual([undefined, { n: 1 }])
+      expect(opened.msg.d[0]).toBeUndefined()
+      expect(opened.msg.ty).toEqual(['chat.a', 'chat.b'])
     }
     const tampered = { ...signed, body: signed.body.replace('"n":1', '"n":2') }
     expect(await a.open(tampered)).toMatchObject({ ok: false, forged: true })

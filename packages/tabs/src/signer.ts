@@ -53,20 +53,15 @@ export async function createSigner(key: string | CryptoKey): Promise<Signer> {
   }
 }
 
-/** JSON drops `data: undefined`, which checkEnvelope would then call missing: remember where. */
+/** JSON turns `undefined` in the data column into null: remember where it was. */
 function encodeInner(msg: InnerMessage): string {
   if (msg.kind !== 'batch') return JSON.stringify(msg)
   const u: number[] = []
-  msg.events.forEach((e, i) => {
-    if ((e as { data?: unknown }).data === undefined) u.push(i)
-  })
+  for (let i = 0; i < msg.d.length; i++) if (msg.d[i] === undefined) u.push(i)
   return JSON.stringify(u.length > 0 ? { ...msg, u } : msg)
 }
 
 function restoreUndefined(msg: BatchMessage): void {
   if (!msg.u) return
-  for (const i of msg.u) {
-    const e = msg.events[i]
-    if (typeof e === 'object' && e !== null && !('data' in e)) (e as { data?: unknown }).data = undefined
-  }
+  for (const i of msg.u) msg.d[i] = undefined
 }

@@ -25,6 +25,30 @@ export function envelope(origin: string, seq: number, type = 'chat.message', dat
   return { id: `${origin}:${seq}`, type, timestamp: Date.now(), version: 1, data, origin, seq }
 }
 
-export function batch(from: string, events: unknown[], prev?: number[]): Record<string, unknown> {
-  return { t: 'tidings.tabs', v: 1, kind: 'batch', from, events, prev: prev ?? events.map(() => -1) }
+/** A columnar batch message like encodeBatch makes, but tolerant of broken envelopes (tests post
+ *  garbage). Ids are sent explicitly unless `canonical` (then receivers rebuild `origin:seq`). */
+export function batch(from: string, events: object[], prev?: number[], canonical = false): Record<string, unknown> {
+  const list = events as Record<string, unknown>[]
+  const o: unknown[] = []
+  const oi = list.map((e) => {
+    const i = o.indexOf(e['origin'])
+    return i >= 0 ? i : o.push(e['origin']) - 1
+  })
+  const msg: Record<string, unknown> = {
+    t: 'tidings.tabs',
+    v: 1,
+    kind: 'batch',
+    from,
+    n: list.length,
+    ev: 1,
+    o,
+    oi,
+    s: list.map((e) => e['seq']),
+    p: prev ?? list.map(() => -1),
+    ty: list.map((e) => e['type']),
+    ts: list.map((e) => e['timestamp']),
+    d: list.map((e) => e['data']),
+  }
+  if (!canonical) msg['id'] = list.map((e) => e['id'])
+  return msg
 }
