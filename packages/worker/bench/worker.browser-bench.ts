@@ -11,7 +11,7 @@ const COMLINK_EVENTS = 5_000
 const CALLS = 3_000
 /** performance.now() is clamped to 100 µs without cross-origin isolation: time blocks of calls. */
 const BLOCK = 10
-const RUNS = 3
+const RUNS = 5
 
 interface ComlinkApi {
   add(n: number): number

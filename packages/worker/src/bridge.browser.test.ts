@@ -70,6 +70,24 @@ describe('connectWorker + workerBus (dedicated module worker)', () => {
     expect(seen).toEqual(['out:worker:t.ping', 'in:worker:t.pong'])
   })
 
+  it('keeps per-origin order when a handler subscribed before the bridge reacts synchronously', async () => {
+    const bus = createBus()
+    // Subscribed first: it runs, and its nested publishes reach the bridge, before the bridge sees
+    // the event that caused them.
+    bus.subscribe('t.chain', (e, ctx) => {
+      const n = e.data as number
+      if (n < 3) ctx.publish('t.chain', n + 1)
+    })
+    const { bridge } = startWorker(bus)
+    await bridge.ready
+    const result = next(bus, 't.chain.result')
+    bus.publish('t.chain', 0)
+    bus.publish('t.chain', 10)
+    bus.publish('t.chain.report')
+    expect((await result).data).toEqual([0, 1, 2, 3, 10])
+    expect(bus.subscriptions().filter((s) => s.kind === 'handler')).toHaveLength(1) // the bridge is not a handler
+  })
+
   it('buffers events published before the worker is up, in order', async () => {
     const bus = createBus()
     const { bridge } = startWorker(bus)
@@ -268,13 +286,14 @@ describe('SharedWorker hub', () => {
     const inB = firstValueFrom(b.on('s.*').pipe(take(2), toArray()))
     const inA: TidingsEvent[] = []
     a.on('**').subscribe((e) => inA.push(e))
+    const welcomeA = next(a, 's.welcome')
     a.publish('s.hello', { from: 'a' })
     const events = await inB
     expect(events.map((e) => [e.type, e.origin])).toEqual([
       ['s.hello', 'page-a'],
       ['s.welcome', ba.peerOrigin],
     ])
-    await firstValueFrom(a.on('s.welcome'))
+    await welcomeA
     expect(inA.map((e) => e.type)).toEqual(['s.hello', 's.welcome']) // own event once, not echoed
   })
 })

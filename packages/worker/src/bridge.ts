@@ -71,7 +71,21 @@ export interface WorkerBridge<M extends EventMap = EventMap> {
 }
 
 const bridgeCounts = new WeakMap<object, number>()
-const BRIDGE_PRIORITY = 1e15
+
+/** The bridges of each bus, so one that brings an event in can hand it to the others first. */
+interface Hub {
+  bridges: Set<Bridge<EventMap>>
+  /** Events already handed to every other bridge: their bus observers skip them. */
+  forwarded: WeakSet<TidingsEvent>
+}
+const hubs = new WeakMap<object, Hub>()
+function hubOf(bus: object): Hub {
+  let hub = hubs.get(bus)
+  if (hub === undefined) hubs.set(bus, (hub = { bridges: new Set(), forwarded: new WeakSet() }))
+  return hub
+}
+/** How far back forward() looks to put an event before later ones of its origin. */
+const REORDER_WINDOW = 64
 
 /** Connects `bus` to a Worker, a MessagePort (sharedWorker.port, a MessageChannel end) or, inside
  *  a worker, to `self`. Events matching `share` flow both ways. */
@@ -93,7 +107,7 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
   private readonly counters: WorkerBridgeStats = {
     sent: 0, received: 0, batches: 0, malformed: 0, unshared: 0, echoes: 0, uncloneable: 0, dropped: 0, ingestErrors: 0,
   }
-  private readonly accepts: (topic: string) => boolean
+  readonly accepts: (topic: string) => boolean
   private readonly errors = new Subject<Error>()
   readonly errors$ = this.errors.asObservable()
   private readonly maxBatch: number
@@ -106,6 +120,7 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
   /** Set while bridge.publish runs, to hand an uncloneable failure back to the caller. */
   private publishing = 0
   private failures: Map<string, UncloneableDataError> | undefined
+  private readonly hub: Hub
   private readonly onMessage = (e: MessageEvent) => this.receive(e.data)
   private readonly onPortClose = () => this.shutdown(false)
 
@@ -128,10 +143,13 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
     // MessagePort 'close' (newer browsers) says the other end went away: stop like on 'bye'.
     ;(endpoint as unknown as EventTarget).addEventListener('close', this.onPortClose)
     endpoint.start?.()
-    // Highest priority: the bridge must see an event before any handler that reacts to it by
-    // publishing, or the reaction would cross first and the peer would see effect before cause.
-    if (patterns.length)
-      this.outbound = bus.subscribe(patterns, (e: TidingsEvent) => this.forward(e), { priority: BRIDGE_PRIORITY, label: `bridge:${this.name}` })
+    this.hub = hubOf(bus)
+    this.hub.bridges.add(this as unknown as Bridge<EventMap>)
+    // An observable, not a handler subscription, so the bridge never shows up in dispatch
+    // results or satisfies requireHandler. It sees an event only after handlers subscribed
+    // before it, which may already have reacted by publishing: forward() puts such reactions
+    // back after their cause (see there).
+    if (patterns.length) this.outbound = bus.on(patterns).subscribe((e) => this.forward(e as TidingsEvent))
     this.post({ tag: TAG, v: VERSION, kind: 'hello', origin: bus.origin, ack: false })
   }
 
@@ -179,7 +197,15 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
   private forward(e: TidingsEvent): void {
     if (this.closed) return
     const bus = this.bus
+    if (this.hub.forwarded.has(e)) return // an inbound event another bridge already handed us
     if (bus.bridgedBy(e) === this.name) return // came in over this bridge: no echo
+    this.send(e)
+  }
+
+  /** Queues one outbound event (called from the bus observer, or by a sibling bridge). */
+  send(e: TidingsEvent): void {
+    if (this.closed) return
+    const bus = this.bus
     if (bus.isLocal(e)) return
     const bad = findUncloneable(e.data, 'data') ?? (e.metadata !== undefined ? findUncloneable(e.metadata, 'metadata') : undefined)
     if (bad !== undefined) {
@@ -188,7 +214,20 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
     }
     bus.noteBridgedOut(e, this.name)
     const buffer = this.buffer
-    buffer.push(e)
+    // A handler subscribed before this bridge that publishes in reaction runs (and reaches us)
+    // before we see its cause: same origin, lower seq. Put the cause back before its effects so
+    // per-origin order holds on the wire.
+    const last = buffer.length - 1
+    if (last >= 0 && buffer[last]!.origin === e.origin && buffer[last]!.seq > e.seq) {
+      let at = last
+      for (let j = last - 1, n = 0; j >= 0 && n < REORDER_WINDOW; j--, n++) {
+        const b = buffer[j]!
+        if (b.origin !== e.origin) continue
+        if (b.seq < e.seq) break
+        at = j
+      }
+      buffer.splice(at, 0, e)
+    } else buffer.push(e)
     if (!this.peerReady) {
       if (buffer.length > this.maxPending) {
         buffer.shift()
@@ -262,6 +301,7 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
     const bus = this.bus
     const own = bus.origin
     const c = this.counters
+    const hub = this.hub
     for (let i = 0; i < events.length; i++) {
       const check = checkEnvelope(events[i])
       if (!check.ok) {
@@ -282,6 +322,12 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
         return
       }
       c.received++ // before ingest: handlers that read stats() count the event they handle
+      // Hub: hand the event to this bus's other bridges before local handlers run, so their
+      // peers get the cause before any reaction a handler publishes.
+      if (hub.bridges.size > 1) {
+        for (const b of hub.bridges) if (b !== (this as unknown as Bridge<EventMap>) && b.accepts(e.type)) b.send(e)
+        hub.forwarded.add(e)
+      }
       try {
         bus.ingest(e, this.name)
       } catch (err) {
@@ -306,6 +352,7 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
     if (this.closed) return
     if (tellPeer) this.flush()
     this.closed = true
+    this.hub.bridges.delete(this as unknown as Bridge<EventMap>)
     this.outbound?.unsubscribe()
     this.endpoint.removeEventListener('message', this.onMessage)
     ;(this.endpoint as unknown as EventTarget).removeEventListener('close', this.onPortClose)

@@ -34,3 +34,12 @@ bus.subscribe('t.emit', () => {
   bus.publish('t.local', { n: 2 }, { local: true })
   bus.publish('t.from-worker', { n: 3 })
 })
+
+// Records t.chain events in arrival order (order of causes and reactions).
+const chain: unknown[] = []
+bus.subscribe('t.chain', (e) => {
+  chain.push(e.data)
+})
+bus.subscribe('t.chain.report', () => {
+  bus.publish('t.chain.result', chain.splice(0))
+})
