@@ -188,7 +188,7 @@ test('a page posting forged protocol messages cannot drive the panel', async () 
   await page.waitForTimeout(300)
   await page.evaluate(() => {
     window.postMessage(
-      { source: 'tidings-devtools', v: 1, type: 'batch', nonce: 'page-chosen-nonce', at: Date.now(), skipped: 0, items: [] },
+      { source: 'tidings-devtools', v: 1, type: 'batch', nonce: 'page-chosen-nonce', at: Date.now(), skipped: 0, items: '[]' },
       '*',
     )
   })

@@ -1,6 +1,6 @@
 // The panel's port to the background worker, named by the inspected tab. Reconnects when the
 // worker is stopped by Chrome (every port drops; a new connect wakes it).
-import { type Command, type ResultMsg, PANEL_PORT_PREFIX, msg, parseToPanel } from '@tidings/devtools/protocol'
+import { type Command, type ResultMsg, PANEL_PORT_PREFIX, msg, parseBatchItems, parseToPanel } from '@tidings/devtools/protocol'
 import type { PanelStore } from './store.ts'
 
 export interface PanelConnection {
@@ -40,9 +40,13 @@ export function connectPanel(tabId: number, store: PanelStore): PanelConnection 
         case 'ready':
           store.setAgent(m.agent)
           break
-        case 'batch':
-          store.applyBatch(m)
+        case 'batch': {
+          // The content script only checked tag and nonce; every item is validated here.
+          const items = parseBatchItems(m.items)
+          if (items) store.applyBatch({ items, skipped: m.skipped })
+          else invalid++
           break
+        }
         case 'snapshot':
           store.applySnapshot(m)
           break

@@ -4,7 +4,6 @@ import { compilePatterns } from '@tidings/core'
 import type { BusStats, PublishReceipt, TidingsEvent } from '@tidings/core'
 import {
   type AgentInfo,
-  type BatchMsg,
   type ContextLabel,
   type ContextSeen,
   type ExportFile,
@@ -132,7 +131,7 @@ export class PanelStore {
     this.changed()
   }
 
-  applyBatch(b: Pick<BatchMsg, 'items' | 'skipped'>): void {
+  applyBatch(b: { items: readonly WireItem[]; skipped: number }): void {
     this.skipped += b.skipped
     for (const it of b.items) this.applyItem(it)
     this.evict()

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createBus, type Bus } from '@tidings/core'
 import { connectDevtools, type DevtoolsConnection } from './index.ts'
-import { type BatchMsg, type FromAgentMsg, type ResultMsg, type SnapshotMsg, type WireItem, msg, parseFromAgent } from './protocol.ts'
+import { type BatchMsg, type FromAgentMsg, type ResultMsg, type SnapshotMsg, type WireItem, msg, parseBatchItems, parseFromAgent } from './protocol.ts'
 
 const cleanups: (() => void)[] = []
 afterEach(() => {
@@ -27,7 +27,14 @@ function sink() {
   return {
     got,
     invalid,
-    items: (): WireItem[] => got.filter((m): m is BatchMsg => m.type === 'batch').flatMap((m) => m.items),
+    items: (): WireItem[] =>
+      got
+        .filter((m): m is BatchMsg => m.type === 'batch')
+        .flatMap((m) => {
+          const items = parseBatchItems(m.items)
+          if (!items) throw new Error(`invalid batch items: ${m.items.slice(0, 200)}`)
+          return items
+        }),
     skipped: () => got.filter((m): m is BatchMsg => m.type === 'batch').reduce((n, m) => n + m.skipped, 0),
     of: <T extends FromAgentMsg['type']>(t: T) => got.filter((m) => m.type === t) as Extract<FromAgentMsg, { type: T }>[],
   }

@@ -53,6 +53,9 @@ export interface DevtoolsAgentStats {
   items: number
   skipped: number
   commands: number
+  /** Time spent building and posting batches and snapshots (ms), i.e. the agent's timer work;
+   *  its per-event work runs inside bus.publish(). */
+  flushMs: number
   /** Tagged window messages that failed validation or carried a stale/foreign nonce. */
   ignored: number
 }
@@ -204,6 +207,15 @@ export function connectDevtools<M extends EventMap>(bus: Bus<M>, options: Devtoo
   }
 
   const flush = () => {
+    const t0 = performance.now()
+    try {
+      flushNow()
+    } finally {
+      stats.flushMs += performance.now() - t0
+    }
+  }
+
+  const flushNow = () => {
     const s = session
     if (!s) return
     if (Date.now() > s.leaseUntil) {
@@ -218,12 +230,21 @@ export function connectDevtools<M extends EventMap>(bus: Bus<M>, options: Devtoo
     stats.batches++
     stats.items += items.length
     stats.skipped += skipped
-    post(msg({ type: 'batch', nonce: s.nonce, at: Date.now(), items, skipped }))
+    let text: string
+    try {
+      text = JSON.stringify(items)
+    } catch {
+      // sanitize() output is JSON-safe; this is only a guard against a hostile toJSON
+      stats.ignored++
+      return
+    }
+    post(msg({ type: 'batch', nonce: s.nonce, at: Date.now(), items: text, skipped }))
   }
 
   const snapshot = () => {
     const s = session
     if (!s) return
+    const t0 = performance.now()
     post(
       msg({
         type: 'snapshot',
@@ -235,6 +256,7 @@ export function connectDevtools<M extends EventMap>(bus: Bus<M>, options: Devtoo
         contexts: [...contexts.values()].map((c) => ({ ...c })),
       }),
     )
+    stats.flushMs += performance.now() - t0
   }
 
   const info = (): AgentInfo => ({
@@ -380,7 +402,7 @@ export function connectDevtools<M extends EventMap>(bus: Bus<M>, options: Devtoo
 }
 
 function emptyStats(): DevtoolsAgentStats {
-  return { sessions: 0, batches: 0, items: 0, skipped: 0, commands: 0, ignored: 0 }
+  return { sessions: 0, batches: 0, items: 0, skipped: 0, commands: 0, flushMs: 0, ignored: 0 }
 }
 
 function positiveInt(option: string, v: number | undefined, dflt: number, allowZero = false): number {

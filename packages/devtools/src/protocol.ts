@@ -17,6 +17,7 @@ export const CONNECT_REQUEST = { source: SOURCE, v: PROTOCOL_VERSION, type: 'con
 /** Bounds on what a receiver accepts (a hostile page could post huge messages). */
 export const LIMITS = {
   maxBatchItems: 5000,
+  maxBatchChars: 32 * 1024 * 1024,
   maxSubscriptions: 10_000,
   maxIdLength: 200,
   maxNameLength: 200,
@@ -127,7 +128,10 @@ export interface ReadyMsg extends Tagged<'ready'> {
 export interface BatchMsg extends Tagged<'batch'> {
   nonce: string
   at: number
-  items: WireItem[]
+  /** JSON text of WireItem[]. Text, not objects: the page serializes once, the content script
+   *  only checks the tag and nonce and forwards it (a port would JSON-serialize objects anyway),
+   *  and the panel parses and validates every item with parseBatchItems() in its own process. */
+  items: string
   /** Inspection events left out since the previous batch (sampling over maxEventsPerSecond). */
   skipped: number
 }
@@ -366,8 +370,7 @@ export function parseFromAgent(x: unknown): FromAgentMsg | undefined {
       return isAgentInfo(x['agent']) ? (x as unknown as ReadyMsg) : undefined
     case 'batch': {
       const items = x['items']
-      if (!isNum(x['at']) || !isNat(x['skipped']) || !Array.isArray(items) || items.length > LIMITS.maxBatchItems) return undefined
-      for (const it of items) if (!isWireItem(it)) return undefined
+      if (!isNum(x['at']) || !isNat(x['skipped']) || typeof items !== 'string' || items.length > LIMITS.maxBatchChars) return undefined
       return x as unknown as BatchMsg
     }
     case 'snapshot': {
@@ -388,6 +391,19 @@ export function parseFromAgent(x: unknown): FromAgentMsg | undefined {
     default:
       return undefined
   }
+}
+
+/** Parses and validates a batch's items (the panel does this; the page never needs to). */
+export function parseBatchItems(text: string): WireItem[] | undefined {
+  let items: unknown
+  try {
+    items = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (!Array.isArray(items) || items.length > LIMITS.maxBatchItems) return undefined
+  for (const it of items) if (!isWireItem(it)) return undefined
+  return items as WireItem[]
 }
 
 /** Validates what arrives on the panel's port (agent messages relayed, plus status/pipe). */
