@@ -4,6 +4,7 @@ import type { TidingsEvent } from '@tidings/core'
 import type { HistoryError } from '@tidings/history'
 import { useEffect, useState } from 'preact/hooks'
 import { bus } from '../bus.ts'
+import { downloadText } from './download.ts'
 import { history } from './history.ts'
 
 const RANGES = { '5m': 5 * 60_000, '1h': 3600_000, '24h': 86_400_000, all: 0 } as const
@@ -43,17 +44,12 @@ export function HistoryPanel() {
     }
   }
 
-  // Export what the query matches as JSON lines: a file `history.import()` (or the DevTools
-  // panel's import) reads back.
+  // Export what the query matches as JSON lines, a file `history.import()` reads back.
   const download = async () => {
     setError('')
     try {
       const text = await history.export({ ...query(), format: 'jsonl' })
-      const a = document.createElement('a')
-      a.href = URL.createObjectURL(new Blob([text], { type: 'application/x-ndjson' }))
-      a.download = 'tidings-demo-history.jsonl'
-      a.click()
-      setTimeout(() => URL.revokeObjectURL(a.href), 1000) // after the download has started
+      downloadText(text, 'tidings-demo-history.jsonl', 'application/x-ndjson')
     } catch (e) {
       setError((e as Error).message)
     }
