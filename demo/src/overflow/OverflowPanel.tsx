@@ -34,7 +34,7 @@ export function OverflowPanel() {
           <tr><th>queued now / max seen</th><td data-testid="ov-queued">{s.queued} / {s.maxQueued}</td></tr>
           <tr><th>bus-wide dropped</th><td data-testid="ov-bus-dropped">{bus.stats().dropped}</td></tr>
           {/* drop-oldest keeps the newest ticks: once drained, this is the last tick published. */}
-          <tr><th>last tick handled</th><td data-testid="ov-last">{slowConsumer.lastHandled()}</td></tr>
+          <tr><th>last tick handled</th><td data-testid="ov-last">{slowConsumer.lastHandled() < 0 ? '—' : slowConsumer.lastHandled()}</td></tr>
         </tbody>
       </table>
     </section>
