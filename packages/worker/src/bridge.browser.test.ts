@@ -154,8 +154,9 @@ describe('connectWorker + workerBus (dedicated module worker)', () => {
     await next(bus, 't.done')
     expect(got).toEqual(['t.good:e1', 't.good:e7', 't.done:e8'])
     const s = bridge.stats()
-    // e2, e3, the numeric id, e6, the non-object batch, the ragged batch, the unknown version.
-    expect(s.malformed).toBe(7)
+    // e2, e3, the numeric id, e6, the non-object batch, the ragged batch, e10's bad type index,
+    // the unknown version.
+    expect(s.malformed).toBe(8)
     expect(s.unshared).toBe(1) // e4
     expect(s.echoes).toBe(1) // e5 claimed our origin
     expect(s.received).toBe(3)

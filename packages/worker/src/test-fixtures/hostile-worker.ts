@@ -9,12 +9,17 @@ type Row = Record<string, unknown>
 const base: Row = { timestamp: 1, data: { ok: true }, origin: 'worker-evil', seq: 0 }
 /** The bridge's column format, built by hand (rows may be wrong on purpose). */
 function cols(rows: Row[]) {
+  const types: unknown[] = []
+  const origins: unknown[] = []
+  const index = (table: unknown[], v: unknown) => (table.includes(v) ? table.indexOf(v) : table.push(v) - 1)
   return {
     id: rows.map((r) => r['id']),
-    type: rows.map((r) => r['type']),
+    types,
+    type: rows.map((r) => index(types, r['type'])),
     timestamp: rows.map((r) => r['timestamp']),
     data: rows.map((r) => r['data']),
-    origin: rows.map((r) => r['origin']),
+    origins,
+    origin: rows.map((r) => index(origins, r['origin'])),
     seq: rows.map((r) => r['seq']),
     extra: rows.map((r) => (r['correlationId'] !== undefined ? { correlationId: r['correlationId'] } : 0)),
   }
@@ -38,6 +43,7 @@ scope.addEventListener('message', (e) => {
   ]) })
   post({ tag: TAG, v: 1, kind: 'events', cols: 'nope' }) // malformed batch
   post({ tag: TAG, v: 1, kind: 'events', cols: { ...cols([{ ...base, id: 'e9', type: 't.good' }]), seq: [] } }) // ragged columns
+  post({ tag: TAG, v: 1, kind: 'events', cols: { ...cols([{ ...base, id: 'e10', type: 't.good', seq: 10 }]), type: [7] } }) // type index out of the table
   post({ tag: TAG, v: 99, kind: 'events', cols: cols([]) }) // unknown version
   post({ unrelated: true }) // not ours: ignored, not counted
   post({ tag: TAG, v: 1, kind: 'events', cols: cols([{ ...base, id: 'e8', type: 't.done', seq: 8 }]) })
