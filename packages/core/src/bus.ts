@@ -84,7 +84,7 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
   private readonly trackers = new Map<TidingsEvent, OpenTracker>()
   tracking = 0
   /** Timeouts of pending requests (one shared timer). */
-  private readonly deadlines = new Deadlines()
+  readonly deadlines = new Deadlines(() => this.trackers.values())
 
   readonly errors$: Observable<HandlerFailure> = this.errorsSubject.asObservable()
 
@@ -378,24 +378,38 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     return tracker.promise
   }
 
-  async request<R>(type: string, data?: unknown, opts: PublishOptions & { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<R> {
+  request<R>(type: string, data?: unknown, opts?: PublishOptions & { timeoutMs?: number; signal?: AbortSignal }): Promise<R> {
+    // Not an async function: on the common path (no schema) the caller gets the pending
+    // request's own promise, one promise and no extra ticks per round trip.
+    try {
+      if (this.closed) throw new BusClosedError(this.name, 'request')
+      const routes = this.index.match(type)
+      if (!this.hasRoute(routes, type, isReplyKind)) throw new NoResponderError(type)
+      const timeoutMs = opts?.timeoutMs === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : checkTimeout(opts.timeoutMs, 'request timeoutMs')
+      if (opts?.signal?.aborted) throw new AbortedError(`request "${type}" was aborted by its signal`)
+      if (this.registry.schemas.has(type))
+        return this.validateAsync(type, data).then((value) => this.sendRequest<R>(type, value, opts, routes, timeoutMs))
+      return this.sendRequest<R>(type, data, opts, routes, timeoutMs)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  private sendRequest<R>(type: string, value: unknown, opts: (PublishOptions & { signal?: AbortSignal }) | undefined, routes: readonly BaseSubscription[], timeoutMs: number): Promise<R> {
     if (this.closed) throw new BusClosedError(this.name, 'request')
-    const routes = this.index.match(type)
-    if (!this.hasRoute(routes, type, (k) => k === 'reply')) throw new NoResponderError(type)
-    const timeoutMs = checkTimeout(opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 'request timeoutMs')
-    if (opts.signal?.aborted) throw new AbortedError(`request "${type}" was aborted by its signal`)
-    const value = this.registry.schemas.has(type) ? await this.validateAsync(type, data) : data
-    if (this.closed) throw new BusClosedError(this.name, 'request')
-    if (this.guards.size) this.guards.checkPublish(type, opts.key)
+    if (this.guards.size) this.guards.checkPublish(type, opts?.key)
     const event = this.envelope(type, value, opts, undefined)
-    const pending = new PendingRequest<R>(event, timeoutMs, opts.signal, this.deadlines, () => this.untrack(event))
+    const pending = new PendingRequest<R>(event, timeoutMs, opts?.signal, this)
     this.track(event, pending)
     try {
       this.deliver(event, routes, undefined)
     } catch (err) {
-      // A responder's full queue settles the request through the tracker.
-      if (!(err instanceof QueueFullError)) pending.shutdown(this.name)
-      if (!(err instanceof QueueFullError)) throw err
+      // A responder's full queue settles the request through the tracker; anything else ends it.
+      if (!(err instanceof QueueFullError)) {
+        pending.promise.catch(() => {})
+        pending.shutdown(this.name)
+        throw err
+      }
     }
     pending.seal()
     return pending.promise
@@ -445,7 +459,7 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     this.tracking = this.trackers.size
   }
 
-  private untrack(event: TidingsEvent): void {
+  untrack(event: TidingsEvent): void {
     this.trackers.delete(event)
     this.tracking = this.trackers.size
   }
@@ -585,6 +599,8 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     return results.reduce((a, r) => ({ drained: a.drained + r.drained, undelivered: a.undelivered + r.undelivered }), { drained: 0, undelivered: 0 })
   }
 }
+
+const isReplyKind = (k: SubscriptionKind) => k === 'reply'
 
 function createEventHandle<M extends EventMap, K extends keyof M & string>(bus: Bus<M>, type: K): TypedEventHandle<M[K], K, M> {
   type E = TidingsEvent<M[K], K>

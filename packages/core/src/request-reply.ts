@@ -8,31 +8,26 @@ import type { Settlement, TrackedSub } from './tracker.ts'
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000
 
-interface Deadline {
-  readonly deadline: number
-  expire(): void
-}
-
 /** One timer for all pending requests of a bus, armed for the earliest deadline: a timer per
- *  request (insert + clear per round trip) was a fifth of request/reply's cost. While nothing is
+ *  request (insert + clear per round trip) was a fifth of request/reply's cost. The pending
+ *  requests are not stored again here: on firing it walks the bus's tracker map. While nothing is
  *  pending the timer is unref'd (Node), so it never keeps a process alive on its own. */
 export class Deadlines {
-  private readonly entries = new Set<Deadline>()
+  private live = 0
   private timer: ReturnType<typeof setTimeout> | undefined
   private fireAt = Infinity
 
-  get size(): number {
-    return this.entries.size
+  constructor(private readonly pending: () => Iterable<unknown>) {}
+
+  add(deadline: number): void {
+    this.live++
+    if (deadline < this.fireAt) this.arm(deadline)
+    else if (this.live === 1) refTimer(this.timer, true)
   }
 
-  add(d: Deadline): void {
-    this.entries.add(d)
-    if (d.deadline < this.fireAt) this.arm(d.deadline)
-    else if (this.entries.size === 1) refTimer(this.timer, true)
-  }
-
-  delete(d: Deadline): void {
-    if (this.entries.delete(d) && this.entries.size === 0) refTimer(this.timer, false)
+  /** Exactly once per add(). */
+  delete(): void {
+    if (--this.live === 0) refTimer(this.timer, false)
   }
 
   /** Shutdown: no timer stays behind. */
@@ -46,7 +41,7 @@ export class Deadlines {
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.fireAt = at
     this.timer = setTimeout(() => this.fire(), Math.max(0, at - Date.now()))
-    if (this.entries.size === 0) refTimer(this.timer, false)
+    if (this.live === 0) refTimer(this.timer, false)
   }
 
   private fire(): void {
@@ -54,14 +49,19 @@ export class Deadlines {
     this.fireAt = Infinity
     const now = Date.now()
     let next = Infinity
-    for (const d of this.entries) {
-      if (d.deadline <= now) {
-        this.entries.delete(d)
-        d.expire()
-      } else if (d.deadline < next) next = d.deadline
+    for (const p of this.pending()) {
+      if (!(p instanceof PendingRequest)) continue
+      if (p.deadline <= now) p.expire()
+      else if (p.deadline < next) next = p.deadline
     }
     if (next !== Infinity) this.arm(next)
   }
+}
+
+/** The bus side a pending request reports its end to. */
+export interface RequestHost {
+  readonly deadlines: Deadlines
+  untrack(event: TidingsEvent): void
 }
 
 function refTimer(timer: ReturnType<typeof setTimeout> | undefined, ref: boolean): void {
@@ -74,8 +74,11 @@ export class PendingRequest<R> implements OpenTracker {
   readonly promise: Promise<R>
   private resolve!: (value: R) => void
   private reject!: (error: Error) => void
-  private readonly expected = new Set<string>()
-  private readonly failed = new Set<string>()
+  /** Responders that accepted the request: almost always one, so no Set until a second. */
+  private expectedOne: string | undefined
+  private expectedMore: Set<string> | undefined
+  private expectedCount = 0
+  private failedIds: Set<string> | undefined
   private firstFailure: Error | undefined
   private sealed = false
   private done = false
@@ -86,15 +89,14 @@ export class PendingRequest<R> implements OpenTracker {
     private readonly event: TidingsEvent,
     private readonly timeoutMs: number,
     private readonly signal: AbortSignal | undefined,
-    private readonly deadlines: Deadlines,
-    private readonly onDone: () => void,
+    private readonly host: RequestHost,
   ) {
     this.promise = new Promise<R>((resolve, reject) => {
       this.resolve = resolve
       this.reject = reject
     })
     this.deadline = Date.now() + timeoutMs
-    deadlines.add(this)
+    host.deadlines.add(this.deadline)
     if (signal !== undefined) {
       this.onAbort = () => this.fail(new AbortedError(`request "${event.type}" was aborted by its signal`))
       signal.addEventListener('abort', this.onAbort, { once: true })
@@ -102,7 +104,14 @@ export class PendingRequest<R> implements OpenTracker {
   }
 
   expect(sub: TrackedSub): void {
-    if (sub.kind === 'reply') this.expected.add(sub.id)
+    if (sub.kind !== 'reply' || this.expects(sub.id)) return
+    if (this.expectedOne === undefined) this.expectedOne = sub.id
+    else (this.expectedMore ??= new Set()).add(sub.id)
+    this.expectedCount++
+  }
+
+  private expects(id: string): boolean {
+    return this.expectedOne === id || (this.expectedMore !== undefined && this.expectedMore.has(id))
   }
 
   settle(sub: TrackedSub, s: Settlement): void {
@@ -112,8 +121,8 @@ export class PendingRequest<R> implements OpenTracker {
       this.resolve(s.value as R)
       return
     }
-    this.expected.add(sub.id)
-    this.failed.add(sub.id)
+    this.expect(sub)
+    ;(this.failedIds ??= new Set()).add(sub.id)
     // A responder's own failure travels as RemoteError (name and message survive any context);
     // a queue refusal is reported as itself.
     this.firstFailure ??= s.cause === 'handler' && s.error !== undefined ? new RemoteError(s.error.name, s.error.message, this.event.type) : s.error
@@ -136,7 +145,7 @@ export class PendingRequest<R> implements OpenTracker {
 
   /** Every responder failed (or none accepted the event): reject with the first failure. */
   private check(): void {
-    if (!this.sealed || this.done || this.failed.size < this.expected.size) return
+    if (!this.sealed || this.done || (this.failedIds?.size ?? 0) < this.expectedCount) return
     this.fail(this.firstFailure ?? new NoResponderError(this.event.type))
   }
 
@@ -148,8 +157,8 @@ export class PendingRequest<R> implements OpenTracker {
 
   private finish(): void {
     this.done = true
-    this.deadlines.delete(this)
+    this.host.deadlines.delete()
     if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort)
-    this.onDone()
+    this.host.untrack(this.event)
   }
 }

@@ -82,8 +82,6 @@ export class SyncSubscription extends BaseSubscription {
     const bus = this.bus
     tracker.expect(this)
     const t0 = performance.now()
-    const settle = (ok: boolean, value: unknown, error: Error | undefined) =>
-      tracker.settle(this, { ok, value, error, attempts: 1, durationMs: performance.now() - t0, cause: 'handler' })
     try {
       const result = this.wantsCtx
         ? this.handler(event, new HandlerCtx(bus, this, event, 1))
@@ -92,16 +90,16 @@ export class SyncSubscription extends BaseSubscription {
         ;(result as Promise<unknown>).then(
           (value) => {
             this.handled++
-            settle(true, value, undefined)
+            tracker.settle(this, { ok: true, value, attempts: 1, durationMs: performance.now() - t0, cause: 'handler' })
           },
-          (err: unknown) => settle(false, undefined, this.fail(event, err)),
+          (err: unknown) => tracker.settle(this, { ok: false, error: this.fail(event, err), attempts: 1, durationMs: performance.now() - t0, cause: 'handler' }),
         )
       } else {
         this.handled++
-        settle(true, result, undefined)
+        tracker.settle(this, { ok: true, value: result, attempts: 1, durationMs: performance.now() - t0, cause: 'handler' })
       }
     } catch (err) {
-      settle(false, undefined, this.fail(event, err))
+      tracker.settle(this, { ok: false, error: this.fail(event, err), attempts: 1, durationMs: performance.now() - t0, cause: 'handler' })
     }
     if (bus.inspecting)
       bus.emitInspection({ kind: 'deliver', at: Date.now(), event, subscriptionId: this.id, durationMs: performance.now() - t0, attempt: 1 })
