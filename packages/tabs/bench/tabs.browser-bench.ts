@@ -8,7 +8,7 @@ import type { BenchTable } from '../../../bench/types.ts'
 
 const THROUGHPUT_EVENTS = 200_000
 const CHUNK = 5000
-const RUNS = 3
+const RUNS = 5
 const LATENCY_RATE = 1000 // events per second
 const LATENCY_SECONDS = 3
 
