@@ -100,6 +100,8 @@ interface Slot {
   worker: Worker
   port: MessagePort
   remote: Remote<PoolApi>
+  /** Comlink proxy of remote.run, made once (each property read builds a new proxy). */
+  run: Remote<PoolApi>['run']
   busy: Call | undefined
   timer: ReturnType<typeof setTimeout> | undefined
   /** registerHandlers() answered; only then does the slot take calls (so a slow load never eats
@@ -231,12 +233,13 @@ class Pool implements WorkerPool {
     }
     this.counters.spawned++
     const { port1, port2 } = new MessageChannel()
+    const remote = wrap<PoolApi>(port1)
     const lock = locks() !== undefined ? `tidings-pool:${this.lockPrefix}:${this.counters.spawned}` : undefined
     const msg: PoolConnectMessage = { tag: POOL_TAG, kind: 'connect', port: port2 }
     if (lock !== undefined) msg.lock = lock
     worker.postMessage(msg, [port2])
     const slot: Slot = {
-      worker, port: port1, remote: wrap<PoolApi>(port1), busy: undefined, timer: undefined, ready: false, dead: false, lockWait: undefined, detach: () => {},
+      worker, port: port1, remote, run: remote.run, busy: undefined, timer: undefined, ready: false, dead: false, lockWait: undefined, detach: () => {},
     }
     const onError = (e: Event) => {
       e.preventDefault() // handled: it becomes the call's WorkerCrashedError
@@ -295,7 +298,7 @@ class Pool implements WorkerPool {
     const event = t !== undefined && t.length > 0 ? comlinkTransfer(call.event, t) : call.event
     let pending: Promise<unknown>
     try {
-      pending = slot.remote.run(call.id, call.name, event, meta)
+      pending = slot.run(call.id, call.name, event, meta)
     } catch (err) {
       // postMessage refused the arguments (e.g. uncloneable data): the worker is fine.
       this.finish(slot, call, toError(err), false)

@@ -143,7 +143,7 @@ export function decodeEvents(input: unknown): unknown[] | string {
   const out: unknown[] = new Array(n)
   for (let i = 0; i < n; i++) {
     const e: Record<string, unknown> = {
-      id: id[i], type: at(types!, type![i]), timestamp: timestamp![i], version: 1, data: data![i], origin: at(origins!, origin![i]), seq: seq![i],
+      id: id[i], type: lookup(types!, type![i]), timestamp: timestamp![i], version: 1, data: data![i], origin: lookup(origins!, origin![i]), seq: seq![i],
     }
     const x = extra![i]
     if (typeof x === 'object' && x !== null) {
@@ -157,6 +157,6 @@ export function decodeEvents(input: unknown): unknown[] | string {
   return out
 }
 
-function at(table: unknown[], index: unknown): unknown {
+function lookup(table: unknown[], index: unknown): unknown {
   return typeof index === 'number' ? table[index] : undefined
 }

@@ -7,11 +7,11 @@ const TAG = 'tidings/worker'
 
 type Row = Record<string, unknown>
 const base: Row = { timestamp: 1, data: { ok: true }, origin: 'worker-evil', seq: 0 }
+const index = (table: unknown[], v: unknown) => (table.includes(v) ? table.indexOf(v) : table.push(v) - 1)
 /** The bridge's column format, built by hand (rows may be wrong on purpose). */
 function cols(rows: Row[]) {
   const types: unknown[] = []
   const origins: unknown[] = []
-  const index = (table: unknown[], v: unknown) => (table.includes(v) ? table.indexOf(v) : table.push(v) - 1)
   return {
     id: rows.map((r) => r['id']),
     types,
