@@ -245,6 +245,8 @@ describe("queued subscriptions: 'block'", () => {
 
   it('publishAsync rejects with QueueFullError after blockTimeoutMs', async () => {
     const bus = createBus()
+    const rejects: unknown[] = []
+    bus.inspect((e) => e.kind === 'reject' && rejects.push([e.event.data, e.reason]))
     const sub = bus.subscribe('job', () => new Promise(() => {}), { queue: { max: 1, strategy: 'block', blockTimeoutMs: 500 } })
     await bus.publishAsync('job', 1)
     await tick()
@@ -258,6 +260,7 @@ describe("queued subscriptions: 'block'", () => {
     expect(err).toBeInstanceOf(QueueFullError)
     expect(err).toMatchObject({ subscriptionIds: [sub.id], max: 1 })
     expect((err as Error).message).toContain('block timed out')
+    expect(rejects).toEqual([[3, 'block timed out after 500 ms']])
     expect(sub.stats()).toMatchObject({ received: 3, rejected: 1, queued: 1 })
     expect(bus.stats().rejected).toBe(1)
   })
