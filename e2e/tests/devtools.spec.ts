@@ -82,6 +82,22 @@ test('live events arrive, filter by pattern, detail with deliveries, redaction a
   await expect(panel.getByTestId('detail-type')).toHaveText('order.paid')
   await detail.getByTestId('chain-parent').click()
   await expect(panel.getByTestId('detail-type')).toHaveText('order.created')
+
+  // TIDINGS_SCREENSHOT=1 refreshes the README's screenshot (docs/panel.png) from this state
+  if (process.env['TIDINGS_SCREENSHOT']) {
+    await panel.setViewportSize({ width: 1280, height: 720 })
+    await page.evaluate(async () => {
+      const f = window.fixture
+      for (let i = 0; i < 24; i++) {
+        f.publish(['cart.item.added', 'search.query', 'page.view', 'user.profile.saved'][i % 4]!, { i, sku: `SKU-${100 + i}`, q: i % 4 === 1 ? 'red shoes' : undefined })
+        if (i % 6 === 0) f.publish('order.created', { orderId: 100 + i, total: 42.5 + i, items: [{ sku: 'A1', qty: 2 }] }, { correlationId: `checkout-${i}` })
+        await new Promise((r) => setTimeout(r, 40))
+      }
+    })
+    await expect(rows(panel).filter({ hasText: 'order.created' }).nth(3)).toBeVisible()
+    await rows(panel).filter({ hasText: 'order.created' }).nth(3).click()
+    await panel.screenshot({ path: new URL('../../docs/panel.png', import.meta.url).pathname })
+  }
   await page.close()
   await panel.close()
 })

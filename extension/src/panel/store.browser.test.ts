@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest'
+import type { WireItem } from '@tidings/devtools/protocol'
+import { PanelStore } from './store.ts'
+
+const receipt = (id: string) => ({ id, matched: 1, delivered: 1, queued: 0, dropped: 0, rejected: 0 })
+function pub(n: number, type: string, extra: Record<string, unknown> = {}, at = 1_000_000 + n): WireItem {
+  const id = `o:${n}`
+  return { kind: 'publish', at, event: { id, type, timestamp: at, version: 1, data: { n }, origin: 'o', seq: n, ...extra }, ctx: { origin: 'o' }, receipt: receipt(id) }
+}
+
+describe('PanelStore', () => {
+  it('attaches deliveries/errors that arrive before their publish item and after it', () => {
+    const s = new PanelStore()
+    s.applyBatch({
+      items: [
+        { kind: 'deliver', at: 1, eventId: 'o:1', sub: 's1', ms: 0.2, attempt: 1 },
+        { kind: 'error', at: 1, eventId: 'o:1', type: 'a.b', sub: 's2', error: { name: 'E', message: 'boom' }, attempt: 1, final: true },
+        pub(1, 'a.b'),
+      ],
+      skipped: 3,
+    })
+    s.applyBatch({ items: [{ kind: 'deliver', at: 2, eventId: 'o:1', sub: 's3', ms: 1, attempt: 1 }], skipped: 0 })
+    const e = s.byId.get('o:1')!
+    expect(e.deliveries.map((d) => d.sub)).toEqual(['s1', 's3'])
+    expect(e.errors.map((f) => f.error.message)).toEqual(['boom'])
+    expect(s.skipped).toBe(3)
+  })
+
+  it('filters by glob patterns and text, and reports invalid patterns', () => {
+    const s = new PanelStore()
+    s.applyBatch({ items: [pub(1, 'user.login'), pub(2, 'user.profile.saved'), pub(3, 'cart.add'), pub(4, '$tidings.error')], skipped: 0 })
+    s.setFilter('user.*', '')
+    expect(s.filtered.map((e) => e.event.type)).toEqual(['user.login'])
+    s.setFilter('user.**, cart.*', '')
+    expect(s.filtered.map((e) => e.event.type)).toEqual(['user.login', 'user.profile.saved', 'cart.add'])
+    s.setFilter('**', '')
+    expect(s.filtered).toHaveLength(3) // system topics need a $ pattern
+    s.setFilter('$tidings.*', '')
+    expect(s.filtered.map((e) => e.event.type)).toEqual(['$tidings.error'])
+    s.setFilter('', '"n":3')
+    expect(s.filtered.map((e) => e.event.type)).toEqual(['cart.add'])
+    // live events respect the current filter
+    s.setFilter('cart.*', '')
+    s.applyBatch({ items: [pub(5, 'cart.remove'), pub(6, 'user.logout')], skipped: 0 })
+    expect(s.filtered.map((e) => e.event.type)).toEqual(['cart.add', 'cart.remove'])
+    s.setFilter('cart.[', '')
+    expect(s.filterError).toMatch(/Invalid pattern/)
+  })
+
+  it('evicts the oldest events in chunks past maxEvents, keeping indexes consistent', () => {
+    const s = new PanelStore({ maxEvents: 100 })
+    const items: WireItem[] = []
+    for (let i = 0; i < 150; i++) items.push(pub(i, i % 2 ? 'odd.x' : 'even.x', { correlationId: 'c' }))
+    s.setFilter('odd.*', '')
+    s.applyBatch({ items, skipped: 0 })
+    expect(s.events.length).toBeLessThanOrEqual(100)
+    expect(s.events.at(-1)!.event.id).toBe('o:149')
+    const first = s.events[0]!.n
+    expect(s.byId.has('o:0')).toBe(false)
+    expect(s.filtered.every((e) => e.n >= first && e.event.type === 'odd.x')).toBe(true)
+    expect(s.correlated(s.events.at(-1)!).length).toBe(s.events.length)
+  })
+
+  it('links causation and correlation, computes throughput by top topics', () => {
+    const s = new PanelStore()
+    s.applyBatch({
+      items: [pub(1, 'order.created', { correlationId: 'k' }, 5000), pub(2, 'order.paid', { correlationId: 'k', causationId: 'o:1' }, 5100), pub(3, 'x.y', {}, 6000)],
+      skipped: 0,
+    })
+    const created = s.byId.get('o:1')!
+    expect(s.causedBy(created).map((e) => e.event.type)).toEqual(['order.paid'])
+    expect(s.correlated(created).map((e) => e.event.type)).toEqual(['order.created', 'order.paid'])
+    const t = s.throughput(1)
+    expect(t.seconds.at(-1)).toBe(6)
+    expect(t.series.map((x) => x.type)).toEqual(['order.created', 'other'])
+    expect(t.series[0]!.values.at(-2)).toBe(1)
+    expect(t.series[1]!.values.slice(-2)).toEqual([1, 1])
+  })
+
+  it('exports and re-imports without duplicating events', () => {
+    const s = new PanelStore()
+    s.applyBatch({ items: [{ kind: 'deliver', at: 1, eventId: 'o:1', sub: 's1', ms: 1, attempt: 1 }, pub(1, 'a.b'), pub(2, 'a.c')], skipped: 0 })
+    const file = JSON.parse(JSON.stringify(s.toExport()))
+    const t = new PanelStore()
+    expect(t.importFile(file)).toBe(2)
+    expect(t.events.map((e) => e.event.type)).toEqual(['a.b', 'a.c'])
+    expect(t.byId.get('o:1')!.deliveries).toHaveLength(1)
+    expect(t.importFile(file)).toBe(0)
+  })
+})

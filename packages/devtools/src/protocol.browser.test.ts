@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import {
+  EXPORT_FORMAT,
+  type WireItem,
+  isCommand,
+  isWireItem,
+  msg,
+  parseBatchItems,
+  parseExport,
+  parseFromAgent,
+  parseToAgent,
+  parseToContent,
+  parseToPanel,
+} from './protocol.ts'
+
+const event = { id: 'o:1', type: 'a.b', timestamp: 1, version: 1, data: { x: 1 }, origin: 'o', seq: 1 }
+const receipt = { id: 'o:1', matched: 1, delivered: 1, queued: 0, dropped: 0, rejected: 0 }
+const publish: WireItem = { kind: 'publish', at: 1, event: event as never, ctx: { origin: 'o' }, receipt }
+const sub = { id: 's1', patterns: ['a.*'], kind: 'handler', priority: 0, received: 0, handled: 0, dropped: 0, rejected: 0, errors: 0, queued: 0, maxQueued: 0 }
+const agent = { name: 'n', bus: 'b', origin: 'o', url: 'http://x', protocol: 1, maxEventsPerSecond: 10, paused: false }
+
+describe('protocol validators', () => {
+  it('accepts every well-formed message', () => {
+    expect(parseToAgent(msg({ type: 'hello', nonce: 'n', leaseMs: 10 }))).toBeDefined()
+    expect(parseToAgent(msg({ type: 'ping', nonce: 'n' }))).toBeDefined()
+    expect(parseToAgent(msg({ type: 'bye', nonce: 'n' }))).toBeDefined()
+    expect(parseToAgent(msg({ type: 'command', nonce: 'n', id: 'c', command: { op: 'snapshot' } }))).toBeDefined()
+    expect(parseFromAgent(msg({ type: 'announce', name: 'x' }))).toBeDefined()
+    expect(parseFromAgent(msg({ type: 'ready', nonce: 'n', agent: agent as never }))).toBeDefined()
+    expect(parseFromAgent(msg({ type: 'batch', nonce: 'n', at: 1, items: '[]', skipped: 0 }))).toBeDefined()
+    expect(
+      parseFromAgent(msg({ type: 'snapshot', nonce: 'n', at: 1, subscriptions: [sub as never], stats: { published: 1, delivered: 1, dropped: 0, rejected: 0, errors: 0, subscriptions: 1 }, paused: false, contexts: [{ origin: 'o', events: 1, lastAt: 1, self: true }] })),
+    ).toBeDefined()
+    expect(parseFromAgent(msg({ type: 'result', nonce: 'n', id: 'c', ok: false, error: { name: 'E', message: 'm' } }))).toBeDefined()
+    expect(parseToPanel(msg({ type: 'status', state: 'no-agent', url: '', rejected: 2 }))).toBeDefined()
+    expect(parseToPanel(msg({ type: 'pipe', page: 'connected' }))).toBeDefined()
+    expect(parseToContent(msg({ type: 'panel-command', id: 'c', command: { op: 'publish', type: 'a.b', data: 1 } }))).toBeDefined()
+  })
+
+  it('rejects untagged, wrong-version, wrong-direction and malformed messages', () => {
+    expect(parseToAgent({ type: 'hello', nonce: 'n', leaseMs: 10 })).toBeUndefined()
+    expect(parseToAgent({ source: 'tidings-devtools', v: 2, type: 'hello', nonce: 'n', leaseMs: 10 })).toBeUndefined()
+    expect(parseToAgent(msg({ type: 'hello', nonce: '', leaseMs: 10 }))).toBeUndefined()
+    expect(parseToAgent(msg({ type: 'hello', nonce: 'n', leaseMs: 0 }))).toBeUndefined()
+    expect(parseToAgent(msg({ type: 'announce', name: 'x' }))).toBeUndefined()
+    expect(parseFromAgent(msg({ type: 'hello', nonce: 'n', leaseMs: 10 }))).toBeUndefined()
+    expect(parseFromAgent({ ...msg({ type: 'batch', nonce: 'n', at: 1, items: '[]', skipped: 0 }), items: [] })).toBeUndefined()
+    expect(parseFromAgent({ ...msg({ type: 'ready', nonce: 'n', agent: agent as never }), agent: { ...agent, protocol: 2 } })).toBeUndefined()
+    expect(parseToPanel(msg({ type: 'announce', name: 'x' }))).toBeUndefined()
+    expect(parseToContent(msg({ type: 'ping', nonce: 'n' }))).toBeUndefined()
+    expect(parseToAgent(null)).toBeUndefined()
+    expect(parseToAgent('hello')).toBeUndefined()
+  })
+
+  it('validates commands and items field by field', () => {
+    expect(isCommand({ op: 'publish', type: 5 })).toBe(false)
+    // topic rules are the bus's job: it answers with InvalidTopicError
+    expect(isCommand({ op: 'publish', type: 'a b' })).toBe(true)
+    expect(isCommand({ op: 'publish', type: 'a.b', metadata: [] })).toBe(false)
+    expect(isCommand({ op: 'replay', eventId: 'x', event: { ...event, version: 2 } })).toBe(false)
+    expect(isCommand({ op: 'eval', code: '1' })).toBe(false)
+    expect(isWireItem(publish)).toBe(true)
+    expect(isWireItem({ ...publish, event: { ...event, type: 'a..b' } })).toBe(false)
+    expect(isWireItem({ kind: 'deliver', at: 1, eventId: 'e', sub: 's', ms: 0.1, attempt: 1 })).toBe(true)
+    expect(isWireItem({ kind: 'deliver', at: 1, eventId: 'e', sub: 's', ms: 'x', attempt: 1 })).toBe(false)
+    expect(isWireItem({ kind: 'subscribe', at: 1, subscription: { ...sub, kind: 'magic' } })).toBe(false)
+    expect(isWireItem({ kind: 'error', at: 1, eventId: 'e', type: 't', sub: 's', error: { name: 'E', message: 'm' }, attempt: 1, final: true })).toBe(true)
+  })
+
+  it('parses batch items and export files, counting invalid items', () => {
+    expect(parseBatchItems(JSON.stringify([publish]))).toEqual([publish])
+    expect(parseBatchItems('not json')).toBeUndefined()
+    expect(parseBatchItems(JSON.stringify([publish, { kind: 'nope' }]))).toBeUndefined()
+    const check = parseExport({ format: EXPORT_FORMAT, v: 1, exportedAt: 5, items: [publish, { kind: 'x' }, 3] })
+    expect(check.ok && check.invalid).toBe(2)
+    expect(check.ok && check.file.items).toEqual([publish])
+    expect(parseExport({ format: 'other', v: 1, items: [] })).toEqual({ ok: false, reason: `not a ${EXPORT_FORMAT} file` })
+    expect(parseExport({ format: EXPORT_FORMAT, v: 9, items: [] }).ok).toBe(false)
+  })
+})
