@@ -153,6 +153,10 @@ test('database deleted while open: the delete is not blocked, history reports it
   expect(h.status).toBe('open')
   expect((await h.query()).map((e) => e.type)).toEqual(['d.after'])
   expect((await readRaw(dbName)).map((r) => r.type)).toEqual(['d.after'])
+  // The recreated database lists its types again (globs read that list), including one this
+  // history had already listed in the deleted database.
+  await bus.publishAsync('d.before', 3, { persistent: true })
+  expect((await h.query({ type: 'd.*' })).map((e) => e.data)).toEqual([2, 3])
 })
 
 test('unclonable data fails that event only; the rest of its batch commits', async () => {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { InvalidHistoryInputError, openHistory, REDACTED, type History } from './index.ts'
 import { deleteDb, envelope, readRaw, uniqueDb } from './test-helpers.ts'
 
+const ids = (xs: TidingsEvent[]) => xs.map((e) => e.id)
 const opened: Array<{ h: History; dbName: string }> = []
 function open(label: string, opts: Parameters<typeof openHistory>[0] = {}) {
   const dbName = uniqueDb(label)
@@ -181,6 +182,58 @@ describe('query', () => {
     expect((await h.query({ type: 'p.*', order: 'desc' })).map((e) => e.id)).toEqual(events.toReversed().map((e) => e.id))
     expect(await h.query({ type: 'p.*', limit: 1500 })).toHaveLength(1500)
     expect(await h.count()).toBe(2500)
+  })
+
+  test('globs give the same results whether they list types (few) or scan the time index (many)', async () => {
+    const { h } = open('globs')
+    // 80 types under "g.": "g.*" matches more than MAX_MATCHING_TYPES, so it scans the time
+    // index; "g.t1*" matches 11 types and "{g,x}.t7" (no literal prefix) 1, so they list types and
+    // merge per-type ranges; both ways must give the time scan's order.
+    const events = Array.from({ length: 1600 }, (_, i) => envelope(`g.t${i % 80}`, 1000 + Math.floor(i / 2), { i }))
+    events.push(envelope('x.only', 1500, 'x'), envelope('x.only', 1200, 'y'))
+    await h.import(events)
+    const byTime = [...events].sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq)
+    const want = (re: RegExp, from = -Infinity, to = Infinity) => byTime.filter((e) => re.test(e.type) && e.timestamp >= from && e.timestamp <= to).map((e) => e.id)
+    expect((await h.query({ type: 'g.*' })).map((e) => e.id)).toEqual(want(/^g\./))
+    expect((await h.query({ type: 'g.t1*', from: 1100, to: 1300 })).map((e) => e.id)).toEqual(want(/^g\.t1/, 1100, 1300))
+    expect((await h.query({ type: '{g,x}.t7', order: 'desc' })).map((e) => e.id)).toEqual(want(/^g\.t7$/).toReversed())
+    expect((await h.query({ type: 'x.*' })).map((e) => e.data)).toEqual(['y', 'x'])
+    // Few types: listed and merged, with desc, limits, where and a correlation id.
+    const { h: h2 } = open('globs2')
+    const few = Array.from({ length: 3000 }, (_, i) => envelope(`m.k${i % 3}`, 5000 + Math.floor(i / 4), { i }, { correlationId: i % 2 ? 'odd' : 'even' }))
+    few.push(envelope('n.k1', 5001, 'other'))
+    await h2.import(few)
+    const fewSorted = [...few].sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq)
+        expect(ids(await h2.query({ type: 'm.*' }))).toEqual(ids(fewSorted.filter((e) => e.type.startsWith('m.'))))
+    expect(ids(await h2.query({ type: 'm.k[02]', order: 'desc', limit: 1200 }))).toEqual(
+      ids(fewSorted.filter((e) => e.type === 'm.k0' || e.type === 'm.k2').toReversed().slice(0, 1200)),
+    )
+    expect(ids(await h2.query({ type: '*.k1', from: 5100, to: 5200, where: { 'data.i': ['>=', 450] } }))).toEqual(
+      ids(fewSorted.filter((e) => e.type.endsWith('.k1') && e.timestamp >= 5100 && e.timestamp <= 5200 && (e.data as { i: number }).i >= 450)),
+    )
+    expect(ids(await h2.query({ type: 'm.**', correlationId: 'odd', limit: 7 }))).toEqual(ids(fewSorted.filter((e) => e.type.startsWith('m.') && e.correlationId === 'odd').slice(0, 7)))
+    expect(await h2.count({ type: 'm.*' })).toBe(3000)
+  })
+
+  test('a database from an older layout (no types list) is upgraded and its types listed', async () => {
+    const dbName = uniqueDb('layout')
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.open(dbName, 1)
+      req.addEventListener('upgradeneeded', () => {
+        const store = req.result.createObjectStore('events', { keyPath: 'id' })
+        store.createIndex('type_time', ['type', 'timestamp', 'seq', 'id'])
+        store.createIndex('time', ['timestamp', 'seq', 'id'])
+        store.createIndex('correlation_time', ['correlationId', 'timestamp', 'seq', 'id'])
+        store.createIndex('expires', 'expiresAt')
+        for (const [i, t] of ['old.a', 'old.b', 'old.a', 'new.c'].entries()) store.put(envelope(t, 100 + i, i))
+      })
+      req.addEventListener('success', () => (req.result.close(), resolve()))
+      req.addEventListener('error', () => reject(req.error))
+    })
+    const h = openHistory({ dbName })
+    opened.push({ h, dbName })
+    expect((await h.query({ type: 'old.*' })).map((e) => e.data)).toEqual([0, 1, 2])
+    expect((await h.query({ type: '*.c' })).map((e) => e.data)).toEqual([3])
   })
 
   test('stream delivers the same events in pages and stops when unsubscribed', async () => {

@@ -2,7 +2,7 @@
 // what must still be filtered in memory. Exact types scan [type, timestamp, ...] directly; a
 // correlationId scans its chain; globs scan the time index in order and filter by pattern (so
 // results stay time-ordered and a limit stops the scan early).
-import { assertPattern, assertTopic, compilePatterns } from '@tidings/core'
+import { assertPattern, assertTopic, compilePattern, compilePatterns } from '@tidings/core'
 import { InvalidHistoryInputError } from './errors.ts'
 import { INDEX, INDEX_KEYPATHS, type StoredRecord } from './schema.ts'
 import type { HistoryQuery, TimeInput } from './types.ts'
@@ -19,6 +19,8 @@ export interface Plan {
   filter: ((r: StoredRecord) => boolean) | undefined
   /** True when nothing narrows the whole store (count() can use the store's own count). */
   everything: boolean
+  /** For a glob type on the time index: what the glob-by-types strategy needs (see glob.ts). */
+  glob?: { prefix: string; match: (type: string) => boolean; where: ((r: StoredRecord) => boolean) | undefined; from: number; to: number }
 }
 
 const WILDCARD = /[*?[\]{}]/
@@ -47,6 +49,7 @@ export function planQuery(q: HistoryQuery = {}): Plan {
 
   const filters: Array<(r: StoredRecord) => boolean> = []
   let exactType: string | undefined
+  let glob: { prefix: string; match: (type: string) => boolean } | undefined
   if (q.type !== undefined) {
     if (typeof q.type === 'string' && !WILDCARD.test(q.type)) {
       assertTopic(q.type)
@@ -55,6 +58,7 @@ export function planQuery(q: HistoryQuery = {}): Plan {
       assertPattern(q.type)
       const match = compilePatterns(q.type)
       filters.push((r) => match(r.type))
+      glob = { prefix: compilePattern(q.type).prefix.join('.'), match }
     }
   }
   const where = compileWhere(q.where)
@@ -84,6 +88,7 @@ export function planQuery(q: HistoryQuery = {}): Plan {
   }
   const filter = filters.length === 0 ? undefined : filters.length === 1 ? filters[0] : (r: StoredRecord) => filters.every((f) => f(r))
   return {
+    ...(glob && index === INDEX.time ? { glob: { ...glob, where, from: lo, to: hi } } : {}),
     index,
     keyPath: INDEX_KEYPATHS[index] as string[],
     lower,

@@ -5,6 +5,8 @@ import type { DBSchema } from 'idb'
 import type { TidingsEvent } from '@tidings/core'
 
 export const STORE = 'events'
+/** Every type ever written (key = type): lets a glob list its candidate types in one request. */
+export const TYPES = 'types'
 
 export const INDEX = {
   /** [type, timestamp, seq, id]: exact type + time range. */
@@ -33,6 +35,7 @@ export interface HistoryDB extends DBSchema {
     value: StoredRecord
     indexes: { type_time: IDBValidKey; time: IDBValidKey; correlation_time: IDBValidKey; expires: number }
   }
+  types: { key: string; value: 1 }
 }
 
 /** Creates what is missing; safe on any older layout. */
@@ -41,10 +44,23 @@ export function createSchema(db: IDBDatabase, tx: IDBTransaction): void {
   for (const [name, keyPath] of Object.entries(INDEX_KEYPATHS)) {
     if (!store.indexNames.contains(name)) store.createIndex(name, keyPath)
   }
+  if (!db.objectStoreNames.contains(TYPES)) {
+    db.createObjectStore(TYPES)
+    // An older layout without the list: fill it from what is stored.
+    const types = tx.objectStore(TYPES)
+    const req = store.index(INDEX.typeTime).openKeyCursor()
+    req.addEventListener('success', () => {
+      const c = req.result
+      if (!c) return
+      const type = (c.key as IDBValidKey[])[0] as string
+      types.put(1, type)
+      c.continue([type, []])
+    })
+  }
 }
 
 export function hasSchema(db: IDBDatabase): boolean {
-  if (!db.objectStoreNames.contains(STORE)) return false
+  if (!db.objectStoreNames.contains(STORE) || !db.objectStoreNames.contains(TYPES)) return false
   const store = db.transaction(STORE, 'readonly').objectStore(STORE)
   return Object.keys(INDEX_KEYPATHS).every((n) => store.indexNames.contains(n))
 }

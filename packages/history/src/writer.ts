@@ -5,7 +5,7 @@
 import { toError } from '@tidings/core'
 import { unwrapDb, type Connection } from './connection.ts'
 import { HistoryError, HistoryQuotaError, HistoryWriteError } from './errors.ts'
-import { INDEX, STORE, type StoredRecord } from './schema.ts'
+import { INDEX, STORE, TYPES, type StoredRecord } from './schema.ts'
 import type { HistoryStats } from './types.ts'
 
 export interface Batch {
@@ -48,6 +48,9 @@ export class Writer {
   private readonly unsettled = new Set<Batch>()
   private inFlight = 0
   private scheduled = false
+  /** Types this writer has already listed in the types store (bounded: a cache, not the truth). */
+  private readonly knownTypes = new Set<string>()
+  private knownFor: IDBDatabase | undefined
 
   constructor(
     private readonly conn: Connection,
@@ -115,7 +118,7 @@ export class Writer {
   private write(db: IDBDatabase, b: Batch, retried = false): void {
     let tx: IDBTransaction
     try {
-      tx = db.transaction(STORE, 'readwrite', { durability: this.opts.durability })
+      tx = db.transaction([STORE, TYPES], 'readwrite', { durability: this.opts.durability })
     } catch (e) {
       // The connection closed under us (versionchange, delete, terminated): let the connection
       // reopen or refuse, and retry this batch once.
@@ -136,7 +139,10 @@ export class Writer {
     }
     this.inFlight++
     const store = tx.objectStore(STORE)
+    let lastType: string | undefined
+    const types = new Set<string>()
     for (const r of b.records) {
+      if (r.type !== lastType) types.add((lastType = r.type))
       try {
         store.put(r)
       } catch (e) {
@@ -148,6 +154,13 @@ export class Writer {
         )
       }
     }
+    const typeStore = tx.objectStore(TYPES)
+    // The cache is only valid for the database it was filled from (a deleted database comes back empty).
+    if (this.knownFor !== db || this.knownTypes.size > 10_000) {
+      this.knownTypes.clear()
+      this.knownFor = db
+    }
+    for (const t of types) if (!this.knownTypes.has(t)) typeStore.put(1, t)
     const max = this.opts.maxEvents
     let evicted = 0
     if (max !== undefined) {
@@ -171,6 +184,7 @@ export class Writer {
       s.failed += failed
       s.transactions++
       s.evicted += evicted
+      for (const t of types) this.knownTypes.add(t)
       if (b.failures) for (const e of b.failures.values()) this.opts.onError(e)
       this.unsettled.delete(b)
       b.resolve()
