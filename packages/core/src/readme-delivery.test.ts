@@ -1,7 +1,7 @@
 // Runs the examples of README-delivery.md as written and checks what they print, so the docs
 // cannot drift from the code. Blocks that need the network or long real timers are skipped by
 // index (operators upload with fetch; schedule waits minutes).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -28,6 +28,7 @@ async function run(index: number, settleMs = 0): Promise<string[]> {
     if (settleMs) await new Promise((r) => setTimeout(r, settleMs))
   } finally {
     spy.mockRestore()
+    rmSync(file, { force: true })
   }
   return lines
 }
