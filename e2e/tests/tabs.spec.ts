@@ -157,7 +157,8 @@ test('with persist, a tab opened after every tab closed gets the state from Inde
   const [a, b] = await openTabs(context, ['A', 'B'], ch, extra)
   await a!.evaluate(() => window.tabsFixture.stateSet({ v: 'saved' }))
   await expect.poll(() => b!.evaluate(() => JSON.stringify(window.tabsFixture.stateGet()))).toBe('{"v":"saved"}')
-  await a!.waitForTimeout(200) // write-behind
+  await a!.evaluate(() => window.tabsFixture.stateFlush())
+  await b!.evaluate(() => window.tabsFixture.stateFlush())
   await a!.close()
   await b!.close()
   const c = await openTab(context, 'C', ch, extra)

@@ -17,7 +17,8 @@ function bus(): Bus {
 }
 
 function state<T>(key: string, initial: T, opts: SharedStateOptions<T> = {}): SharedState<T> {
-  const s = sharedState(bus(), key, initial, { peerWaitMs: 100, ...opts })
+  // A peer answers within milliseconds; the generous wait only matters on a loaded machine.
+  const s = sharedState(bus(), key, initial, { peerWaitMs: 1500, ...opts })
   cleanups.push(() => s.close())
   return s
 }
@@ -80,7 +81,7 @@ describe('sharedState', () => {
     a.set(1)
     a.set(2)
     a.set((v) => v + 40)
-    await sleep(100) // write-behind
+    await a.flush() // write-behind
     a.close()
     const b = sharedState(bus(), key, 0, { persist: true, dbName, peerWaitMs: 50 })
     cleanups.push(() => b.close())
@@ -88,7 +89,7 @@ describe('sharedState', () => {
     expect(b.stats().readyFrom).toBe('storage')
     // A later write from b wins over the stored one and is stored in turn.
     b.set(43)
-    await sleep(100)
+    await b.flush()
     b.close()
     const c = sharedState(bus(), key, 0, { persist: true, dbName, peerWaitMs: 50 })
     cleanups.push(() => c.close(), () => indexedDB.deleteDatabase(dbName))

@@ -52,6 +52,8 @@ export interface SharedState<T> {
   /** Stamp of the current value (undefined while still `initial`). */
   stamp(): Stamp | undefined
   stats(): SharedStateStats
+  /** Resolves when every change so far is in IndexedDB (at once without persist). */
+  flush(): Promise<void>
   readonly closed: boolean
   close(): void
 }
@@ -148,6 +150,10 @@ class State<T> implements SharedState<T> {
     this.counters.sets++
     this.apply(value, stamp, 'local')
     return value
+  }
+
+  flush(): Promise<void> {
+    return this.saving
   }
 
   close(): void {

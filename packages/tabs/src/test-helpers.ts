@@ -14,6 +14,18 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 80
   }
 }
 
+/** Reads `read` until `key` of it stays the same for `quietMs`, then returns the last read. */
+export async function settled<T>(read: () => T, key: (v: T) => unknown, quietMs = 200, timeoutMs = 8000): Promise<T> {
+  const start = performance.now()
+  let last = read()
+  for (;;) {
+    await new Promise((r) => setTimeout(r, quietMs))
+    const now = read()
+    if (key(now) === key(last) || performance.now() - start > timeoutMs) return now
+    last = now
+  }
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** A raw channel object on the bridge's channel, for posting garbage or listening to the wire. */
