@@ -11,6 +11,7 @@ import type { BenchTable } from '../../../bench/types.ts'
 
 const BATCHED_EVENTS = 50_000
 const BURST = 500
+const RAW_TX = 10_000
 const SINGLE_EVENTS = 1_000
 const STORED = 100_000
 const TYPES = 10
@@ -52,8 +53,9 @@ async function persistBatched(): Promise<{ rate: number; transactions: number; o
   return { rate: (BATCHED_EVENTS / ms) * 1000, transactions, ok }
 }
 
-/** The ceiling on this machine: the same envelopes put by raw IndexedDB code into a store with
- *  no indexes, 500 per transaction, no bus and no history. */
+/** A reference for this machine at this moment: the same envelopes put by raw IndexedDB code
+ *  into a store with no indexes, 10 000 per transaction (batches of the size the history forms
+ *  under this load), no bus and no history. */
 async function rawCeiling(): Promise<{ rate: number; ok: boolean }> {
   const name = dbName('raw')
   const db = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -67,10 +69,10 @@ async function rawCeiling(): Promise<{ rate: number; ok: boolean }> {
   bus.on('order.placed').subscribe((e) => events.push(e))
   for (let i = 0; i < BATCHED_EVENTS; i++) bus.publish('order.placed', payload(i), { persistent: true })
   const t0 = performance.now()
-  for (let i = 0; i < BATCHED_EVENTS; i += BURST) {
+  for (let i = 0; i < BATCHED_EVENTS; i += RAW_TX) {
     const tx = db.transaction('events', 'readwrite')
     const store = tx.objectStore('events')
-    for (let j = i; j < i + BURST; j++) store.put(events[j])
+    for (let j = i; j < i + RAW_TX; j++) store.put(events[j])
     await new Promise((resolve) => tx.addEventListener('complete', resolve))
   }
   const ms = performance.now() - t0
@@ -124,6 +126,7 @@ async function queries(): Promise<{ rows: Array<[string, string, string, string]
     ['exact type + time range, desc', { type: 'shop.t3', from, to, order: 'desc' }],
     ['glob type + time range', { type: 'shop.t[3]', from, to }],
     ['exact type + time range + where', { type: 'shop.t3', from, to, where: { 'data.amount': ['>=', 0] } }],
+    ['no type, time range (limit 1,000)', { from, to, limit: 1000 }],
   ]
   const rows: Array<[string, string, string, string]> = []
   let exactMs = Number.NaN
@@ -134,7 +137,7 @@ async function queries(): Promise<{ rows: Array<[string, string, string, string]
       const got = await h.query(q)
       times.push(performance.now() - t0)
       const ids = got.map((e) => e.id)
-      const expected = q?.order === 'desc' ? want.toReversed() : want
+      const expected = q?.type === undefined ? events.filter((e) => e.timestamp >= from).slice(0, 1000).map((e) => e.id) : q.order === 'desc' ? want.toReversed() : want
       if (ids.length !== 1000 || ids.some((id, k) => id !== expected[k])) ok = false
     }
     const med = median(times)
@@ -153,7 +156,7 @@ export default async function persistBench(): Promise<BenchTable> {
   const q = await queries()
   const rows: (string | number)[][] = [
     ['persist, batched (bursts of 500 per task)', `${fmt(BATCHED_EVENTS)} events`, `${fmt(batched.rate)} events/s`, `${batched.transactions} transactions`],
-    ['reference: raw IndexedDB put, no indexes, 500 per transaction', `${fmt(BATCHED_EVENTS)} events`, `${fmt(raw.rate)} events/s`, `${BATCHED_EVENTS / BURST} transactions`],
+    ['reference: raw IndexedDB put, no indexes, no bus, 10,000 per transaction', `${fmt(BATCHED_EVENTS)} events`, `${fmt(raw.rate)} events/s`, `${BATCHED_EVENTS / RAW_TX} transactions`],
     ['persist, one transaction per event (awaited publishAsync)', `${fmt(SINGLE_EVENTS)} events`, `${fmt(single.rate)} events/s`, `${single.transactions} transactions`],
     ...q.rows.map(([label, size, med, min]) => [`query: ${label}`, size, `${med} ms median`, min === '' ? '' : `${min} ms min`]),
   ]
@@ -163,7 +166,7 @@ export default async function persistBench(): Promise<BenchTable> {
     rows,
     notes: [
       `batched persist: ${fmt(batched.rate)} events/s (target >= 20,000): ${batched.rate >= 20_000 ? 'met' : 'NOT met'}; ` +
-        `${(batched.rate / single.rate).toFixed(0)}x one transaction per event; ${((batched.rate / raw.rate) * 100).toFixed(0)}% of raw IndexedDB puts without indexes`,
+        `${(batched.rate / single.rate).toFixed(0)}x one transaction per event; ${((batched.rate / raw.rate) * 100).toFixed(0)}% of raw IndexedDB puts (no indexes, no bus) measured in the same run`,
       `type + time query returning 1,000 of 100,000: ${q.exactMs.toFixed(1)} ms median of ${QUERY_RUNS} (target < 50 ms): ${q.exactMs < 50 ? 'met' : 'NOT met'}`,
       'Verified: every written count, the last event of the batched run, and each query result (ids and order) against the expected list.',
     ],
