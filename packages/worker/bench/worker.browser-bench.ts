@@ -94,11 +94,23 @@ export default async function run(): Promise<BenchTable> {
     }
     poolTimes.push((performance.now() - t0) / BLOCK)
   }
+  // The same calls without the bus: pool.call directly.
+  const directTimes: number[] = []
+  for (let b = 0; b < CALLS / BLOCK; b++) {
+    const t0 = performance.now()
+    for (let j = 0; j < BLOCK; j++) {
+      const i = b * BLOCK + j
+      const v = await pool.call<number>('add', { id: 'd', type: 'job.add', timestamp: 0, version: 1, data: { n: i }, origin: 'x', seq: i })
+      if (v !== i + 1) wrong++
+    }
+    directTimes.push((performance.now() - t0) / BLOCK)
+  }
+  directTimes.sort((a, b) => a - b)
+  pool.terminate()
   if (wrong) {
     ok = false
     notes.push(`pool: ${wrong} wrong results`)
   }
-  pool.terminate()
 
   const comlinkTimes: number[] = []
   for (let b = 0; b < CALLS / BLOCK; b++) {
@@ -134,6 +146,8 @@ export default async function run(): Promise<BenchTable> {
       ['events/s page -> worker (one way)', fmt(bridgeRate), fmt(comlinkRate), `${(bridgeRate / comlinkRate).toFixed(1)}x`],
       ['round trip p50', us(pct(poolTimes, 50)), us(pct(comlinkTimes, 50)), `${(pct(poolTimes, 50) / pct(comlinkTimes, 50)).toFixed(2)}x`],
       ['round trip p99', us(pct(poolTimes, 99)), us(pct(comlinkTimes, 99)), `${(pct(poolTimes, 99) / pct(comlinkTimes, 99)).toFixed(2)}x`],
+      ['round trip p50, pool.call without the bus', us(pct(directTimes, 50)), us(pct(comlinkTimes, 50)), `${(pct(directTimes, 50) / pct(comlinkTimes, 50)).toFixed(2)}x`],
+      ['round trip p99, pool.call without the bus', us(pct(directTimes, 99)), us(pct(comlinkTimes, 99)), `${(pct(directTimes, 99) / pct(comlinkTimes, 99)).toFixed(2)}x`],
     ],
     notes,
     ok,

@@ -121,6 +121,17 @@ describe('createWorkerPool', () => {
     expect(pool.stats()).toMatchObject({ timeouts: 1, restarts: 1, spawned: 2 })
   })
 
+  it('times out only the hung call while other workers keep serving', async () => {
+    const pool = makePool({ size: 2, timeoutMs: 400 })
+    await Promise.all([pool.call('double', ev('x.y', { n: 0 })), pool.call('double', ev('x.y', { n: 0 }))]) // both warm
+    const hung = rejection(pool.call('hang', ev('x.y', {})))
+    const quick: number[] = []
+    for (let i = 0; i < 20; i++) quick.push(await pool.call<number>('double', ev('x.y', { n: i })))
+    expect(quick).toEqual(Array.from({ length: 20 }, (_, i) => i * 2))
+    expect((await hung).name).toBe('TimeoutError')
+    expect(pool.stats()).toMatchObject({ timeouts: 1, crashes: 0, completed: 22 })
+  })
+
   it('stops with WorkerRestartLimitError once maxRestarts is exceeded', async () => {
     const pool = makePool({ maxRestarts: 1 })
     expect((await rejection(pool.call('exitSelf', ev('x.y', {})))).name).toBe('WorkerCrashedError')

@@ -103,7 +103,10 @@ interface Slot {
   /** Comlink proxy of remote.run, made once (each property read builds a new proxy). */
   run: Remote<PoolApi>['run']
   busy: Call | undefined
+  /** Start-up timer (until the worker says ready). */
   timer: ReturnType<typeof setTimeout> | undefined
+  /** performance.now() by which the running call must finish; Infinity when idle. */
+  deadline: number
   /** registerHandlers() answered; only then does the slot take calls (so a slow load never eats
    *  a call's timeoutMs, and the life lock is in place before any handler runs). */
   ready: boolean
@@ -132,6 +135,8 @@ class Pool implements WorkerPool {
   private readonly queue: Call[] = []
   private nextId = 1
   private readonly lockPrefix = Math.random().toString(36).slice(2)
+  private watchdog: ReturnType<typeof setTimeout> | undefined
+  private watchdogAt = Infinity
   private broken: WorkerRestartLimitError | undefined
   private readonly counters = { calls: 0, completed: 0, failed: 0, crashes: 0, timeouts: 0, restarts: 0, spawned: 0 }
 
@@ -191,6 +196,7 @@ class Pool implements WorkerPool {
   terminate(): void {
     if (this.terminated) return
     this.terminated = true
+    clearTimeout(this.watchdog)
     for (const call of this.queue.splice(0)) this.settle(call, new WorkerPoolTerminatedError(this.name, call.name))
     for (const slot of [...this.slots]) {
       const call = slot.busy
@@ -239,7 +245,7 @@ class Pool implements WorkerPool {
     if (lock !== undefined) msg.lock = lock
     worker.postMessage(msg, [port2])
     const slot: Slot = {
-      worker, port: port1, remote, run: remote.run, busy: undefined, timer: undefined, ready: false, dead: false, lockWait: undefined, detach: () => {},
+      worker, port: port1, remote, run: remote.run, busy: undefined, timer: undefined, deadline: Infinity, ready: false, dead: false, lockWait: undefined, detach: () => {},
     }
     const onError = (e: Event) => {
       e.preventDefault() // handled: it becomes the call's WorkerCrashedError
@@ -285,8 +291,31 @@ class Pool implements WorkerPool {
     }).catch(() => {}) // aborted by kill(): we ended it ourselves
   }
 
+  // One watchdog timer for the whole pool instead of a setTimeout/clearTimeout pair per call
+  // (those cost more than the rest of a call's bookkeeping). Deadlines only grow, so it is
+  // re-armed at most once per timeoutMs.
   private startTimer(slot: Slot): void {
-    if (this.timeoutMs > 0 && Number.isFinite(this.timeoutMs)) slot.timer = setTimeout(() => this.onDeath(slot, 'timeout', 'timeout'), this.timeoutMs)
+    if (!(this.timeoutMs > 0 && Number.isFinite(this.timeoutMs))) return
+    slot.deadline = performance.now() + this.timeoutMs
+    if (slot.deadline < this.watchdogAt) this.armWatchdog(slot.deadline)
+  }
+
+  private armWatchdog(at: number): void {
+    clearTimeout(this.watchdog)
+    this.watchdogAt = at
+    this.watchdog = setTimeout(() => this.checkDeadlines(), Math.max(0, at - performance.now()))
+  }
+
+  private checkDeadlines(): void {
+    this.watchdog = undefined
+    this.watchdogAt = Infinity
+    const now = performance.now()
+    let next = Infinity
+    for (const slot of [...this.slots]) {
+      if (slot.deadline <= now) this.onDeath(slot, 'timeout', 'timeout')
+      else if (slot.deadline < next) next = slot.deadline
+    }
+    if (next !== Infinity && !this.terminated) this.armWatchdog(next)
   }
 
   private run(slot: Slot, call: Call): void {
@@ -312,8 +341,7 @@ class Pool implements WorkerPool {
 
   private finish(slot: Slot, call: Call, value: unknown, ok: boolean): void {
     if (slot.busy !== call || slot.dead) return // the slot died first and already settled the call
-    clearTimeout(slot.timer)
-    slot.timer = undefined
+    slot.deadline = Infinity
     slot.busy = undefined
     if (ok) this.settle(call, undefined, value)
     else this.settle(call, value as Error)
@@ -364,6 +392,7 @@ class Pool implements WorkerPool {
     slot.dead = true
     clearTimeout(slot.timer)
     slot.timer = undefined
+    slot.deadline = Infinity
     slot.busy = undefined
     slot.detach()
     slot.lockWait?.abort()

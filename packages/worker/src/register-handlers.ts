@@ -19,25 +19,60 @@ export interface WorkerHandlerContext {
 
 export type WorkerHandler = (event: TidingsEvent, ctx: WorkerHandlerContext) => unknown
 
+/** The ctx of one call. Its AbortController is made only if the handler reads `signal`. */
+class CallCtx implements WorkerHandlerContext {
+  private controller: AbortController | undefined
+  private abortedWith: string | undefined
+  readonly subscriptionId?: string
+
+  constructor(
+    readonly attempt: number,
+    readonly handler: string,
+    subscriptionId: string | undefined,
+  ) {
+    if (subscriptionId !== undefined) this.subscriptionId = subscriptionId
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController()
+      if (this.abortedWith !== undefined) this.controller.abort(new DOMException(this.abortedWith, 'AbortError'))
+    }
+    return this.controller.signal
+  }
+
+  abort(reason: string): void {
+    if (this.abortedWith !== undefined) return
+    this.abortedWith = reason
+    this.controller?.abort(new DOMException(reason, 'AbortError'))
+  }
+}
+
 /** Registers the worker's handlers. Call it once, at the top level of the worker module. */
 export function registerHandlers(handlers: Record<string, WorkerHandler>): void {
-  const controllers = new Map<number, AbortController>()
+  const calls = new Map<number, CallCtx>()
   const api: PoolApi = {
-    async run(callId: number, name: string, event: TidingsEvent, meta: CallMeta) {
+    run(callId: number, name: string, event: TidingsEvent, meta: CallMeta) {
       const handler = Object.prototype.hasOwnProperty.call(handlers, name) ? handlers[name] : undefined
       if (typeof handler !== 'function') throw new UnknownHandlerError(name, Object.keys(handlers))
-      const controller = new AbortController()
-      controllers.set(callId, controller)
-      const ctx: WorkerHandlerContext = { signal: controller.signal, attempt: meta.attempt, handler: name }
-      if (meta.subscriptionId !== undefined) ctx.subscriptionId = meta.subscriptionId
+      const ctx = new CallCtx(meta.attempt, name, meta.subscriptionId)
+      calls.set(callId, ctx)
+      let result: unknown
       try {
-        return await handler(event, ctx)
-      } finally {
-        controllers.delete(callId)
+        result = handler(event, ctx)
+      } catch (err) {
+        calls.delete(callId)
+        throw err
       }
+      // Sync results go straight back (Comlink resolves them); only promises wait here.
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then !== 'function') {
+        calls.delete(callId)
+        return result as Promise<unknown>
+      }
+      return Promise.resolve(result).finally(() => calls.delete(callId))
     },
     abort(callId: number, reason: string) {
-      controllers.get(callId)?.abort(new DOMException(reason, 'AbortError'))
+      calls.get(callId)?.abort(reason)
     },
     names() {
       return Object.keys(handlers)
