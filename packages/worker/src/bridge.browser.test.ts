@@ -265,6 +265,21 @@ describe('connectWorker + workerBus (dedicated module worker)', () => {
     expect(after).toEqual([])
     expect(ab.stats().sent).toBe(2)
   })
+
+  it('closes when its bus shuts down, and the peer learns it', async () => {
+    const a = createBus()
+    const b = createBus()
+    const { port1, port2 } = new MessageChannel()
+    const ab = connectWorker(a, port1, { share: '**' })
+    const ba = connectWorker(b, port2, { share: '**' })
+    await Promise.all([ab.ready, ba.ready])
+    a.publish('x.last', 1)
+    const last = next(b, 'x.last')
+    await a.shutdown()
+    expect(ab.closed).toBe(true)
+    expect((await last).data).toBe(1) // flushed before the bye
+    await expect.poll(() => ba.closed).toBe(true)
+  })
 })
 
 describe('SharedWorker hub', () => {

@@ -149,7 +149,11 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
     // results or satisfies requireHandler. It sees an event only after handlers subscribed
     // before it, which may already have reacted by publishing: forward() puts such reactions
     // back after their cause (see there).
-    if (patterns.length) this.outbound = bus.on(patterns).subscribe((e) => this.forward(e as TidingsEvent))
+    if (patterns.length)
+      this.outbound = bus.on(patterns).subscribe({
+        next: (e) => this.forward(e as TidingsEvent),
+        complete: () => this.shutdown(true), // bus shut down: tell the peer
+      })
     this.post({ tag: TAG, v: VERSION, kind: 'hello', origin: bus.origin, ack: false })
   }
 
