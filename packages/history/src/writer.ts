@@ -187,6 +187,8 @@ export class Writer {
       for (const t of types) this.knownTypes.add(t)
       if (b.failures) for (const e of b.failures.values()) this.opts.onError(e)
       this.unsettled.delete(b)
+      // Acks keep settled batches reachable (capture's seen map): drop the records themselves.
+      b.records.length = 0
       b.resolve()
       this.afterBatch()
     })
@@ -207,6 +209,7 @@ export class Writer {
     this.opts.stats.pending -= b.records.length
     this.opts.stats.failed += b.records.length
     this.unsettled.delete(b)
+    b.records.length = 0
     b.reject(e)
     this.opts.onError(e)
   }
