@@ -223,7 +223,14 @@ class TabsBridgeImpl implements TabsBridge {
     this.seen = new SeenIds(positive('dedupeWindow', options.dedupeWindow, 20_000))
     this.unregister = registerBridge(bus, channel)
     this.bc = new BroadcastChannel(CHANNEL_PREFIX + channel)
-    this.bc.addEventListener('message', (e: MessageEvent) => this.receive(e.data))
+    this.bc.addEventListener('message', (e: MessageEvent) => {
+      // Last line of defence: nothing another tab sends may throw into this page.
+      try {
+        this.receive(e.data)
+      } catch (err) {
+        this.issue('malformed', `a message could not be handled: ${String(err)}`)
+      }
+    })
     this.bc.addEventListener('messageerror', () => this.issue('malformed', 'a message could not be deserialized'))
 
     const patterns = typeof share === 'string' ? [share] : share

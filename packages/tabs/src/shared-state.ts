@@ -124,7 +124,14 @@ class State<T> implements SharedState<T> {
     this.validate = options.validate
     this.store = options.persist ? new StateStore(options.dbName ?? 'tidings-state') : undefined
     this.bc = new BroadcastChannel(`${TAG}:${options.channel ?? 'tidings'}:${key}`)
-    this.bc.addEventListener('message', (e: MessageEvent) => this.receive(e.data))
+    this.bc.addEventListener('message', (e: MessageEvent) => {
+      // Nothing another tab sends may throw into this page.
+      try {
+        this.receive(e.data)
+      } catch {
+        this.counters.malformed++
+      }
+    })
     this.bc.addEventListener('messageerror', () => this.counters.malformed++)
     this.ready = this.start(peerWaitMs)
   }
