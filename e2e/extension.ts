@@ -11,7 +11,26 @@ import { chromiumArgs, chromiumPath } from './chromium.ts'
 export { EXTENSION_ID }
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const EXTENSION_DIST = join(REPO, 'extension', 'dist')
-export const FIXTURES = 'http://127.0.0.1:5174'
+
+export interface FixtureServer {
+  url: string
+  close(): Promise<void>
+}
+
+/** A private Vite server for e2e/fixtures (same config as the shared one on :5174) without HMR
+ *  or file watching, so pages are not reloaded while others edit the repo, on a free port. */
+export async function startFixtureServer(): Promise<FixtureServer> {
+  const { createServer } = await import('vite')
+  const server = await createServer({
+    configFile: join(REPO, 'e2e', 'fixtures', 'vite.config.ts'),
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
+    logLevel: 'error',
+  })
+  await server.listen()
+  const address = server.httpServer?.address()
+  if (!address || typeof address === 'string') throw new Error('fixture server has no port')
+  return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() }
+}
 
 let built = false
 /** Builds the extension once per test process (vite build, a few seconds). */

@@ -4,11 +4,12 @@
 // connected to the inspected tab and renders the page's events.
 import { expect, test } from '@playwright/test'
 import { Cdp } from '../cdp.ts'
-import { EXTENSION_ID, FIXTURES, devtoolsActivePort, launchWithExtension } from '../extension.ts'
+import { EXTENSION_ID, devtoolsActivePort, launchWithExtension, startFixtureServer } from '../extension.ts'
 
 test.setTimeout(180_000)
 
 test('the real DevTools "Tidings" panel inspects the page', async () => {
+  const fixtures = await startFixtureServer()
   const ext = await launchWithExtension({ name: 'devtools-real', extraArgs: ['--auto-open-devtools-for-tabs', '--remote-debugging-port=0'] })
   const cdp = await (async () => {
     const { port, browserPath } = devtoolsActivePort(ext.profileDir)
@@ -16,7 +17,7 @@ test('the real DevTools "Tidings" panel inspects the page', async () => {
   })()
   try {
     const page = await ext.context.newPage()
-    await page.goto(FIXTURES + '/devtools/index.html')
+    await page.goto(fixtures.url + '/devtools/index.html')
     await page.waitForFunction(() => 'fixture' in window)
     expect(await page.evaluate(() => (window as unknown as { fixture: { connected(): boolean } }).fixture.connected())).toBe(false)
 
@@ -65,5 +66,6 @@ test('the real DevTools "Tidings" panel inspects the page', async () => {
   } finally {
     cdp.close()
     await ext.close()
+    await fixtures.close()
   }
 })

@@ -2,23 +2,26 @@
 // connectDevtools -> content script -> background worker -> panel page (opened as a tab with
 // ?tabId=N). The real DevTools panel is driven in devtools-real-panel.spec.ts.
 import { type BrowserContext, type Page, expect, test } from '@playwright/test'
-import { type ExtensionBrowser, FIXTURES, launchWithExtension, openPanel, tabIdOf } from '../extension.ts'
+import { type ExtensionBrowser, type FixtureServer, launchWithExtension, openPanel, startFixtureServer, tabIdOf } from '../extension.ts'
 
 let ext: ExtensionBrowser
+let fixtures: FixtureServer
 test.describe.configure({ mode: 'serial' })
 test.setTimeout(90_000)
 
 test.beforeAll(async () => {
   test.setTimeout(240_000)
+  fixtures = await startFixtureServer()
   ext = await launchWithExtension({ name: 'devtools-e2e' })
 })
 test.afterAll(async () => {
   await ext?.close()
+  await fixtures?.close()
 })
 
 async function fixtureWithPanel(context: BrowserContext, path = '/devtools/index.html'): Promise<{ page: Page; panel: Page; tabId: number }> {
   const page = await context.newPage()
-  await page.goto(FIXTURES + path)
+  await page.goto(fixtures.url + path)
   await page.waitForFunction(() => 'fixture' in window || 'forger' in window || document.title.includes('no agent'))
   const tabId = await tabIdOf(context, page)
   const panel = await openPanel(context, tabId)
@@ -174,6 +177,33 @@ test('pause stops the stream and counts what the page skipped; resume brings it 
   await expect(rows(panel)).toHaveCount(1, { timeout: 10_000 })
   expect(await rowTypes(panel)).toEqual(['after.resume'])
   await expect(panel.getByTestId('counts')).toContainText('5 sampled out')
+  await page.close()
+  await panel.close()
+})
+
+test('the panel recovers when Chrome stops the background service worker', async () => {
+  const { page, panel } = await fixtureWithPanel(ext.context)
+  await expect(panel.getByTestId('connection')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 })
+  await page.evaluate(() => window.fixture.publish('before.restart', 1))
+  await expect(rows(panel)).toHaveCount(1, { timeout: 10_000 })
+  const sessions = await page.evaluate(() => window.fixture.agent.stats().sessions)
+  // stop the extension's worker the way Chrome does when it idles: every port drops
+  const cdp = await ext.context.newCDPSession(panel)
+  await cdp.send('ServiceWorker.enable')
+  await cdp.send('ServiceWorker.stopAllWorkers')
+  // the panel reconnects (waking the worker), which asks the content script for a fresh session
+  await expect.poll(() => page.evaluate(() => window.fixture.agent.stats().sessions), { timeout: 20_000 }).toBeGreaterThan(sessions)
+  await expect
+    .poll(
+      async () => {
+        await page.evaluate(() => window.fixture.publish('after.restart', 2))
+        return (await rowTypes(panel)).includes('after.restart')
+      },
+      { timeout: 20_000, intervals: [500] },
+    )
+    .toBe(true)
+  expect((await rowTypes(panel))[0]).toBe('before.restart')
+  await cdp.detach()
   await page.close()
   await panel.close()
 })

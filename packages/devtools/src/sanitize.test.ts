@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_LIMITS, REDACTED, compileRedactor, sanitize } from './sanitize.ts'
 
+function named(): void {}
+
 describe('sanitize', () => {
   it('redacts a key at any depth, a rooted path, wildcards and array items', () => {
     const r = compileRedactor(['password', 'card.number', 'users.*.token', 'meta.*.secret'])
@@ -40,7 +42,7 @@ describe('sanitize', () => {
         inf: Infinity,
         big: 10n,
         sym: Symbol('s'),
-        fn: function named() {},
+        fn: named,
         date: new Date(0),
         err: new TypeError('bad'),
         bytes: new Uint8Array(4),
