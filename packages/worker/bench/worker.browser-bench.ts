@@ -50,6 +50,17 @@ export default async function run(): Promise<BenchTable> {
     if (r > 0) rates.push((EVENTS / ms) * 1000) // run 0 warms up the JIT on both sides
   }
   const bridgeRate = median(rates)
+  // Reference in the same run: the same publishes on a bus with one plain subscriber, no bridge.
+  const plain = createBus()
+  let seen = 0
+  plain.on('b.**').subscribe(() => seen++)
+  const plainMs: number[] = []
+  for (let r = 0; r < RUNS + 1; r++) {
+    const t0 = performance.now()
+    for (let i = 0; i < EVENTS; i++) plain.publish('b.tick', { i })
+    plainMs.push(performance.now() - t0)
+  }
+  if (seen !== EVENTS * (RUNS + 1)) ok = false
   const stats = bridge.stats()
   bridge.close()
   busWorker.terminate()
@@ -128,7 +139,7 @@ export default async function run(): Promise<BenchTable> {
   const pagePublish = median(publishMs.slice(1))
   notes.push(
     `Page side alone: publishing the ${fmt(EVENTS)} events (bus + bridge checks + column encoding + postMessage) takes ${pagePublish.toFixed(0)} ms ` +
-      `(${fmt((EVENTS / pagePublish) * 1000)} events/s); the rest of the time is the worker decoding, validating and re-publishing. Runs: ${rates.map(fmt).join(', ')} events/s.`,
+      `(${fmt((EVENTS / pagePublish) * 1000)} events/s; the same publishes without a bridge: ${median(plainMs.slice(1)).toFixed(0)} ms); the rest of the time is the worker decoding, validating and re-publishing. Runs: ${rates.map(fmt).join(', ')} events/s.`,
   )
   notes.push(
     `Bridge: ${fmt(EVENTS)} events published in one burst, timed until the worker confirms it counted all of them in order; ` +
