@@ -104,7 +104,6 @@ class State<T> implements SharedState<T> {
   private readonly counters: Omit<SharedStateStats, 'readyFrom'> = { sets: 0, applied: 0, superseded: 0, malformed: 0, storageErrors: 0 }
   private readyFrom: SharedStateStats['readyFrom']
   private peerAnswered: (() => void) | undefined
-  private answeredBy: 'peer' | undefined
   private currentFrom: 'peer' | 'storage' | 'initial' | 'local' = 'initial'
   private saving = Promise.resolve()
   private saveQueued = false
@@ -228,7 +227,6 @@ class State<T> implements SharedState<T> {
   }
 
   private answered(): void {
-    this.answeredBy ??= 'peer'
     this.peerAnswered?.()
   }
 
