@@ -147,8 +147,8 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
     this.hub.bridges.add(this as unknown as Bridge<EventMap>)
     // An observable, not a handler subscription, so the bridge never shows up in dispatch
     // results or satisfies requireHandler. It sees an event only after handlers subscribed
-    // before it, which may already have reacted by publishing: forward() puts such reactions
-    // back after their cause (see there).
+    // before it, which may already have reacted by publishing: send() puts the cause back in
+    // front of such reactions, and a hub hands inbound events to its siblings first.
     if (patterns.length)
       this.outbound = bus.on(patterns).subscribe({
         next: (e) => this.forward(e as TidingsEvent),
@@ -159,14 +159,14 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
 
   publish = ((...args: Parameters<Bus<M>['publish']>): PublishReceipt => {
     this.publishing++
+    let failure: UncloneableDataError | undefined
     let receipt: PublishReceipt
     try {
       receipt = (this.bus.publish as (...a: unknown[]) => PublishReceipt)(...args)
+      failure = this.failures?.get(receipt.id)
     } finally {
-      this.publishing--
+      if (--this.publishing === 0) this.failures = undefined
     }
-    const failure = this.failures?.get(receipt.id)
-    if (this.publishing === 0) this.failures = undefined
     if (failure) throw failure
     return receipt
   }) as Bus<M>['publish']
