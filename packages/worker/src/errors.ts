@@ -17,11 +17,15 @@ export class UncloneableDataError extends TidingsError {
     /** What the value is: `function`, `symbol`, `HTMLDivElement`, `WeakMap`... */
     readonly valueKind: string,
     readonly eventId?: string,
+    /** Where it could not go: the event bridge (default) or a worker pool call. */
+    to: 'the worker' | 'the worker pool' = 'the worker',
   ) {
     super(
-      `Event "${type}" cannot cross to the worker: ${path} is a ${valueKind}, which structured clone cannot copy. ` +
-        `The event was delivered locally only. Send plain data (strings, numbers, arrays, objects, ArrayBuffers, Blobs), ` +
-        `or publish it with { local: true } to keep it in this context.`,
+      `Event "${type}" cannot cross to ${to}: ${path} is a ${valueKind}, which structured clone cannot copy. ` +
+        (to === 'the worker'
+          ? `The event was delivered locally only. Send plain data (strings, numbers, arrays, objects, ArrayBuffers, Blobs), ` +
+            `or publish it with { local: true } to keep it in this context.`
+          : `The handler did not run. Send plain data, or list transferable objects (ports, streams) in { transfer }.`),
     )
   }
 }

@@ -8,10 +8,12 @@ import { AbortedError, toError, type TidingsEvent } from '@tidings/core'
 import {
   InvalidWorkerOptionError,
   TimeoutError,
+  UncloneableDataError,
   WorkerCrashedError,
   WorkerPoolTerminatedError,
   WorkerRestartLimitError,
 } from './errors.ts'
+import { findUncloneable } from './clone-check.ts'
 import { poolStatus, POOL_TAG, type CallMeta, type PoolApi, type PoolConnectMessage } from './pool-protocol.ts'
 
 export interface WorkerPoolOptions {
@@ -330,12 +332,12 @@ class Pool implements WorkerPool {
       pending = slot.run(call.id, call.name, event, meta)
     } catch (err) {
       // postMessage refused the arguments (e.g. uncloneable data): the worker is fine.
-      this.finish(slot, call, toError(err), false)
+      this.finish(slot, call, explain(call, toError(err)), false)
       return
     }
     pending.then(
       (value) => this.finish(slot, call, value, true),
-      (err: unknown) => this.finish(slot, call, toError(err), false),
+      (err: unknown) => this.finish(slot, call, explain(call, toError(err)), false),
     )
   }
 
@@ -419,6 +421,14 @@ class Pool implements WorkerPool {
     this.counters.failed++
     reject(err)
   }
+}
+
+/** postMessage's DataCloneError names no field: say which one, like the event bridge does. */
+function explain(call: Call, err: Error): Error {
+  if (err.name !== 'DataCloneError') return err
+  const e = call.event
+  const bad = findUncloneable(e.data, 'data') ?? (e.metadata !== undefined ? findUncloneable(e.metadata, 'metadata') : undefined)
+  return bad === undefined ? err : new UncloneableDataError(e.type, bad.path, bad.kind, e.id, 'the worker pool')
 }
 
 function locks(): LockManager | undefined {
