@@ -34,6 +34,7 @@ import { registerBridge } from './registry.ts'
 import { SeenIds } from './seen-ids.ts'
 import { NO_PREV, PrevTracker, SeqTracker } from './seq-tracker.ts'
 import { decodeEvent, encodeBatch, isCanonicalId } from './batch-codec.ts'
+import { checkKeyOption } from './hmac.ts'
 import { createSigner, type Signer } from './signer.ts'
 
 /** The name inbound events are ingested under (`bus.bridgedBy(event) === 'tabs'`). */
@@ -204,10 +205,7 @@ class TabsBridgeImpl implements TabsBridge {
     // compilePatterns validates every pattern (InvalidTopicError names the bad one).
     compilePatterns(share)
     const key = options.key
-    if (key !== undefined && typeof key !== 'string' && !(typeof CryptoKey === 'function' && key instanceof CryptoKey))
-      throw new TabsOptionError('key', key, 'pass a shared secret string (>= 16 characters) or an HMAC CryptoKey')
-    if (typeof key === 'string' && key.length < 16)
-      throw new TabsOptionError('key', '(hidden)', 'use a shared secret of at least 16 characters')
+    checkKeyOption(key)
     this.keyed = key !== undefined
     this.signerReady = key === undefined ? Promise.resolve(undefined) : createSigner(key)
     this.ready = this.signerReady.then(async (s) => {

@@ -109,6 +109,36 @@ describe('sharedState', () => {
     expect(b.isLocal(events[0]!)).toBe(true)
   })
 
+  it('with a key, signs its messages and drops unsigned and forged ones', async () => {
+    const key = uniqueChannel('k')
+    const secret = 'shared state secret 0123456789'
+    const a = state<unknown>(key, 'init', { key: secret })
+    await a.ready
+    a.set({ v: 1 })
+    const late = state<unknown>(key, 'init', { key: secret })
+    expect(await late.ready).toEqual({ v: 1 })
+    late.set(undefined)
+    await waitFor(() => a.get() === undefined, 'undefined to cross as undefined')
+    a.set('from a')
+    await waitFor(() => late.get() === 'from a', 'a signed write')
+
+    const outsider = state<unknown>(key, 'init', { key: 'another secret 0123456789' })
+    await outsider.ready
+    expect(outsider.get()).toBe('init') // could not verify anyone's answer
+    outsider.set('evil')
+    const bc = new BroadcastChannel(`tidings.state:tidings:${key}`)
+    cleanups.push(() => bc.close())
+    const stamp = { t: Date.now() + 1000, c: 0, o: 'mallory' }
+    broadcast(bc, { t: 'tidings.state', v: 1, kind: 'value', from: 'mallory', stamp, value: 'unsigned' })
+    broadcast(bc, { t: 'tidings.state', v: 1, kind: 'signed', body: JSON.stringify({ t: 'tidings.state', v: 1, kind: 'value', from: 'm', stamp, value: 'forged' }), sig: new Uint8Array(32) })
+    await waitFor(() => a.stats().unsigned >= 1 && a.stats().forged >= 2, 'unsigned and forged counted')
+    await sleep(100)
+    expect(a.get()).toBe('from a')
+    expect(late.get()).toBe('from a')
+    expect(() => a.set(10n as unknown)).toThrow(TypeError) // BigInt is not JSON
+    expect(a.get()).toBe('from a')
+  })
+
   it('ignores malformed messages, far-future stamps and values the validator rejects', async () => {
     const key = uniqueChannel('k')
     const a = state(key, 1, { validate: (v): v is number => typeof v === 'number' })

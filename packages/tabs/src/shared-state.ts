@@ -7,6 +7,7 @@ import { BehaviorSubject, type Observable } from 'rxjs'
 import { createOriginId, type Bus, type EventMap } from '@tidings/core'
 import { broadcast } from './broadcast.ts'
 import { TabsClosedError, TabsOptionError, TabsUnsupportedError } from './errors.ts'
+import { checkKeyOption, createHmac, type Hmac } from './hmac.ts'
 import { HybridClock, compareStamps, isStamp, type Stamp } from './hlc.ts'
 import { StateStore } from './state-store.ts'
 
@@ -23,6 +24,9 @@ export interface SharedStateOptions<T> {
   validate?: (value: unknown) => value is T
   /** Channel suffix, to keep states of different apps on one origin apart. Default 'tidings'. */
   channel?: string
+  /** Shared secret (>= 16 chars) or HMAC CryptoKey: messages are signed with HMAC-SHA-256 and
+   *  unsigned or forged ones dropped. Values then cross as JSON. */
+  key?: string | CryptoKey
 }
 
 export interface SharedStateStats {
@@ -34,6 +38,10 @@ export interface SharedStateStats {
   superseded: number
   /** Messages or stored records that failed validation. */
   malformed: number
+  /** With a key: unsigned messages dropped. */
+  unsigned: number
+  /** With a key: messages whose signature did not verify. */
+  forged: number
   /** Where the value came from when `ready` resolved. */
   readyFrom: 'peer' | 'storage' | 'initial' | 'local' | undefined
   /** IndexedDB failures (the state goes on in memory). */
@@ -85,6 +93,7 @@ export function sharedState<T, M extends EventMap = EventMap>(
   if (options.persist && typeof indexedDB === 'undefined') throw new TabsUnsupportedError('IndexedDB', 'sharedState({ persist: true })')
   if (options.validate !== undefined && typeof options.validate !== 'function')
     throw new TabsOptionError('validate', options.validate, 'pass a function (value) => boolean')
+  checkKeyOption(options.key)
   const peerWaitMs = options.peerWaitMs ?? 150
   if (typeof peerWaitMs !== 'number' || !(peerWaitMs >= 0)) throw new TabsOptionError('peerWaitMs', peerWaitMs, 'use a number >= 0')
   return new State<T>(bus as unknown as Bus, key, initial, options, peerWaitMs)
@@ -101,7 +110,16 @@ class State<T> implements SharedState<T> {
   private readonly bc: BroadcastChannel
   private readonly store: StateStore | undefined
   private readonly validate: ((value: unknown) => boolean) | undefined
-  private readonly counters: Omit<SharedStateStats, 'readyFrom'> = { sets: 0, applied: 0, superseded: 0, malformed: 0, storageErrors: 0 }
+  private readonly counters: Omit<SharedStateStats, 'readyFrom'> = {
+    sets: 0,
+    applied: 0,
+    superseded: 0,
+    malformed: 0,
+    unsigned: 0,
+    forged: 0,
+    storageErrors: 0,
+  }
+  private readonly hmac: Promise<Hmac> | undefined
   private readyFrom: SharedStateStats['readyFrom']
   private peerAnswered: (() => void) | undefined
   private currentFrom: 'peer' | 'storage' | 'initial' | 'local' = 'initial'
@@ -121,6 +139,10 @@ class State<T> implements SharedState<T> {
     this.id = `${bus.origin}#${(instances++).toString(36)}.${createOriginId('s').slice(2, 8)}`
     this.clock = new HybridClock(this.id)
     this.validate = options.validate
+    if (options.key !== undefined) {
+      this.hmac = createHmac(options.key, 'sharedState({ key })')
+      this.hmac.catch(() => {})
+    }
     this.store = options.persist ? new StateStore(options.dbName ?? 'tidings-state') : undefined
     this.bc = new BroadcastChannel(`${TAG}:${options.channel ?? 'tidings'}:${key}`)
     this.bc.addEventListener('message', (e: MessageEvent) => {
@@ -193,11 +215,65 @@ class State<T> implements SharedState<T> {
 
   private post(msg: StateMessage): void {
     if (this.closed) return
-    broadcast(this.bc, msg)
+    if (!this.hmac) {
+      broadcast(this.bc, msg)
+      return
+    }
+    // JSON drops `value: undefined`; flag it. Throws here (in set) when the value is not JSON.
+    const body = JSON.stringify(msg.kind === 'value' && msg.value === undefined ? { ...msg, value: null, uv: true } : msg)
+    // Order between messages does not matter here: last writer wins by stamp, not by arrival.
+    this.hmac
+      .then((h) => h.sign(body))
+      .then(
+        (sig) => {
+          if (!this.closed) broadcast(this.bc, { t: TAG, v: 1, kind: 'signed', body, sig })
+        },
+        () => this.counters.forged++,
+      )
   }
 
   private receive(data: unknown): void {
     if (this.closed) return
+    const signed = data as { t?: unknown; v?: unknown; kind?: unknown; body?: unknown; sig?: unknown } | null
+    const isSigned = typeof signed === 'object' && signed !== null && signed.t === TAG && signed.kind === 'signed'
+    if (!this.hmac) {
+      if (isSigned) this.counters.malformed++ // signed, but we have no key to check it
+      else this.handle(data)
+      return
+    }
+    if (!isSigned) {
+      this.counters.unsigned++
+      return
+    }
+    const { body, sig } = signed
+    if (signed.v !== 1 || typeof body !== 'string' || !(sig instanceof Uint8Array) || sig.byteLength !== 32) {
+      this.counters.malformed++
+      return
+    }
+    this.hmac
+      .then((h) => h.verify(body, sig))
+      .then(
+        (ok) => {
+          if (this.closed) return
+          if (!ok) {
+            this.counters.forged++
+            return
+          }
+          let inner: unknown
+          try {
+            inner = JSON.parse(body)
+          } catch {
+            this.counters.malformed++
+            return
+          }
+          if (typeof inner === 'object' && inner !== null && (inner as { uv?: unknown }).uv === true) (inner as { value?: unknown }).value = undefined
+          this.handle(inner)
+        },
+        () => this.counters.forged++,
+      )
+  }
+
+  private handle(data: unknown): void {
     const msg = parse(data)
     if (!msg) {
       this.counters.malformed++

@@ -1,6 +1,6 @@
 // HMAC-SHA-256 over the JSON text of a message, through WebCrypto. Signing and verifying are
-// async; the bridge chains them so messages keep their order (see ordered-queue.ts).
-import { TabsOptionError, TabsUnsupportedError } from './errors.ts'
+// async; the bridge chains them so messages keep their order (see ordered.ts).
+import { createHmac } from './hmac.ts'
 import {
   WIRE_TAG,
   WIRE_VERSION,
@@ -17,29 +17,15 @@ export interface Signer {
   open(msg: SignedMessage): Promise<Parsed<InnerMessage> & { forged?: boolean }>
 }
 
-const encoder = new TextEncoder()
-
 export async function createSigner(key: string | CryptoKey): Promise<Signer> {
-  const subtle = globalThis.crypto?.subtle
-  if (!subtle) throw new TabsUnsupportedError('WebCrypto (crypto.subtle)', 'connectTabs({ key })')
-  let cryptoKey: CryptoKey
-  if (typeof key === 'string') {
-    if (key.length < 16) throw new TabsOptionError('key', key, 'use a shared secret of at least 16 characters')
-    cryptoKey = await subtle.importKey('raw', encoder.encode(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
-  } else {
-    cryptoKey = key
-  }
+  const hmac = await createHmac(key, 'connectTabs({ key })')
   return {
     async sign(msg) {
       const body = encodeInner(msg)
-      const sig = new Uint8Array(await subtle.sign('HMAC', cryptoKey, encoder.encode(body)))
-      return { t: WIRE_TAG, v: WIRE_VERSION, kind: 'signed', body, sig }
+      return { t: WIRE_TAG, v: WIRE_VERSION, kind: 'signed', body, sig: await hmac.sign(body) }
     },
     async open(msg) {
-      // Copy into a fresh buffer: a Uint8Array view over a shared or offset buffer is allowed by
-      // structured clone but not by every verify() implementation.
-      const ok = await subtle.verify('HMAC', cryptoKey, new Uint8Array(msg.sig), encoder.encode(msg.body))
-      if (!ok) return { ok: false, reason: 'signature does not match', forged: true }
+      if (!(await hmac.verify(msg.body, msg.sig))) return { ok: false, reason: 'signature does not match', forged: true }
       let inner: unknown
       try {
         inner = JSON.parse(msg.body)
