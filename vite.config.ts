@@ -2,7 +2,7 @@
 // *.browser.test.ts in real headless Chromium through Playwright (IndexedDB, BroadcastChannel,
 // Workers and Web Locks are never mocked).
 import { existsSync } from 'node:fs'
-import { defaultClientConditions } from 'vite'
+import { defaultClientConditions, defaultServerConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
 import { playwright } from '@vitest/browser-playwright'
 import { chromiumPath, chromiumArgs } from './e2e/chromium.ts'
@@ -18,6 +18,8 @@ const resolve = { conditions: ['source', ...defaultClientConditions] }
 
 export default defineConfig({
   resolve,
+  // Node-project tests outside a package (bench/) import @tidings/* from source too.
+  ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
   optimizeDeps: { include: ['comlink', 'idb', 'rxjs', 'rxjs/operators', 'rxjs/testing', 'picomatch/posix.js', 'valibot'] },
   worker: { format: 'es' },
   test: {

@@ -5,7 +5,7 @@ let order = 0
 const route = (priority = 0): RouteEntry & { name: string } => ({ order: order++, priority, name: `r${order}` })
 
 describe('RouteIndex', () => {
-  it('keeps the route cache at its bound over 1e6 distinct topics', () => {
+  it('keeps the route cache at its bound over 1e6 distinct topics', { timeout: 60_000 }, () => {
     const index = new RouteIndex<RouteEntry>(1000)
     index.add('user.*.login', route())
     index.add('audit.**', route())
@@ -25,6 +25,20 @@ describe('RouteIndex', () => {
     for (let i = 0; i < 1000; i++) index.match(`t${i}`)
     expect(index.match('a.b')).toEqual([r])
     expect(index.cachedTopics).toBe(0)
+  })
+
+  it('never evicts a glob-tested topic for one whose trie walk met no glob', () => {
+    const index = new RouteIndex<RouteEntry>(10)
+    const r = route()
+    index.add('orders.*', r)
+    for (let i = 0; i < 10; i++) expect(index.match(`orders.o${i}`)).toEqual([r])
+    expect(index.cachedTopics).toBe(10)
+    const cache = (index as unknown as { cache: Map<string, unknown> }).cache
+    for (let i = 0; i < 100; i++) expect(index.match(`req.r${i}`)).toEqual([])
+    expect([...cache.keys()]).toEqual(Array.from({ length: 10 }, (_, i) => `orders.o${i}`))
+    expect(index.match('orders.new')).toEqual([r])
+    expect(cache.has('orders.new')).toBe(true)
+    expect(index.cachedTopics).toBe(10)
   })
 
   it('orders by priority, then by subscription order, and dedupes a route matched twice', () => {
