@@ -150,6 +150,16 @@ describe('connectDevtools', () => {
     post(msg({ type: 'command', nonce: 'n', id: 'rp2', command: { op: 'replay', eventId: 'nope:1' } }))
     await until(() => s.of('result').length === 2, 'second result')
     expect(s.of('result')[1]).toMatchObject({ id: 'rp2', ok: false })
+    // not held by the page: the panel's copy is used, unless it carries redaction placeholders
+    const held = { id: 'gone:1', type: 'r.y', timestamp: 1, version: 1 as const, data: { v: 2 }, origin: 'gone', seq: 1 }
+    post(msg({ type: 'command', nonce: 'n', id: 'rp3', command: { op: 'replay', eventId: 'gone:1', event: held } }))
+    post(msg({ type: 'command', nonce: 'n', id: 'rp4', command: { op: 'replay', eventId: 'gone:2', event: { ...held, id: 'gone:2', data: { secret: '[redacted]' } } } }))
+    await until(() => s.of('result').length === 4, 'four results')
+    expect(s.of('result').slice(2).map((r) => [r.id, r.ok])).toEqual([
+      ['rp3', true],
+      ['rp4', false],
+    ])
+    expect(seen.map((x) => x.data)).toEqual([{ secret: 's3', v: 1 }, { secret: 's3', v: 1 }, { v: 2 }])
   })
 
   it('samples above maxEventsPerSecond and counts what it skipped', async () => {

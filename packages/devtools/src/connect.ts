@@ -17,7 +17,7 @@ import {
   parseToAgent,
 } from './protocol.ts'
 import { Sampler } from './sampler.ts'
-import { type Redactor, compileRedactor, sanitize } from './sanitize.ts'
+import { REDACTED, type Redactor, compileRedactor, sanitize } from './sanitize.ts'
 
 export interface DevtoolsOptions {
   /** Shown in the panel. Default: the bus name. */
@@ -322,6 +322,13 @@ export function connectDevtools<M extends EventMap>(bus: Bus<M>, options: Devtoo
           const original = replay.get(command.eventId) ?? command.event
           if (!original) {
             reply(false, { error: { name: 'ReplayError', message: `Event ${command.eventId} is no longer held by the page; replay needs its envelope.` } })
+            break
+          }
+          if (original === command.event && JSON.stringify(original).includes(JSON.stringify(REDACTED))) {
+            // The panel's copy lost its redacted fields; replaying it would publish the placeholders.
+            reply(false, {
+              error: { name: 'ReplayError', message: `Event ${command.eventId} has redacted fields and the page no longer holds the original (raise replayBuffer).` },
+            })
             break
           }
           const input: Record<string, unknown> = {
