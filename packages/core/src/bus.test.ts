@@ -193,6 +193,15 @@ describe('on()', () => {
     expect(bus.stats().subscriptions).toBe(0)
   })
 
+  it('takes a priority like subscribe', () => {
+    const bus = createBus()
+    const order: string[] = []
+    bus.subscribe('a', () => order.push('handler'))
+    bus.on('a', { priority: 100 }).subscribe(() => order.push('observer'))
+    bus.publish('a')
+    expect(order).toEqual(['observer', 'handler'])
+  })
+
   it('completes on shutdown', async () => {
     const bus = createBus()
     const complete = vi.fn()

@@ -274,7 +274,7 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
 
   // ---------------------------------------------------------------- subscribe
 
-  on(pattern: Patterns, opts?: { filter?: (e: TidingsEvent) => boolean; key?: string }): Observable<TidingsEvent> {
+  on(pattern: Patterns, opts?: { filter?: (e: TidingsEvent) => boolean; key?: string; priority?: number }): Observable<TidingsEvent> {
     const patterns = this.checkPatterns(pattern, opts?.key)
     return new Observable<TidingsEvent>((subscriber) => {
       if (this.closed) {
@@ -284,6 +284,7 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
       const sub = new SyncSubscription(this, patterns, (e) => subscriber.next(e), {
         filter: opts?.filter,
         key: opts?.key,
+        priority: opts?.priority,
         onClose: () => subscriber.complete(),
       }, 'observable')
       this.attach(sub)

@@ -250,7 +250,8 @@ export interface Bus<M extends EventMap = EventMap> {
 
   on<P extends string>(
     pattern: Patterns<P>,
-    opts?: { filter?: (e: EventFor<M, P>) => boolean; key?: string },
+    /** priority: like subscribe's; bridges use it to see events before app handlers. */
+    opts?: { filter?: (e: EventFor<M, P>) => boolean; key?: string; priority?: number },
   ): Observable<EventFor<M, P>>
   subscribe<P extends string>(
     pattern: Patterns<P>,
