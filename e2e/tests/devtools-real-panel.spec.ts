@@ -42,27 +42,37 @@ test('the real DevTools "Tidings" panel inspects the page', async () => {
       )
       .toBe(true)
 
-    // the panel frame is an extension target inside DevTools; it renders the page's events
-    await page.evaluate(() => (window as unknown as { fixture: { publish(t: string, d: unknown): string } }).fixture.publish('real.devtools.hello', { from: 'page' }))
-    await expect
+    // the panel frame is an extension target inside DevTools; its store holds the page's events
+    // (read from the store, not the DOM: a DevTools window laid out headless may give the
+    // virtualized log no height, and then no rows are rendered)
+    let last: unknown
+    const found = expect
       .poll(
         async () => {
+          await page.evaluate(() => (window as unknown as { fixture: { publish(t: string, d: unknown): string } }).fixture.publish('real.devtools.hello', { from: 'page' }))
+          await new Promise((r) => setTimeout(r, 300))
           const frames = (await cdp.targets()).filter((t) => t.url.startsWith(`chrome-extension://${EXTENSION_ID}/panel.html`))
+          const states: { inDevtools: boolean; types: string[]; conn: string | null }[] = []
           for (const f of frames) {
             const s = await cdp.attach(f.targetId)
-            const state = await cdp.evaluate<{ inDevtools: boolean; types: string[]; conn: string | null }>(
-              s,
-              `({ inDevtools: !!(globalThis.chrome && chrome.devtools && chrome.devtools.inspectedWindow),
-                  types: [...document.querySelectorAll('[data-testid=log-row]')].map((e) => e.getAttribute('data-type')),
-                  conn: document.querySelector('[data-testid=connection]')?.textContent ?? null })`,
+            states.push(
+              await cdp.evaluate(
+                s,
+                `({ inDevtools: !!(globalThis.chrome && chrome.devtools && chrome.devtools.inspectedWindow),
+                    types: [...new Set(globalThis.tidingsPanel.store.events.map((e) => e.event.type))],
+                    conn: document.querySelector('[data-testid=connection]')?.textContent ?? null })`,
+              ),
             )
-            if (state.types.includes('real.devtools.hello')) return state
           }
-          return undefined
+          last = states
+          return states.find((x) => x.types.includes('real.devtools.hello'))
         },
         { timeout: 60_000, intervals: [1000] },
       )
       .toEqual({ inDevtools: true, types: ['real.devtools.hello'], conn: 'devtools-fixture' })
+    await found.catch((err: Error) => {
+      throw new Error(`${err.message}\nlast state of the panel frames: ${JSON.stringify(last)}`)
+    })
   } finally {
     cdp.close()
     await ext.close()
