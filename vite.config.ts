@@ -19,7 +19,7 @@ const resolve = { conditions: ['source', ...defaultClientConditions] }
 export default defineConfig({
   resolve,
   // Node-project tests outside a package (bench/) import @tidings/* from source too.
-  ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
+  ssr: { resolve: { conditions: ['source', ...defaultServerConditions], externalConditions: ['source'] } },
   optimizeDeps: { include: ['comlink', 'idb', 'rxjs', 'rxjs/operators', 'rxjs/testing', 'picomatch/posix.js', 'valibot'] },
   worker: { format: 'es' },
   test: {
