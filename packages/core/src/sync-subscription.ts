@@ -58,9 +58,7 @@ export class SyncSubscription extends BaseSubscription {
     const inspecting = bus.inspecting
     const t0 = inspecting ? performance.now() : 0
     try {
-      const result = this.wantsCtx
-        ? this.handler(event, new HandlerCtx(bus, this, event, 1))
-        : (this.handler as (e: TidingsEvent) => unknown)(event)
+      const result = this.invoke(event)
       if (result !== undefined && typeof (result as Promise<unknown>)?.then === 'function') {
         ;(result as Promise<unknown>).then(
           () => this.handled++,
@@ -77,15 +75,18 @@ export class SyncSubscription extends BaseSubscription {
     return Outcome.Delivered
   }
 
+  /** Calls the handler, building ctx only for handlers that can read it. */
+  private invoke(event: TidingsEvent): unknown {
+    return this.wantsCtx ? this.handler(event, new HandlerCtx(this.bus, this, event, 1)) : (this.handler as (e: TidingsEvent) => unknown)(event)
+  }
+
   /** deliver() for an event whose outcome dispatch()/request() waits for. */
   private deliverTracked(event: TidingsEvent, tracker: DeliveryTracker): Outcome {
     const bus = this.bus
     tracker.expect(this)
     const t0 = performance.now()
     try {
-      const result = this.wantsCtx
-        ? this.handler(event, new HandlerCtx(bus, this, event, 1))
-        : (this.handler as (e: TidingsEvent) => unknown)(event)
+      const result = this.invoke(event)
       if (result !== undefined && typeof (result as Promise<unknown>)?.then === 'function') {
         ;(result as Promise<unknown>).then(
           (value) => {
