@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidTopicError } from './errors.ts'
+import { createBus } from './bus.ts'
 import { compilePatterns } from './pattern.ts'
+import { isValidTopic } from './topic.ts'
 
 // [pattern, topic, matches]
 type Row = [string, string, boolean]
@@ -89,6 +91,33 @@ describe('pattern table', () => {
   })
   it.each([...seedTable, ...more])('%s vs %s -> %s', (pattern, topic, expected) => {
     expect(compilePatterns(pattern)(topic)).toBe(expected)
+  })
+})
+
+// The router has its own matcher for literal/'*'/'**' patterns (a segment trie, no regex): the
+// same table must hold through a real bus, alone and with many other patterns subscribed.
+describe('pattern table through the bus router', () => {
+  // Rows whose topic cannot be published (e.g. 'agent..started') only apply to compilePatterns.
+  const publishable = [...seedTable, ...more].filter(([, t]) => isValidTopic(t))
+  it('publishes nearly every row', () => expect(publishable.length).toBe(seedTable.length + more.length - 1))
+  it.each(publishable)('%s vs %s -> %s', (pattern, topic, expected) => {
+    const bus = createBus()
+    let hits = 0
+    bus.subscribe(pattern, () => hits++)
+    bus.publish(topic)
+    bus.publish(topic) // second publish comes from the route cache
+    expect(hits).toBe(expected ? 2 : 0)
+  })
+
+  it('holds for all rows at once on one bus (shared trie nodes)', () => {
+    const bus = createBus()
+    const rows = publishable
+    const hits = rows.map(() => 0)
+    rows.forEach(([pattern], i) => bus.subscribe(pattern, () => hits[i]!++))
+    const topics = [...new Set(rows.map(([, t]) => t))]
+    for (const t of topics) bus.publish(t)
+    const expected = rows.map(([p]) => topics.filter((t) => compilePatterns(p)(t)).length)
+    expect(hits).toEqual(expected)
   })
 })
 

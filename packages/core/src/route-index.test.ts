@@ -96,5 +96,23 @@ describe('RouteIndex', () => {
     for (const [p, r] of rs) index.remove(p, r)
     expect(index.hasGlobs).toBe(false)
     expect((index as unknown as { root: { children: Map<string, unknown> } }).root.children.size).toBe(0)
+    const trie = (index as unknown as { segments: { root: { literal?: Map<string, unknown> } } }).segments.root
+    expect(trie.literal?.size ?? 0).toBe(0)
+  })
+
+  it('removes one route of several under the same wildcard pattern', () => {
+    const index = new RouteIndex<RouteEntry>()
+    const [a, b] = [route(), route()]
+    index.add('x.**', a)
+    index.add('x.**', b)
+    index.add('x.[ab]', a)
+    expect(index.match('x.a')).toEqual([a, b])
+    index.remove('x.**', a)
+    // a still matches through 'x.[ab]' (the regex path); order stays by subscription
+    expect(index.match('x.a')).toEqual([a, b])
+    index.remove('x.[ab]', a)
+    index.remove('x.**', b)
+    expect(index.match('x.a')).toEqual([])
+    expect(index.hasGlobs).toBe(false)
   })
 })

@@ -1,10 +1,13 @@
 // Finds the routes for a topic without testing every pattern on every publish:
-// - exact topics live in a Map (one lookup);
-// - glob patterns hang in a segment trie under their literal prefix, so a topic only meets the
-//   patterns whose prefix it shares;
+// - exact topics live in a dictionary (one lookup);
+// - patterns made of literal, '*' and '**' segments live in a SegmentTrie walked by the topic's
+//   segments (no regex at all);
+// - other globs ('?', classes, braces, 'exec*') hang in a trie under their literal prefix, so a
+//   topic only meets the regexes of patterns whose prefix it shares;
 // - the merged, priority-sorted result per topic is kept in a bounded cache, dropped on any
 //   subscription change that could affect it.
 import { compilePattern, toPath, type CompiledPattern } from './pattern.ts'
+import { SegmentTrie, simpleSegments } from './segment-trie.ts'
 import { assertTopic, isPlainTopic, isSystemTopic } from './topic.ts'
 
 export interface RouteEntry {
@@ -27,7 +30,12 @@ export class RouteIndex<R extends RouteEntry> {
   // which makes the per-publish lookup ~30% cheaper than Map.get on this hot path.
   private readonly exact: Record<string, R[]> = Object.create(null)
   private readonly root: TrieNode<R> = newNode()
+  /** Wildcard patterns of both kinds; 0 means exact lookups only. */
   private globCount = 0
+  private readonly segments = new SegmentTrie<R>()
+  private segmentCount = 0
+  /** Patterns on the regex path. */
+  private regexCount = 0
   // A Map, not a dictionary object: the cache churns (insert + evict per miss) and V8 dictionary
   // objects degrade under constant deletes (~2x slower here).
   private readonly cache = new Map<string, R[]>()
@@ -78,6 +86,14 @@ export class RouteIndex<R extends RouteEntry> {
       this.uncache(pattern)
       return
     }
+    this.globCount++
+    this.clearCache()
+    const segs = simpleSegments(pattern)
+    if (segs) {
+      this.segments.add(segs, route)
+      this.segmentCount++
+      return
+    }
     let node = this.root
     for (const seg of compiled.prefix) {
       let next = node.children.get(seg)
@@ -85,8 +101,7 @@ export class RouteIndex<R extends RouteEntry> {
       node = next
     }
     node.globs = node.globs.concat({ pattern: compiled, route })
-    this.globCount++
-    this.clearCache()
+    this.regexCount++
   }
 
   remove(pattern: string, route: R): void {
@@ -100,6 +115,15 @@ export class RouteIndex<R extends RouteEntry> {
       this.uncache(pattern)
       return
     }
+    const segs = simpleSegments(pattern)
+    if (segs) {
+      if (this.segments.remove(segs, route)) {
+        this.segmentCount--
+        this.globCount--
+        this.clearCache()
+      }
+      return
+    }
     const path: TrieNode<R>[] = [this.root]
     let node: TrieNode<R> | undefined = this.root
     for (const seg of compiled.prefix) {
@@ -110,6 +134,7 @@ export class RouteIndex<R extends RouteEntry> {
     const before = node.globs.length
     node.globs = node.globs.filter((g) => g.route !== route)
     this.globCount -= before - node.globs.length
+    this.regexCount -= before - node.globs.length
     // Prune empty branches so unsubscribed unique patterns do not leave memory behind.
     for (let i = compiled.prefix.length; i > 0; i--) {
       const n = path[i]!
@@ -139,13 +164,29 @@ export class RouteIndex<R extends RouteEntry> {
 
   private compute(topic: string): R[] {
     const exact = this.exact[topic]
+    const system = isSystemTopic(topic)
     let found: R[] | undefined
+    // Whether this topic is worth a cache slot: it matched a wildcard or cost regex tests.
+    this.testedGlobs = false
+    if (this.segmentCount !== 0) {
+      const acc: R[] = exact ? exact.slice() : []
+      this.segments.collect(topic.split('.'), system, acc)
+      if (acc.length !== (exact?.length ?? 0)) {
+        found = acc
+        this.testedGlobs = true
+      }
+    }
+    if (this.regexCount !== 0) found = this.collectRegex(topic, system, exact, found)
+    if (found === undefined) return exact ?? this.empty
+    return exact && found.length === exact.length ? exact : found.sort(byPriority)
+  }
+
+  /** The regex path: tests only the patterns filed under a literal prefix of the topic. */
+  private collectRegex(topic: string, system: boolean, exact: R[] | undefined, found: R[] | undefined): R[] | undefined {
     // The picomatch form of the topic, built only if some glob has to be tested.
     let path: string | undefined
-    const system = isSystemTopic(topic)
     let node: TrieNode<R> | undefined = this.root
     let start = 0
-    this.testedGlobs = false
     while (node !== undefined) {
       const globs = node.globs
       if (globs.length !== 0) this.testedGlobs = true
@@ -162,7 +203,6 @@ export class RouteIndex<R extends RouteEntry> {
       node = node.children.get(start === 0 && end === topic.length ? topic : topic.slice(start, end))
       start = end + 1
     }
-    if (found === undefined) return exact ?? this.empty
-    return exact && found.length === exact.length ? exact : found.sort(byPriority)
+    return found
   }
 }
