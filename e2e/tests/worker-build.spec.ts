@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect, test } from '@playwright/test'
+import { expectWorkerAppWorks } from '../worker-app.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const APP = path.join(ROOT, 'e2e/fixtures/worker/app')
@@ -86,19 +87,7 @@ test.describe('@tidings/worker built with Vite', () => {
       page.on('request', (r) => {
         if (/(bus|pool)-worker/.test(r.url())) workerRequests.push(r.url())
       })
-      const errors: string[] = []
-      page.on('pageerror', (e) => errors.push(e.message))
-      await page.goto(url)
-      await expect(page.locator('body')).toHaveAttribute('data-result', /.+/, { timeout: 60_000 })
-      const result = JSON.parse((await page.locator('body').getAttribute('data-result'))!) as Record<string, unknown>
-      expect(result).toEqual({
-        bridge: { data: { doubled: 40 }, correlationId: 'c-app', bridgedBy: 'worker', peer: true },
-        pool: [9, 16, 25],
-        crash: 'WorkerCrashedError',
-        afterCrash: 81,
-        stats: { restarts: 1, crashes: 1 },
-      })
-      expect(errors).toEqual([])
+      await expectWorkerAppWorks(page, url)
       expect(workerRequests.length).toBeGreaterThanOrEqual(2)
       for (const u of workerRequests) expect(u.startsWith(url + 'assets/')).toBe(true)
     } finally {
