@@ -120,6 +120,19 @@ describe('subscribe', () => {
     expect(bus.subscriptions().map((s) => s.label)).toEqual(['evens'])
   })
 
+  it('a once handler gets a live ctx.signal and runs once even when it re-publishes', () => {
+    const bus = createBus()
+    const seen: boolean[] = []
+    const sub = bus.subscribe('x', (_e, ctx) => {
+      seen.push(ctx.signal.aborted)
+      bus.publish('x')
+    }, { once: true })
+    bus.publish('x')
+    expect(seen).toEqual([false])
+    expect(sub.active).toBe(false)
+    expect(bus.stats().subscriptions).toBe(0)
+  })
+
   it('delivers once to a subscription whose patterns overlap', () => {
     const bus = createBus()
     const h = vi.fn()

@@ -88,8 +88,21 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
   /** Aborted when the subscription ends; created on first use so plain handlers pay nothing. */
   get signal(): AbortSignal {
     this.controller ??= new AbortController()
-    if (!this.active && !this.controller.signal.aborted) this.controller.abort(new Error('unsubscribed'))
+    if (!this.active && !this.retired && !this.controller.signal.aborted) this.controller.abort(new Error('unsubscribed'))
     return this.controller.signal
+  }
+
+  /** Set when a `once` subscription took its event: it leaves the bus, but the handler that is
+   *  running for that event keeps a live ctx.signal. */
+  private retired = false
+
+  /** Ends a `once` subscription without aborting the handler it is about to run. */
+  protected retire(): void {
+    if (!this.active) return
+    this.retired = true
+    this.active = false
+    this.bus.detach(this)
+    this.onClose()
   }
 
   /** Called synchronously from publish for every matching event. */

@@ -48,7 +48,7 @@ export class SyncSubscription extends BaseSubscription {
     if (!this.active) return Outcome.Skipped
     if (this.filter !== undefined && !this.runFilter(event)) return Outcome.Skipped
     this.received++
-    if (this.once) this.unsubscribe()
+    if (this.once) this.retire()
     const bus = this.bus
     // One number compare on the hot path; the tracked path runs only under dispatch()/request().
     if (bus.tracking !== 0 && this.kind !== 'observable') {
