@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { defaultClientConditions, defaultServerConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
 import { playwright } from '@vitest/browser-playwright'
-import { chromiumPath, chromiumArgs } from './e2e/chromium.ts'
+import { chromiumPath, chromiumArgs } from './e2e/chromium.mjs'
 
 const executablePath = chromiumPath()
 if (!existsSync(executablePath)) {

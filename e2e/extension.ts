@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { EXTENSION_ID } from '../extension/src/extension-id.ts'
-import { chromiumArgs, chromiumPath } from './chromium.ts'
+import { chromiumArgs, chromiumPath } from './chromium.mjs'
 
 export { EXTENSION_ID }
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..')

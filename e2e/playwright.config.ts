@@ -1,7 +1,7 @@
 // Playwright e2e: real headless Chromium (system build, see chromium.ts). Fixture pages under
 // e2e/fixtures are served by a Vite dev server that resolves @tidings/* from source.
 import { defineConfig } from '@playwright/test'
-import { chromiumArgs, chromiumPath } from './chromium.ts'
+import { chromiumArgs, chromiumPath } from './chromium.mjs'
 
 export const FIXTURES_URL = 'http://127.0.0.1:5174'
 export const DEMO_URL = 'http://127.0.0.1:5173'

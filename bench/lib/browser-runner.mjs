@@ -2,7 +2,7 @@
 // browser context) of headless Chromium through a Vite dev server that resolves @tidings/* from
 // source; the module's default export must resolve to a BenchTable (or an array of them).
 import { existsSync } from 'node:fs'
-import { chromiumArgs, chromiumPath } from './chromium.mjs'
+import { chromiumArgs, chromiumPath } from '../../e2e/chromium.mjs'
 
 const PORT = 5175
 const MODULE_TIMEOUT_MS = 180_000

@@ -13,6 +13,7 @@
 // counts, per-origin order and that the redacted value never leaves the agent.
 import { createBus, type Bus } from '@tidings/core'
 import type { BenchTable } from '../../../bench/types.ts'
+import { yieldTask } from '../../../bench/yield-task.ts'
 import { connectDevtools, type DevtoolsConnection } from '../src/index.ts'
 import { type BatchMsg, isTagged, msg, parseBatchItems, parseFromAgent } from '../src/protocol.ts'
 
@@ -38,18 +39,6 @@ interface RunResult {
   skipped: number
   sinkBytes: number
   problems: string[]
-}
-
-function yieldTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const ch = new MessageChannel()
-    ch.port1.addEventListener('message', () => {
-      ch.port1.close()
-      resolve()
-    })
-    ch.port1.start()
-    ch.port2.postMessage(0)
-  })
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

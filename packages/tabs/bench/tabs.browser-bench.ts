@@ -5,6 +5,7 @@
 import { createBus, type Bus, type TidingsEvent } from '@tidings/core'
 import { connectTabs, type TabsBridge, type TabsOptions } from '@tidings/tabs'
 import type { BenchTable } from '../../../bench/types.ts'
+import { yieldTask } from '../../../bench/yield-task.ts'
 
 const THROUGHPUT_EVENTS = 200_000
 const CHUNK = 5000
@@ -39,19 +40,6 @@ async function pair(opts: TabsOptions = {}): Promise<Pair> {
       await receiver.shutdown()
     },
   }
-}
-
-/** Yields to the event loop without setTimeout's 4 ms clamp. */
-function yieldTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const ch = new MessageChannel()
-    ch.port1.addEventListener('message', () => {
-      ch.port1.close()
-      resolve()
-    })
-    ch.port1.start()
-    ch.port2.postMessage(0)
-  })
 }
 
 interface ThroughputResult {

@@ -1,5 +1,5 @@
-// Same values as e2e/chromium.ts (TypeScript, which Node 20 cannot import without a loader):
-// keep the two in step.
+// Where the system Chromium lives and the flags it needs here (root, no network, no GPU).
+// Plain JS (types in chromium.d.mts) so Vitest, Playwright and the Node bench runner share it.
 import { existsSync } from 'node:fs'
 
 export function chromiumPath() {
