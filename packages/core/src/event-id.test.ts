@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { now } from './clock.ts'
 import { EventIds } from './event-id.ts'
 
@@ -16,6 +16,17 @@ describe('EventIds', () => {
 })
 
 describe('coarse clock', () => {
+  it('reads Date.now at most once per 32 calls within one synchronous burst', async () => {
+    await Promise.resolve() // a new microtask turn resets the burst
+    const spy = vi.spyOn(Date, 'now')
+    try {
+      for (let i = 0; i < 100; i++) now()
+      expect(spy).toHaveBeenCalledTimes(4) // calls 1, 33, 65, 97
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
   it('tracks Date.now across tasks', async () => {
     const a = now()
     expect(Math.abs(a - Date.now())).toBeLessThanOrEqual(5)

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { InvalidOptionError } from './delivery-options.ts'
+import { createBus } from './bus.ts'
 import { RouteIndex, type RouteEntry } from './route-index.ts'
 
 let order = 0
@@ -16,6 +18,14 @@ describe('RouteIndex', () => {
     }
     expect(matched).toBe(100_000)
     expect(index.cachedTopics).toBe(1000)
+  })
+
+  it('rejects a bad routeCacheSize with a typed error naming the option', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => createBus({ routeCacheSize: bad })).toThrow(InvalidOptionError)
+      expect(() => createBus({ routeCacheSize: bad })).toThrow('Invalid option routeCacheSize')
+    }
+    expect(createBus({ routeCacheSize: 1 }).routeCacheSize).toBe(0)
   })
 
   it('does not cache exact-only lookups at all', () => {

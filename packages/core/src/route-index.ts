@@ -6,6 +6,7 @@
 //   topic only meets the regexes of patterns whose prefix it shares;
 // - the merged, priority-sorted result per topic is kept in a bounded cache, dropped on any
 //   subscription change that could affect it.
+import { InvalidOptionError } from './delivery-options.ts'
 import { compilePattern, toPath, type CompiledPattern } from './pattern.ts'
 import { SegmentTrie, simpleSegments } from './segment-trie.ts'
 import { assertTopic, isPlainTopic, isSystemTopic } from './topic.ts'
@@ -48,7 +49,7 @@ export class RouteIndex<R extends RouteEntry> {
   private readonly empty: R[] = []
 
   constructor(private readonly cacheSize = 2048) {
-    if (!(cacheSize >= 1)) throw new RangeError(`routeCacheSize must be at least 1 (got ${cacheSize})`)
+    if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new InvalidOptionError('routeCacheSize', cacheSize, 'a whole number >= 1')
     this.ring = new Array<string | undefined>(cacheSize).fill(undefined)
   }
 
