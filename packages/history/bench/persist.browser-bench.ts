@@ -93,6 +93,56 @@ async function rawCeiling(withIndexes: boolean): Promise<{ rate: number; ok: boo
   return { rate: (BATCHED_EVENTS / ms) * 1000, ok: count === BATCHED_EVENTS }
 }
 
+/** A reference for the segment layout: the same envelopes put by raw IndexedDB code as
+ *  segments (one record per `perSegment` events of one type and one 1 s bucket), into a store with
+ *  the indexes the segment layout needs, including a multiEntry index over the events' ids
+ *  (`unique` or not), 10 000 events per transaction. */
+async function rawSegments(perSegment: number, uniqueIds: boolean): Promise<{ rate: number; ok: boolean; puts: number }> {
+  const name = dbName('rawseg')
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const req = indexedDB.open(name, 1)
+    req.addEventListener('upgradeneeded', () => {
+      const store = req.result.createObjectStore('segments', { autoIncrement: true })
+      store.createIndex('type_bucket', ['type', 'bucket'])
+      store.createIndex('bucket', 'bucket')
+      store.createIndex('corr', 'corr', { multiEntry: true })
+      store.createIndex('exp', 'exp')
+      store.createIndex('ids', 'ids', { multiEntry: true, unique: uniqueIds })
+    })
+    req.addEventListener('success', () => resolve(req.result))
+    req.addEventListener('error', () => reject(req.error))
+  })
+  const bus = createBus()
+  const events: Array<{ id: string; type: string; timestamp: number }> = []
+  bus.on('order.placed').subscribe((e) => events.push(e))
+  for (let i = 0; i < BATCHED_EVENTS; i++) bus.publish('order.placed', payload(i), { persistent: true })
+  let puts = 0
+  const t0 = performance.now()
+  for (let i = 0; i < BATCHED_EVENTS; i += RAW_TX) {
+    const tx = db.transaction('segments', 'readwrite')
+    const store = tx.objectStore('segments')
+    // Group as the writer would: consecutive events of one type and one bucket, at most perSegment.
+    let j = i
+    while (j < i + RAW_TX) {
+      const first = events[j]!
+      const bucket = Math.floor(first.timestamp / 1000)
+      const seg: typeof events = []
+      while (j < i + RAW_TX && seg.length < perSegment && events[j]!.type === first.type && Math.floor(events[j]!.timestamp / 1000) === bucket) seg.push(events[j++]!)
+      store.put({ type: first.type, bucket, t0: seg[0]!.timestamp, t1: seg[seg.length - 1]!.timestamp, n: seg.length, ids: seg.map((e) => e.id), events: seg })
+      puts++
+    }
+    await new Promise((resolve) => tx.addEventListener('complete', resolve))
+  }
+  const ms = performance.now() - t0
+  const count = await new Promise<number>((resolve) => {
+    const req = db.transaction('segments', 'readonly').objectStore('segments').index('ids').count()
+    req.addEventListener('success', () => resolve(req.result))
+  })
+  db.close()
+  indexedDB.deleteDatabase(name)
+  return { rate: (BATCHED_EVENTS / ms) * 1000, ok: count === BATCHED_EVENTS, puts }
+}
+
 async function persistOnePerEvent(): Promise<{ rate: number; transactions: number; ok: boolean }> {
   const h = openHistory({ dbName: dbName('single') })
   await h.ready
@@ -161,12 +211,20 @@ export default async function persistBench(): Promise<BenchTable> {
   const batched = await persistBatched()
   const raw = await rawCeiling(false)
   const rawIndexed = await rawCeiling(true)
+  const segs: Array<[number, boolean, Awaited<ReturnType<typeof rawSegments>>]> = []
+  for (const [per, unique] of [[500, true], [500, false], [2000, true], [2000, false]] as const) segs.push([per, unique, await rawSegments(per, unique)])
   const single = await persistOnePerEvent()
   const q = await queries()
   const rows: (string | number)[][] = [
     ['persist, batched (bursts of 500 per task)', `${fmt(BATCHED_EVENTS)} events`, `${fmt(batched.rate)} events/s`, `${batched.transactions} transactions`],
     ['reference: raw IndexedDB put, no indexes, no bus, 10,000 per transaction', `${fmt(BATCHED_EVENTS)} events`, `${fmt(raw.rate)} events/s`, `${BATCHED_EVENTS / RAW_TX} transactions`],
     ['reference: raw IndexedDB put, the history\'s indexes, no bus, 10,000 per transaction', `${fmt(BATCHED_EVENTS)} events`, `${fmt(rawIndexed.rate)} events/s`, `${BATCHED_EVENTS / RAW_TX} transactions`],
+    ...segs.map(([per, unique, r]) => [
+      `reference: raw IndexedDB put of segments (${fmt(per)} events per record), segment indexes, ids index ${unique ? 'unique' : 'not unique'}, 10,000 events per transaction`,
+      `${fmt(BATCHED_EVENTS)} events`,
+      `${fmt(r.rate)} events/s`,
+      `${r.puts} puts`,
+    ]),
     ['persist, one transaction per event (awaited publishAsync)', `${fmt(SINGLE_EVENTS)} events`, `${fmt(single.rate)} events/s`, `${single.transactions} transactions`],
     ...q.rows.map(([label, size, med, min]) => [`query: ${label}`, size, `${med} ms median`, min === '' ? '' : `${min} ms min`]),
   ]
@@ -180,6 +238,6 @@ export default async function persistBench(): Promise<BenchTable> {
       `type + time query returning 1,000 of 100,000: ${q.exactMs.toFixed(1)} ms median of ${QUERY_RUNS} (target < 50 ms): ${q.exactMs < 50 ? 'met' : 'NOT met'}`,
       'Verified: every written count, the last event of the batched run, and each query result (ids and order) against the expected list.',
     ],
-    ok: batched.ok && raw.ok && rawIndexed.ok && single.ok && q.ok,
+    ok: batched.ok && raw.ok && rawIndexed.ok && segs.every(([, , r]) => r.ok) && single.ok && q.ok,
   }
 }
