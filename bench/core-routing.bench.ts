@@ -124,7 +124,10 @@ export async function measure(name: string): Promise<RoutingResult> {
   const lib = LIBRARIES[name]
   if (!lib) throw new Error(`unknown library ${name}; expected one of ${libraries.join(', ')}`)
   const out: RoutingResult = {}
+  // BENCH_SCENARIOS=names,wild1k measures only those (for profiling one scenario in isolation).
+  const only = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env['BENCH_SCENARIOS']?.split(',')
   const record = async (key: ScenarioKey, run: () => ScenarioResult | null) => {
+    if (only && !only.includes(key)) return
     const label = SCENARIOS.find((s) => s.key === key)?.label ?? key
     const result = await attempt(label, run)
     out[key] = result

@@ -5,7 +5,7 @@
 import type { TidingsEvent } from './envelope.ts'
 import { checkTimeout } from './delivery-options.ts'
 import { TimeoutError, toError } from './errors.ts'
-import { HandlerCtx } from './handler-context.ts'
+import { HandlerCtx, readsCtx } from './handler-context.ts'
 import { RetryPolicy } from './retry-policy.ts'
 import { BaseSubscription, Outcome, type BusInternals } from './subscription.ts'
 import type { DeliveryTracker } from './tracker.ts'
@@ -64,7 +64,7 @@ export class ExecSubscription extends BaseSubscription {
     this.filter = opts.filter
     this.retry = RetryPolicy.from(opts.retry)
     this.timeoutMs = opts.timeoutMs === undefined ? undefined : checkTimeout(opts.timeoutMs, 'timeoutMs')
-    this.wantsCtx = handler.length !== 1
+    this.wantsCtx = readsCtx(handler)
   }
 
   deliver(event: TidingsEvent): Outcome {

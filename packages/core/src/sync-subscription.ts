@@ -3,7 +3,7 @@
 // reported too.
 import type { TidingsEvent } from './envelope.ts'
 import { toError } from './errors.ts'
-import { HandlerCtx } from './handler-context.ts'
+import { HandlerCtx, readsCtx } from './handler-context.ts'
 import { BaseSubscription, Outcome, type BusInternals } from './subscription.ts'
 import type { DeliveryTracker } from './tracker.ts'
 import type { SubscriptionKind } from './types.ts'
@@ -26,7 +26,7 @@ export class SyncSubscription extends BaseSubscription {
   private readonly once: boolean
   private readonly filter: ((event: TidingsEvent) => boolean) | undefined
   private readonly closeHook: (() => void) | undefined
-  /** Handlers that declare exactly one parameter cannot read ctx: skip building it. */
+  /** Whether the handler can read ctx at all (see readsCtx): otherwise no ctx is built. */
   private readonly wantsCtx: boolean
 
   constructor(
@@ -41,7 +41,7 @@ export class SyncSubscription extends BaseSubscription {
     this.once = opts.once ?? false
     this.filter = opts.filter
     this.closeHook = opts.onClose
-    this.wantsCtx = handler.length !== 1
+    this.wantsCtx = readsCtx(handler)
   }
 
   deliver(event: TidingsEvent): Outcome {
