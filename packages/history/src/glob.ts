@@ -1,17 +1,16 @@
 // Glob types without scanning the whole time window: list the stored types the glob matches (the
 // small `types` store, read from the pattern's literal prefix in one request), then read each
-// matching type through its own exact [type, timestamp] range and merge the streams by
-// (timestamp, seq, id). Falls back to the time-index scan when too many types match.
+// matching type through its own exact [type, bucket] range and merge the streams by
+// (timestamp, seq, id). Falls back to the bucket-index scan when too many types match.
 import type { TidingsEvent } from '@tidings/core'
 import type { Plan } from './plan.ts'
 import { readPages } from './reader.ts'
-import { INDEX, INDEX_KEYPATHS, TYPES } from './schema.ts'
+import { INDEX, TYPES } from './schema.ts'
 
 /** Beyond this many matching types, one range read per type costs more than one time scan. */
 export const MAX_MATCHING_TYPES = 64
 /** Beyond this many candidate types under the literal prefix, listing them is not worth it. */
 export const MAX_CANDIDATE_TYPES = 2000
-const TOP: IDBValidKey = []
 
 /** Stored types under `prefix` that match the glob, or undefined when there are too many. */
 export function matchingTypes(db: IDBDatabase, prefix: string, match: (t: string) => boolean): Promise<string[] | undefined> {
@@ -44,10 +43,10 @@ export async function* mergeTypes(getDb: () => Promise<IDBDatabase>, plan: Plan,
   const sources: Source[] = []
   for (const t of types) {
     const sub: Plan = {
-      index: INDEX.typeTime,
-      keyPath: INDEX_KEYPATHS[INDEX.typeTime] as string[],
-      lower: [t, g.from],
-      upper: [t, g.to, TOP],
+      index: INDEX.typeBucket,
+      prefix: t,
+      from: plan.from,
+      to: plan.to,
       direction: plan.direction,
       limit: plan.limit,
       filter: g.where,

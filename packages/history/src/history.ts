@@ -10,7 +10,8 @@ import { readQuery as readPages } from './glob.ts'
 import { makeToRecord } from './record.ts'
 import { compileRedact } from './redact.ts'
 import { checkSpeed, replayPages } from './replay.ts'
-import { INDEX, STORE } from './schema.ts'
+import { countEvents, countExpired, deleteIds, sweepExpired } from './maintain.ts'
+import { STORE } from './schema.ts'
 import { checkFormat, parseImport, serialize } from './transfer.ts'
 import type { History, HistoryOptions, HistoryQuery, HistoryStats, ImportReport, ReplayOptions } from './types.ts'
 import { Writer, type Batch } from './writer.ts'
@@ -22,18 +23,14 @@ const positive = (name: string, v: number | undefined, integer = false): number 
   return v
 }
 
-function idbRequest<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.addEventListener('success', () => resolve(req.result))
-    req.addEventListener('error', () => reject(req.error))
-  })
-}
-
+/** Settles with the transaction. Never unhandled: a failed request may be awaited first. */
 function txDone(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
+  const done = new Promise<void>((resolve, reject) => {
     tx.addEventListener('complete', () => resolve())
     tx.addEventListener('abort', () => reject(tx.error ?? new Error('transaction aborted')))
   })
+  done.catch(() => {})
+  return done
 }
 
 export function openHistory(options: HistoryOptions = {}): History {
@@ -100,12 +97,11 @@ export function openHistory(options: HistoryOptions = {}): History {
     for (;;) {
       const db = await getDb()
       const tx = db.transaction(STORE, 'readwrite')
-      const store = tx.objectStore(STORE)
-      const keys = await idbRequest(store.index(INDEX.expires).getAllKeys(IDBKeyRange.upperBound(Date.now()), 1000))
-      for (const k of keys) store.delete(k)
-      await txDone(tx)
-      total += keys.length
-      if (keys.length < 1000) break
+      const done = txDone(tx)
+      const { expired, more } = await sweepExpired(tx.objectStore(STORE), Date.now(), 200)
+      await done
+      total += expired
+      if (!more) break
     }
     stats.expired += total
     return total
@@ -175,10 +171,7 @@ export function openHistory(options: HistoryOptions = {}): History {
       const plan = planQuery(q)
       if (plan.everything && plan.limit === Number.POSITIVE_INFINITY) {
         const store = (await getDb()).transaction(STORE, 'readonly').objectStore(STORE)
-        const [all, expired] = await Promise.all([
-          idbRequest(store.count()),
-          idbRequest(store.index(INDEX.expires).count(IDBKeyRange.upperBound(Date.now()))),
-        ])
+        const [all, expired] = await Promise.all([countEvents(store), countExpired(store, Date.now())])
         return all - expired
       }
       let n = 0
@@ -193,18 +186,19 @@ export function openHistory(options: HistoryOptions = {}): History {
       const db = await getDb()
       if (plan.everything && plan.limit === Number.POSITIVE_INFINITY) {
         const tx = db.transaction(STORE, 'readwrite')
+        const done = txDone(tx)
         const store = tx.objectStore(STORE)
-        const n = await idbRequest(store.count())
+        const n = await countEvents(store)
         store.clear()
-        await txDone(tx)
+        await done
         return n
       }
       const ids = (await collect(plan)).map((e) => e.id)
       const tx = (await getDb()).transaction(STORE, 'readwrite')
-      const store = tx.objectStore(STORE)
-      for (const id of ids) store.delete(id)
-      await txDone(tx)
-      return ids.length
+      const done = txDone(tx)
+      const n = await deleteIds(tx.objectStore(STORE), ids)
+      await done
+      return n
     },
 
     async replay(bus: Bus, q?: HistoryQuery, opts?: ReplayOptions) {

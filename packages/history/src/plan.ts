@@ -1,31 +1,33 @@
-// Turns a HistoryQuery into an index scan: which index, which key range, which direction, and
-// what must still be filtered in memory. Exact types scan [type, timestamp, ...] directly; a
-// correlationId scans its chain; globs scan the time index in order and filter by pattern (so
+// Turns a HistoryQuery into a scan over segments: which index, which buckets, which direction, and
+// what must still be filtered in memory. Exact types scan [type, bucket] directly; a correlationId
+// scans [correlationId, bucket]; globs scan the bucket index in order and filter by pattern (so
 // results stay time-ordered and a limit stops the scan early).
 import { assertPattern, assertTopic, compilePattern, compilePatterns } from '@tidings/core'
 import { InvalidHistoryInputError } from './errors.ts'
-import { INDEX, INDEX_KEYPATHS, type StoredRecord } from './schema.ts'
+import { INDEX, type StoredRecord } from './schema.ts'
 import type { HistoryQuery, TimeInput } from './types.ts'
 import { compileWhere } from './where.ts'
 
 export interface Plan {
-  index: (typeof INDEX)[keyof typeof INDEX]
-  keyPath: readonly string[]
-  lower: IDBValidKey[]
-  upper: IDBValidKey[]
+  /** Which segment index the scan walks, bucket by bucket. */
+  index: typeof INDEX.typeBucket | typeof INDEX.bucket | typeof INDEX.corr
+  /** The key's leading component before the bucket: the exact type (type_bucket) or the
+   *  correlationId (corr); undefined for the bucket index. */
+  prefix: string | undefined
+  /** Inclusive timestamp window (exact; buckets only narrow the scan). */
+  from: number
+  to: number
   direction: 'next' | 'prev'
   limit: number
-  /** In-memory conditions beyond the index range (expiry is checked separately). */
+  /** In-memory conditions beyond the time window (expiry is checked separately). */
   filter: ((r: StoredRecord) => boolean) | undefined
-  /** True when nothing narrows the whole store (count() can use the store's own count). */
+  /** True when nothing narrows the whole store (count() can use the ids index count). */
   everything: boolean
-  /** For a glob type on the time index: what the glob-by-types strategy needs (see glob.ts). */
-  glob?: { prefix: string; match: (type: string) => boolean; where: ((r: StoredRecord) => boolean) | undefined; from: number; to: number }
+  /** For a glob type on the bucket index: what the glob-by-types strategy needs (see glob.ts). */
+  glob?: { prefix: string; match: (type: string) => boolean; where: ((r: StoredRecord) => boolean) | undefined }
 }
 
 const WILDCARD = /[*?[\]{}]/
-/** An array sorts after every number and string in IndexedDB key order: a closed upper cap. */
-const TOP: IDBValidKey = []
 
 export function toTime(name: string, v: TimeInput | undefined): number | undefined {
   if (v === undefined) return undefined
@@ -67,32 +69,30 @@ export function planQuery(q: HistoryQuery = {}): Plan {
   const lo = from ?? Number.NEGATIVE_INFINITY
   const hi = to ?? Number.POSITIVE_INFINITY
   let index: Plan['index']
-  let lower: IDBValidKey[]
-  let upper: IDBValidKey[]
+  let prefix: string | undefined
   if (exactType !== undefined) {
-    index = INDEX.typeTime
-    lower = [exactType, lo]
-    upper = [exactType, hi, TOP]
+    index = INDEX.typeBucket
+    prefix = exactType
     if (q.correlationId !== undefined) {
       const c = q.correlationId
       filters.push((r) => r.correlationId === c)
     }
   } else if (q.correlationId !== undefined) {
-    index = INDEX.correlation
-    lower = [q.correlationId, lo]
-    upper = [q.correlationId, hi, TOP]
+    // The corr index finds the segments holding the chain; the segment holds other events too.
+    index = INDEX.corr
+    prefix = q.correlationId
+    const c = q.correlationId
+    filters.push((r) => r.correlationId === c)
   } else {
-    index = INDEX.time
-    lower = [lo]
-    upper = [hi, TOP]
+    index = INDEX.bucket
   }
   const filter = filters.length === 0 ? undefined : filters.length === 1 ? filters[0] : (r: StoredRecord) => filters.every((f) => f(r))
   return {
-    ...(glob && index === INDEX.time ? { glob: { ...glob, where, from: lo, to: hi } } : {}),
+    ...(glob && index === INDEX.bucket ? { glob: { ...glob, where } } : {}),
     index,
-    keyPath: INDEX_KEYPATHS[index] as string[],
-    lower,
-    upper,
+    prefix,
+    from: lo,
+    to: hi,
     direction: order === 'asc' ? 'next' : 'prev',
     limit,
     filter,

@@ -1,75 +1,94 @@
-// Reads a planned query page by page: one request per page (getAll / getAllRecords), never a
-// promise per record. Each page continues strictly after the last index key read, which is exact
-// because every index key ends in the event id.
+// Reads a planned query over segments, bucket by bucket, in plan order. A page is one getAll (or
+// getAllRecords for desc) of whole segments; a bucket is never split across pages: when a page
+// ends inside a bucket, that bucket is read again whole with the next page. The segments of one
+// bucket may interleave in time (several batches, several tabs), so each bucket's events are
+// merged by (timestamp, seq, id) before the time window, expiry, filters and the limit apply.
 import type { TidingsEvent } from '@tidings/core'
 import type { Plan } from './plan.ts'
-import { fromRecord, STORE, type StoredRecord } from './schema.ts'
+import { fromRecord, STORE } from './schema.ts'
+import { bucketOf, mergeBucket, type Segment } from './segment.ts'
 
-export const PAGE = 1000
+/** Segments per request: the first page is small (a limit often needs little), then doubles. */
+export const SEG_PAGE_MIN = 8
+export const SEG_PAGE_MAX = 256
 
-type GetAllRecords = (opts: { query: IDBKeyRange | null; count?: number; direction?: IDBCursorDirection }) => IDBRequest<Array<{ value: StoredRecord }>>
+type GetAllRecords = (opts: { query: IDBKeyRange | null; count?: number; direction?: IDBCursorDirection }) => IDBRequest<Array<{ value: Segment }>>
 
-function request<T>(req: IDBRequest<T>): Promise<T> {
+export function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     req.addEventListener('success', () => resolve(req.result))
     req.addEventListener('error', () => reject(req.error))
   })
 }
 
-function fetchPage(db: IDBDatabase, plan: Plan, range: IDBKeyRange, count: number): Promise<StoredRecord[]> {
-  const index = db.transaction(STORE, 'readonly').objectStore(STORE).index(plan.index)
-  if (plan.direction === 'next') return request(index.getAll(range, count) as IDBRequest<StoredRecord[]>)
+export async function fetchSegments(index: IDBIndex, range: IDBKeyRange, count: number | undefined, direction: 'next' | 'prev'): Promise<Segment[]> {
+  if (direction === 'next' || count === undefined) return request(index.getAll(range, count) as IDBRequest<Segment[]>)
   const getAllRecords = (index as unknown as { getAllRecords?: GetAllRecords }).getAllRecords
-  if (getAllRecords) {
-    return request(getAllRecords.call(index, { query: range, count, direction: 'prev' })).then((rs) => rs.map((r) => r.value))
-  }
+  if (getAllRecords) return request(getAllRecords.call(index, { query: range, count, direction: 'prev' })).then((rs) => rs.map((r) => r.value))
   // Browsers without getAllRecords (before Chrome 141): a cursor, still one page per call.
   return new Promise((resolve, reject) => {
-    const out: StoredRecord[] = []
+    const out: Segment[] = []
     const req = index.openCursor(range, 'prev')
     req.addEventListener('error', () => reject(req.error))
     req.addEventListener('success', () => {
       const c = req.result
       if (!c) return resolve(out)
-      out.push(c.value as StoredRecord)
+      out.push(c.value as Segment)
       if (out.length >= count) resolve(out)
       else c.continue()
     })
   })
 }
 
-const keyOf = (plan: Plan, r: StoredRecord): IDBValidKey[] => plan.keyPath.map((f) => (r as unknown as Record<string, IDBValidKey>)[f]!)
-
 /** Yields pages of live (unexpired, matching) events in plan order until the limit. */
 export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, now = Date.now()): AsyncGenerator<TidingsEvent[]> {
+  const desc = plan.direction === 'prev'
+  const keyFor = (b: number): IDBValidKey => (plan.prefix === undefined ? b : [plan.prefix, b])
+  const { from, to, filter } = plan
+  let lo = bucketOf(from)
+  let hi = bucketOf(to)
+  let loOpen = false
+  let hiOpen = false
   let remaining = plan.limit
-  let lower = plan.lower
-  let upper = plan.upper
-  let lowerOpen = false
-  let upperOpen = false
-  let first = true
+  let count = SEG_PAGE_MIN
   while (remaining > 0) {
-    // Without in-memory filters the first page asks for exactly what is wanted.
-    const count = first && !plan.filter ? Math.min(remaining, PAGE) : PAGE
-    first = false
-    const db = await getDb()
-    const raw = await fetchPage(db, plan, IDBKeyRange.bound(lower, upper, lowerOpen, upperOpen), count)
+    const index = (await getDb()).transaction(STORE, 'readonly').objectStore(STORE).index(plan.index)
+    const segs = await fetchSegments(index, IDBKeyRange.bound(keyFor(lo), keyFor(hi), loOpen, hiOpen), count, plan.direction)
+    if (segs.length === 0) return
+    const more = segs.length === count
+    let ready = segs
+    if (more) {
+      // The page may end inside its last bucket: keep the whole buckets, and continue from the
+      // last bucket (inclusive); if the page is one bucket, read that bucket whole.
+      const lastBucket = segs[segs.length - 1]!.bucket
+      let open = false
+      ready = segs.filter((s) => s.bucket !== lastBucket)
+      if (ready.length === 0) {
+        const whole = IDBKeyRange.only(keyFor(lastBucket))
+        // Same transaction when it is still active (it is, right after the page's request).
+        ready = await fetchSegments(index, whole, undefined, 'next').catch(async () =>
+          fetchSegments((await getDb()).transaction(STORE, 'readonly').objectStore(STORE).index(plan.index), whole, undefined, 'next'),
+        )
+        open = true
+      }
+      if (desc) [hi, hiOpen] = [lastBucket, open]
+      else [lo, loOpen] = [lastBucket, open]
+      count = Math.min(count * 2, SEG_PAGE_MAX)
+    }
     const out: TidingsEvent[] = []
-    for (const r of raw) {
-      if (r.expiresAt !== undefined && r.expiresAt <= now) continue
-      if (plan.filter && !plan.filter(r)) continue
-      out.push(fromRecord(r))
-      if (--remaining === 0) break
+    for (let i = 0; i < ready.length && remaining > 0; ) {
+      let j = i + 1
+      while (j < ready.length && ready[j]!.bucket === ready[i]!.bucket) j++
+      for (const r of mergeBucket(ready.slice(i, j), desc)) {
+        if (r.timestamp < from || r.timestamp > to) continue
+        if (r.expiresAt !== undefined && r.expiresAt <= now) continue
+        if (filter && !filter(r)) continue
+        out.push(fromRecord(r))
+        if (--remaining === 0) break
+      }
+      i = j
     }
     if (out.length > 0) yield out
-    if (raw.length < count) return
-    const last = keyOf(plan, raw[raw.length - 1]!)
-    if (plan.direction === 'next') {
-      lower = last
-      lowerOpen = true
-    } else {
-      upper = last
-      upperOpen = true
-    }
+    if (!more) return
   }
 }

@@ -1,24 +1,31 @@
 // Helpers shared by the browser tests (not exported from the package).
 import type { TidingsEvent } from '@tidings/core'
+import { compareEvents, type Segment } from './segment.ts'
 
 let n = 0
 export const uniqueDb = (label: string): string => `test-${label}-${Date.now()}-${n++}-${Math.random().toString(36).slice(2, 8)}`
 
-/** Reads every stored record through a separate raw connection (what another tab would see). */
+/** Reads every stored event through a separate raw connection (what another tab would see),
+ *  out of its segments, in (timestamp, seq, id) order. */
 export function readRaw(dbName: string): Promise<Array<TidingsEvent & { expiresAt?: number }>> {
+  return readSegments(dbName).then((segs) => segs.flatMap((s) => s.events).sort(compareEvents))
+}
+
+/** Every stored segment, raw, in key order. */
+export function readSegments(dbName: string): Promise<Segment[]> {
   return new Promise((resolve, reject) => {
     const open = indexedDB.open(dbName)
     open.addEventListener('error', () => reject(open.error))
     open.addEventListener('success', () => {
       const db = open.result
-      if (!db.objectStoreNames.contains('events')) {
+      if (!db.objectStoreNames.contains('segments')) {
         db.close()
         return resolve([])
       }
-      const req = db.transaction('events', 'readonly').objectStore('events').getAll()
+      const req = db.transaction('segments', 'readonly').objectStore('segments').getAll()
       req.addEventListener('success', () => {
         db.close()
-        resolve(req.result as Array<TidingsEvent & { expiresAt?: number }>)
+        resolve(req.result as Segment[])
       })
       req.addEventListener('error', () => reject(req.error))
     })

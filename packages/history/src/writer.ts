@@ -1,11 +1,15 @@
-// Batched writes. Events handed over in the same task join one batch (one transaction); while a
-// transaction is in flight the next batch keeps growing, so under sustained load batches grow by
-// themselves and the number of transactions stays small. Every event of a batch shares the
+// Batched writes. Events handed over in the same task join one batch (one transaction), stored as
+// segments (one record per type per 1 s bucket, see segment.ts); while a transaction is in flight
+// the next batch keeps growing, so under sustained load batches grow by themselves and the number
+// of transactions and records stays small. Every event of a batch shares the
 // batch's promise: publishAsync of a persistent event awaits it, so it resolves only after commit.
 import { toError } from '@tidings/core'
 import { unwrapDb, type Connection } from './connection.ts'
 import { HistoryError, HistoryQuotaError, HistoryWriteError } from './errors.ts'
+import { countEvents, evictOldest } from './maintain.ts'
+import { request } from './reader.ts'
 import { INDEX, STORE, TYPES, type StoredRecord } from './schema.ts'
+import { buildSegments, makeSegment, type Segment } from './segment.ts'
 import type { HistoryStats } from './types.ts'
 
 export interface Batch {
@@ -139,20 +143,12 @@ export class Writer {
     }
     this.inFlight++
     const store = tx.objectStore(STORE)
-    let lastType: string | undefined
+    const { segments } = buildSegments(b.records)
     const types = new Set<string>()
-    for (const r of b.records) {
-      if (r.type !== lastType) types.add((lastType = r.type))
-      try {
-        store.put(r)
-      } catch (e) {
-        ;(b.failures ??= new Map()).set(
-          r.id,
-          (e as { name?: unknown } | null)?.name === 'QuotaExceededError'
-            ? new HistoryQuotaError(this.opts.dbName, 1, { cause: e })
-            : new HistoryWriteError(this.opts.dbName, 1, `event ${r.id} (${r.type}): ${toError(e).message}`, { cause: e }),
-        )
-      }
+    const puts: Array<Promise<void>> = []
+    for (const seg of segments) {
+      types.add(seg.type)
+      puts.push(this.put(store, seg, b))
     }
     const typeStore = tx.objectStore(TYPES)
     // The cache is only valid for the database it was filled from (a deleted database comes back empty).
@@ -164,16 +160,13 @@ export class Writer {
     const max = this.opts.maxEvents
     let evicted = 0
     if (max !== undefined) {
-      const countReq = store.count()
-      countReq.addEventListener('success', () => {
-        const excess = countReq.result - max
-        if (excess <= 0) return
-        const keysReq = store.index(INDEX.time).getAllKeys(null, excess)
-        keysReq.addEventListener('success', () => {
-          for (const k of keysReq.result) store.delete(k)
-          evicted = keysReq.result.length
+      // After every put (dedup fallbacks included), so the count is exact.
+      Promise.all(puts)
+        .then(() => countEvents(store))
+        .then(async (n) => {
+          if (n > max) evicted = await evictOldest(store, n - max)
         })
-      })
+        .catch(() => {}) // a failed request aborts the transaction; the abort handler reports it
     }
     tx.addEventListener('complete', () => {
       this.inFlight--
@@ -185,7 +178,7 @@ export class Writer {
       s.transactions++
       s.evicted += evicted
       for (const t of types) this.knownTypes.add(t)
-      if (b.failures) for (const e of b.failures.values()) this.opts.onError(e)
+      if (b.failures) for (const e of new Set(b.failures.values())) this.opts.onError(e)
       this.unsettled.delete(b)
       // Acks keep settled batches reachable (capture's seen map): drop the records themselves.
       b.records.length = 0
@@ -203,6 +196,59 @@ export class Writer {
       )
       this.afterBatch()
     })
+  }
+
+  /** Puts one segment. Resolves when it is stored or its events are marked failed. A segment whose
+   *  ids collide with stored events (another context stored them first) fails alone with
+   *  ConstraintError (prevented, so the transaction goes on) and is put again without those. */
+  private put(store: IDBObjectStore, seg: Segment, b: Batch): Promise<void> {
+    return new Promise((resolve) => {
+      let req: IDBRequest
+      try {
+        req = store.put(seg)
+      } catch (e) {
+        return resolve(this.putFailed(store, seg, b, e))
+      }
+      req.addEventListener('success', () => resolve())
+      req.addEventListener('error', (ev) => {
+        if (req.error?.name !== 'ConstraintError') return resolve() // aborts the transaction
+        ev.preventDefault()
+        ev.stopPropagation()
+        resolve(this.putNew(store, seg, b))
+      })
+    })
+  }
+
+  private async putNew(store: IDBObjectStore, seg: Segment, b: Batch): Promise<void> {
+    const index = store.index(INDEX.ids)
+    const keys = await Promise.all(seg.ids.map((id) => request(index.getKey(id))))
+    const fresh = seg.events.filter((_, i) => keys[i] === undefined)
+    if (fresh.length > 0) await this.put(store, makeSegment(fresh), b)
+  }
+
+  /** put() threw: the segment could not be cloned (one bad event fails alone; the rest are put),
+   *  or the browser refused it (quota): every event of the segment fails with one error. */
+  private putFailed(store: IDBObjectStore, seg: Segment, b: Batch, e: unknown): Promise<void> | undefined {
+    const failures = (b.failures ??= new Map())
+    if ((e as { name?: unknown } | null)?.name === 'DataCloneError' && seg.n > 0) {
+      const good: StoredRecord[] = []
+      for (const r of seg.events) {
+        try {
+          structuredClone(r)
+          good.push(r)
+        } catch (err) {
+          failures.set(r.id, new HistoryWriteError(this.opts.dbName, 1, `event ${r.id} (${r.type}): ${toError(err).message}`, { cause: err }))
+        }
+      }
+      if (good.length > 0 && good.length < seg.n) return this.put(store, makeSegment(good), b)
+      if (good.length === 0) return undefined
+    }
+    const err =
+      (e as { name?: unknown } | null)?.name === 'QuotaExceededError'
+        ? new HistoryQuotaError(this.opts.dbName, seg.n, { cause: e })
+        : new HistoryWriteError(this.opts.dbName, seg.n, `${seg.n} event(s) of type ${seg.type}: ${toError(e).message}`, { cause: e })
+    for (const r of seg.events) failures.set(r.id, err)
+    return undefined
   }
 
   private fail(b: Batch, e: HistoryError): void {
