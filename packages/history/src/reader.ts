@@ -51,7 +51,7 @@ export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, 
   let hiOpen = false
   let remaining = plan.limit
   let count = SEG_PAGE_MIN
-  while (remaining > 0) {
+  while (remaining > 0 && (lo < hi || (lo === hi && !loOpen && !hiOpen))) {
     const index = (await getDb()).transaction(STORE, 'readonly').objectStore(STORE).index(plan.index)
     const segs = await fetchSegments(index, IDBKeyRange.bound(keyFor(lo), keyFor(hi), loOpen, hiOpen), count, plan.direction)
     if (segs.length === 0) return
