@@ -31,6 +31,9 @@ export interface WriterOptions {
   onError(e: HistoryError): void
 }
 
+/** Parallel id lookups per round when a segment collides with stored ids. */
+const LOOKUPS_PER_ROUND = 16
+
 function newBatch(): Batch {
   let resolve!: () => void
   let reject!: (e: HistoryError) => void
@@ -219,11 +222,28 @@ export class Writer {
     })
   }
 
+  /** The segment's events that are not stored yet, put as a new segment. Each lookup returns the
+   *  stored segment holding an id, which rules out all of that segment's ids at once: when another
+   *  context stored the same events (the usual cause), a few lookups settle a whole segment. */
   private async putNew(store: IDBObjectStore, seg: Segment, b: Batch): Promise<void> {
     const index = store.index(INDEX.ids)
-    const keys = await Promise.all(seg.ids.map((id) => request(index.getKey(id))))
-    const fresh = seg.events.filter((_, i) => keys[i] === undefined)
-    if (fresh.length > 0) await this.put(store, makeSegment(fresh), b)
+    const remaining = new Set(seg.ids)
+    const fresh = new Set<string>()
+    while (remaining.size > 0) {
+      const probe: string[] = []
+      for (const id of remaining) {
+        probe.push(id)
+        if (probe.length === LOOKUPS_PER_ROUND) break
+      }
+      const found = await Promise.all(probe.map((id) => request(index.get(id)) as Promise<Segment | undefined>))
+      for (let i = 0; i < probe.length; i++) {
+        const stored = found[i]
+        if (stored) for (const id of stored.ids) remaining.delete(id)
+        else if (remaining.delete(probe[i]!)) fresh.add(probe[i]!)
+      }
+    }
+    const events = seg.events.filter((e) => fresh.has(e.id))
+    if (events.length > 0) await this.put(store, makeSegment(events), b)
   }
 
   /** put() threw: the segment could not be cloned (one bad event fails alone; the rest are put),
