@@ -64,6 +64,27 @@ describe('publish', () => {
     expect(createBus().origin).not.toBe(createBus().origin)
   })
 
+  it('a publish nobody receives still draws its id and seq, and inspectors still see its envelope', () => {
+    const bus = createBus()
+    const seen: TidingsEvent[] = []
+    bus.subscribe('t', (e) => void seen.push(e))
+    const r1 = bus.publish('t')
+    const unrouted = bus.publish('nobody.listens')
+    const given = bus.publish({ type: 'nobody.listens', id: 'given-id' })
+    const r2 = bus.publish('t')
+    expect(unrouted).toEqual({ id: `${bus.origin}:1`, matched: 0, delivered: 0, queued: 0, dropped: 0, rejected: 0 })
+    expect(given.id).toBe('given-id')
+    expect([r1.id, r2.id]).toEqual([`${bus.origin}:0`, `${bus.origin}:3`])
+    expect(seen.map((e) => e.seq)).toEqual([0, 3])
+    expect(bus.stats().published).toBe(4)
+    const inspected: InspectionEvent[] = []
+    const stop = bus.inspect((i) => void inspected.push(i))
+    const r3 = bus.publish('nobody.listens', 1)
+    stop.unsubscribe()
+    const publish = inspected.find((i) => i.kind === 'publish')
+    expect(publish?.kind === 'publish' && [publish.event.id, publish.event.data, publish.receipt.matched]).toEqual([r3.id, 1, 0])
+  })
+
   it('rejects invalid topics with InvalidTopicError and delivers nothing', () => {
     const bus = createBus()
     const handler = vi.fn()

@@ -170,8 +170,18 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     const routes = this.index.match(type)
     if (this.registry.schemas.size !== 0) data = this.validateSync(type, data)
     if (this.guarded) this.guards.checkPublish(type, opts?.key)
+    // Nobody can see an event that matched nothing while no inspector watches: skip building it.
+    if (routes.length === 0 && !this.inspecting) return this.unrouted(input)
     const event = this.envelope(type, data, opts, input)
     return this.deliver(event, routes, undefined)
+  }
+
+  /** The receipt of a publish that matched no subscription (ids and seq advance as usual). */
+  private unrouted(input: PublishInputLike | undefined): PublishReceipt {
+    this.seq++
+    this.published++
+    const id = this.ids.next()
+    return { id: input?.id ?? id, matched: 0, delivered: 0, queued: 0, dropped: 0, rejected: 0 }
   }
 
   private envelope(type: string, data: unknown, opts: PublishOptions | undefined, input: PublishInputLike | undefined): TidingsEvent {

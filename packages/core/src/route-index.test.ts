@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidOptionError } from './delivery-options.ts'
 import { createBus } from './bus.ts'
+import { InvalidTopicError } from './errors.ts'
 import { RouteIndex, type RouteEntry } from './route-index.ts'
+import { segmentHash } from './segment-trie.ts'
 
 let order = 0
 const route = (priority = 0): RouteEntry & { name: string } => ({ order: order++, priority, name: `r${order}` })
@@ -125,4 +127,52 @@ describe('RouteIndex', () => {
     expect(index.match('x.a')).toEqual([])
     expect(index.hasGlobs).toBe(false)
   })
+
+  it('tells apart segments whose hashes collide, and prunes one without losing the other', () => {
+    // 'Aa' and 'BB' have the same segment hash (65*31+97 = 66*31+66): the literal edges chain.
+    expect(segmentHash('Aa')).toBe(segmentHash('BB'))
+    const index = new RouteIndex<RouteEntry>()
+    const [aa, bb, star] = [route(), route(), route()]
+    index.add('Aa.x', aa)
+    index.add('BB.x', bb)
+    index.add('q.*', star) // a wildcard, so lookups walk the trie
+    expect(index.match('Aa.x')).toEqual([aa])
+    expect(index.match('BB.x')).toEqual([bb])
+    expect(index.match('AB.x')).toEqual([])
+    expect(index.match('Aa.y')).toEqual([])
+    index.remove('Aa.x', aa)
+    expect(index.match('Aa.x')).toEqual([])
+    expect(index.match('BB.x')).toEqual([bb])
+    index.add('Aa.**', aa)
+    index.remove('BB.x', bb)
+    expect(index.match('BB.x')).toEqual([])
+    expect(index.match('Aa.x.y')).toEqual([aa])
+    index.remove('Aa.**', aa)
+    index.remove('q.*', star)
+    const trie = (index as unknown as { segments: { root: { literal?: Map<number, unknown> } } }).segments.root
+    expect(trie.literal?.size ?? 0).toBe(0)
+  })
+
+  it('validates a never-seen topic in the same pass that splits it, naming the broken rule', () => {
+    const index = new RouteIndex<RouteEntry>()
+    index.add('a.*', route())
+    for (const [bad, rule] of [
+      ['a..b', 'empty segment'],
+      ['.a', "start with '.'"],
+      ['a.', 'trailing dot'],
+      ['a.b c', 'whitespace'],
+      ['a.\u00a0', 'whitespace'],
+      ['a/b', "'/'"],
+      ['a.*', "wildcard character '*'"],
+      ['a.{b}', "wildcard character '{'"],
+      ['x'.repeat(256), 'at most 255'],
+      ['', 'empty'],
+    ] as const) {
+      expect(() => index.match(bad), JSON.stringify(bad)).toThrow(InvalidTopicError)
+      expect(() => index.match(bad), JSON.stringify(bad)).toThrow(rule)
+    }
+    expect(index.match('a.b')).toHaveLength(1)
+    expect(index.match('a.b-c_d:e\u00e9')).toHaveLength(1)
+  })
 })
+

@@ -1,15 +1,15 @@
 // Finds the routes for a topic without testing every pattern on every publish:
-// - exact topics live in a dictionary (one lookup);
-// - patterns made of literal, '*' and '**' segments live in a SegmentTrie walked by the topic's
-//   segments (no regex at all);
+// - exact topics live in a Map (one lookup while no wildcard pattern exists);
+// - exact topics and patterns made of literal, '*' and '**' segments live in a SegmentTrie walked
+//   in place along the topic (no regex, no split);
 // - other globs ('?', classes, braces, 'exec*') hang in a trie under their literal prefix, so a
 //   topic only meets the regexes of patterns whose prefix it shares;
 // - the merged, priority-sorted result per topic is kept in a bounded cache, dropped on any
 //   subscription change that could affect it.
 import { InvalidOptionError } from './delivery-options.ts'
 import { compilePattern, toPath, type CompiledPattern } from './pattern.ts'
-import { SegmentTrie, simpleSegments } from './segment-trie.ts'
-import { assertTopic, isPlainTopic, isSystemTopic } from './topic.ts'
+import { SegmentTrie, TopicScan, simpleSegments } from './segment-trie.ts'
+import { assertTopic, isSystemTopic } from './topic.ts'
 
 export interface RouteEntry {
   /** Creation order: ties in priority run in subscription order. */
@@ -33,15 +33,17 @@ export class RouteIndex<R extends RouteEntry> {
   private readonly root: TrieNode<R> = newNode()
   /** Wildcard patterns of both kinds; 0 means exact lookups only. */
   private globCount = 0
+  /** Exact and literal/'*'/'**' patterns (exact ones also in `exact`). */
   private readonly segments = new SegmentTrie<R>()
-  private segmentCount = 0
+  private readonly scan = new TopicScan()
   /** Patterns on the regex path. */
   private regexCount = 0
   // A Map, not a dictionary object: the cache churns (insert + evict per miss) and V8 dictionary
   // objects degrade under constant deletes (~2x slower here).
   private readonly cache = new Map<string, R[]>()
-  /** Whether the last compute() had to test any glob: only such results are worth caching. */
-  private testedGlobs = false
+  /** Whether the last compute() found routes or tested a regex: only such results are worth a
+   *  cache slot when the cache is full. */
+  private worthCaching = false
   /** Ring of cached topics in insertion order, for O(1) FIFO eviction. A slot may hold a topic
    *  that was since uncached; evicting it then is a no-op (or an early eviction), never a leak. */
   private readonly ring: Array<string | undefined>
@@ -83,7 +85,9 @@ export class RouteIndex<R extends RouteEntry> {
   add(pattern: string, route: R): void {
     const compiled = compilePattern(pattern)
     if (compiled.exact) {
-      this.exact.set(pattern, (this.exact.get(pattern) ?? []).concat(route).sort(byPriority))
+      const routes = (this.exact.get(pattern) ?? []).concat(route).sort(byPriority)
+      this.exact.set(pattern, routes)
+      this.segments.update(pattern.split('.'), () => routes)
       this.uncache(pattern)
       return
     }
@@ -91,8 +95,7 @@ export class RouteIndex<R extends RouteEntry> {
     this.clearCache()
     const segs = simpleSegments(pattern)
     if (segs) {
-      this.segments.add(segs, route)
-      this.segmentCount++
+      this.segments.update(segs, (routes) => routes.concat(route).sort(byPriority))
       return
     }
     let node = this.root
@@ -113,13 +116,19 @@ export class RouteIndex<R extends RouteEntry> {
       const next = list.filter((r) => r !== route)
       if (next.length) this.exact.set(pattern, next)
       else this.exact.delete(pattern)
+      this.segments.update(pattern.split('.'), () => next)
       this.uncache(pattern)
       return
     }
     const segs = simpleSegments(pattern)
     if (segs) {
-      if (this.segments.remove(segs, route)) {
-        this.segmentCount--
+      let removed = false
+      this.segments.update(segs, (routes) => {
+        const next = routes.filter((r) => r !== route)
+        removed = next.length !== routes.length
+        return next
+      })
+      if (removed) {
         this.globCount--
         this.clearCache()
       }
@@ -155,48 +164,47 @@ export class RouteIndex<R extends RouteEntry> {
     }
     const cached = this.cache.get(topic)
     if (cached !== undefined) return cached
-    if (!isPlainTopic(topic)) assertTopic(topic) // throws, naming the broken rule
     const routes = this.compute(topic)
-    // A topic whose trie walk met no glob (unique ids, request topics, ...) is cached only while
-    // there is room: walking it again is cheaper than evicting a topic that cost regex tests.
-    if (this.testedGlobs || this.cache.size < this.cacheSize) this.remember(topic, routes)
+    // A topic that matched nothing and met no regex (unique ids, request topics, ...) is cached
+    // only while there is room: walking it again is cheaper than evicting a topic that cost more.
+    if (this.worthCaching || this.cache.size < this.cacheSize) this.remember(topic, routes)
     return routes
   }
 
   private compute(topic: string): R[] {
-    const exact = this.exact.get(topic)
+    if (!this.scan.scan(topic)) assertTopic(topic) // throws, naming the broken rule
     const system = isSystemTopic(topic)
-    let found: R[] | undefined
-    // Whether this topic is worth a cache slot: it matched a wildcard or cost regex tests.
-    this.testedGlobs = false
-    if (this.segmentCount !== 0) {
-      const acc: R[] = exact ? exact.slice() : []
-      this.segments.collect(topic.split('.'), system, acc)
-      if (acc.length !== (exact?.length ?? 0)) {
-        found = acc
-        this.testedGlobs = true
+    const segments = this.segments
+    let found = segments.collect(topic, this.scan, system)
+    // A list collect() merged is ours; a single node's list is borrowed and already sorted.
+    let owned = found !== undefined && segments.merged
+    this.worthCaching = found !== undefined
+    if (this.regexCount !== 0) {
+      const extra = this.collectRegex(topic, system)
+      if (extra !== undefined) {
+        if (!owned) found = found === undefined ? [] : found.slice()
+        owned = true
+        for (const r of extra) if (!found!.includes(r)) found!.push(r)
       }
     }
-    if (this.regexCount !== 0) found = this.collectRegex(topic, system, exact, found)
-    if (found === undefined) return exact ?? this.empty
-    return exact && found.length === exact.length ? exact : found.sort(byPriority)
+    if (found === undefined) return this.empty
+    return owned ? found.sort(byPriority) : found
   }
 
   /** The regex path: tests only the patterns filed under a literal prefix of the topic. */
-  private collectRegex(topic: string, system: boolean, exact: R[] | undefined, found: R[] | undefined): R[] | undefined {
+  private collectRegex(topic: string, system: boolean): R[] | undefined {
     // The picomatch form of the topic, built only if some glob has to be tested.
     let path: string | undefined
+    let found: R[] | undefined
     let node: TrieNode<R> | undefined = this.root
     let start = 0
     while (node !== undefined) {
       const globs = node.globs
-      if (globs.length !== 0) this.testedGlobs = true
+      if (globs.length !== 0) this.worthCaching = true
       for (let i = 0; i < globs.length; i++) {
         const g = globs[i]!
         path ??= toPath(topic)
-        if (!g.pattern.testPath(path, system)) continue
-        found ??= exact ? exact.slice() : []
-        if (!found.includes(g.route)) found.push(g.route)
+        if (g.pattern.testPath(path, system)) (found ??= []).push(g.route)
       }
       if (start > topic.length) break
       let end = topic.indexOf('.', start)

@@ -1,16 +1,89 @@
-// Routes for patterns made only of literal segments, '*' and '**' (the shapes almost every
-// subscription uses), matched by walking the topic's segments down a trie with '*' and '**'
-// edges: no regex, no per-pattern work, cost proportional to the topic's depth. Patterns with
-// '?', classes, braces or partial-segment '*' go through the regex path in RouteIndex instead.
+// Routes for patterns made only of literal, '*' and '**' segments (the shapes almost every
+// subscription uses, exact topics included), matched by walking the topic down a trie with '*'
+// and '**' edges: no regex, no per-pattern work, cost proportional to the topic's depth.
+// Patterns with '?', classes, braces or partial-segment '*' go through the regex path in
+// RouteIndex instead.
+//
+// A topic the route cache has not seen is walked in place: one pass over its characters checks it
+// (isPlainTopic's rules), finds its segments and hashes each one; literal edges are keyed by that
+// hash and confirmed with startsWith. No split(), no substring per segment: on a never-cached topic
+// those cost more than the whole walk (~150 ns for split() of a three-segment topic).
+import { MAX_TOPIC_LENGTH } from './topic.ts'
 
 interface Node<R> {
-  literal: Map<string, Node<R>> | undefined
+  /** The literal segment this node was reached by ('' for the root and wildcard edges). */
+  readonly seg: string
+  /** Literal children by segment hash; children whose segments share a hash chain via `next`. */
+  literal: Map<number, Node<R>> | undefined
+  /** The next literal sibling with the same segment hash. */
+  next: Node<R> | undefined
   star: Node<R> | undefined
   globstar: Node<R> | undefined
+  /** Sorted by the caller's order (priority) when added. */
   routes: R[]
 }
 
-const newNode = <R>(): Node<R> => ({ literal: undefined, star: undefined, globstar: undefined, routes: [] })
+const newNode = <R>(seg: string): Node<R> => ({ seg, literal: undefined, next: undefined, star: undefined, globstar: undefined, routes: [] })
+
+// Map keys that fit a small integer (31-bit Smi) are hashed without boxing a heap number.
+const SMI_MASK = 0x3fffffff
+
+/** The segment hash used for literal edges; the topic scan computes the same value inline. */
+export function segmentHash(s: string, start = 0, end = s.length): number {
+  let h = 0
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0
+  return h & SMI_MASK
+}
+
+const PLAIN = 0
+const DOT = 1
+const BAD = 2
+/** What each ASCII character is in a published topic: space and controls, '*' '/' '?' '[' '\\'
+ *  ']' '{' '}' are not allowed (isPlainTopic's rules, as a table: one load instead of nine compares). */
+const ASCII = new Uint8Array(128).map((_, c) => (c === 46 ? DOT : c <= 32 || '*/?[\\]{}'.includes(String.fromCharCode(c)) ? BAD : PLAIN))
+
+/** A topic split into segments without allocating: `ends[i]` is where segment i ends (its '.'
+ *  or the topic's length), `hashes[i]` its segmentHash. Reused across publishes. */
+export class TopicScan {
+  readonly ends = new Int32Array((MAX_TOPIC_LENGTH >> 1) + 1)
+  readonly hashes = new Int32Array((MAX_TOPIC_LENGTH >> 1) + 1)
+  count = 0
+
+  /** Scans a published topic; false when it breaks a topic rule (assertTopic says which). */
+  scan(topic: string): boolean {
+    const n = topic.length
+    if (n === 0 || n > MAX_TOPIC_LENGTH) return false
+    const ends = this.ends
+    const hashes = this.hashes
+    let count = 0
+    let h = 0
+    let segStart = 0
+    for (let i = 0; i < n; i++) {
+      const c = topic.charCodeAt(i)
+      if (c < 128) {
+        const kind = ASCII[c]
+        if (kind === PLAIN) {
+          h = (Math.imul(h, 31) + c) | 0
+          continue
+        }
+        if (kind === BAD || i === segStart) return false // a forbidden character, a leading dot or '..'
+        ends[count] = i
+        hashes[count++] = h & SMI_MASK
+        h = 0
+        segStart = i + 1
+        continue
+      }
+      if (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff)
+        return false // the Unicode spaces \s also covers
+      h = (Math.imul(h, 31) + c) | 0
+    }
+    if (segStart === n) return false // trailing dot
+    ends[count] = n
+    hashes[count++] = h & SMI_MASK
+    this.count = count
+    return true
+  }
+}
 
 /** Whether a pattern can live in the segment trie; returns its segments if so. */
 export function simpleSegments(pattern: string): string[] | undefined {
@@ -33,66 +106,120 @@ export function simpleSegments(pattern: string): string[] | undefined {
   return out
 }
 
-export class SegmentTrie<R> {
-  private readonly root: Node<R> = newNode()
+/** What a walk found: the first node's route list is borrowed as is (already sorted); a second
+ *  non-empty list starts a merged copy. */
+class Found<R> {
+  list: R[] | undefined
+  merged = false
 
-  add(segments: readonly string[], route: R): void {
-    let node = this.root
-    for (const s of segments) node = this.child(node, s, true)!
-    node.routes = node.routes.concat(route)
+  reset(): void {
+    this.list = undefined
+    this.merged = false
   }
 
-  /** Returns whether the route was there. */
-  remove(segments: readonly string[], route: R): boolean {
-    const path: Array<[Node<R>, string]> = []
-    let node: Node<R> | undefined = this.root
-    for (const s of segments) {
-      const next = this.child(node, s, false)
-      if (!next) return false
-      path.push([node, s])
-      node = next
-    }
-    const before = node.routes.length
-    node.routes = node.routes.filter((r) => r !== route)
-    if (node.routes.length === before) return false
-    // Prune empty branches so unique patterns leave nothing behind once unsubscribed.
-    for (let i = path.length - 1; i >= 0; i--) {
-      const [parent, s] = path[i]!
-      const n = this.child(parent, s, false)!
-      if (n.routes.length || n.star || n.globstar || n.literal?.size) break
-      if (s === '*') parent.star = undefined
-      else if (s === '**') parent.globstar = undefined
-      else parent.literal!.delete(s)
-    }
-    return true
-  }
-
-  /** Adds the routes whose pattern matches the topic to `found` (deduplicated). `system`:
-   *  the topic starts with '$', so wildcards at the first segment must not match it. */
-  collect(segments: readonly string[], system: boolean, found: R[]): void {
-    this.walk(this.root, segments, 0, system, found)
-  }
-
-  private walk(node: Node<R>, segs: readonly string[], i: number, system: boolean, found: R[]): void {
-    if (i === segs.length) {
-      for (const r of node.routes) if (!found.includes(r)) found.push(r)
-      // '**' also matches zero segments: 'a.**' matches 'a'.
-      if (node.globstar) this.walk(node.globstar, segs, i, system, found)
+  add(routes: R[]): void {
+    if (routes.length === 0) return
+    const list = this.list
+    if (list === undefined) {
+      this.list = routes
       return
     }
-    const literal = node.literal?.get(segs[i]!)
-    if (literal) this.walk(literal, segs, i + 1, system, found)
+    if (!this.merged) {
+      this.list = list.slice()
+      this.merged = true
+    }
+    const out = this.list!
+    for (let i = 0; i < routes.length; i++) if (!out.includes(routes[i]!)) out.push(routes[i]!)
+  }
+}
+
+export class SegmentTrie<R> {
+  private readonly root: Node<R> = newNode('')
+  private readonly found = new Found<R>()
+
+  /** Replaces the routes of a pattern's node with `update(current)`; an emptied node is pruned
+   *  with every branch left empty, so unique patterns leave nothing behind once unsubscribed. */
+  update(segments: readonly string[], update: (routes: R[]) => R[]): void {
+    const path: Node<R>[] = [this.root]
+    let node = this.root
+    for (const s of segments) path.push((node = this.child(node, s, true)!))
+    node.routes = update(node.routes)
+    for (let i = path.length - 1; i > 0; i--) {
+      const n = path[i]!
+      if (n.routes.length || n.star || n.globstar || n.literal?.size) break
+      const parent = path[i - 1]!
+      const s = segments[i - 1]!
+      if (s === '*') parent.star = undefined
+      else if (s === '**') parent.globstar = undefined
+      else this.unlinkLiteral(parent, n)
+    }
+  }
+
+  /**
+   * The routes whose pattern matches the scanned topic, or undefined for none. A single matching
+   * node's list is returned as is (callers must not mutate it); several are merged, deduplicated,
+   * in walk order (callers sort). `system`: the topic starts with '$', so wildcards at the first
+   * segment must not match it.
+   */
+  collect(topic: string, scan: TopicScan, system: boolean): R[] | undefined {
+    const found = this.found
+    found.reset()
+    this.walk(this.root, topic, scan, 0, system)
+    return found.list
+  }
+
+  /** Whether collect() merged several lists (the result then needs sorting). */
+  get merged(): boolean {
+    return this.found.merged
+  }
+
+  private walk(node: Node<R>, topic: string, scan: TopicScan, i: number, system: boolean): void {
+    const count = scan.count
+    if (i === count) {
+      this.found.add(node.routes)
+      // '**' also matches zero segments: 'a.**' matches 'a'.
+      if (node.globstar) this.walk(node.globstar, topic, scan, i, system)
+      return
+    }
+    const literal = node.literal
+    if (literal !== undefined) {
+      let n = literal.get(scan.hashes[i]!)
+      if (n !== undefined) {
+        const start = i === 0 ? 0 : scan.ends[i - 1]! + 1
+        const len = scan.ends[i]! - start
+        while (n !== undefined && !(n.seg.length === len && topic.startsWith(n.seg, start))) n = n.next
+        if (n !== undefined) this.walk(n, topic, scan, i + 1, system)
+      }
+    }
     if (system && i === 0) return
-    if (node.star) this.walk(node.star, segs, i + 1, system, found)
+    if (node.star) this.walk(node.star, topic, scan, i + 1, system)
     const gs = node.globstar
-    if (gs) for (let j = i; j <= segs.length; j++) this.walk(gs, segs, j, system, found)
+    if (gs) for (let j = i; j <= count; j++) this.walk(gs, topic, scan, j, system)
   }
 
   private child(node: Node<R>, s: string, create: boolean): Node<R> | undefined {
-    if (s === '*') return create ? (node.star ??= newNode()) : node.star
-    if (s === '**') return create ? (node.globstar ??= newNode()) : node.globstar
-    let next = node.literal?.get(s)
-    if (!next && create) (node.literal ??= new Map()).set(s, (next = newNode()))
-    return next
+    if (s === '*') return create ? (node.star ??= newNode('')) : node.star
+    if (s === '**') return create ? (node.globstar ??= newNode('')) : node.globstar
+    const h = segmentHash(s)
+    const head = node.literal?.get(h)
+    for (let n = head; n !== undefined; n = n.next) if (n.seg === s) return n
+    if (!create) return undefined
+    const made = newNode<R>(s)
+    made.next = head
+    ;(node.literal ??= new Map()).set(h, made)
+    return made
+  }
+
+  private unlinkLiteral(parent: Node<R>, child: Node<R>): void {
+    const map = parent.literal!
+    const h = segmentHash(child.seg)
+    let n = map.get(h)
+    if (n === child) {
+      if (child.next) map.set(h, child.next)
+      else map.delete(h)
+      return
+    }
+    while (n !== undefined && n.next !== child) n = n.next
+    if (n !== undefined) n.next = child.next
   }
 }
