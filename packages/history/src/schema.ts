@@ -8,7 +8,7 @@
 //   contexts share the database, and the number of events is one index count.
 import type { DBSchema } from 'idb'
 import type { TidingsEvent } from '@tidings/core'
-import { buildSegments, type Segment } from './segment.ts'
+import { buildSegments, makeSegment, type Segment } from './segment.ts'
 
 export const STORE = 'segments'
 /** The layout before segments: one record per event, keyed by id. Migrated on open. */
@@ -72,9 +72,12 @@ function migrateLegacy(db: IDBDatabase, legacy: IDBObjectStore, store: IDBObject
         db.deleteObjectStore(LEGACY_STORE)
         return
       }
-      // Keyed by id, so no duplicates: plain puts. Segments of one page may share a bucket with
-      // another page's; readers merge a bucket's segments.
-      for (const s of buildSegments(records).segments) store.put(s)
+      // Segments of one page may share a bucket with another page's; readers merge a bucket's
+      // segments. The legacy store is keyed by id, so its events never collide with each other,
+      // but they may with segments already stored (a tab running the previous version re-created
+      // the legacy store after a migration): such a segment is put again event by event, and
+      // events already stored are skipped, so the upgrade never aborts on them.
+      for (const s of buildSegments(records).segments) putSkippingStored(store, s, () => s.events.forEach((e) => putSkippingStored(store, makeSegment([e]))))
       for (const r of records) {
         if (!seen.has(r.type)) {
           seen.add(r.type)
@@ -86,6 +89,17 @@ function migrateLegacy(db: IDBDatabase, legacy: IDBObjectStore, store: IDBObject
     })
   }
   page(undefined)
+}
+
+function putSkippingStored(store: IDBObjectStore, seg: Segment, onCollision?: () => void): void {
+  const req = store.put(seg)
+  req.addEventListener('error', (ev) => {
+    if (req.error?.name !== 'ConstraintError') return
+    // Handled: neither abort the upgrade nor reach transaction-level listeners (idb's).
+    ev.preventDefault()
+    ev.stopPropagation()
+    onCollision?.()
+  })
 }
 
 /** Lists the types of stored segments (a database without the types store). */

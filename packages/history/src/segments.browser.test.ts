@@ -278,4 +278,29 @@ describe('migration from one record per event', () => {
     await h.import(events.slice(0, 100))
     expect(await h.count()).toBe(6200)
   })
+
+  test('a legacy store re-created next to segments (a tab on the previous version) is merged in: events already stored are kept once', async () => {
+    const dbName = uniqueDb('remigrate')
+    const events = Array.from({ length: 150 }, (_, i) => envelope('r.e', 50_000 + i * 3, { i }))
+    const h1 = openHistory({ dbName })
+    await h1.import(events.slice(0, 100))
+    await h1.close()
+    const version = await new Promise<number>((resolve) => {
+      const req = indexedDB.open(dbName)
+      req.addEventListener('success', () => (req.result.close(), resolve(req.result.version)))
+    })
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.open(dbName, version + 1)
+      req.addEventListener('upgradeneeded', () => {
+        const store = req.result.createObjectStore('events', { keyPath: 'id' })
+        for (const e of events.slice(50)) store.put(e)
+      })
+      req.addEventListener('success', () => (req.result.close(), resolve()))
+      req.addEventListener('error', () => reject(req.error))
+    })
+    const h = open(dbName)
+    expect(ids(await h.query())).toEqual(ids(events))
+    expect(await h.count()).toBe(150)
+    expect(ids(await readRaw(dbName))).toEqual(ids(events))
+  })
 })
