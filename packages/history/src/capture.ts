@@ -1,7 +1,7 @@
 // Attaches a history to a bus. One observable subscription on every topic ('**' and system
-// '$*.**') sees local publishes and events injected by bridges alike; the id-keyed store plus a
-// bounded "seen" map make an event that arrives twice (two bridges, several tabs sharing the
-// database) one record. A publish ack makes publishAsync of a persistent event wait for its
+// '$*.**') sees local publishes and events injected by bridges alike; a bounded "seen" map skips
+// an event that reaches this context twice (two bridges, two buses), and the store's unique ids
+// index keeps one copy when several contexts sharing the database record it. A publish ack makes publishAsync of a persistent event wait for its
 // transaction.
 import type { Bus, TidingsEvent } from '@tidings/core'
 import type { Unsubscribable } from 'rxjs'

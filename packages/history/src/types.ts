@@ -69,7 +69,8 @@ export interface ImportReport {
 }
 
 export interface HistoryStats {
-  /** Events durably written. */
+  /** Events durably written (including ones another context sharing the database had already
+   *  stored: they are kept once). */
   written: number
   /** Events waiting for their transaction. */
   pending: number
