@@ -214,52 +214,64 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     return e
   }
 
+  // Kept small so it inlines into publish: the common outcome (delivered) is counted here, the
+  // rest in tally().
   private deliver(event: TidingsEvent, routes: readonly BaseSubscription[], blocked: BaseSubscription[] | undefined): PublishReceipt {
-    let delivered = 0
-    let queued = 0
-    let dropped = 0
-    let rejected = 0
+    const receipt: PublishReceipt = { id: event.id, matched: routes.length, delivered: 0, queued: 0, dropped: 0, rejected: 0 }
     let refused: BaseSubscription[] | undefined
-    const guarded = this.guarded
     for (let i = 0; i < routes.length; i++) {
       const sub = routes[i]!
-      if (guarded && !this.guards.mayReceive(event.type, sub.key)) continue
-      switch (sub.deliver(event)) {
-        case Outcome.Delivered:
-          delivered++
-          break
-        case Outcome.Queued:
-          queued++
-          break
-        case Outcome.QueuedEvicted:
-          queued++
-          dropped++
-          break
-        case Outcome.Dropped:
-          dropped++
-          break
-        case Outcome.Full:
-          // Only publishAsync waits for room; sync publish treats 'block' as 'reject'.
-          if (blocked !== undefined && sub.waitForRoom !== undefined) blocked.push(sub)
-          else {
-            rejected++
-            sub.refused?.(event)
-            ;(refused ??= []).push(sub)
-          }
-          break
-        case Outcome.Rejected:
-          rejected++
-          ;(refused ??= []).push(sub)
-          break
-      }
+      if (this.guarded && !this.guards.mayReceive(event.type, sub.key)) continue
+      const outcome = sub.deliver(event)
+      if (outcome === Outcome.Delivered) receipt.delivered++
+      else if (outcome !== Outcome.Skipped) refused = this.tally(outcome, sub, event, receipt, blocked, refused)
     }
-    this.counters.delivered += delivered
-    this.counters.dropped += dropped
-    this.counters.rejected += rejected
-    const receipt: PublishReceipt = { id: event.id, matched: routes.length, delivered, queued, dropped, rejected }
+    this.counters.delivered += receipt.delivered
     if (this.inspecting) this.emitInspection({ kind: 'publish', at: Date.now(), event, receipt })
     if (refused !== undefined) throw new QueueFullError(event.type, refused.map((s) => s.id), refused[0]!.queueMax())
     return receipt
+  }
+
+  /** Counts an outcome other than delivered/skipped; returns the subscriptions that refused. */
+  private tally(
+    outcome: Outcome,
+    sub: BaseSubscription,
+    event: TidingsEvent,
+    receipt: PublishReceipt,
+    blocked: BaseSubscription[] | undefined,
+    refused: BaseSubscription[] | undefined,
+  ): BaseSubscription[] | undefined {
+    switch (outcome) {
+      case Outcome.Queued:
+        receipt.queued++
+        break
+      case Outcome.QueuedEvicted:
+        receipt.queued++
+        receipt.dropped++
+        this.counters.dropped++
+        break
+      case Outcome.Dropped:
+        receipt.dropped++
+        this.counters.dropped++
+        break
+      case Outcome.Full:
+        // Only publishAsync waits for room; sync publish treats 'block' as 'reject'.
+        if (blocked !== undefined && sub.waitForRoom !== undefined) {
+          blocked.push(sub)
+          break
+        }
+        sub.refused?.(event)
+        receipt.rejected++
+        this.counters.rejected++
+        ;(refused ??= []).push(sub)
+        break
+      case Outcome.Rejected:
+        receipt.rejected++
+        this.counters.rejected++
+        ;(refused ??= []).push(sub)
+        break
+    }
+    return refused
   }
 
   private validateSync(type: string, data: unknown): unknown {
