@@ -108,8 +108,8 @@ describe('RouteIndex', () => {
     for (const [p, r] of rs) index.remove(p, r)
     expect(index.hasGlobs).toBe(false)
     expect((index as unknown as { root: { children: Map<string, unknown> } }).root.children.size).toBe(0)
-    const trie = (index as unknown as { segments: { root: { literal?: Map<string, unknown> } } }).segments.root
-    expect(trie.literal?.size ?? 0).toBe(0)
+    const trie = (index as unknown as { segments: { root: { lone?: unknown; literal?: Map<number, unknown> } } }).segments.root
+    expect([trie.lone, trie.literal?.size ?? 0]).toEqual([undefined, 0])
   })
 
   it('removes one route of several under the same wildcard pattern', () => {
@@ -149,8 +149,8 @@ describe('RouteIndex', () => {
     expect(index.match('Aa.x.y')).toEqual([aa])
     index.remove('Aa.**', aa)
     index.remove('q.*', star)
-    const trie = (index as unknown as { segments: { root: { literal?: Map<number, unknown> } } }).segments.root
-    expect(trie.literal?.size ?? 0).toBe(0)
+    const trie = (index as unknown as { segments: { root: { lone?: unknown; literal?: Map<number, unknown> } } }).segments.root
+    expect([trie.lone, trie.literal?.size ?? 0]).toEqual([undefined, 0])
   })
 
   it('validates a never-seen topic in the same pass that splits it, naming the broken rule', () => {
@@ -174,5 +174,19 @@ describe('RouteIndex', () => {
     expect(index.match('a.b')).toHaveLength(1)
     expect(index.match('a.b-c_d:e\u00e9')).toHaveLength(1)
   })
-})
 
+  it('keeps routing right as a node goes from one literal child to several and back', () => {
+    const index = new RouteIndex<RouteEntry>()
+    const [x, y, z] = [route(), route(), route()]
+    index.add('p.x.*', x)
+    expect(index.match('p.x.1')).toEqual([x])
+    index.add('p.y.*', y) // 'p' now has two literal children
+    index.add('p.z', z)
+    expect([index.match('p.x.1'), index.match('p.y.1'), index.match('p.z'), index.match('p.w.1')]).toEqual([[x], [y], [z], []])
+    index.remove('p.x.*', x)
+    index.remove('p.z', z) // one child left: back to the single-child form
+    expect([index.match('p.x.1'), index.match('p.y.1'), index.match('p.z')]).toEqual([[], [y], []])
+    const p = (index as unknown as { segments: { root: { lone?: { lone?: { seg: string }; literal?: unknown } } } }).segments.root.lone
+    expect([p?.lone?.seg, p?.literal]).toEqual(['y', undefined])
+  })
+})

@@ -13,7 +13,12 @@ import { MAX_TOPIC_LENGTH } from './topic.ts'
 interface Node<R> {
   /** The literal segment this node was reached by ('' for the root and wildcard edges). */
   readonly seg: string
-  /** Literal children by segment hash; children whose segments share a hash chain via `next`. */
+  readonly hash: number
+  /** The only literal child, while there is exactly one (most nodes below the root): one
+   *  integer compare instead of a Map lookup. */
+  lone: Node<R> | undefined
+  /** Literal children by segment hash once there are several; children whose segments share a
+   *  hash chain via `next`. */
   literal: Map<number, Node<R>> | undefined
   /** The next literal sibling with the same segment hash. */
   next: Node<R> | undefined
@@ -23,7 +28,16 @@ interface Node<R> {
   routes: R[]
 }
 
-const newNode = <R>(seg: string): Node<R> => ({ seg, literal: undefined, next: undefined, star: undefined, globstar: undefined, routes: [] })
+const newNode = <R>(seg: string, hash = 0): Node<R> => ({
+  seg,
+  hash,
+  lone: undefined,
+  literal: undefined,
+  next: undefined,
+  star: undefined,
+  globstar: undefined,
+  routes: [],
+})
 
 // Map keys that fit a small integer (31-bit Smi) are hashed without boxing a heap number.
 const SMI_MASK = 0x3fffffff
@@ -146,7 +160,7 @@ export class SegmentTrie<R> {
     node.routes = update(node.routes)
     for (let i = path.length - 1; i > 0; i--) {
       const n = path[i]!
-      if (n.routes.length || n.star || n.globstar || n.literal?.size) break
+      if (n.routes.length || n.star || n.globstar || n.lone || n.literal?.size) break
       const parent = path[i - 1]!
       const s = segments[i - 1]!
       if (s === '*') parent.star = undefined
@@ -181,15 +195,18 @@ export class SegmentTrie<R> {
       if (node.globstar) this.walk(node.globstar, topic, scan, i, system)
       return
     }
-    const literal = node.literal
-    if (literal !== undefined) {
-      let n = literal.get(scan.hashes[i]!)
-      if (n !== undefined) {
-        const start = i === 0 ? 0 : scan.ends[i - 1]! + 1
-        const len = scan.ends[i]! - start
-        while (n !== undefined && !(n.seg.length === len && topic.startsWith(n.seg, start))) n = n.next
-        if (n !== undefined) this.walk(n, topic, scan, i + 1, system)
-      }
+    const h = scan.hashes[i]!
+    let n = node.lone
+    if (n !== undefined) {
+      if (n.hash !== h) n = undefined
+    } else if (node.literal !== undefined) {
+      n = node.literal.get(h)
+    }
+    if (n !== undefined) {
+      const start = i === 0 ? 0 : scan.ends[i - 1]! + 1
+      const len = scan.ends[i]! - start
+      while (n !== undefined && !(n.seg.length === len && topic.startsWith(n.seg, start))) n = n.next
+      if (n !== undefined) this.walk(n, topic, scan, i + 1, system)
     }
     if (system && i === 0) return
     if (node.star) this.walk(node.star, topic, scan, i + 1, system)
@@ -200,26 +217,53 @@ export class SegmentTrie<R> {
   private child(node: Node<R>, s: string, create: boolean): Node<R> | undefined {
     if (s === '*') return create ? (node.star ??= newNode('')) : node.star
     if (s === '**') return create ? (node.globstar ??= newNode('')) : node.globstar
+    const lone = node.lone
+    if (lone !== undefined && lone.seg === s) return lone
     const h = segmentHash(s)
-    const head = node.literal?.get(h)
-    for (let n = head; n !== undefined; n = n.next) if (n.seg === s) return n
+    for (let n = node.literal?.get(h); n !== undefined; n = n.next) if (n.seg === s) return n
     if (!create) return undefined
-    const made = newNode<R>(s)
-    made.next = head
-    ;(node.literal ??= new Map()).set(h, made)
+    const made = newNode<R>(s, h)
+    if (lone === undefined && node.literal === undefined) {
+      node.lone = made
+      return made
+    }
+    if (lone !== undefined) {
+      node.lone = undefined
+      node.literal = new Map()
+      this.link(node.literal, lone)
+    }
+    this.link(node.literal!, made)
     return made
   }
 
+  /** Files a literal child under its hash, chaining it in front of any with the same hash. */
+  private link(map: Map<number, Node<R>>, child: Node<R>): void {
+    child.next = map.get(child.hash)
+    map.set(child.hash, child)
+  }
+
   private unlinkLiteral(parent: Node<R>, child: Node<R>): void {
-    const map = parent.literal!
-    const h = segmentHash(child.seg)
-    let n = map.get(h)
-    if (n === child) {
-      if (child.next) map.set(h, child.next)
-      else map.delete(h)
+    if (parent.lone === child) {
+      parent.lone = undefined
       return
     }
-    while (n !== undefined && n.next !== child) n = n.next
-    if (n !== undefined) n.next = child.next
+    const map = parent.literal!
+    let n = map.get(child.hash)
+    if (n === child) {
+      if (child.next) map.set(child.hash, child.next)
+      else map.delete(child.hash)
+    } else {
+      while (n !== undefined && n.next !== child) n = n.next
+      if (n !== undefined) n.next = child.next
+    }
+    child.next = undefined
+    // Back to the single-child form when one child is left.
+    if (map.size === 1) {
+      const only = map.values().next().value!
+      if (only.next === undefined) {
+        parent.literal = undefined
+        parent.lone = only
+      }
+    }
   }
 }
