@@ -8,7 +8,7 @@
 // (isPlainTopic's rules), finds its segments and hashes each one; literal edges are keyed by that
 // hash and confirmed with startsWith. No split(), no substring per segment: on a never-cached topic
 // those cost more than the whole walk (~150 ns for split() of a three-segment topic).
-import { MAX_TOPIC_LENGTH } from './topic.ts'
+import { ASCII_TOPIC_CHAR, MAX_TOPIC_LENGTH, TopicChar, isUnicodeSpace } from './topic.ts'
 
 interface Node<R> {
   /** The literal segment this node was reached by ('' for the root and wildcard edges). */
@@ -49,13 +49,6 @@ export function segmentHash(s: string, start = 0, end = s.length): number {
   return h & SMI_MASK
 }
 
-const PLAIN = 0
-const DOT = 1
-const BAD = 2
-/** What each ASCII character is in a published topic: space and controls, '*' '/' '?' '[' '\\'
- *  ']' '{' '}' are not allowed (isPlainTopic's rules, as a table: one load instead of nine compares). */
-const ASCII = new Uint8Array(128).map((_, c) => (c === 46 ? DOT : c <= 32 || '*/?[\\]{}'.includes(String.fromCharCode(c)) ? BAD : PLAIN))
-
 /** A topic split into segments without allocating: `ends[i]` is where segment i ends (its '.'
  *  or the topic's length), `hashes[i]` its segmentHash. Reused across publishes. */
 export class TopicScan {
@@ -75,20 +68,19 @@ export class TopicScan {
     for (let i = 0; i < n; i++) {
       const c = topic.charCodeAt(i)
       if (c < 128) {
-        const kind = ASCII[c]
-        if (kind === PLAIN) {
+        const kind = ASCII_TOPIC_CHAR[c]
+        if (kind === TopicChar.Plain) {
           h = (Math.imul(h, 31) + c) | 0
           continue
         }
-        if (kind === BAD || i === segStart) return false // a forbidden character, a leading dot or '..'
+        if (kind === TopicChar.Bad || i === segStart) return false // a forbidden character, a leading dot or '..'
         ends[count] = i
         hashes[count++] = h & SMI_MASK
         h = 0
         segStart = i + 1
         continue
       }
-      if (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff)
-        return false // the Unicode spaces \s also covers
+      if (isUnicodeSpace(c)) return false
       h = (Math.imul(h, 31) + c) | 0
     }
     if (segStart === n) return false // trailing dot
