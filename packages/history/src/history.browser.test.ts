@@ -4,7 +4,7 @@ import { createBus, type TidingsEvent } from '@tidings/core'
 import { firstValueFrom, take, toArray } from 'rxjs'
 import { afterEach, describe, expect, test } from 'vitest'
 import { InvalidHistoryInputError, openHistory, REDACTED, type History } from './index.ts'
-import { deleteDb, envelope, readRaw, uniqueDb } from './test-helpers.ts'
+import { createLegacyEventsStore, deleteDb, envelope, readRaw, uniqueDb } from './test-helpers.ts'
 
 const ids = (xs: TidingsEvent[]) => xs.map((e) => e.id)
 const opened: Array<{ h: History; dbName: string }> = []
@@ -220,11 +220,7 @@ describe('query', () => {
     await new Promise<void>((resolve, reject) => {
       const req = indexedDB.open(dbName, 1)
       req.addEventListener('upgradeneeded', () => {
-        const store = req.result.createObjectStore('events', { keyPath: 'id' })
-        store.createIndex('type_time', ['type', 'timestamp', 'seq', 'id'])
-        store.createIndex('time', ['timestamp', 'seq', 'id'])
-        store.createIndex('correlation_time', ['correlationId', 'timestamp', 'seq', 'id'])
-        store.createIndex('expires', 'expiresAt')
+        const store = createLegacyEventsStore(req.result)
         for (const [i, t] of ['old.a', 'old.b', 'old.a', 'new.c'].entries()) store.put(envelope(t, 100 + i, i))
       })
       req.addEventListener('success', () => (req.result.close(), resolve()))

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { HistoryWriteError, openHistory, type History } from './index.ts'
 import { SEG_PAGE_MIN } from './reader.ts'
 import { compareEvents, SEGMENT_MAX } from './segment.ts'
-import { deleteDb, envelope, readRaw, readSegments, uniqueDb } from './test-helpers.ts'
+import { createLegacyEventsStore, deleteDb, envelope, readRaw, readSegments, uniqueDb } from './test-helpers.ts'
 
 const ids = (xs: readonly TidingsEvent[]) => xs.map((e) => e.id)
 const sorted = (xs: readonly TidingsEvent[]) => [...xs].sort(compareEvents)
@@ -243,11 +243,7 @@ describe('migration from one record per event', () => {
     await new Promise<void>((resolve, reject) => {
       const req = indexedDB.open(dbName, 2)
       req.addEventListener('upgradeneeded', () => {
-        const store = req.result.createObjectStore('events', { keyPath: 'id' })
-        store.createIndex('type_time', ['type', 'timestamp', 'seq', 'id'])
-        store.createIndex('time', ['timestamp', 'seq', 'id'])
-        store.createIndex('correlation_time', ['correlationId', 'timestamp', 'seq', 'id'])
-        store.createIndex('expires', 'expiresAt')
+        const store = createLegacyEventsStore(req.result)
         const types = req.result.createObjectStore('types')
         for (const e of events) {
           store.put(e)

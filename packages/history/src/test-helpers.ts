@@ -47,3 +47,14 @@ export function envelope(type: string, timestamp: number, data: unknown = {}, ex
   const s = seq++
   return { id: `imp:${s}`, type, timestamp, version: 1, data, origin: 'imp', seq: s, ...extra }
 }
+
+/** In an upgrade: the layout before segments (one record per event keyed by id, four indexes),
+ *  for migration tests. */
+export function createLegacyEventsStore(db: IDBDatabase): IDBObjectStore {
+  const store = db.createObjectStore('events', { keyPath: 'id' })
+  store.createIndex('type_time', ['type', 'timestamp', 'seq', 'id'])
+  store.createIndex('time', ['timestamp', 'seq', 'id'])
+  store.createIndex('correlation_time', ['correlationId', 'timestamp', 'seq', 'id'])
+  store.createIndex('expires', 'expiresAt')
+  return store
+}
