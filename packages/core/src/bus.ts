@@ -214,8 +214,8 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     return e
   }
 
-  // Kept small so it inlines into publish: the common outcome (delivered) is counted here, the
-  // rest in tally().
+  // The common outcome (delivered) costs one compare here; queued, dropped, rejected and full
+  // are counted in tally(). (Splitting it out measured no speed change: it is for reading.)
   private deliver(event: TidingsEvent, routes: readonly BaseSubscription[], blocked: BaseSubscription[] | undefined): PublishReceipt {
     const receipt: PublishReceipt = { id: event.id, matched: routes.length, delivered: 0, queued: 0, dropped: 0, rejected: 0 }
     let refused: BaseSubscription[] | undefined
