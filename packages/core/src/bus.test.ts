@@ -85,6 +85,24 @@ describe('publish', () => {
     expect(publish?.kind === 'publish' && [publish.event.id, publish.event.data, publish.receipt.matched]).toEqual([r3.id, 1, 0])
   })
 
+  it('folds every queue outcome into the receipt and the bus stats', () => {
+    const bus = createBus()
+    const stuck = () => new Promise<void>(() => {})
+    const oldest = bus.subscribe('q', stuck, { queue: { max: 1, strategy: 'drop-oldest' } })
+    bus.subscribe('q', stuck, { queue: { max: 1, strategy: 'drop-newest' } })
+    bus.subscribe('q', () => {})
+    // Each queue holds the first event; the next overflows both (drop-oldest still queues it).
+    expect(bus.publish('q', 1)).toMatchObject({ matched: 3, delivered: 1, queued: 2, dropped: 0, rejected: 0 })
+    expect(bus.publish('q', 2)).toMatchObject({ matched: 3, delivered: 1, queued: 1, dropped: 2, rejected: 0 })
+    expect(oldest.stats()).toMatchObject({ received: 2, dropped: 1, queued: 1 })
+    const reject = bus.subscribe('r', stuck, { queue: { max: 1, strategy: 'reject' } })
+    const block = bus.subscribe('r', stuck, { queue: { max: 1, strategy: 'block' } })
+    expect(bus.publish('r', 1)).toMatchObject({ matched: 2, queued: 2 })
+    // A sync publish treats a full 'block' queue as 'reject': both refuse, one error names both.
+    expect(() => bus.publish('r', 2)).toThrow(expect.objectContaining({ name: 'QueueFullError', subscriptionIds: [reject.id, block.id] }))
+    expect(bus.stats()).toMatchObject({ published: 4, delivered: 2, dropped: 2, rejected: 2 })
+  })
+
   it('rejects invalid topics with InvalidTopicError and delivers nothing', () => {
     const bus = createBus()
     const handler = vi.fn()
