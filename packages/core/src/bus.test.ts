@@ -12,6 +12,9 @@ import {
   type TidingsEvent,
 } from './index.ts'
 
+/** An async handler that never settles: its queue stays busy. */
+const stuck = () => new Promise<void>(() => {})
+
 describe('publish', () => {
   it('builds a full envelope and returns a receipt', () => {
     const bus = createBus({ name: 'app', origin: 'tab-1', source: { component: 'test' } })
@@ -87,7 +90,6 @@ describe('publish', () => {
 
   it('folds every queue outcome into the receipt and the bus stats', () => {
     const bus = createBus()
-    const stuck = () => new Promise<void>(() => {})
     const oldest = bus.subscribe('q', stuck, { queue: { max: 1, strategy: 'drop-oldest' } })
     bus.subscribe('q', stuck, { queue: { max: 1, strategy: 'drop-newest' } })
     bus.subscribe('q', () => {})
