@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { RingQueue } from './bounded-queue.ts'
+import { RingQueue } from './bounded-queue.js'
 
 describe('RingQueue', () => {
   it('is FIFO across wrap-around and growth', () => {

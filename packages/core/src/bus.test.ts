@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import * as v from 'valibot'
-import type { InspectionEvent } from './inspect.ts'
+import type { InspectionEvent } from './inspect.js'
 import {
   BusClosedError,
   createBus,
@@ -10,7 +10,7 @@ import {
   ValidationError,
   type HandlerFailure,
   type TidingsEvent,
-} from './index.ts'
+} from './index.js'
 
 /** An async handler that never settles: its queue stays busy. */
 const stuck = () => new Promise<void>(() => {})

@@ -1,26 +1,26 @@
 // The bus: publish routes an envelope to matching subscriptions through the RouteIndex; everything
 // else (queues, dispatch, request/reply, inboxes, schedules) is built on subscriptions.
 import { Observable, Subject, type Unsubscribable } from 'rxjs'
-import { now } from './clock.ts'
-import { createOriginId, type TidingsEvent } from './envelope.ts'
-import { EventIds } from './event-id.ts'
-import { checkTimeout } from './delivery-options.ts'
-import { DispatchTracker, type OpenTracker } from './dispatch.ts'
-import { AbortedError, BusClosedError, NoHandlerError, NoResponderError, QueueFullError, toError, ValidationError } from './errors.ts'
-import { ExecSubscription } from './exec-subscription.ts'
-import { Guards } from './guard.ts'
-import type { InspectionEvent } from './inspect.ts'
-import { InboxSubscription } from './inbox.ts'
-import { QueuedSubscription } from './queued-subscription.ts'
-import { EventRegistry } from './registry.ts'
-import { Deadlines, DEFAULT_REQUEST_TIMEOUT_MS, PendingRequest } from './request-reply.ts'
-import { RouteIndex } from './route-index.ts'
-import { startSchedule } from './schedule.ts'
-import type { StandardSchemaV1 } from './schema.ts'
-import { BaseSubscription, Outcome, type BusInternals } from './subscription.ts'
-import { SyncSubscription, type SyncHandler } from './sync-subscription.ts'
-import { assertPattern, assertTopic, hasWildcard } from './topic.ts'
-import { isHandlerKind } from './tracker.ts'
+import { now } from './clock.js'
+import { createOriginId, type TidingsEvent } from './envelope.js'
+import { EventIds } from './event-id.js'
+import { checkTimeout } from './delivery-options.js'
+import { DispatchTracker, type OpenTracker } from './dispatch.js'
+import { AbortedError, BusClosedError, NoHandlerError, NoResponderError, QueueFullError, toError, ValidationError } from './errors.js'
+import { ExecSubscription } from './exec-subscription.js'
+import { Guards } from './guard.js'
+import type { InspectionEvent } from './inspect.js'
+import { InboxSubscription } from './inbox.js'
+import { QueuedSubscription } from './queued-subscription.js'
+import { EventRegistry } from './registry.js'
+import { Deadlines, DEFAULT_REQUEST_TIMEOUT_MS, PendingRequest } from './request-reply.js'
+import { RouteIndex } from './route-index.js'
+import { startSchedule } from './schedule.js'
+import type { StandardSchemaV1 } from './schema.js'
+import { BaseSubscription, Outcome, type BusInternals } from './subscription.js'
+import { SyncSubscription, type SyncHandler } from './sync-subscription.js'
+import { assertPattern, assertTopic, hasWildcard } from './topic.js'
+import { isHandlerKind } from './tracker.js'
 import type {
   Bus,
   BusOptions,
@@ -42,7 +42,7 @@ import type {
   SubscriptionInfo,
   SubscriptionKind,
   TypedEventHandle,
-} from './types.ts'
+} from './types.js'
 
 export const ERROR_TOPIC = '$tidings.error'
 

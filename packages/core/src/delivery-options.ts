@@ -1,7 +1,7 @@
 // Checks and defaults for the delivery options (queue, concurrency, retry, timeoutMs), so a bad
 // value fails at subscribe time with a message naming it, not later inside a publish.
-import { TidingsError } from './errors.ts'
-import type { QueueOptions } from './types.ts'
+import { TidingsError } from './errors.js'
+import type { QueueOptions } from './types.js'
 
 /** An option passed to subscribe/inbox/dispatch/request/schedule/processBounded is invalid. */
 export class InvalidOptionError extends TidingsError {

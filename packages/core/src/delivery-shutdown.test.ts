@@ -1,7 +1,7 @@
 // shutdown({ drainTimeoutMs }) with queued subscriptions: drain, then complete; nothing lost
 // silently.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { BusClosedError, createBus, type HandlerContext } from './index.ts'
+import { BusClosedError, createBus, type HandlerContext } from './index.js'
 
 beforeEach(() => {
   vi.useFakeTimers()

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { TidingsBus } from './bus.ts'
-import { BusClosedError, createBus, NoHandlerError, QueueFullError, TimeoutError, type Bus } from './index.ts'
+import type { TidingsBus } from './bus.js'
+import { BusClosedError, createBus, NoHandlerError, QueueFullError, TimeoutError, type Bus } from './index.js'
 
 const pending = (bus: Bus) => (bus as unknown as TidingsBus).pendingTracked
 

@@ -1,9 +1,9 @@
 // dispatch(): publish once, then wait for the final outcome of every handler that accepted the
 // event (retries included), seed 002's EventResult per handler.
-import type { TidingsEvent } from './envelope.ts'
-import { BusClosedError, TimeoutError } from './errors.ts'
-import { isHandlerKind, type DeliveryTracker, type Settlement, type TrackedSub } from './tracker.ts'
-import type { DispatchResult, HandlerResult } from './types.ts'
+import type { TidingsEvent } from './envelope.js'
+import { BusClosedError, TimeoutError } from './errors.js'
+import { isHandlerKind, type DeliveryTracker, type Settlement, type TrackedSub } from './tracker.js'
+import type { DispatchResult, HandlerResult } from './types.js'
 
 /** A tracker the bus keeps while it is open; shutdown ends it. */
 export interface OpenTracker extends DeliveryTracker {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
-import { now } from './clock.ts'
-import { EventIds } from './event-id.ts'
+import { now } from './clock.js'
+import { EventIds } from './event-id.js'
 
 describe('EventIds', () => {
   it('produces `${origin}:${seq}` exactly, across the table boundaries', () => {

@@ -1,6 +1,6 @@
 // retry and timeoutMs on handlers without a queue: the first attempt still runs inside publish.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createBus, TimeoutError, type HandlerFailure, type TidingsEvent } from './index.ts'
+import { createBus, TimeoutError, type HandlerFailure, type TidingsEvent } from './index.js'
 
 beforeEach(() => {
   vi.useFakeTimers()

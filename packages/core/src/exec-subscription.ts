@@ -2,14 +2,14 @@
 // dispatch()/request(). Used directly for unqueued handlers that have retry or timeoutMs: the
 // first attempt still runs synchronously inside publish (so "without a queue the handler runs in
 // publish" holds), retries run later on timers. QueuedSubscription reuses the attempt logic.
-import type { TidingsEvent } from './envelope.ts'
-import { checkTimeout } from './delivery-options.ts'
-import { TimeoutError, toError } from './errors.ts'
-import { HandlerCtx, readsCtx } from './handler-context.ts'
-import { RetryPolicy } from './retry-policy.ts'
-import { BaseSubscription, Outcome, type BusInternals } from './subscription.ts'
-import type { DeliveryTracker } from './tracker.ts'
-import type { HandlerFailure, RetryOptions, SubscriptionKind } from './types.ts'
+import type { TidingsEvent } from './envelope.js'
+import { checkTimeout } from './delivery-options.js'
+import { TimeoutError, toError } from './errors.js'
+import { HandlerCtx, readsCtx } from './handler-context.js'
+import { RetryPolicy } from './retry-policy.js'
+import { BaseSubscription, Outcome, type BusInternals } from './subscription.js'
+import type { DeliveryTracker } from './tracker.js'
+import type { HandlerFailure, RetryOptions, SubscriptionKind } from './types.js'
 
 export type ExecHandler = (event: TidingsEvent, ctx: HandlerCtx) => unknown
 

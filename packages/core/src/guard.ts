@@ -1,6 +1,6 @@
 // Seed 000's secure events: topics matched by a guard need a key to publish or to be received.
-import { SecurityError } from './errors.ts'
-import { compilePatterns } from './pattern.ts'
+import { SecurityError } from './errors.js'
+import { compilePatterns } from './pattern.js'
 
 interface GuardRule {
   matches: (topic: string) => boolean

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createBus } from './index.ts'
-import { readsCtx } from './handler-context.ts'
+import { createBus } from './index.js'
+import { readsCtx } from './handler-context.js'
 
 type AnyHandler = (...args: never[]) => unknown
 

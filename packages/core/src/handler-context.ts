@@ -1,8 +1,8 @@
 // The ctx handed to handlers. One small object per call; `publish` is built only when read, so
 // handlers that never publish pay for no closure.
-import type { TidingsEvent } from './envelope.ts'
-import type { BaseSubscription, BusInternals } from './subscription.ts'
-import type { HandlerContext, PublishOptions, PublishReceipt, Subscription } from './types.ts'
+import type { TidingsEvent } from './envelope.js'
+import type { BaseSubscription, BusInternals } from './subscription.js'
+import type { HandlerContext, PublishOptions, PublishReceipt, Subscription } from './types.js'
 
 export class HandlerCtx {
   constructor(

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createBus, InvalidOptionError, QueueFullError, type TidingsEvent } from './index.ts'
+import { createBus, InvalidOptionError, QueueFullError, type TidingsEvent } from './index.js'
 
 const data = (events: Array<TidingsEvent | undefined>) => events.map((e) => e?.data)
 

@@ -1,11 +1,11 @@
 // A pull subscription (seed 001's Event.receive / receive_batch): matching events wait in a
 // bounded ring queue until the app asks for them. A pending receive() takes the next event
 // straight from publish, without queueing it.
-import { RingQueue } from './bounded-queue.ts'
-import { checkDuration, checkPositiveInt, normalizeQueue } from './delivery-options.ts'
-import type { TidingsEvent } from './envelope.ts'
-import { BaseSubscription, Outcome, type BusInternals } from './subscription.ts'
-import type { Inbox, InboxOptions, SubscriptionInfo } from './types.ts'
+import { RingQueue } from './bounded-queue.js'
+import { checkDuration, checkPositiveInt, normalizeQueue } from './delivery-options.js'
+import type { TidingsEvent } from './envelope.js'
+import { BaseSubscription, Outcome, type BusInternals } from './subscription.js'
+import type { Inbox, InboxOptions, SubscriptionInfo } from './types.js'
 
 /** A receive() or receiveBatch() call waiting for events. */
 interface Waiter {

@@ -1,7 +1,7 @@
 // The typed instrumentation stream behind bus.inspect(). Nothing here is built unless someone
 // inspects: the bus checks for inspectors before creating any of these objects.
-import type { TidingsEvent } from './envelope.ts'
-import type { PublishReceipt, SubscriptionInfo } from './types.ts'
+import type { TidingsEvent } from './envelope.js'
+import type { PublishReceipt, SubscriptionInfo } from './types.js'
 
 export type InspectionEvent =
   | { kind: 'publish'; at: number; event: TidingsEvent; receipt: PublishReceipt }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidTopicError } from './errors.ts'
-import { createBus } from './bus.ts'
-import { compilePatterns } from './pattern.ts'
-import { isValidTopic } from './topic.ts'
+import { InvalidTopicError } from './errors.js'
+import { createBus } from './bus.js'
+import { compilePatterns } from './pattern.js'
+import { isValidTopic } from './topic.js'
 
 // [pattern, topic, matches]
 type Row = [string, string, boolean]

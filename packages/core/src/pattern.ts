@@ -2,7 +2,7 @@
 // '.' to '/' so its '*', '**', '?', classes and braces work per segment, and use posix mode so
 // '[!abc]' negates like '[^abc]'.
 import picomatch from 'picomatch/posix.js'
-import { assertPattern, hasWildcard, isSystemTopic } from './topic.ts'
+import { assertPattern, hasWildcard, isSystemTopic } from './topic.js'
 
 export interface CompiledPattern {
   readonly source: string

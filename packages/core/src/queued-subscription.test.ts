@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { InspectionEvent } from './inspect.ts'
+import type { InspectionEvent } from './inspect.js'
 import {
   createBus,
   ERROR_TOPIC,
@@ -9,7 +9,7 @@ import {
   type HandlerContext,
   type HandlerFailure,
   type TidingsEvent,
-} from './index.ts'
+} from './index.js'
 
 const h = () => {}
 

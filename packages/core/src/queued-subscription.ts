@@ -2,13 +2,13 @@
 // up to `concurrency` worker loops take events oldest-first and run them with the execution
 // policies of ExecSubscription (timeout, retry, once). With concurrency 1 events are handled one
 // at a time in publish order, retries included, so per-origin order holds.
-import { RingQueue } from './bounded-queue.ts'
-import { checkPositiveInt, normalizeQueue, type Strategy } from './delivery-options.ts'
-import type { TidingsEvent } from './envelope.ts'
-import { AbortedError, QueueFullError } from './errors.ts'
-import { ExecSubscription, type ExecHandler, type ExecOptions } from './exec-subscription.ts'
-import { Outcome, type BusInternals } from './subscription.ts'
-import type { QueueOptions, SubscriptionInfo, SubscriptionKind } from './types.ts'
+import { RingQueue } from './bounded-queue.js'
+import { checkPositiveInt, normalizeQueue, type Strategy } from './delivery-options.js'
+import type { TidingsEvent } from './envelope.js'
+import { AbortedError, QueueFullError } from './errors.js'
+import { ExecSubscription, type ExecHandler, type ExecOptions } from './exec-subscription.js'
+import { Outcome, type BusInternals } from './subscription.js'
+import type { QueueOptions, SubscriptionInfo, SubscriptionKind } from './types.js'
 
 export interface QueuedOptions extends ExecOptions {
   queue?: Partial<QueueOptions> | undefined

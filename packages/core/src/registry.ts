@@ -1,7 +1,7 @@
 // Known event types (seed 000's registry): optional schema and description per type.
-import type { StandardSchemaV1 } from './schema.ts'
-import type { EventDefinition } from './types.ts'
-import { assertTopic } from './topic.ts'
+import type { StandardSchemaV1 } from './schema.js'
+import type { EventDefinition } from './types.js'
+import { assertTopic } from './topic.js'
 
 export class EventRegistry {
   private readonly defs = new Map<string, EventDefinition>()

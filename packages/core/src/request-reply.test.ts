@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { TidingsBus } from './bus.ts'
+import type { TidingsBus } from './bus.js'
 import {
   AbortedError,
   BusClosedError,
@@ -10,7 +10,7 @@ import {
   TimeoutError,
   type Bus,
   type TidingsEvent,
-} from './index.ts'
+} from './index.js'
 
 const pending = (bus: Bus) => (bus as unknown as TidingsBus).pendingTracked
 

@@ -1,10 +1,10 @@
 // request(): publish a request event and wait for the first answer from a subscription made with
 // reply(). The request is tracked by its envelope for as long as it is pending, and nothing else:
 // no reply topic, route or cache entry is created per request, so nothing can outlive it.
-import type { TidingsEvent } from './envelope.ts'
-import { AbortedError, BusClosedError, NoResponderError, RemoteError, TimeoutError } from './errors.ts'
-import type { OpenTracker } from './dispatch.ts'
-import type { Settlement, TrackedSub } from './tracker.ts'
+import type { TidingsEvent } from './envelope.js'
+import { AbortedError, BusClosedError, NoResponderError, RemoteError, TimeoutError } from './errors.js'
+import type { OpenTracker } from './dispatch.js'
+import type { Settlement, TrackedSub } from './tracker.js'
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000
 

@@ -1,6 +1,6 @@
 // How often and how late a failed handler is tried again.
-import { checkDuration, checkPositiveInt, InvalidOptionError } from './delivery-options.ts'
-import type { RetryOptions } from './types.ts'
+import { checkDuration, checkPositiveInt, InvalidOptionError } from './delivery-options.js'
+import type { RetryOptions } from './types.js'
 
 /** Retry policy: `attempts` in all (first included); the wait before attempt n+1 is
  *  backoffMs * factor^(n-1). */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidOptionError } from './delivery-options.ts'
-import { createBus } from './bus.ts'
-import { InvalidTopicError } from './errors.ts'
-import { RouteIndex, type RouteEntry } from './route-index.ts'
-import { segmentHash } from './segment-trie.ts'
+import { InvalidOptionError } from './delivery-options.js'
+import { createBus } from './bus.js'
+import { InvalidTopicError } from './errors.js'
+import { RouteIndex, type RouteEntry } from './route-index.js'
+import { segmentHash } from './segment-trie.js'
 
 let order = 0
 const route = (priority = 0): RouteEntry & { name: string } => ({ order: order++, priority, name: `r${order}` })

@@ -6,10 +6,10 @@
 //   topic only meets the regexes of patterns whose prefix it shares;
 // - the merged, priority-sorted result per topic is kept in a bounded cache, dropped on any
 //   subscription change that could affect it.
-import { InvalidOptionError } from './delivery-options.ts'
-import { compilePattern, toPath, type CompiledPattern } from './pattern.ts'
-import { SegmentTrie, TopicScan, simpleSegments } from './segment-trie.ts'
-import { assertTopic, isSystemTopic } from './topic.ts'
+import { InvalidOptionError } from './delivery-options.js'
+import { compilePattern, toPath, type CompiledPattern } from './pattern.js'
+import { SegmentTrie, TopicScan, simpleSegments } from './segment-trie.js'
+import { assertTopic, isSystemTopic } from './topic.js'
 
 export interface RouteEntry {
   /** Creation order: ties in priority run in subscription order. */

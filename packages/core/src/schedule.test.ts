@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createBus, InvalidOptionError, InvalidTopicError, type TidingsEvent } from './index.ts'
+import { createBus, InvalidOptionError, InvalidTopicError, type TidingsEvent } from './index.js'
 
 beforeEach(() => {
   vi.useFakeTimers()

@@ -1,8 +1,8 @@
 // schedule(): publish later (delayMs), repeatedly (everyMs, times), until cancelled or shutdown
 // (seed 002's TimerThread). A chain of setTimeout rather than setInterval, so a slow tick never
 // piles up and the last tick leaves no timer behind.
-import { checkDuration, checkPositiveInt, checkTimeout, InvalidOptionError } from './delivery-options.ts'
-import type { ScheduledEvent, ScheduleOptions } from './types.ts'
+import { checkDuration, checkPositiveInt, checkTimeout, InvalidOptionError } from './delivery-options.js'
+import type { ScheduledEvent, ScheduleOptions } from './types.js'
 
 export function startSchedule(opts: ScheduleOptions, fire: () => void, cancelOnShutdown: Set<() => void>): ScheduledEvent {
   if (typeof opts !== 'object' || opts === null) throw new InvalidOptionError('schedule options', opts, '{ delayMs?, everyMs?, times? }')

@@ -8,7 +8,7 @@
 // (isPlainTopic's rules), finds its segments and hashes each one; literal edges are keyed by that
 // hash and confirmed with startsWith. No split(), no substring per segment: on a never-cached topic
 // those cost more than the whole walk (~150 ns for split() of a three-segment topic).
-import { ASCII_TOPIC_CHAR, MAX_TOPIC_LENGTH, TopicChar, isUnicodeSpace } from './topic.ts'
+import { ASCII_TOPIC_CHAR, MAX_TOPIC_LENGTH, TopicChar, isUnicodeSpace } from './topic.js'
 
 interface Node<R> {
   /** The literal segment this node was reached by ('' for the root and wildcard edges). */

@@ -1,7 +1,7 @@
 // What the bus needs from every kind of subscription (sync handler, queued handler, observable,
 // inbox, reply), plus the shared bookkeeping: patterns, counters, unsubscribe.
-import type { TidingsEvent } from './envelope.ts'
-import type { RouteEntry } from './route-index.ts'
+import type { TidingsEvent } from './envelope.js'
+import type { RouteEntry } from './route-index.js'
 import type {
   HandlerFailure,
   PublishOptions,
@@ -10,9 +10,9 @@ import type {
   SubscriptionInfo,
   SubscriptionKind,
   SubscriptionStats,
-} from './types.ts'
-import type { InspectionEvent } from './inspect.ts'
-import type { DeliveryTracker } from './tracker.ts'
+} from './types.js'
+import type { InspectionEvent } from './inspect.js'
+import type { DeliveryTracker } from './tracker.js'
 
 /** What deliver() did with one event; the bus folds these into the PublishReceipt. */
 export const enum Outcome {

@@ -1,12 +1,12 @@
 // A subscription whose handler runs synchronously inside publish (no queue). A throwing handler
 // is reported and never stops the others; a returned promise is watched so async failures are
 // reported too.
-import type { TidingsEvent } from './envelope.ts'
-import { toError } from './errors.ts'
-import { HandlerCtx, readsCtx } from './handler-context.ts'
-import { BaseSubscription, Outcome, type BusInternals } from './subscription.ts'
-import type { DeliveryTracker } from './tracker.ts'
-import type { SubscriptionKind } from './types.ts'
+import type { TidingsEvent } from './envelope.js'
+import { toError } from './errors.js'
+import { HandlerCtx, readsCtx } from './handler-context.js'
+import { BaseSubscription, Outcome, type BusInternals } from './subscription.js'
+import type { DeliveryTracker } from './tracker.js'
+import type { SubscriptionKind } from './types.js'
 
 export type SyncHandler = (event: TidingsEvent, ctx: HandlerCtx) => unknown
 

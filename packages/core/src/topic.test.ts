@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidTopicError } from './errors.ts'
-import { assertTopic, isSystemTopic, isValidTopic } from './topic.ts'
+import { InvalidTopicError } from './errors.js'
+import { assertTopic, isSystemTopic, isValidTopic } from './topic.js'
 
 describe('published topics', () => {
   it.each(['a', 'user.login', 'agent.execution.completed', '$tidings.error', 'a-b_c.d1', 'x'.repeat(255)])('%j is valid', (t) => {

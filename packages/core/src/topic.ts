@@ -1,6 +1,6 @@
 // Topic and pattern rules (DESIGN.md "Events and topics"). Topics are validated once per unique
 // topic (the route cache remembers valid ones), so these loops are off the hot path.
-import { InvalidTopicError } from './errors.ts'
+import { InvalidTopicError } from './errors.js'
 
 export const MAX_TOPIC_LENGTH = 255
 const WILDCARD_CHARS = '*?[]{}'

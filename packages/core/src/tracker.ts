@@ -2,7 +2,7 @@
 // for the event (a WeakMap keyed by the envelope); handler subscriptions that accept the event
 // call expect(), and settle() once its final outcome is known (after retries, drops or shutdown).
 // Nothing is looked up while no dispatch or request is in flight (bus.tracking === 0).
-import type { SubscriptionKind } from './types.ts'
+import type { SubscriptionKind } from './types.js'
 
 /** The subscription fields a tracker reads (structural, so this file imports no subscription). */
 export interface TrackedSub {

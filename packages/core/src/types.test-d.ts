@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest'
-import { createBus, type Bus, type TidingsEvent } from './index.ts'
+import { createBus, type Bus, type TidingsEvent } from './index.js'
 
 type Events = {
   'user.login': { userId: string }

@@ -1,8 +1,8 @@
 // Public types of @tidings/core. The names are the contract in DESIGN.md.
 import type { Observable, Unsubscribable } from 'rxjs'
-import type { EventSource, TidingsEvent } from './envelope.ts'
-import type { InspectionEvent } from './inspect.ts'
-import type { StandardSchemaV1 } from './schema.ts'
+import type { EventSource, TidingsEvent } from './envelope.js'
+import type { InspectionEvent } from './inspect.js'
+import type { StandardSchemaV1 } from './schema.js'
 
 /** Maps event types to their data: `{ 'user.login': { userId: string } }`. */
 export type EventMap = Record<string, unknown>

@@ -1,8 +1,8 @@
 // Validation of envelopes that arrive from elsewhere (other tabs, workers, IndexedDB imports, the
 // extension). Such input is untrusted: check every field's type and the topic rules, and say
 // which field is wrong instead of throwing into the app.
-import type { TidingsEvent } from './envelope.ts'
-import { isValidTopic } from './topic.ts'
+import type { TidingsEvent } from './envelope.js'
+import { isValidTopic } from './topic.js'
 
 export type EnvelopeCheck = { ok: true; event: TidingsEvent } | { ok: false; reason: string }
 

@@ -2,8 +2,8 @@
 // and connectDevtools on a real bus.
 import { afterEach, describe, expect, it } from 'vitest'
 import { createBus, type Bus } from '@tidings/core'
-import { connectDevtools, type DevtoolsConnection } from './index.ts'
-import { type BatchMsg, type FromAgentMsg, type ResultMsg, type SnapshotMsg, type WireItem, msg, parseBatchItems, parseFromAgent } from './protocol.ts'
+import { connectDevtools, type DevtoolsConnection } from './index.js'
+import { type BatchMsg, type FromAgentMsg, type ResultMsg, type SnapshotMsg, type WireItem, msg, parseBatchItems, parseFromAgent } from './protocol.js'
 
 const cleanups: (() => void)[] = []
 afterEach(() => {

@@ -2,7 +2,7 @@
 // messages (no bus.inspect, no timers), so shipping it costs ~nothing. During a session it turns
 // bus.inspect() events into redacted, sampled wire items and posts them in batches.
 import type { Bus, EventMap, InspectionEvent, TidingsEvent } from '@tidings/core'
-import { DevtoolsOptionsError } from './errors.ts'
+import { DevtoolsOptionsError } from './errors.js'
 import {
   type AgentInfo,
   type Command,
@@ -15,9 +15,9 @@ import {
   isTagged,
   msg,
   parseToAgent,
-} from './protocol.ts'
-import { Sampler } from './sampler.ts'
-import { REDACTED, type Redactor, compileRedactor, sanitize } from './sanitize.ts'
+} from './protocol.js'
+import { Sampler } from './sampler.js'
+import { REDACTED, type Redactor, compileRedactor, sanitize } from './sanitize.js'
 
 export interface DevtoolsOptions {
   /** Shown in the panel. Default: the bus name. */

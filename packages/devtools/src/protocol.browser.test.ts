@@ -11,7 +11,7 @@ import {
   parseToAgent,
   parseToContent,
   parseToPanel,
-} from './protocol.ts'
+} from './protocol.js'
 
 const event = { id: 'o:1', type: 'a.b', timestamp: 1, version: 1, data: { x: 1 }, origin: 'o', seq: 1 }
 const receipt = { id: 'o:1', matched: 1, delivered: 1, queued: 0, dropped: 0, rejected: 0 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_LIMITS, REDACTED, compileRedactor, sanitize } from './sanitize.ts'
+import { DEFAULT_LIMITS, REDACTED, compileRedactor, sanitize } from './sanitize.js'
 
 function named(): void {}
 

@@ -5,10 +5,10 @@
 // transaction.
 import type { Bus, TidingsEvent } from '@tidings/core'
 import type { Unsubscribable } from 'rxjs'
-import { isReplayed } from './record.ts'
-import type { StoredRecord } from './schema.ts'
-import type { HistoryStats } from './types.ts'
-import type { Batch, Writer } from './writer.ts'
+import { isReplayed } from './record.js'
+import type { StoredRecord } from './schema.js'
+import type { HistoryStats } from './types.js'
+import type { Batch, Writer } from './writer.js'
 
 const SEEN_MAX = 50_000
 

@@ -6,9 +6,9 @@
 // - the browser terminates the connection: reopen on the next use;
 // - our own open is blocked by an older connection: fail after blockedTimeoutMs with a clear error.
 import { openDB, unwrap, type IDBPDatabase } from 'idb'
-import { HistoryBlockedError, HistoryClosedError, type HistoryError } from './errors.ts'
-import { createSchema, hasSchema, type HistoryDB } from './schema.ts'
-import type { HistoryStatus } from './types.ts'
+import { HistoryBlockedError, HistoryClosedError, type HistoryError } from './errors.js'
+import { createSchema, hasSchema, type HistoryDB } from './schema.js'
+import type { HistoryStatus } from './types.js'
 
 export type DB = IDBPDatabase<HistoryDB>
 

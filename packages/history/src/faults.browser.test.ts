@@ -11,8 +11,8 @@ import {
   openHistory,
   type HistoryError,
   type History,
-} from './index.ts'
-import { deleteDb, readRaw, uniqueDb } from './test-helpers.ts'
+} from './index.js'
+import { deleteDb, readRaw, uniqueDb } from './test-helpers.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {

@@ -3,9 +3,9 @@
 // matching type through its own exact [type, bucket] range and merge the streams by
 // (timestamp, seq, id). Falls back to the bucket-index scan when too many types match.
 import type { TidingsEvent } from '@tidings/core'
-import type { Plan } from './plan.ts'
-import { readPages } from './reader.ts'
-import { INDEX, TYPES } from './schema.ts'
+import type { Plan } from './plan.js'
+import { readPages } from './reader.js'
+import { INDEX, TYPES } from './schema.js'
 
 /** Beyond this many matching types, one range read per type costs more than one time scan. */
 export const MAX_MATCHING_TYPES = 64

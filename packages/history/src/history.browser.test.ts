@@ -3,8 +3,8 @@
 import { createBus, type TidingsEvent } from '@tidings/core'
 import { firstValueFrom, take, toArray } from 'rxjs'
 import { afterEach, describe, expect, test } from 'vitest'
-import { InvalidHistoryInputError, openHistory, REDACTED, type History } from './index.ts'
-import { createLegacyEventsStore, deleteDb, envelope, readRaw, uniqueDb } from './test-helpers.ts'
+import { InvalidHistoryInputError, openHistory, REDACTED, type History } from './index.js'
+import { createLegacyEventsStore, deleteDb, envelope, readRaw, uniqueDb } from './test-helpers.js'
 
 const ids = (xs: TidingsEvent[]) => xs.map((e) => e.id)
 const opened: Array<{ h: History; dbName: string }> = []

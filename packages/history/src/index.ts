@@ -1,4 +1,4 @@
-export { openHistory } from './history.ts'
+export { openHistory } from './history.js'
 export {
   HistoryBlockedError,
   HistoryClosedError,
@@ -7,8 +7,8 @@ export {
   HistoryWriteError,
   InvalidHistoryInputError,
   type ClosedReason,
-} from './errors.ts'
-export { REDACTED } from './redact.ts'
+} from './errors.js'
+export { REDACTED } from './redact.js'
 export type {
   History,
   HistoryOptions,
@@ -22,4 +22,4 @@ export type {
   Where,
   WhereCondition,
   WhereOperator,
-} from './types.ts'
+} from './types.js'

@@ -2,10 +2,10 @@
 // expired ones, delete chosen ids. A segment that loses some events is rewritten under its key
 // (indexes follow), one that loses all is deleted. Only IndexedDB requests are awaited, so the
 // transaction stays active throughout.
-import { request } from './reader.ts'
-import { INDEX } from './schema.ts'
-import { mergeBucket, without, type Segment } from './segment.ts'
-import type { StoredRecord } from './schema.ts'
+import { request } from './reader.js'
+import { INDEX } from './schema.js'
+import { mergeBucket, without, type Segment } from './segment.js'
+import type { StoredRecord } from './schema.js'
 
 function rewrite(store: IDBObjectStore, seg: Segment, drop: (e: StoredRecord) => boolean): number {
   const { kept, removed } = without(seg, drop)

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { planQuery } from './plan.ts'
+import { planQuery } from './plan.js'
 
 test('exact types scan [type, bucket], correlation scans its chain, globs scan buckets and filter', () => {
   const exact = planQuery({ type: 'a.b', from: 10, to: 20 })

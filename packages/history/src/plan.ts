@@ -3,10 +3,10 @@
 // scans [correlationId, bucket]; globs scan the bucket index in order and filter by pattern (so
 // results stay time-ordered and a limit stops the scan early).
 import { assertPattern, assertTopic, compilePattern, compilePatterns } from '@tidings/core'
-import { InvalidHistoryInputError } from './errors.ts'
-import { INDEX, type StoredRecord } from './schema.ts'
-import type { HistoryQuery, TimeInput } from './types.ts'
-import { compileWhere } from './where.ts'
+import { InvalidHistoryInputError } from './errors.js'
+import { INDEX, type StoredRecord } from './schema.js'
+import type { HistoryQuery, TimeInput } from './types.js'
+import { compileWhere } from './where.js'
 
 export interface Plan {
   /** Which segment index the scan walks, bucket by bucket. */

@@ -4,9 +4,9 @@
 // bucket may interleave in time (several batches, several tabs), so each bucket's events are
 // merged by (timestamp, seq, id) before the time window, expiry, filters and the limit apply.
 import type { TidingsEvent } from '@tidings/core'
-import type { Plan } from './plan.ts'
-import { fromRecord, STORE } from './schema.ts'
-import { bucketOf, mergeBucket, type Segment } from './segment.ts'
+import type { Plan } from './plan.js'
+import { fromRecord, STORE } from './schema.js'
+import { bucketOf, mergeBucket, type Segment } from './segment.js'
 
 /** Segments per request: the first page is small (a limit often needs little), then doubles. */
 export const SEG_PAGE_MIN = 8

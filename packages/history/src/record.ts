@@ -1,8 +1,8 @@
 // Event -> stored record: redacted data and an absolute expiry. Copies only when something
 // changes, because IndexedDB clones the value on put anyway.
 import type { TidingsEvent } from '@tidings/core'
-import type { Redactor } from './redact.ts'
-import type { StoredRecord } from './schema.ts'
+import type { Redactor } from './redact.js'
+import type { StoredRecord } from './schema.js'
 
 export function makeToRecord(redact: Redactor | undefined, defaultTtlMs: number | undefined): (e: TidingsEvent) => StoredRecord {
   return (e) => {

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { compileRedact, REDACTED } from './redact.ts'
+import { compileRedact, REDACTED } from './redact.js'
 
 test('redacts listed paths, copy-on-write, leaves the input untouched', () => {
   const r = compileRedact(['password', 'card.number', '*.token', 'list.*.secret'])!

@@ -1,6 +1,6 @@
 // Keeps listed data fields out of storage. Copy-on-write along each matching path, so the live
 // event (already delivered to subscribers) is never mutated and unrelated branches are shared.
-import { InvalidHistoryInputError } from './errors.ts'
+import { InvalidHistoryInputError } from './errors.js'
 
 export const REDACTED = '[redacted]'
 

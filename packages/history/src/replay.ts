@@ -2,8 +2,8 @@
 // scaled by `speed`. Replayed events get new ids and carry metadata.replayed = true and
 // metadata.replayOf = the original id, so handlers can tell and history never stores them again.
 import { AbortedError, type Bus, type EventMap, type PublishInput, type TidingsEvent } from '@tidings/core'
-import { InvalidHistoryInputError } from './errors.ts'
-import type { ReplayOptions, ReplayResult } from './types.ts'
+import { InvalidHistoryInputError } from './errors.js'
+import type { ReplayOptions, ReplayResult } from './types.js'
 
 export function checkSpeed(speed: ReplayOptions['speed']): 'instant' | number {
   const s = speed ?? 'instant'

@@ -8,7 +8,7 @@
 //   contexts share the database, and the number of events is one index count.
 import type { DBSchema } from 'idb'
 import type { TidingsEvent } from '@tidings/core'
-import { buildSegments, makeSegment, type Segment } from './segment.ts'
+import { buildSegments, makeSegment, type Segment } from './segment.js'
 
 export const STORE = 'segments'
 /** The layout before segments: one record per event, keyed by id. Migrated on open. */

@@ -2,7 +2,7 @@
 // batch within ONE time bucket, sorted by (timestamp, seq, id). Chromium's IndexedDB costs ~40 µs
 // per request (IPC, clone, LevelDB record) whatever its size, so one record per event caps writes
 // near 20k events/s; a segment of up to SEGMENT_MAX events is one request.
-import type { StoredRecord } from './schema.ts'
+import type { StoredRecord } from './schema.js'
 
 /** Bucket width: events of one type within one bucket (and one batch) share a segment. */
 export const BUCKET_MS = 1000

@@ -4,10 +4,10 @@
 // partial failures inside a segment, and the migration of the one-record-per-event layout.
 import { createBus, type TidingsEvent } from '@tidings/core'
 import { afterEach, describe, expect, test } from 'vitest'
-import { HistoryWriteError, openHistory, type History } from './index.ts'
-import { SEG_PAGE_MIN } from './reader.ts'
-import { compareEvents, SEGMENT_MAX } from './segment.ts'
-import { createLegacyEventsStore, deleteDb, envelope, readRaw, readSegments, uniqueDb } from './test-helpers.ts'
+import { HistoryWriteError, openHistory, type History } from './index.js'
+import { SEG_PAGE_MIN } from './reader.js'
+import { compareEvents, SEGMENT_MAX } from './segment.js'
+import { createLegacyEventsStore, deleteDb, envelope, readRaw, readSegments, uniqueDb } from './test-helpers.js'
 
 const ids = (xs: readonly TidingsEvent[]) => xs.map((e) => e.id)
 const sorted = (xs: readonly TidingsEvent[]) => [...xs].sort(compareEvents)

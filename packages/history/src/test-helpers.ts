@@ -1,6 +1,6 @@
 // Helpers shared by the browser tests (not exported from the package).
 import type { TidingsEvent } from '@tidings/core'
-import { compareEvents, type Segment } from './segment.ts'
+import { compareEvents, type Segment } from './segment.js'
 
 let n = 0
 export const uniqueDb = (label: string): string => `test-${label}-${Date.now()}-${n++}-${Math.random().toString(36).slice(2, 8)}`

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
-import { InvalidHistoryInputError } from './errors.ts'
-import { checkFormat, parseImport, serialize } from './transfer.ts'
+import { InvalidHistoryInputError } from './errors.js'
+import { checkFormat, parseImport, serialize } from './transfer.js'
 
 const e = (i: number) => ({ id: `o:${i}`, type: 'a.b', timestamp: i, version: 1 as const, data: { i }, origin: 'o', seq: i })
 

@@ -1,8 +1,8 @@
 // Export and import. Imports are untrusted: every record goes through core's checkEnvelope; bad
 // ones are reported with their position and reason, good ones are stored.
 import { checkEnvelope, type TidingsEvent } from '@tidings/core'
-import { InvalidHistoryInputError } from './errors.ts'
-import type { ImportReport } from './types.ts'
+import { InvalidHistoryInputError } from './errors.js'
+import type { ImportReport } from './types.js'
 
 export function serialize(events: readonly TidingsEvent[], format: 'jsonl' | 'json'): string {
   if (format === 'json') return JSON.stringify(events)

@@ -1,7 +1,7 @@
 // Public types of @tidings/history.
 import type { Bus, TidingsEvent } from '@tidings/core'
 import type { Observable, Unsubscribable } from 'rxjs'
-import type { HistoryError } from './errors.ts'
+import type { HistoryError } from './errors.js'
 
 export interface HistoryOptions {
   /** IndexedDB database name. Default 'tidings-history'. */

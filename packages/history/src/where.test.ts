@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { InvalidHistoryInputError } from './errors.ts'
-import { compileWhere } from './where.ts'
+import { InvalidHistoryInputError } from './errors.js'
+import { compileWhere } from './where.js'
 
 const ev = (data: unknown, extra: object = {}) => ({ type: 'x', data, ...extra })
 

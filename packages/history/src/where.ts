@@ -1,7 +1,7 @@
 // Compiles a `where` clause (seed 001: filters = { ["data.amount"] = { ">=", 500 } }) into one
 // predicate, validating paths and operators up front so a typo fails at the call, not silently.
-import { InvalidHistoryInputError } from './errors.ts'
-import type { Where, WhereOperator } from './types.ts'
+import { InvalidHistoryInputError } from './errors.js'
+import type { Where, WhereOperator } from './types.js'
 
 const OPS = new Set<WhereOperator>(['=', '==', '!=', '>', '>=', '<', '<=', 'in', 'not-in', 'contains', 'starts-with', 'exists'])
 

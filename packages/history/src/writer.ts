@@ -4,13 +4,13 @@
 // of transactions and records stays small. Every event of a batch shares the
 // batch's promise: publishAsync of a persistent event awaits it, so it resolves only after commit.
 import { toError } from '@tidings/core'
-import { unwrapDb, type Connection } from './connection.ts'
-import { HistoryError, HistoryQuotaError, HistoryWriteError } from './errors.ts'
-import { countEvents, evictOldest } from './maintain.ts'
-import { request } from './reader.ts'
-import { INDEX, STORE, TYPES, type StoredRecord } from './schema.ts'
-import { buildSegments, makeSegment, type Segment } from './segment.ts'
-import type { HistoryStats } from './types.ts'
+import { unwrapDb, type Connection } from './connection.js'
+import { HistoryError, HistoryQuotaError, HistoryWriteError } from './errors.js'
+import { countEvents, evictOldest } from './maintain.js'
+import { request } from './reader.js'
+import { INDEX, STORE, TYPES, type StoredRecord } from './schema.js'
+import { buildSegments, makeSegment, type Segment } from './segment.js'
+import type { HistoryStats } from './types.js'
 
 export interface Batch {
   readonly records: StoredRecord[]

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { TidingsEvent } from '@tidings/core'
-import { decodeEvent, encodeBatch, isCanonicalId } from './batch-codec.ts'
+import { decodeEvent, encodeBatch, isCanonicalId } from './batch-codec.js'
 
 const ev = (origin: string, seq: number, extra: Partial<TidingsEvent> = {}): TidingsEvent => ({
   id: `${origin}:${seq}`,

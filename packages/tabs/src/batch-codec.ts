@@ -4,7 +4,7 @@
 // an array of envelope objects over BroadcastChannel, rebuild on the receiving side included.
 // Decoding rebuilds plain envelope candidates; the bridge still checks each with checkEnvelope.
 import type { TidingsEvent } from '@tidings/core'
-import { WIRE_TAG, WIRE_VERSION, type BatchMessage } from './protocol.ts'
+import { WIRE_TAG, WIRE_VERSION, type BatchMessage } from './protocol.js'
 
 /** Optional envelope fields, carried per event only when one is set. */
 const OPTIONAL = ['source', 'correlationId', 'causationId', 'metadata', 'priority', 'persistent', 'ttlMs'] as const

@@ -2,10 +2,10 @@
 // (hence its own channel object), behave like two tabs.
 import { afterEach, describe, expect, it } from 'vitest'
 import { createBus, InvalidTopicError, type Bus, type TidingsEvent } from '@tidings/core'
-import { broadcast } from './broadcast.ts'
-import { connectTabs, TABS_BRIDGE, type TabsBridge, type TabsOptions } from './connect-tabs.ts'
-import type { PeerChange, TabPeer } from './peers.ts'
-import { batch, envelope, rawChannel, settled, sleep, uniqueChannel, waitFor } from './test-helpers.ts'
+import { broadcast } from './broadcast.js'
+import { connectTabs, TABS_BRIDGE, type TabsBridge, type TabsOptions } from './connect-tabs.js'
+import type { PeerChange, TabPeer } from './peers.js'
+import { batch, envelope, rawChannel, settled, sleep, uniqueChannel, waitFor } from './test-helpers.js'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {

@@ -16,10 +16,10 @@ import {
   type EventMap,
   type TidingsEvent,
 } from '@tidings/core'
-import { broadcast } from './broadcast.ts'
-import { TabsOptionError, TabsUnsupportedError } from './errors.ts'
-import { Ordered } from './ordered.ts'
-import { PeerTracker, type PeerChange, type TabPeer } from './peers.ts'
+import { broadcast } from './broadcast.js'
+import { TabsOptionError, TabsUnsupportedError } from './errors.js'
+import { Ordered } from './ordered.js'
+import { PeerTracker, type PeerChange, type TabPeer } from './peers.js'
 import {
   WIRE_TAG,
   WIRE_VERSION,
@@ -29,13 +29,13 @@ import {
   type HelloMessage,
   type InnerMessage,
   type SignedMessage,
-} from './protocol.ts'
-import { registerBridge } from './registry.ts'
-import { SeenIds } from './seen-ids.ts'
-import { NO_PREV, PrevTracker, SeqTracker } from './seq-tracker.ts'
-import { decodeEvent, encodeBatch, isCanonicalId } from './batch-codec.ts'
-import { checkKeyOption } from './hmac.ts'
-import { createSigner, type Signer } from './signer.ts'
+} from './protocol.js'
+import { registerBridge } from './registry.js'
+import { SeenIds } from './seen-ids.js'
+import { NO_PREV, PrevTracker, SeqTracker } from './seq-tracker.js'
+import { decodeEvent, encodeBatch, isCanonicalId } from './batch-codec.js'
+import { checkKeyOption } from './hmac.js'
+import { createSigner, type Signer } from './signer.js'
 
 /** The name inbound events are ingested under (`bus.bridgedBy(event) === 'tabs'`). */
 export const TABS_BRIDGE = 'tabs'

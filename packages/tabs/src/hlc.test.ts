@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { HybridClock, compareStamps, isStamp, type Stamp } from './hlc.ts'
+import { HybridClock, compareStamps, isStamp, type Stamp } from './hlc.js'
 
 describe('HybridClock', () => {
   it('is monotonic when the wall clock stands still or goes back', () => {

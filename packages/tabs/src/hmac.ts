@@ -1,5 +1,5 @@
 // HMAC-SHA-256 over text through WebCrypto, shared by the tabs bridge and shared state.
-import { TabsOptionError, TabsUnsupportedError } from './errors.ts'
+import { TabsOptionError, TabsUnsupportedError } from './errors.js'
 
 export interface Hmac {
   sign(text: string): Promise<Uint8Array>

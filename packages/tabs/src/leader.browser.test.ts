@@ -1,8 +1,8 @@
 // Real Web Locks in headless Chromium: several elections in one page compete for one lock like
 // several tabs do (locks are per origin, not per page).
 import { afterEach, describe, expect, it } from 'vitest'
-import { electLeader, type LeaderElection } from './leader.ts'
-import { sleep, uniqueChannel, waitFor } from './test-helpers.ts'
+import { electLeader, type LeaderElection } from './leader.js'
+import { sleep, uniqueChannel, waitFor } from './test-helpers.js'
 
 const open: LeaderElection[] = []
 afterEach(async () => {

@@ -3,7 +3,7 @@
 // when the leader's tab closes or crashes, and grants it to the next tab waiting in line, so
 // handover needs no timeouts or heartbeats.
 import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs'
-import { TabsClosedError, TabsOptionError, TabsUnsupportedError } from './errors.ts'
+import { TabsClosedError, TabsOptionError, TabsUnsupportedError } from './errors.js'
 
 export interface LeaderElection {
   readonly name: string

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_BATCH, parseWire } from './protocol.ts'
+import { MAX_BATCH, parseWire } from './protocol.js'
 
 const base = { t: 'tidings.tabs', v: 1, from: 'tab-1' }
 const okBatch = { ...base, kind: 'batch', n: 1, ev: 1, o: ['o'], oi: [0], s: [0], p: [-1], ty: ['a'], ts: [1], d: [null] }

@@ -2,7 +2,7 @@
 // of a name, so a second bridge of the same bus on the same channel would hear the first one's
 // messages as a peer's, ingest what its sibling already ingested and send what it already sent.
 // Refusing it keeps the bridge simple and fast (no id set shared between siblings).
-import { TabsOptionError } from './errors.ts'
+import { TabsOptionError } from './errors.js'
 
 const channelsByBus = new WeakMap<object, Set<string>>()
 

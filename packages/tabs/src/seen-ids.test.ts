@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { SeenIds } from './seen-ids.ts'
+import { SeenIds } from './seen-ids.js'
 
 describe('SeenIds', () => {
   it('reports duplicates', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { NO_PREV, PrevTracker, SeqTracker } from './seq-tracker.ts'
+import { NO_PREV, PrevTracker, SeqTracker } from './seq-tracker.js'
 
 describe('SeqTracker', () => {
   it('accepts in-order events and drops stale ones', () => {

@@ -1,9 +1,9 @@
 // Real BroadcastChannel and IndexedDB: two buses in one page act as two tabs.
 import { afterEach, describe, expect, it } from 'vitest'
 import { createBus, type Bus, type TidingsEvent } from '@tidings/core'
-import { broadcast } from './broadcast.ts'
-import { sharedState, STATE_TOPIC, type SharedState, type SharedStateOptions } from './shared-state.ts'
-import { sleep, uniqueChannel, waitFor } from './test-helpers.ts'
+import { broadcast } from './broadcast.js'
+import { sharedState, STATE_TOPIC, type SharedState, type SharedStateOptions } from './shared-state.js'
+import { sleep, uniqueChannel, waitFor } from './test-helpers.js'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {

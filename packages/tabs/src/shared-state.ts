@@ -5,11 +5,11 @@
 // is what it gets when no other tab is open.
 import { BehaviorSubject, type Observable } from 'rxjs'
 import { createOriginId, type Bus, type EventMap } from '@tidings/core'
-import { broadcast } from './broadcast.ts'
-import { TabsClosedError, TabsOptionError, TabsUnsupportedError } from './errors.ts'
-import { checkKeyOption, createHmac, type Hmac } from './hmac.ts'
-import { HybridClock, compareStamps, isStamp, type Stamp } from './hlc.ts'
-import { StateStore } from './state-store.ts'
+import { broadcast } from './broadcast.js'
+import { TabsClosedError, TabsOptionError, TabsUnsupportedError } from './errors.js'
+import { checkKeyOption, createHmac, type Hmac } from './hmac.js'
+import { HybridClock, compareStamps, isStamp, type Stamp } from './hlc.js'
+import { StateStore } from './state-store.js'
 
 export interface SharedStateOptions<T> {
   /** Keep the value in IndexedDB, so it survives when every tab is closed. Default false. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { encodeBatch } from './batch-codec.ts'
-import { createSigner } from './signer.ts'
-import { envelope } from './test-helpers.ts'
+import { encodeBatch } from './batch-codec.js'
+import { createSigner } from './signer.js'
+import { envelope } from './test-helpers.js'
 
 describe('signer', () => {
   it('round-trips a batch, keeping undefined data, and detects tampering and other keys', async () => {

@@ -1,6 +1,6 @@
 // HMAC-SHA-256 over the JSON text of a message, through WebCrypto. Signing and verifying are
 // async; the bridge chains them so messages keep their order (see ordered.ts).
-import { createHmac } from './hmac.ts'
+import { createHmac } from './hmac.js'
 import {
   WIRE_TAG,
   WIRE_VERSION,
@@ -9,7 +9,7 @@ import {
   type InnerMessage,
   type Parsed,
   type SignedMessage,
-} from './protocol.ts'
+} from './protocol.js'
 
 export interface Signer {
   sign(msg: InnerMessage): Promise<SignedMessage>

@@ -2,7 +2,7 @@
 // stamp is newer than the stored one, inside one readwrite transaction, so tabs that persist the
 // same state concurrently can never put an older value over a newer one.
 import { openDB, type IDBPDatabase } from 'idb'
-import { compareStamps, isStamp, type Stamp } from './hlc.ts'
+import { compareStamps, isStamp, type Stamp } from './hlc.js'
 
 export interface StoredState {
   value: unknown

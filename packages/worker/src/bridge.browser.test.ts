@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { firstValueFrom, filter, take, toArray } from 'rxjs'
 import { createBus, InvalidTopicError, type Bus, type TidingsEvent } from '@tidings/core'
-import { assertCloneable, connectWorker, findUncloneable, InvalidWorkerTargetError, UncloneableDataError, type WorkerBridge } from './index.ts'
+import { assertCloneable, connectWorker, findUncloneable, InvalidWorkerTargetError, UncloneableDataError, type WorkerBridge } from './index.js'
 
 const cleanups: (() => void)[] = []
 const callback = () => 1

@@ -12,9 +12,9 @@ import {
   type TidingsEvent,
 } from '@tidings/core'
 import { Subject, type Observable } from 'rxjs'
-import { findUncloneable } from './clone-check.ts'
-import { InvalidWorkerOptionError, InvalidWorkerTargetError, UncloneableDataError } from './errors.ts'
-import { encodeEvents, isEndpoint, parseMessage, TAG, VERSION, type MessageEndpoint } from './protocol.ts'
+import { findUncloneable } from './clone-check.js'
+import { InvalidWorkerOptionError, InvalidWorkerTargetError, UncloneableDataError } from './errors.js'
+import { encodeEvents, isEndpoint, parseMessage, TAG, VERSION, type MessageEndpoint } from './protocol.js'
 
 export interface ConnectWorkerOptions {
   /** Patterns of the event types that cross, both ways (inbound events outside them are

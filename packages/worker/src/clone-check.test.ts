@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { findUncloneable } from './clone-check.ts'
+import { findUncloneable } from './clone-check.js'
 
 const fn = () => 1
 

@@ -1,5 +1,5 @@
-export { connectWorker, assertCloneable, type ConnectWorkerOptions, type WorkerBridge, type WorkerBridgeStats } from './bridge.ts'
-export { workerBus, type WorkerBusOptions } from './worker-bus.ts'
+export { connectWorker, assertCloneable, type ConnectWorkerOptions, type WorkerBridge, type WorkerBridgeStats } from './bridge.js'
+export { workerBus, type WorkerBusOptions } from './worker-bus.js'
 export {
   createWorkerPool,
   type WorkerPool,
@@ -8,10 +8,10 @@ export {
   type PoolCallOptions,
   type PoolHandlerContext,
   type PoolHandlerOptions,
-} from './pool.ts'
-export { registerHandlers, type WorkerHandler, type WorkerHandlerContext } from './register-handlers.ts'
-export { findUncloneable, type UncloneableValue } from './clone-check.ts'
-export type { MessageEndpoint } from './protocol.ts'
+} from './pool.js'
+export { registerHandlers, type WorkerHandler, type WorkerHandlerContext } from './register-handlers.js'
+export { findUncloneable, type UncloneableValue } from './clone-check.js'
+export type { MessageEndpoint } from './protocol.js'
 export {
   TimeoutError,
   UncloneableDataError,
@@ -21,7 +21,7 @@ export {
   WorkerRestartLimitError,
   WorkerPoolTerminatedError,
   UnknownHandlerError,
-} from './errors.ts'
+} from './errors.js'
 /** Comlink's transfer(): return `transfer(value, [value.buffer])` from a worker handler to move
  *  (not copy) the result back. */
 export { transfer } from 'comlink'

@@ -2,7 +2,7 @@
 // dispatch results and request/reply, against module workers in Chromium.
 import { afterEach, describe, expect, it } from 'vitest'
 import { createBus } from '@tidings/core'
-import { createWorkerPool, WorkerCrashedError, type WorkerPool, type WorkerPoolOptions } from './index.ts'
+import { createWorkerPool, WorkerCrashedError, type WorkerPool, type WorkerPoolOptions } from './index.js'
 
 const pools: WorkerPool[] = []
 afterEach(() => {

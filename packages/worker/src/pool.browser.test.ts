@@ -10,7 +10,7 @@ import {
   WorkerRestartLimitError,
   type WorkerPool,
   type WorkerPoolOptions,
-} from './index.ts'
+} from './index.js'
 
 const pools: WorkerPool[] = []
 const spawnTestWorker = () => new Worker(new URL('./test-fixtures/pool-worker.ts', import.meta.url), { type: 'module' })

@@ -12,9 +12,9 @@ import {
   WorkerCrashedError,
   WorkerPoolTerminatedError,
   WorkerRestartLimitError,
-} from './errors.ts'
-import { findUncloneable } from './clone-check.ts'
-import { poolStatus, POOL_TAG, type CallMeta, type PoolApi, type PoolConnectMessage } from './pool-protocol.ts'
+} from './errors.js'
+import { findUncloneable } from './clone-check.js'
+import { poolStatus, POOL_TAG, type CallMeta, type PoolApi, type PoolConnectMessage } from './pool-protocol.js'
 
 export interface WorkerPoolOptions {
   /** Most workers at once. Default: hardwareConcurrency - 1, between 1 and 4. */

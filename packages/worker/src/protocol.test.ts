@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { encodeEvents, isEndpoint, parseMessage, TAG } from './protocol.ts'
+import { encodeEvents, isEndpoint, parseMessage, TAG } from './protocol.js'
 
 describe('parseMessage', () => {
   it('classifies bridge messages and ignores foreign ones', () => {

@@ -3,8 +3,8 @@
 // timeout, shutdown).
 import { expose } from 'comlink'
 import type { TidingsEvent } from '@tidings/core'
-import { UnknownHandlerError } from './errors.ts'
-import { isPoolConnect, POOL_TAG, type CallMeta, type PoolApi, type PoolStatusMessage } from './pool-protocol.ts'
+import { UnknownHandlerError } from './errors.js'
+import { isPoolConnect, POOL_TAG, type CallMeta, type PoolApi, type PoolStatusMessage } from './pool-protocol.js'
 
 export interface WorkerHandlerContext {
   /** Aborts when the page aborts this call. */

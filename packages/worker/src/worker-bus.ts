@@ -2,8 +2,8 @@
 // SharedWorker it bridges every connecting page's port, and the worker bus is the hub between them
 // (an event from one page reaches the others, never its sender).
 import { createBus, createOriginId, type Bus, type BusOptions, type EventMap } from '@tidings/core'
-import { connectWorker, type ConnectWorkerOptions, type WorkerBridge } from './bridge.ts'
-import type { MessageEndpoint } from './protocol.ts'
+import { connectWorker, type ConnectWorkerOptions, type WorkerBridge } from './bridge.js'
+import type { MessageEndpoint } from './protocol.js'
 
 export interface WorkerBusOptions<M extends EventMap = EventMap> extends Omit<ConnectWorkerOptions, 'name'> {
   /** Use this bus instead of creating one. */

@@ -2,7 +2,7 @@
 // `timeMs` after the first value of the batch arrived (seed 003's EventBatcher, seed 001's
 // receive_batch for streams). Never emits an empty array; the rest is flushed on complete.
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs'
-import { checkPositiveInt, checkTimeout, InvalidOptionError } from '../delivery-options.ts'
+import { checkPositiveInt, checkTimeout, InvalidOptionError } from '../delivery-options.js'
 
 export interface BatchOptions {
   /** Emit once this many values are collected. Default: no size limit (timeMs must be given). */

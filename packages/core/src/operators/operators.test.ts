@@ -2,8 +2,8 @@
 import { concatMap, delay, of, take, throwError, timer, map } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
-import { createBus, InvalidOptionError, InvalidTopicError, QueueFullError, type TidingsEvent } from '../index.ts'
-import { batch, ofType, processBounded } from './index.ts'
+import { createBus, InvalidOptionError, InvalidTopicError, QueueFullError, type TidingsEvent } from '../index.js'
+import { batch, ofType, processBounded } from './index.js'
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected))
 

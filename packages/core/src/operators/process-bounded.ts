@@ -8,9 +8,9 @@
 //   for up to blockTimeoutMs and enters it, in arrival order, as soon as there is room; if the
 //   time passes first the output errors with QueueFullError.
 import { asyncScheduler, from, Observable, type ObservableInput, type OperatorFunction, type SchedulerLike, Subscription } from 'rxjs'
-import { RingQueue } from '../bounded-queue.ts'
-import { checkPositiveInt, normalizeQueue, type Strategy } from '../delivery-options.ts'
-import { QueueFullError } from '../errors.ts'
+import { RingQueue } from '../bounded-queue.js'
+import { checkPositiveInt, normalizeQueue, type Strategy } from '../delivery-options.js'
+import { QueueFullError } from '../errors.js'
 
 export interface ProcessBoundedOptions<T> {
   /** Projections running at once. Default 1. */

@@ -1,6 +1,6 @@
 // Test worker: joins the page's bus and answers over it.
 import type { TidingsEvent } from '@tidings/core'
-import { workerBus, type WorkerBridge } from '../index.ts'
+import { workerBus, type WorkerBridge } from '../index.js'
 
 let bridge: WorkerBridge | undefined
 const bus = workerBus({ share: ['t.**'], onBridge: (b) => (bridge = b) })

@@ -1,6 +1,6 @@
 // Test pool worker: one handler per behaviour the pool must survive.
 import type { TidingsEvent } from '@tidings/core'
-import { registerHandlers, transfer } from '../index.ts'
+import { registerHandlers, transfer } from '../index.js'
 
 let abortedCalls: string[] = []
 const scope = globalThis as unknown as { close(): void }

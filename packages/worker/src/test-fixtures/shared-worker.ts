@@ -1,5 +1,5 @@
 // Test SharedWorker: a hub bus between every page port.
-import { workerBus } from '../index.ts'
+import { workerBus } from '../index.js'
 
 const bus = workerBus({ share: ['s.**'] })
 bus.subscribe('s.hello', (e, ctx) => {
