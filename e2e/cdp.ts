@@ -22,7 +22,9 @@ export class Cdp {
   private nextId = 1
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
 
-  private constructor(private readonly ws: Ws) {
+  private readonly ws: Ws
+  private constructor(ws: Ws) {
+    this.ws = ws
     ws.on('message', (raw) => {
       const m = JSON.parse(String(raw)) as { id?: number; result?: unknown; error?: { message: string } }
       if (m.id === undefined) return

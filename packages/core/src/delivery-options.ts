@@ -6,12 +6,16 @@ import type { QueueOptions } from './types.js'
 /** An option passed to subscribe/inbox/dispatch/request/schedule/processBounded is invalid. */
 export class InvalidOptionError extends TidingsError {
   override name = 'InvalidOptionError'
+  readonly option: string
+  readonly value: unknown
   constructor(
-    readonly option: string,
-    readonly value: unknown,
+    option: string,
+    value: unknown,
     expected: string,
   ) {
     super(`Invalid option ${option}: ${safeString(value)}. Expected ${expected}.`)
+    this.option = option
+    this.value = value
   }
 }
 
@@ -37,7 +41,7 @@ export interface NormalQueue {
   blockTimeoutMs: number
 }
 
-export function normalizeQueue(q: Partial<QueueOptions> | undefined, where: string, allowed: readonly string[] = STRATEGIES): NormalQueue {
+export function normalizeQueue(q: { [K in keyof QueueOptions]?: QueueOptions[K] | undefined } | undefined, where: string, allowed: readonly string[] = STRATEGIES): NormalQueue {
   const max = q?.max ?? DEFAULT_QUEUE_MAX
   if (!(max === Infinity || (Number.isInteger(max) && max > 0))) throw new InvalidOptionError(`${where}.max`, max, 'a positive integer (or Infinity)')
   const strategy = q?.strategy ?? DEFAULT_STRATEGY

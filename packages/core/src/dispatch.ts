@@ -24,11 +24,17 @@ export class DispatchTracker implements OpenTracker {
   private done = false
   private timer: ReturnType<typeof setTimeout> | undefined
 
+  private readonly event: TidingsEvent
+  private readonly timeoutMs: number | undefined
+  private readonly onDone: () => void
   constructor(
-    private readonly event: TidingsEvent,
-    private readonly timeoutMs: number | undefined,
-    private readonly onDone: () => void,
+    event: TidingsEvent,
+    timeoutMs: number | undefined,
+    onDone: () => void,
   ) {
+    this.event = event
+    this.timeoutMs = timeoutMs
+    this.onDone = onDone
     this.promise = new Promise((resolve) => (this.resolve = resolve))
   }
 

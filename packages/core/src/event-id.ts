@@ -8,7 +8,9 @@ export class EventIds {
   private hi = 0
   private prefix: string
 
-  constructor(private readonly origin: string) {
+  private readonly origin: string
+  constructor(origin: string) {
+    this.origin = origin
     this.prefix = origin + ':'
   }
 

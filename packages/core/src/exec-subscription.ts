@@ -51,14 +51,16 @@ export class ExecSubscription extends BaseSubscription {
   private readonly backoffs = new Set<Backoff>()
   private idleWaiters: Array<() => void> = []
 
+  private readonly handler: ExecHandler
   constructor(
     bus: BusInternals,
     patterns: readonly string[],
-    private readonly handler: ExecHandler,
+    handler: ExecHandler,
     opts: ExecOptions,
     kind: SubscriptionKind = 'handler',
   ) {
     super(bus, patterns, opts)
+    this.handler = handler
     this.kind = kind
     this.once = opts.once ?? false
     this.filter = opts.filter

@@ -5,13 +5,24 @@ import type { BaseSubscription, BusInternals } from './subscription.js'
 import type { HandlerContext, PublishOptions, PublishReceipt, Subscription } from './types.js'
 
 export class HandlerCtx {
+  private readonly bus: BusInternals
+  private readonly sub: BaseSubscription
+  private readonly event: TidingsEvent
+  readonly attempt: number
+  private readonly abortSignal: AbortSignal | undefined
   constructor(
-    private readonly bus: BusInternals,
-    private readonly sub: BaseSubscription,
-    private readonly event: TidingsEvent,
-    readonly attempt: number,
-    private readonly abortSignal?: AbortSignal,
-  ) {}
+    bus: BusInternals,
+    sub: BaseSubscription,
+    event: TidingsEvent,
+    attempt: number,
+    abortSignal?: AbortSignal,
+  ) {
+    this.bus = bus
+    this.sub = sub
+    this.event = event
+    this.attempt = attempt
+    this.abortSignal = abortSignal
+  }
 
   get signal(): AbortSignal {
     return this.abortSignal ?? this.sub.signal

@@ -43,7 +43,7 @@ export class InboxSubscription extends BaseSubscription implements Inbox<Tidings
       if (w.take(event)) this.waiters.shift()
       return Outcome.Queued
     }
-    let outcome = Outcome.Queued
+    let outcome: Outcome = Outcome.Queued
     if (this.queue.size >= this.max) {
       const bus = this.bus
       if (this.strategy === 'drop-newest') {

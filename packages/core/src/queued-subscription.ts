@@ -46,7 +46,7 @@ export class QueuedSubscription extends ExecSubscription {
     if (!this.accepting) return Outcome.Skipped
     if (this.filter !== undefined && !this.passes(event)) return Outcome.Skipped
     this.received++
-    let outcome = Outcome.Queued
+    let outcome: Outcome = Outcome.Queued
     // Publishers already waiting for room go first, so a new event cannot overtake them.
     if (this.queue.size >= this.max || this.blocked.size !== 0) {
       switch (this.strategy) {

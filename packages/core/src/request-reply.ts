@@ -17,7 +17,10 @@ export class Deadlines {
   private timer: ReturnType<typeof setTimeout> | undefined
   private fireAt = Infinity
 
-  constructor(private readonly pending: () => Iterable<unknown>) {}
+  private readonly pending: () => Iterable<unknown>
+  constructor(pending: () => Iterable<unknown>) {
+    this.pending = pending
+  }
 
   add(deadline: number): void {
     this.live++
@@ -85,12 +88,20 @@ export class PendingRequest<R> implements OpenTracker {
   readonly deadline: number
   private readonly onAbort: (() => void) | undefined
 
+  private readonly event: TidingsEvent
+  private readonly timeoutMs: number
+  private readonly signal: AbortSignal | undefined
+  private readonly host: RequestHost
   constructor(
-    private readonly event: TidingsEvent,
-    private readonly timeoutMs: number,
-    private readonly signal: AbortSignal | undefined,
-    private readonly host: RequestHost,
+    event: TidingsEvent,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    host: RequestHost,
   ) {
+    this.event = event
+    this.timeoutMs = timeoutMs
+    this.signal = signal
+    this.host = host
     this.promise = new Promise<R>((resolve, reject) => {
       this.resolve = resolve
       this.reject = reject

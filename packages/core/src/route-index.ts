@@ -50,7 +50,9 @@ export class RouteIndex<R extends RouteEntry> {
   private ringNext = 0
   private readonly empty: R[] = []
 
-  constructor(private readonly cacheSize = 2048) {
+  private readonly cacheSize
+  constructor(cacheSize = 2048) {
+    this.cacheSize = cacheSize
     if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new InvalidOptionError('routeCacheSize', cacheSize, 'a whole number >= 1')
     this.ring = new Array<string | undefined>(cacheSize).fill(undefined)
   }

@@ -14,19 +14,22 @@ import type {
 import type { InspectionEvent } from './inspect.js'
 import type { DeliveryTracker } from './tracker.js'
 
+// A constant object plus a union type rather than an enum: enums are not erasable syntax, and the
+// package compiles under erasableSyntaxOnly.
 /** What deliver() did with one event; the bus folds these into the PublishReceipt. */
-export const enum Outcome {
-  Skipped = 0,
-  Delivered = 1,
-  Queued = 2,
+export const Outcome = {
+  Skipped: 0,
+  Delivered: 1,
+  Queued: 2,
   /** The new event was discarded (drop-newest). */
-  Dropped = 3,
+  Dropped: 3,
   /** Queued, and the oldest queued event was evicted to make room (drop-oldest). */
-  QueuedEvicted = 4,
-  Rejected = 5,
+  QueuedEvicted: 4,
+  Rejected: 5,
   /** Full 'block' queue: publishAsync waits via waitForRoom(), sync publish rejects. */
-  Full = 6,
-}
+  Full: 6,
+} as const
+export type Outcome = (typeof Outcome)[keyof typeof Outcome]
 
 /** The part of the bus a subscription talks back to. */
 export interface BusInternals {
@@ -65,11 +68,13 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
   errors = 0
   private controller: AbortController | undefined
 
+  protected readonly bus: BusInternals
   constructor(
-    protected readonly bus: BusInternals,
+    bus: BusInternals,
     patterns: readonly string[],
     opts: { priority?: number | undefined; label?: string | undefined; key?: string | undefined; signal?: AbortSignal | undefined },
   ) {
+    this.bus = bus
     this.id = `${bus.name}#${this.order}`
     this.patterns = patterns
     this.priority = opts.priority ?? 0

@@ -29,14 +29,16 @@ export class SyncSubscription extends BaseSubscription {
   /** Whether the handler can read ctx at all (see readsCtx): otherwise no ctx is built. */
   private readonly wantsCtx: boolean
 
+  private readonly handler: SyncHandler
   constructor(
     bus: BusInternals,
     patterns: readonly string[],
-    private readonly handler: SyncHandler,
+    handler: SyncHandler,
     opts: SyncSubscriptionOptions,
     kind: SubscriptionKind = 'handler',
   ) {
     super(bus, patterns, opts)
+    this.handler = handler
     this.kind = kind
     this.once = opts.once ?? false
     this.filter = opts.filter

@@ -25,12 +25,13 @@ function checkCommon(input: unknown, kind: 'topic' | 'pattern'): string {
 }
 
 /** What an ASCII character is in a published topic. */
-export const enum TopicChar {
-  Plain = 0,
-  Dot = 1,
+export const TopicChar = {
+  Plain: 0,
+  Dot: 1,
   /** Space and controls, '*' '/' '?' '[' '\\' ']' '{' '}'. */
-  Bad = 2,
-}
+  Bad: 2,
+} as const
+export type TopicChar = (typeof TopicChar)[keyof typeof TopicChar]
 
 /** TopicChar of each ASCII code: one load instead of nine compares per character. */
 export const ASCII_TOPIC_CHAR: Uint8Array = new Uint8Array(128).map((_, c) =>

@@ -3,12 +3,16 @@ import { TidingsError } from '@tidings/core'
 /** connectDevtools() was given an option it cannot use. */
 export class DevtoolsOptionsError extends TidingsError {
   override name = 'DevtoolsOptionsError'
+  readonly option: string
+  readonly input: unknown
   constructor(
-    readonly option: string,
-    readonly input: unknown,
+    option: string,
+    input: unknown,
     rule: string,
   ) {
     super(`connectDevtools: option "${option}" ${rule} (got ${safeString(input)}).`)
+    this.option = option
+    this.input = input
   }
 }
 

@@ -9,11 +9,13 @@ export class Sampler {
   private stride = 1
   skipped = 0
 
-  constructor(
-    private readonly maxPerSecond: number,
-    /** Cap on all items per second (deliveries fan out: one publish may deliver to many). */
-    private readonly maxItemsPerSecond = maxPerSecond * 10,
-  ) {}
+  private readonly maxPerSecond: number
+  /** Cap on all items per second (deliveries fan out: one publish may deliver to many). */
+  private readonly maxItemsPerSecond: number
+  constructor(maxPerSecond: number, maxItemsPerSecond = maxPerSecond * 10) {
+    this.maxPerSecond = maxPerSecond
+    this.maxItemsPerSecond = maxItemsPerSecond
+  }
 
   private roll(at: number): void {
     if (at - this.windowStart < 1000) return

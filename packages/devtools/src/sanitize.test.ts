@@ -30,10 +30,15 @@ describe('sanitize', () => {
 
   it('makes values JSON-safe without throwing', () => {
     class Point {
+      x: number
+      y: number
       constructor(
-        public x: number,
-        public y: number,
-      ) {}
+        x: number,
+        y: number,
+      ) {
+        this.x = x
+        this.y = y
+      }
     }
     const out = sanitize(
       {

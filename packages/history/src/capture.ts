@@ -25,7 +25,10 @@ export class Capture {
   /** id -> the batch holding it; bounded (insertion order = age). */
   private readonly seen = new Map<string, Batch>()
 
-  constructor(private readonly deps: CaptureDeps) {}
+  private readonly deps: CaptureDeps
+  constructor(deps: CaptureDeps) {
+    this.deps = deps
+  }
 
   attach(bus: Bus): Unsubscribable {
     const sub = bus.on(['**', '$*.**']).subscribe({ next: (e) => this.take(e) })

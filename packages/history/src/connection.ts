@@ -23,11 +23,18 @@ export class Connection {
    *  on it (transactions created before close() still complete). */
   beforeClose: (db: IDBDatabase) => void = () => {}
 
+  readonly dbName: string
+  private readonly blockedTimeoutMs: number
+  private readonly emit: (e: HistoryError) => void
   constructor(
-    readonly dbName: string,
-    private readonly blockedTimeoutMs: number,
-    private readonly emit: (e: HistoryError) => void,
-  ) {}
+    dbName: string,
+    blockedTimeoutMs: number,
+    emit: (e: HistoryError) => void,
+  ) {
+    this.dbName = dbName
+    this.blockedTimeoutMs = blockedTimeoutMs
+    this.emit = emit
+  }
 
   /** The open database, (re)opening it if needed. */
   get(): Promise<DB> {

@@ -9,21 +9,27 @@ export class HistoryError extends TidingsError {
 /** Bad input to openHistory / query / replay / import. `option` names the input. */
 export class InvalidHistoryInputError extends HistoryError {
   override name = 'InvalidHistoryInputError'
+  readonly option: string
+  readonly value: unknown
   constructor(
-    readonly option: string,
-    readonly value: unknown,
+    option: string,
+    value: unknown,
     rule: string,
   ) {
     super(`Invalid ${option} ${safeJson(value)}: ${rule}`)
+    this.option = option
+    this.value = value
   }
 }
 
 /** The browser refused the write because the origin's storage quota is used up. */
 export class HistoryQuotaError extends HistoryError {
   override name = 'HistoryQuotaError'
+  readonly dbName: string
+  readonly events: number
   constructor(
-    readonly dbName: string,
-    readonly events: number,
+    dbName: string,
+    events: number,
     options?: { cause?: unknown },
   ) {
     super(
@@ -32,19 +38,25 @@ export class HistoryQuotaError extends HistoryError {
         `more with navigator.storage.persist().`,
       options,
     )
+    this.dbName = dbName
+    this.events = events
   }
 }
 
 /** A write transaction failed for another reason (the cause is attached). */
 export class HistoryWriteError extends HistoryError {
   override name = 'HistoryWriteError'
+  readonly dbName: string
+  readonly events: number
   constructor(
-    readonly dbName: string,
-    readonly events: number,
+    dbName: string,
+    events: number,
     detail: string,
     options?: { cause?: unknown },
   ) {
     super(`Could not write ${events} event(s) to IndexedDB "${dbName}": ${detail}`, options)
+    this.dbName = dbName
+    this.events = events
   }
 }
 
@@ -53,9 +65,11 @@ export type ClosedReason = 'closed' | 'versionchange' | 'deleted'
 /** The history cannot be used any more. */
 export class HistoryClosedError extends HistoryError {
   override name = 'HistoryClosedError'
+  readonly dbName: string
+  readonly reason: ClosedReason
   constructor(
-    readonly dbName: string,
-    readonly reason: ClosedReason,
+    dbName: string,
+    reason: ClosedReason,
     detail = '',
   ) {
     super(
@@ -66,20 +80,26 @@ export class HistoryClosedError extends HistoryError {
             `Reload this tab to use the new version.`
           : `IndexedDB "${dbName}" was deleted${detail}. The history reopens it on the next write.`,
     )
+    this.dbName = dbName
+    this.reason = reason
   }
 }
 
 /** Opening (or upgrading) the database waited too long for another connection to close. */
 export class HistoryBlockedError extends HistoryError {
   override name = 'HistoryBlockedError'
+  readonly dbName: string
+  readonly timeoutMs: number
   constructor(
-    readonly dbName: string,
-    readonly timeoutMs: number,
+    dbName: string,
+    timeoutMs: number,
   ) {
     super(
       `Opening IndexedDB "${dbName}" was blocked for ${timeoutMs} ms by another connection (an older tab or ` +
         `code that ignores "versionchange"). Close the other tabs using this app, or raise blockedTimeoutMs.`,
     )
+    this.dbName = dbName
+    this.timeoutMs = timeoutMs
   }
 }
 

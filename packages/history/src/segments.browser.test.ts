@@ -125,7 +125,7 @@ describe('order across segments', () => {
     const dbName = uniqueDb('big-bucket')
     const h = open(dbName)
     const n = SEGMENT_MAX * 2 + 17
-    const events = Array.from({ length: n }, (_, i) => envelope('b.e', 20_000 + (i % 900), { i }, { correlationId: i % 3 === 0 ? 'three' : undefined }))
+    const events = Array.from({ length: n }, (_, i) => envelope('b.e', 20_000 + (i % 900), { i }, i % 3 === 0 ? { correlationId: 'three' } : {}))
     await h.import(events)
     const segs = await readSegments(dbName)
     expect(segs.map((s) => s.n)).toEqual([SEGMENT_MAX, SEGMENT_MAX, 17])

@@ -59,10 +59,15 @@ export class Writer {
   private readonly knownTypes = new Set<string>()
   private knownFor: IDBDatabase | undefined
 
+  private readonly conn: Connection
+  private readonly opts: WriterOptions
   constructor(
-    private readonly conn: Connection,
-    private readonly opts: WriterOptions,
-  ) {}
+    conn: Connection,
+    opts: WriterOptions,
+  ) {
+    this.conn = conn
+    this.opts = opts
+  }
 
   /** Adds a record to the open batch and returns that batch. */
   enqueue(record: StoredRecord): Batch {

@@ -152,7 +152,6 @@ class TabsBridgeImpl implements TabsBridge {
   private readonly ordered = new Ordered()
   private readonly maxBatch: number
   private readonly redact: TabsOptions['redact']
-  private signer: Signer | undefined
   private readonly signerReady: Promise<Signer | undefined>
   private signedBye: SignedMessage | undefined
   private readonly keyed: boolean
@@ -181,10 +180,12 @@ class TabsBridgeImpl implements TabsBridge {
   readonly peerChanges$: Observable<PeerChange>
   readonly issues$: Observable<TabsIssue> = this.issues.asObservable()
 
+  private readonly bus: Bus
   constructor(
-    private readonly bus: Bus,
+    bus: Bus,
     options: TabsOptions,
   ) {
+    this.bus = bus
     if (typeof bus !== 'object' || bus === null || typeof bus.ingest !== 'function')
       throw new TabsOptionError('bus', bus, 'pass a bus made by createBus() from @tidings/core')
     if (bus.closed) throw new BusClosedError(bus.name, 'connect tabs')
@@ -209,7 +210,6 @@ class TabsBridgeImpl implements TabsBridge {
     this.keyed = key !== undefined
     this.signerReady = key === undefined ? Promise.resolve(undefined) : createSigner(key)
     this.ready = this.signerReady.then(async (s) => {
-      this.signer = s
       if (s) this.signedBye = await s.sign(this.byeMessage())
     })
     // A rejected `ready` must not surface as an unhandled rejection when nobody awaits it.

@@ -4,34 +4,44 @@ import { TidingsError } from '@tidings/core'
 /** An option passed to connectTabs / electLeader / sharedState is invalid. */
 export class TabsOptionError extends TidingsError {
   override name = 'TabsOptionError'
+  readonly option: string
+  readonly input: unknown
   constructor(
-    readonly option: string,
-    readonly input: unknown,
+    option: string,
+    input: unknown,
     hint: string,
   ) {
     super(`Invalid option "${option}" (${describe(input)}): ${hint}`)
+    this.option = option
+    this.input = input
   }
 }
 
 /** A browser API this feature needs (BroadcastChannel, Web Locks, WebCrypto, IndexedDB) is missing. */
 export class TabsUnsupportedError extends TidingsError {
   override name = 'TabsUnsupportedError'
+  readonly api: string
+  readonly feature: string
   constructor(
-    readonly api: string,
-    readonly feature: string,
+    api: string,
+    feature: string,
   ) {
     super(
       `${feature} needs ${api}, which this context does not provide. ` +
         `Run it in a secure context (https or localhost) of a browser that supports ${api}.`,
     )
+    this.api = api
+    this.feature = feature
   }
 }
 
 /** The bridge, leader election or shared state was closed; create a new one. */
 export class TabsClosedError extends TidingsError {
   override name = 'TabsClosedError'
-  constructor(readonly what: string) {
+  readonly what: string
+  constructor(what: string) {
     super(`${what} is closed: create a new one to go on.`)
+    this.what = what
   }
 }
 

@@ -37,10 +37,15 @@ export class HybridClock {
   private t = 0
   private c = 0
 
+  readonly origin: string
+  private readonly now: () => number
   constructor(
-    readonly origin: string,
-    private readonly now: () => number = Date.now,
-  ) {}
+    origin: string,
+    now: () => number = Date.now,
+  ) {
+    this.origin = origin
+    this.now = now
+  }
 
   /** A stamp for a local write, later than everything seen so far. */
   tick(): Stamp {

@@ -41,10 +41,14 @@ class Election implements LeaderElection {
   private waiting: AbortController | undefined
   private waiters: { resolve: () => void; reject: (e: Error) => void }[] = []
 
+  readonly name: string
+  private readonly locks: LockManager
   constructor(
-    readonly name: string,
-    private readonly locks: LockManager,
+    name: string,
+    locks: LockManager,
   ) {
+    this.name = name
+    this.locks = locks
     this.campaign()
   }
 

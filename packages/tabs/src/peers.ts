@@ -29,11 +29,18 @@ export class PeerTracker {
   readonly peers$: Observable<readonly TabPeer[]> = this.list.asObservable()
   readonly changes$: Observable<PeerChange> = this.changes.asObservable()
 
+  private readonly timeoutMs: number
+  private readonly graceMs: number
+  private readonly maxPeers
   constructor(
-    private readonly timeoutMs: number,
-    private readonly graceMs: number,
-    private readonly maxPeers = 1024,
-  ) {}
+    timeoutMs: number,
+    graceMs: number,
+    maxPeers = 1024,
+  ) {
+    this.timeoutMs = timeoutMs
+    this.graceMs = graceMs
+    this.maxPeers = maxPeers
+  }
 
   /** A hello or heartbeat arrived. Returns true when the peer is new. */
   seen(id: string, origin: string, name: string, now: number): boolean {

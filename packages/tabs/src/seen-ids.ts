@@ -6,7 +6,9 @@ export class SeenIds {
   private readonly ring: (string | undefined)[]
   private next = 0
 
-  constructor(readonly capacity: number) {
+  readonly capacity: number
+  constructor(capacity: number) {
+    this.capacity = capacity
     this.ring = new Array<string | undefined>(capacity)
   }
 

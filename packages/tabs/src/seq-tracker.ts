@@ -12,7 +12,10 @@ export const NO_PREV = -1
 export class SeqTracker {
   private readonly last = new Map<string, number>()
 
-  constructor(private readonly maxOrigins = 4096) {}
+  private readonly maxOrigins
+  constructor(maxOrigins = 4096) {
+    this.maxOrigins = maxOrigins
+  }
 
   check(origin: string, seq: number, prev: number): SeqVerdict {
     const last = this.last.get(origin)
@@ -56,7 +59,10 @@ export class SeqTracker {
 export class PrevTracker {
   private readonly last = new Map<string, number>()
 
-  constructor(private readonly maxOrigins = 4096) {}
+  private readonly maxOrigins
+  constructor(maxOrigins = 4096) {
+    this.maxOrigins = maxOrigins
+  }
 
   next(origin: string, seq: number): number {
     const prev = this.last.get(origin)

@@ -126,13 +126,17 @@ class State<T> implements SharedState<T> {
   private saving = Promise.resolve()
   private saveQueued = false
 
+  private readonly bus: Bus
+  readonly key: string
   constructor(
-    private readonly bus: Bus,
-    readonly key: string,
+    bus: Bus,
+    key: string,
     initial: T,
     options: SharedStateOptions<T>,
     peerWaitMs: number,
   ) {
+    this.bus = bus
+    this.key = key
     this.subject = new BehaviorSubject(initial)
     this.value$ = this.subject.asObservable()
     // Several states on one bus (or one bus in two frames) must not share a tie-breaker.

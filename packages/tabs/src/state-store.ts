@@ -14,7 +14,10 @@ const STORE = 'values'
 export class StateStore {
   private db: Promise<IDBPDatabase> | undefined
 
-  constructor(readonly dbName: string) {}
+  readonly dbName: string
+  constructor(dbName: string) {
+    this.dbName = dbName
+  }
 
   private open(): Promise<IDBPDatabase> {
     this.db ??= openDB(this.dbName, 1, {

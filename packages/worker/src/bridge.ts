@@ -124,11 +124,15 @@ class Bridge<M extends EventMap> implements WorkerBridge<M> {
   private readonly onMessage = (e: MessageEvent) => this.receive(e.data)
   private readonly onPortClose = () => this.shutdown(false)
 
+  private readonly bus: Bus<M>
+  private readonly endpoint: MessageEndpoint
   constructor(
-    private readonly bus: Bus<M>,
-    private readonly endpoint: MessageEndpoint,
+    bus: Bus<M>,
+    endpoint: MessageEndpoint,
     opts: ConnectWorkerOptions,
   ) {
+    this.bus = bus
+    this.endpoint = endpoint
     const share = opts.share ?? []
     const patterns = typeof share === 'string' ? [share] : [...share]
     this.accepts = compilePatterns(patterns) // throws InvalidTopicError naming a bad pattern

@@ -4,10 +4,15 @@ import { findUncloneable } from './clone-check.js'
 const fn = () => 1
 
 class Point {
+  x: number
+  y: number
   constructor(
-    public x: number,
-    public y: number,
-  ) {}
+    x: number,
+    y: number,
+  ) {
+    this.x = x
+    this.y = y
+  }
 }
 
 describe('findUncloneable', () => {

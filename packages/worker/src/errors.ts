@@ -9,14 +9,18 @@ export { TimeoutError }
  *  The event was still delivered locally; only the crossing failed. */
 export class UncloneableDataError extends TidingsError {
   override name = 'UncloneableDataError'
+  /** The event's type (topic). */
+  readonly type: string
+  /** Where the offending value sits, e.g. `data.callback` or `metadata.el`. */
+  readonly path: string
+  /** What the value is: `function`, `symbol`, `HTMLDivElement`, `WeakMap`... */
+  readonly valueKind: string
+  readonly eventId: string | undefined
   constructor(
-    /** The event's type (topic). */
-    readonly type: string,
-    /** Where the offending value sits, e.g. `data.callback` or `metadata.el`. */
-    readonly path: string,
-    /** What the value is: `function`, `symbol`, `HTMLDivElement`, `WeakMap`... */
-    readonly valueKind: string,
-    readonly eventId?: string,
+    type: string,
+    path: string,
+    valueKind: string,
+    eventId?: string,
     /** Where it could not go: the event bridge (default) or a worker pool call. */
     to: 'the worker' | 'the worker pool' = 'the worker',
   ) {
@@ -27,84 +31,114 @@ export class UncloneableDataError extends TidingsError {
             `or publish it with { local: true } to keep it in this context.`
           : `The handler did not run. Send plain data, or list transferable objects (ports, streams) in { transfer }.`),
     )
+    this.type = type
+    this.path = path
+    this.valueKind = valueKind
+    this.eventId = eventId
   }
 }
 
 /** The value given as the worker/port to connect to is not a message endpoint. */
 export class InvalidWorkerTargetError extends TidingsError {
   override name = 'InvalidWorkerTargetError'
-  constructor(readonly input: unknown) {
+  readonly input: unknown
+  constructor(input: unknown) {
     super(
       `connectWorker() needs a Worker, a MessagePort (e.g. sharedWorker.port) or a worker global scope, got ${describe(input)}.`,
     )
+    this.input = input
   }
 }
 
 /** A pool worker died while running a call: self.close(), an uncaught error, a failed load. */
 export class WorkerCrashedError extends TidingsError {
   override name = 'WorkerCrashedError'
+  readonly handler: string
+  /** What happened, e.g. `uncaught error: Error: boom` or `the worker closed itself`. */
+  readonly reason: string
+  readonly pool: string
   constructor(
-    readonly handler: string,
-    /** What happened, e.g. `uncaught error: Error: boom` or `the worker closed itself`. */
-    readonly reason: string,
-    readonly pool: string,
+    handler: string,
+    reason: string,
+    pool: string,
   ) {
     super(
       `Worker of pool "${pool}" crashed while running handler "${handler}" (${reason}). ` +
         `It was terminated and will be respawned; retry the call (subscribe with { retry }) or fix the worker.`,
     )
+    this.handler = handler
+    this.reason = reason
+    this.pool = pool
   }
 }
 
 /** The pool respawned crashed or hung workers more than maxRestarts times and gave up. */
 export class WorkerRestartLimitError extends TidingsError {
   override name = 'WorkerRestartLimitError'
+  readonly pool: string
+  readonly maxRestarts: number
+  readonly lastReason: string
   constructor(
-    readonly pool: string,
-    readonly maxRestarts: number,
-    readonly lastReason: string,
+    pool: string,
+    maxRestarts: number,
+    lastReason: string,
   ) {
     super(
       `Pool "${pool}" stopped: its workers crashed or hung more than maxRestarts (${maxRestarts}) times; last: ${lastReason}. ` +
         `Fix the worker, or create a new pool (raise maxRestarts to tolerate more failures).`,
     )
+    this.pool = pool
+    this.maxRestarts = maxRestarts
+    this.lastReason = lastReason
   }
 }
 
 /** The pool was terminated: pending and new calls are rejected. */
 export class WorkerPoolTerminatedError extends TidingsError {
   override name = 'WorkerPoolTerminatedError'
+  readonly pool: string
+  readonly handler: string
   constructor(
-    readonly pool: string,
-    readonly handler: string,
+    pool: string,
+    handler: string,
   ) {
     super(`Pool "${pool}" was terminated before handler "${handler}" finished. Create a new pool to run more calls.`)
+    this.pool = pool
+    this.handler = handler
   }
 }
 
 /** The worker has no handler of that name (thrown inside the worker, arrives by name). */
 export class UnknownHandlerError extends TidingsError {
   override name = 'UnknownHandlerError'
+  readonly handler: string
+  readonly known: readonly string[]
   constructor(
-    readonly handler: string,
-    readonly known: readonly string[],
+    handler: string,
+    known: readonly string[],
   ) {
     super(
       `The worker has no handler "${handler}" (registered: ${known.length ? known.join(', ') : 'none'}). ` +
         `Add it to registerHandlers({ ... }) in the worker script.`,
     )
+    this.handler = handler
+    this.known = known
   }
 }
 
 /** A bad option given to createWorkerPool/connectWorker. */
 export class InvalidWorkerOptionError extends TidingsError {
   override name = 'InvalidWorkerOptionError'
+  readonly option: string
+  readonly input: unknown
   constructor(
-    readonly option: string,
-    readonly input: unknown,
+    option: string,
+    input: unknown,
     rule: string,
   ) {
     super(`Invalid option ${option}: ${describe(input)}; ${rule}.`)
+    this.option = option
+    this.input = input
   }
 }
 

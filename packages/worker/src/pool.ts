@@ -142,10 +142,12 @@ class Pool implements WorkerPool {
   private broken: WorkerRestartLimitError | undefined
   private readonly counters = { calls: 0, completed: 0, failed: 0, crashes: 0, timeouts: 0, restarts: 0, spawned: 0 }
 
+  private readonly factory: () => Worker
   constructor(
-    private readonly factory: () => Worker,
+    factory: () => Worker,
     opts: WorkerPoolOptions,
   ) {
+    this.factory = factory
     poolCount++
     this.name = opts.name ?? (poolCount === 1 ? 'pool' : `pool#${poolCount}`)
     const hc = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 2 : 2

@@ -25,11 +25,15 @@ class CallCtx implements WorkerHandlerContext {
   private abortedWith: string | undefined
   readonly subscriptionId?: string
 
+  readonly attempt: number
+  readonly handler: string
   constructor(
-    readonly attempt: number,
-    readonly handler: string,
+    attempt: number,
+    handler: string,
     subscriptionId: string | undefined,
   ) {
+    this.attempt = attempt
+    this.handler = handler
     if (subscriptionId !== undefined) this.subscriptionId = subscriptionId
   }
 
