@@ -23,6 +23,9 @@ export default defineConfig({
   optimizeDeps: { include: ['comlink', 'idb', 'rxjs', 'rxjs/operators', 'rxjs/testing', 'picomatch/posix.js', 'valibot'] },
   worker: { format: 'es' },
   test: {
+    // The repo's tests use every glob form, so the extended matcher is loaded for all of them
+    // (pattern.test.ts removes it to test the error an app without it gets).
+    setupFiles: ['./packages/core/src/globs.ts'],
     projects: [
       {
         extends: true,

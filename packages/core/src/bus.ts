@@ -19,6 +19,7 @@ import { startSchedule } from './schedule.js'
 import type { StandardSchemaV1 } from './schema.js'
 import { BaseSubscription, Outcome, type BusInternals } from './subscription.js'
 import { SyncSubscription, type SyncHandler } from './sync-subscription.js'
+import { checkGlobSupport } from './glob-support.js'
 import { assertPattern, assertTopic, hasWildcard } from './topic.js'
 import { isHandlerKind } from './tracker.js'
 import type {
@@ -342,6 +343,7 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
     if (list.length === 0) throw new TypeError('Give at least one pattern')
     for (const p of list) {
       assertPattern(p)
+      checkGlobSupport(p)
       if (this.guards.size) this.guards.checkSubscribe(p, !hasWildcard(p), key)
     }
     return list

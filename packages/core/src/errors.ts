@@ -8,21 +8,40 @@ export class TidingsError extends Error {
 /** A topic or pattern broke a rule. `input` is what was passed, `rule` the rule it broke. */
 export class InvalidTopicError extends TidingsError {
   override name = 'InvalidTopicError'
+  readonly input: unknown
+  readonly rule: string
   constructor(
-    readonly input: unknown,
-    readonly rule: string,
+    input: unknown,
+    rule: string,
     kind: 'topic' | 'pattern' = 'topic',
   ) {
     super(`Invalid ${kind} ${JSON.stringify(input)}: ${rule}`)
+    this.input = input
+    this.rule = rule
+  }
+}
+
+/** A pattern uses '?', '[...]' or '{...}' while '@tidings/core/globs' is not loaded. */
+export class GlobsNotLoadedError extends InvalidTopicError {
+  override name = 'GlobsNotLoadedError'
+  constructor(pattern: string) {
+    super(
+      pattern,
+      "'?', '[...]' and '{...}' need the extended glob matcher: add `import '@tidings/core/globs'` once, at your app's entry " +
+        "(it bundles picomatch). Patterns made of literals, '*' and '**' need no import.",
+      'pattern',
+    )
   }
 }
 
 /** Event data failed the schema registered for its type; nothing was delivered. */
 export class ValidationError extends TidingsError {
   override name = 'ValidationError'
+  readonly type: string
+  readonly issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<unknown> | undefined }>
   constructor(
-    readonly type: string,
-    readonly issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<unknown> }>,
+    type: string,
+    issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<unknown> | undefined }>,
     hint = '',
   ) {
     super(
@@ -30,6 +49,8 @@ export class ValidationError extends TidingsError {
         .map((i) => (i.path?.length ? `${i.path.map(pathKey).join('.')}: ` : '') + i.message)
         .join('; ')}. Nothing was delivered${hint ? `; ${hint}` : ''}.`,
     )
+    this.type = type
+    this.issues = issues
   }
 }
 
@@ -40,82 +61,110 @@ function pathKey(p: unknown): string {
 /** Publishing or subscribing on a guarded topic without the right key. */
 export class SecurityError extends TidingsError {
   override name = 'SecurityError'
+  readonly topic: string
+  readonly action: 'publish' | 'subscribe'
   constructor(
-    readonly topic: string,
-    readonly action: 'publish' | 'subscribe',
+    topic: string,
+    action: 'publish' | 'subscribe',
   ) {
     super(`Not allowed to ${action} "${topic}": the topic is guarded; pass the right { key } in the options.`)
+    this.topic = topic
+    this.action = action
   }
 }
 
 /** The bus was shut down; create a new bus to publish again. */
 export class BusClosedError extends TidingsError {
   override name = 'BusClosedError'
-  constructor(readonly bus: string, action = 'publish') {
+  readonly bus: string
+  constructor(bus: string, action = 'publish') {
     super(`Bus "${bus}" is shut down: cannot ${action}. Create a new bus with createBus().`)
+    this.bus = bus
   }
 }
 
 /** A bounded queue was full and its strategy is 'reject' (or 'block' and the wait timed out). */
 export class QueueFullError extends TidingsError {
   override name = 'QueueFullError'
+  readonly type: string
+  readonly subscriptionIds: readonly string[]
+  readonly max: number
   constructor(
-    readonly type: string,
-    readonly subscriptionIds: readonly string[],
-    readonly max: number,
+    type: string,
+    subscriptionIds: readonly string[],
+    max: number,
     detail = '',
   ) {
     super(
       `Queue full for "${type}" (max ${max}) on subscription(s) ${subscriptionIds.join(', ')}${detail}. ` +
         `Raise queue.max, use 'drop-oldest'/'drop-newest', or slow the publisher.`,
     )
+    this.type = type
+    this.subscriptionIds = subscriptionIds
+    this.max = max
   }
 }
 
 /** An operation did not finish in time. */
 export class TimeoutError extends TidingsError {
   override name = 'TimeoutError'
+  readonly operation: string
+  readonly timeoutMs: number
   constructor(
-    readonly operation: string,
-    readonly timeoutMs: number,
+    operation: string,
+    timeoutMs: number,
   ) {
     super(`${operation} timed out after ${timeoutMs} ms. Raise timeoutMs or check that the handler finishes.`)
+    this.operation = operation
+    this.timeoutMs = timeoutMs
   }
 }
 
 /** dispatch(..., { requireHandler: true }) found no handler. */
 export class NoHandlerError extends TidingsError {
   override name = 'NoHandlerError'
-  constructor(readonly type: string) {
+  readonly type: string
+  constructor(type: string) {
     super(`No handler subscribed to "${type}". Subscribe one before dispatching, or drop requireHandler.`)
+    this.type = type
   }
 }
 
 /** request() found no responder registered with reply(). */
 export class NoResponderError extends TidingsError {
   override name = 'NoResponderError'
-  constructor(readonly type: string) {
+  readonly type: string
+  constructor(type: string) {
     super(`No responder for request "${type}". Register one with bus.reply("${type}", handler) first.`)
+    this.type = type
   }
 }
 
 /** The responder (maybe in another context) threw; carries its error's name and message. */
 export class RemoteError extends TidingsError {
   override name = 'RemoteError'
+  readonly remoteName: string
+  readonly remoteMessage: string
+  readonly type: string
   constructor(
-    readonly remoteName: string,
-    readonly remoteMessage: string,
-    readonly type: string,
+    remoteName: string,
+    remoteMessage: string,
+    type: string,
   ) {
     super(`Responder for "${type}" failed with ${remoteName}: ${remoteMessage}`)
+    this.remoteName = remoteName
+    this.remoteMessage = remoteMessage
+    this.type = type
   }
 }
 
 /** A handler was cancelled before it finished (unsubscribe, shutdown). */
 export class AbortedError extends TidingsError {
   override name = 'AbortedError'
-  constructor(readonly reason: string) {
+  readonly reason: string
+  constructor(reason: string) {
     super(`Aborted: ${reason}`)
+    this.reason = reason
   }
 }
 

@@ -1,7 +1,7 @@
-// Glob semantics for dot topics (DESIGN.md pattern table). picomatch does the matching: we map
-// '.' to '/' so its '*', '**', '?', classes and braces work per segment, and use posix mode so
-// '[!abc]' negates like '[^abc]'.
-import picomatch from 'picomatch/posix.js'
+// Glob semantics for dot topics (the pattern table in docs/core.md). Topics are matched in path
+// form ('.' mapped to '/'), the form picomatch works on. '*' and '**' patterns compile in
+// star-glob.ts; '?', classes and braces need '@tidings/core/globs' (glob-support.ts).
+import { checkGlobSupport, compileGlob } from './glob-support.js'
 import { assertPattern, hasWildcard, isSystemTopic } from './topic.js'
 
 export interface CompiledPattern {
@@ -32,6 +32,9 @@ export function compilePattern(pattern: string): CompiledPattern {
   }
   const exact = !hasWildcard(pattern)
   const systemPattern = isSystemTopic(pattern)
+  // Refuse '?', '[...]' or '{...}' here, where the pattern is given, when no glob compiler is
+  // loaded: compiling itself waits for the first test.
+  if (!exact) checkGlobSupport(pattern)
   if (exact) {
     return { source: pattern, prefix, exact, testPath: (path) => path === toPath(pattern) }
   }
@@ -45,7 +48,7 @@ export function compilePattern(pattern: string): CompiledPattern {
     // MQTT's $SYS rule: wildcards never match system topics unless the pattern starts with '$'.
     testPath: (path, system) => {
       if (system && !systemPattern) return false
-      re ??= picomatch.makeRe(toPath(pattern), { posix: true, dot: true })
+      re ??= compileGlob(pattern, toPath(pattern))
       return re.test(path)
     },
   }
