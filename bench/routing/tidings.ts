@@ -1,6 +1,8 @@
 // Tidings as an application uses it: subscribe(pattern, handler) and publish(type, data), which
 // builds a full envelope (id, origin, seq, timestamp) per publish.
 import { createBus } from '@tidings/core'
+// The workload uses every glob form.
+import '@tidings/core/globs'
 import type { BenchLibrary } from './emitter.ts'
 
 export const tidings: BenchLibrary = {

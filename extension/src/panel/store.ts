@@ -1,6 +1,8 @@
 // Everything the panel knows about the inspected page, fed by protocol messages (or an imported
 // file). Plain TypeScript, no UI: views read it and re-render when `version` changes.
 import { compilePatterns } from '@tidings/core'
+// The log filter accepts every glob form, braces and classes included.
+import '@tidings/core/globs'
 import type { BusStats, PublishReceipt, TidingsEvent } from '@tidings/core'
 import {
   type AgentInfo,

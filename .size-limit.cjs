@@ -1,0 +1,67 @@
+// Size budgets, checked in CI by `npm run size` (size-limit bundles the built dist/ with esbuild,
+// minifies it and measures gzip). "On top of core" rows leave @tidings/core and rxjs out of the
+// bundle, so they count the bridge's own code plus its own dependencies (idb, Comlink).
+const onTopOfCore = ['@tidings/core', 'rxjs']
+module.exports = [
+  {
+    name: 'createBus (publish, subscribe, on; * and ** patterns)',
+    path: 'packages/core/dist/index.js',
+    import: '{ createBus }',
+    gzip: true,
+    limit: '15 KB',
+  },
+  {
+    name: "'@tidings/core/globs' (picomatch, for ? [] {} patterns), on top of core",
+    path: 'packages/core/dist/globs.js',
+    import: '*',
+    ignore: onTopOfCore,
+    gzip: true,
+    limit: '10 KB',
+  },
+  {
+    name: 'connectTabs, on top of core',
+    path: 'packages/tabs/dist/index.js',
+    import: '{ connectTabs }',
+    ignore: onTopOfCore,
+    gzip: true,
+    limit: '6 KB',
+  },
+  {
+    name: 'connectWorker, on top of core',
+    path: 'packages/worker/dist/index.js',
+    import: '{ connectWorker }',
+    ignore: onTopOfCore,
+    gzip: true,
+    limit: '6 KB',
+  },
+  {
+    name: 'createWorkerPool, on top of core',
+    path: 'packages/worker/dist/index.js',
+    import: '{ createWorkerPool }',
+    ignore: onTopOfCore,
+    gzip: true,
+    limit: '6 KB',
+  },
+  {
+    name: 'openHistory, on top of core',
+    path: 'packages/history/dist/index.js',
+    import: '{ openHistory }',
+    ignore: onTopOfCore,
+    gzip: true,
+    limit: '6 KB',
+  },
+  {
+    name: 'connectDevtools, on top of core',
+    path: 'packages/devtools/dist/index.js',
+    import: '{ connectDevtools }',
+    ignore: onTopOfCore,
+    gzip: true,
+    limit: '6 KB',
+  },
+  {
+    name: 'all five packages, every export',
+    path: 'scripts/size-all.js',
+    gzip: true,
+    limit: '35 KB',
+  },
+]
