@@ -60,8 +60,13 @@ module.exports = [
   },
   {
     name: 'all five packages, every export',
-    path: 'scripts/size-all.js',
+    path: 'scripts/size/all-packages.js',
     gzip: true,
     limit: '35 KB',
   },
+  // The peers, measured the same way, for the size table in the README (no budget).
+  { name: 'peer: mitt', path: 'scripts/size/peer-mitt.js', gzip: true },
+  { name: 'peer: eventemitter3', path: 'scripts/size/peer-eventemitter3.js', gzip: true },
+  { name: 'peer: EventEmitter2', path: 'scripts/size/peer-eventemitter2.js', gzip: true },
+  { name: 'peer: RxJS Subject', path: 'scripts/size/peer-rxjs-subject.js', gzip: true },
 ]
