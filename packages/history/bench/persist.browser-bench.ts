@@ -8,6 +8,8 @@
 //    timestamp] index), plus the same range through a glob and in descending order.
 // Every run verifies counts and order and sets `ok`.
 import { createBus } from '@tidings/core'
+// The glob row uses a class ('shop.t[3]'), which needs core's extended matcher.
+import '@tidings/core/globs'
 import { openHistory, type History } from '@tidings/history'
 import type { BenchTable } from '../../../bench/types.ts'
 
