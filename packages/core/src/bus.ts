@@ -27,7 +27,7 @@ import type {
   BusOptions,
   BusStats,
   DispatchResult,
-  EventMap,
+  EventMap, EventMapOf,
   Handler,
   HandlerFailure,
   Inbox,
@@ -52,11 +52,11 @@ type PublishInputLike = { type: string; data?: unknown; id?: string; origin?: st
 
 let busCount = 0
 
-export function createBus<M extends EventMap = EventMap>(options: BusOptions<M> = {}): Bus<M> {
+export function createBus<M extends EventMapOf<M> = EventMap>(options: BusOptions<M> = {}): Bus<M> {
   return new TidingsBus<M>(options) as unknown as Bus<M>
 }
 
-export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
+export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusInternals {
   readonly name: string
   readonly origin: string
   closed = false
@@ -627,7 +627,7 @@ export class TidingsBus<M extends EventMap = EventMap> implements BusInternals {
 
 const isReplyKind = (k: SubscriptionKind) => k === 'reply'
 
-function createEventHandle<M extends EventMap, K extends keyof M & string>(bus: Bus<M>, type: K): TypedEventHandle<M[K], K, M> {
+function createEventHandle<M extends EventMapOf<M>, K extends keyof M & string>(bus: Bus<M>, type: K): TypedEventHandle<M[K], K, M> {
   type E = TidingsEvent<M[K], K>
   return {
     type,

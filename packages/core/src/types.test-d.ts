@@ -58,3 +58,26 @@ describe('typed event maps', () => {
     expectTypeOf(bus).toMatchTypeOf<Bus>()
   })
 })
+
+// Apps often declare the map as an interface, which has no index signature.
+interface InterfaceEvents {
+  'order.paid': { id: number; total: number }
+  'order.created': { id: number }
+}
+
+describe('an interface as the event map', () => {
+  const bus = createBus<InterfaceEvents>()
+
+  it('types publish and handlers', () => {
+    bus.publish('order.paid', { id: 1, total: 2 })
+    // @ts-expect-error total must be a number
+    bus.publish('order.paid', { id: 1, total: '2' })
+    bus.subscribe('order.paid', (e) => expectTypeOf(e.data).toEqualTypeOf<{ id: number; total: number }>())
+  })
+
+  it('can be passed where a plain Bus is expected', () => {
+    expectTypeOf(attachPlain(bus)).toBeString()
+    expectTypeOf(bus).toMatchTypeOf<Bus>()
+  })
+})
+

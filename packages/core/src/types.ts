@@ -4,12 +4,18 @@ import type { EventSource, TidingsEvent } from './envelope.js'
 import type { InspectionEvent } from './inspect.js'
 import type { StandardSchemaV1 } from './schema.js'
 
-/** Maps event types to their data: `{ 'user.login': { userId: string } }`. */
+/** Maps event types to their data: `{ 'user.login': { userId: string } }`. The default, untyped map. */
 export type EventMap = Record<string, unknown>
+
+/**
+ * The constraint on an event-map type parameter `M`: any object type, `interface Events { ... }`
+ * included. (An interface has no index signature, so `M extends EventMap` would refuse it.)
+ */
+export type EventMapOf<M> = { [K in keyof M]: unknown }
 
 /** Keys of M whose topic a pattern P may match (best effort at the type level; exact for
  *  literal topics, prefix-aware for `a.*` / `a.**`, all keys otherwise). */
-export type MatchingKeys<M extends EventMap, P extends string> = string extends keyof M
+export type MatchingKeys<M extends EventMapOf<M>, P extends string> = string extends keyof M
   ? string
   : P extends keyof M & string
     ? P
@@ -24,7 +30,7 @@ export type MatchingKeys<M extends EventMap, P extends string> = string extends 
         : keyof M & string
 
 /** The union of typed envelopes for the keys a pattern may match. */
-export type EventFor<M extends EventMap, P extends string> = string extends keyof M
+export type EventFor<M extends EventMapOf<M>, P extends string> = string extends keyof M
   ? TidingsEvent<unknown, string>
   : { [K in MatchingKeys<M, P>]: TidingsEvent<M[K], K> }[MatchingKeys<M, P>]
 
@@ -46,7 +52,7 @@ export interface PublishOptions {
 
 /** publish({ type, data, ...envelope fields }). `id`, `origin`, `seq`, `timestamp` are kept when
  *  given (bridges re-publish foreign envelopes this way), otherwise assigned. */
-export type PublishInput<M extends EventMap, K extends keyof M & string> = {
+export type PublishInput<M extends EventMapOf<M>, K extends keyof M & string> = {
   type: K
   data?: M[K]
   id?: string
@@ -83,7 +89,9 @@ export interface RetryOptions {
   factor?: number
 }
 
-export interface HandlerContext<M extends EventMap = EventMap> {
+export interface HandlerContext<M extends EventMapOf<M> = EventMap> {
+  /** Type-only marker, never set: compares contexts structurally, like Bus's (see there). */
+  readonly '~events'?: { readonly [K in keyof M]-?: M[K] }
   /** Aborts on timeout, unsubscribe or shutdown. */
   signal: AbortSignal
   /** 1 for the first attempt. */
@@ -93,7 +101,7 @@ export interface HandlerContext<M extends EventMap = EventMap> {
   subscription: Subscription
 }
 
-export type Handler<E, M extends EventMap = EventMap, R = unknown> = (
+export type Handler<E, M extends EventMapOf<M> = EventMap, R = unknown> = (
   event: E,
   ctx: HandlerContext<M>,
 ) => R | Promise<R>
@@ -212,7 +220,7 @@ export interface EventDefinition {
   schema?: StandardSchemaV1
 }
 
-export interface BusOptions<M extends EventMap = EventMap> {
+export interface BusOptions<M extends EventMapOf<M> = EventMap> {
   name?: string
   source?: EventSource
   schemas?: { [K in keyof M]?: StandardSchemaV1<unknown, M[K]> }
@@ -222,7 +230,7 @@ export interface BusOptions<M extends EventMap = EventMap> {
   origin?: string
 }
 
-export interface TypedEventHandle<T, K extends string, M extends EventMap> {
+export interface TypedEventHandle<T, K extends string, M extends EventMapOf<M>> {
   readonly type: K
   publish(data: T, opts?: PublishOptions): PublishReceipt
   on(opts?: { filter?: (e: TidingsEvent<T, K>) => boolean }): Observable<TidingsEvent<T, K>>
@@ -234,7 +242,7 @@ export interface TypedEventHandle<T, K extends string, M extends EventMap> {
  *  (history uses it to resolve only after the event is durably written). */
 export type PublishAck = (event: TidingsEvent) => Promise<unknown> | undefined | void
 
-export interface Bus<M extends EventMap = EventMap> {
+export interface Bus<M extends EventMapOf<M> = EventMap> {
   /** Type-only marker, never set. Its mapped-type modifier makes TypeScript compare buses
    *  structurally instead of by the measured variance of M, so a typed `Bus<Events>` can be
    *  passed where a plain `Bus` is expected (connectTabs(bus), openHistory().attach(bus), ...). */

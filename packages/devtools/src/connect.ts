@@ -1,7 +1,7 @@
 // The page agent. Until the extension's content script says hello it only listens for window
 // messages (no bus.inspect, no timers), so shipping it costs ~nothing. During a session it turns
 // bus.inspect() events into redacted, sampled wire items and posts them in batches.
-import type { Bus, EventMap, InspectionEvent, TidingsEvent } from '@tidings/core'
+import type { Bus, EventMapOf, InspectionEvent, TidingsEvent } from '@tidings/core'
 import { DevtoolsOptionsError } from './errors.js'
 import {
   type AgentInfo,
@@ -83,7 +83,7 @@ interface Session {
 const MAX_CONTEXTS = 500
 const FLUSH_AT = 1000
 
-export function connectDevtools<M extends EventMap>(bus: Bus<M>, options: DevtoolsOptions = {}): DevtoolsConnection {
+export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: DevtoolsOptions = {}): DevtoolsConnection {
   const name = options.name ?? bus.name
   const maxEventsPerSecond = positiveInt('maxEventsPerSecond', options.maxEventsPerSecond, 2000)
   const batchMs = positiveInt('batchMs', options.batchMs, 100)

@@ -13,7 +13,7 @@ import {
   compilePatterns,
   createOriginId,
   type Bus,
-  type EventMap,
+  type EventMapOf,
   type TidingsEvent,
 } from '@tidings/core'
 import { broadcast } from './broadcast.js'
@@ -118,7 +118,7 @@ export interface TabsBridge {
 
 const CHANNEL_PREFIX = 'tidings.tabs:'
 
-export function connectTabs<M extends EventMap>(bus: Bus<M>, options: TabsOptions = {}): TabsBridge {
+export function connectTabs<M extends EventMapOf<M>>(bus: Bus<M>, options: TabsOptions = {}): TabsBridge {
   return new TabsBridgeImpl(bus as unknown as Bus, options)
 }
 

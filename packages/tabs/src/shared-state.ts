@@ -4,7 +4,7 @@
 // in. A new tab asks the open tabs for the value; with `persist` it also reads IndexedDB, which
 // is what it gets when no other tab is open.
 import { BehaviorSubject, type Observable } from 'rxjs'
-import { createOriginId, type Bus, type EventMap } from '@tidings/core'
+import { createOriginId, type Bus, type EventMap, type EventMapOf } from '@tidings/core'
 import { broadcast } from './broadcast.js'
 import { TabsClosedError, TabsOptionError, TabsUnsupportedError } from './errors.js'
 import { checkKeyOption, createHmac, type Hmac } from './hmac.js'
@@ -79,7 +79,7 @@ type StateMessage =
 
 let instances = 0
 
-export function sharedState<T, M extends EventMap = EventMap>(
+export function sharedState<T, M extends EventMapOf<M> = EventMap>(
   bus: Bus<M>,
   key: string,
   initial: T,

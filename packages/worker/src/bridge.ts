@@ -7,7 +7,7 @@ import {
   compilePatterns,
   toError,
   type Bus,
-  type EventMap,
+  type EventMap, type EventMapOf,
   type PublishReceipt,
   type TidingsEvent,
 } from '@tidings/core'
@@ -49,7 +49,7 @@ export interface WorkerBridgeStats {
   ingestErrors: number
 }
 
-export interface WorkerBridge<M extends EventMap = EventMap> {
+export interface WorkerBridge<M extends EventMapOf<M> = EventMap> {
   readonly name: string
   /** Resolves when the peer's bridge has answered (events sent before are buffered). */
   readonly ready: Promise<void>
@@ -89,7 +89,7 @@ const REORDER_WINDOW = 64
 
 /** Connects `bus` to a Worker, a MessagePort (sharedWorker.port, a MessageChannel end) or, inside
  *  a worker, to `self`. Events matching `share` flow both ways. */
-export function connectWorker<M extends EventMap>(
+export function connectWorker<M extends EventMapOf<M>>(
   bus: Bus<M>,
   target: Worker | MessagePort | MessageEndpoint,
   opts: ConnectWorkerOptions = {},
@@ -98,7 +98,7 @@ export function connectWorker<M extends EventMap>(
   return new Bridge(bus, target, opts)
 }
 
-class Bridge<M extends EventMap> implements WorkerBridge<M> {
+class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M> {
   readonly name: string
   readonly ready: Promise<void>
   peerOrigin: string | undefined

@@ -1,11 +1,11 @@
 // Inside a worker: a bus joined to the page's. In a dedicated worker it bridges over `self`; in a
 // SharedWorker it bridges every connecting page's port, and the worker bus is the hub between them
 // (an event from one page reaches the others, never its sender).
-import { createBus, createOriginId, type Bus, type BusOptions, type EventMap } from '@tidings/core'
+import { createBus, createOriginId, type Bus, type BusOptions, type EventMap, type EventMapOf } from '@tidings/core'
 import { connectWorker, type ConnectWorkerOptions, type WorkerBridge } from './bridge.js'
 import type { MessageEndpoint } from './protocol.js'
 
-export interface WorkerBusOptions<M extends EventMap = EventMap> extends Omit<ConnectWorkerOptions, 'name'> {
+export interface WorkerBusOptions<M extends EventMapOf<M> = EventMap> extends Omit<ConnectWorkerOptions, 'name'> {
   /** Use this bus instead of creating one. */
   bus?: Bus<M>
   /** Options for the bus workerBus creates (origin defaults to `worker-<random>`). */
@@ -19,7 +19,7 @@ interface ConnectEventLike {
 }
 
 /** Creates (or takes) the worker's bus and connects it to the page(s). Call it once per worker. */
-export function workerBus<M extends EventMap = EventMap>(opts: WorkerBusOptions<M> = {}): Bus<M> {
+export function workerBus<M extends EventMapOf<M> = EventMap>(opts: WorkerBusOptions<M> = {}): Bus<M> {
   const bus = opts.bus ?? createBus<M>({ origin: createOriginId('worker'), ...opts.busOptions })
   const { share, maxBatch, maxPending } = opts
   const bridgeOpts: ConnectWorkerOptions = {}
