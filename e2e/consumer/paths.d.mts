@@ -1,0 +1,1 @@
+export declare const CONSUMER_APP: string
