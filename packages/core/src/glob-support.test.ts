@@ -1,4 +1,4 @@
-import fc from 'fast-check'
+import * as fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createBus } from './bus.js'
 import { GlobsNotLoadedError, InvalidTopicError } from './errors.js'
