@@ -58,6 +58,7 @@ module.exports = [
     gzip: true,
     limit: '6 KB',
   },
+  { name: 'useEvent + BusProvider, on top of core', path: 'packages/react/dist/index.js', import: '{ BusProvider, useEvent }', ignore: ['@tidings/core', 'rxjs', 'react', 'react-dom'], gzip: true, limit: '2 KB' },
   {
     name: 'all five packages, every export',
     path: 'scripts/size/all-packages.js',

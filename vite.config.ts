@@ -42,7 +42,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'browser',
-          include: ['packages/*/src/**/*.browser.test.ts', 'extension/src/**/*.browser.test.ts'],
+          include: ['packages/*/src/**/*.browser.test.ts', 'packages/*/src/**/*.browser.test.tsx', 'extension/src/**/*.browser.test.ts'],
           testTimeout: 20_000,
           browser: {
             enabled: true,

@@ -1,0 +1,7 @@
+export { BusProvider, BusProviderMissingError, useBus, type BusProviderProps, type EventsOf, type Register, type RegisteredEvents } from './context.js'
+export { useEvent } from './use-event.js'
+export { useLatest } from './use-latest.js'
+export { useObservable } from './use-observable.js'
+export { usePublish } from './use-publish.js'
+export { useLeader, useSharedState, type LeaderLike, type SetSharedState, type SharedStateLike } from './use-tabs.js'
+export { typedHooks, type TypedHooks } from './typed-hooks.js'
