@@ -1,3 +1,8 @@
 // '@tidings/core/bridge': what bridges (tabs, worker, history, devtools, nats) share. Apps do not
 // need it; it is public so that third-party bridges can be built the same way.
 export { describeError, isBoolean, isFiniteNumber, isId, isNat, isOptionalString, isRecord, MAX_ID_LENGTH, readTagged, type Tagged } from './wire.js'
+export { checkBatch, decodeEvent, encodeBatch, isCanonicalId, MAX_BATCH_EVENTS, NO_PREV, OPTIONAL_ENVELOPE_FIELDS, type Decoded, type EventBatch, type Outgoing } from './codec.js'
+export { bridgeHost, incarnationOf, incarnationOfEvent, noteIncarnation, NotABusError, type BridgeHost } from './host.js'
+export { ingestBatch, type InboundIssue, type InboundPipe } from './inbound.js'
+export { Outbox, type OutboxOptions } from './outbox.js'
+export { MAX_SEQ_JUMP, PrevTable, SessionTable, type SessionTableOptions, type SessionVerdict } from './sessions.js'

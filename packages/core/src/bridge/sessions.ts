@@ -1,0 +1,129 @@
+// Per-session bookkeeping of a receiving bridge: which events it already has (dedupe), whether
+// it missed some (gaps), and nothing that a forged message could turn into a mute.
+//
+// A session is an origin plus the random incarnation of the bus publishing under it, so a tab
+// that comes back with the same explicit origin after a reload is a new session and is heard.
+// Duplicates are dropped by exact seq only: a forged event can at most take the place of the one
+// real event with the same seq, which is no more than publishing a fake event could do. An
+// earlier design dropped everything at or below the highest seq seen, so one forged seq of 2^53
+// muted an origin for good. Gaps use `prev`, the seq of the previous event of that session the
+// sender forwarded: prev above the highest seq we have means something was lost in between.
+// A seq far above the highest one is delivered and reported as implausible; it moves the gap
+// baseline only when its prev continues the chain we have.
+import { NO_PREV } from './codec.js'
+
+export type SessionVerdict = 'ok' | 'gap' | 'duplicate' | 'implausible'
+
+/** A jump of more seqs than this in one step is reported and does not move the gap baseline. */
+export const MAX_SEQ_JUMP = 1 << 24
+
+interface Session {
+  /** Highest seq accepted (the gap baseline), -1 before the first. */
+  high: number
+  /** Seqs accepted recently, exactly: a ring bounded by `window`. */
+  readonly seen: Set<number>
+  readonly ring: number[]
+  next: number
+}
+
+export interface SessionTableOptions {
+  /** Exact seqs remembered per session for dedupe. Default 2048. */
+  window?: number
+  /** Sessions remembered; the least recently heard is forgotten first. Default 512. Together
+   *  with `window` this bounds the memory a flood of made-up sessions can take (~25 MB). */
+  maxSessions?: number
+}
+
+export class SessionTable {
+  private readonly sessions = new Map<string, Session>()
+  private readonly window: number
+  private readonly maxSessions: number
+  private lastKey = ''
+  private last: Session | undefined
+
+  constructor(opts: SessionTableOptions = {}) {
+    this.window = opts.window ?? 2048
+    this.maxSessions = opts.maxSessions ?? 512
+  }
+
+  /** Judges event `seq` of session (origin, incarnation) and records it unless it is a duplicate. */
+  check(origin: string, incarnation: string, seq: number, prev: number): SessionVerdict {
+    const s = this.session(origin, incarnation)
+    if (s.seen.has(seq)) return 'duplicate'
+    this.remember(s, seq)
+    const high = s.high
+    if (high < 0) {
+      s.high = seq
+      return 'ok'
+    }
+    if (seq - high > MAX_SEQ_JUMP) {
+      // Only a sender that continues the chain we have may move the baseline that far.
+      if (prev === high) s.high = seq
+      return 'implausible'
+    }
+    if (seq > high) s.high = seq
+    return prev !== NO_PREV && prev > high ? 'gap' : 'ok'
+  }
+
+  /** Records a seq this context sent itself, so the same event arriving back later is a duplicate. */
+  observe(origin: string, incarnation: string, seq: number): void {
+    const s = this.session(origin, incarnation)
+    if (s.seen.has(seq)) return
+    this.remember(s, seq)
+    if (seq > s.high && (s.high < 0 || seq - s.high <= MAX_SEQ_JUMP)) s.high = seq
+  }
+
+  get size(): number {
+    return this.sessions.size
+  }
+
+  private remember(s: Session, seq: number): void {
+    if (s.ring.length < this.window) s.ring.push(seq)
+    else {
+      s.seen.delete(s.ring[s.next]!)
+      s.ring[s.next] = seq
+      s.next = (s.next + 1) % this.window
+    }
+    s.seen.add(seq)
+  }
+
+  private session(origin: string, incarnation: string): Session {
+    const key = origin + '\u0000' + incarnation
+    if (key === this.lastKey && this.last !== undefined) return this.last
+    let s = this.sessions.get(key)
+    if (s === undefined) {
+      if (this.sessions.size >= this.maxSessions) {
+        // Least recently heard first: a flood of made-up sessions evicts its own, not live ones
+        // that keep being refreshed below.
+        const oldest = this.sessions.keys().next().value
+        if (oldest !== undefined) this.sessions.delete(oldest)
+      }
+      s = { high: -1, seen: new Set(), ring: [], next: 0 }
+    } else this.sessions.delete(key)
+    this.sessions.set(key, s) // re-insert: Map order is recency order
+    this.lastKey = key
+    this.last = s
+    return s
+  }
+}
+
+/** Sender side: the last seq forwarded per session, to fill in `prev`. Bounded like SessionTable. */
+export class PrevTable {
+  private readonly last = new Map<string, number>()
+  private readonly maxSessions: number
+
+  constructor(maxSessions = 4096) {
+    this.maxSessions = maxSessions
+  }
+
+  next(origin: string, incarnation: string, seq: number): number {
+    const key = origin + '\u0000' + incarnation
+    const prev = this.last.get(key)
+    if (prev === undefined && this.last.size >= this.maxSessions) {
+      const oldest = this.last.keys().next().value
+      if (oldest !== undefined) this.last.delete(oldest)
+    }
+    this.last.set(key, seq)
+    return prev ?? NO_PREV
+  }
+}
