@@ -5,7 +5,9 @@
 import type { TidingsEvent } from '@tidings/core'
 import type { Plan } from './plan.js'
 import { readPages } from './reader.js'
-import { INDEX, TYPES } from './schema.js'
+import { request } from './requests.js'
+import { TYPES } from './schema.js'
+import { compareEvents } from './segment.js'
 
 /** Beyond this many matching types, one range read per type costs more than one time scan. */
 export const MAX_MATCHING_TYPES = 64
@@ -13,86 +15,54 @@ export const MAX_MATCHING_TYPES = 64
 export const MAX_CANDIDATE_TYPES = 2000
 
 /** Stored types under `prefix` that match the glob, or undefined when there are too many. */
-export function matchingTypes(db: IDBDatabase, prefix: string, match: (t: string) => boolean): Promise<string[] | undefined> {
-  return new Promise((resolve, reject) => {
-    const range = prefix === '' ? null : IDBKeyRange.bound(prefix, prefix + '\uffff')
-    const req = db.transaction(TYPES, 'readonly').objectStore(TYPES).getAllKeys(range, MAX_CANDIDATE_TYPES + 1)
-    req.addEventListener('error', () => reject(req.error))
-    req.addEventListener('success', () => {
-      if (req.result.length > MAX_CANDIDATE_TYPES) return resolve(undefined)
-      const out = (req.result as string[]).filter(match)
-      resolve(out.length > MAX_MATCHING_TYPES ? undefined : out)
-    })
-  })
+export async function matchingTypes(db: IDBDatabase, prefix: string, match: (t: string) => boolean): Promise<string[] | undefined> {
+  const range = prefix === '' ? null : IDBKeyRange.bound(prefix, prefix + '\uffff')
+  const candidates = await request(db.transaction(TYPES).objectStore(TYPES).getAllKeys(range, MAX_CANDIDATE_TYPES + 1))
+  const out = (candidates as string[]).filter(match)
+  return candidates.length > MAX_CANDIDATE_TYPES || out.length > MAX_MATCHING_TYPES ? undefined : out
 }
 
-type Key = readonly [number, number, string]
-const keyOf = (e: TidingsEvent): Key => [e.timestamp, e.seq, e.id]
-const cmp = (a: Key, b: Key) => a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0)
-
 interface Source {
-  it: AsyncIterator<TidingsEvent[]>
+  it: AsyncGenerator<TidingsEvent[]>
   page: TidingsEvent[]
   pos: number
 }
 
 /** Pages of the k-way merge of one exact-type scan per type, in plan order, up to plan.limit. */
 export async function* mergeTypes(getDb: () => Promise<IDBDatabase>, plan: Plan, types: readonly string[], now: number): AsyncGenerator<TidingsEvent[]> {
-  const g = plan.glob!
+  const { glob, ...base } = plan
   const sign = plan.direction === 'next' ? 1 : -1
   const sources: Source[] = []
-  for (const t of types) {
-    const sub: Plan = {
-      index: INDEX.typeBucket,
-      prefix: t,
-      from: plan.from,
-      to: plan.to,
-      direction: plan.direction,
-      limit: plan.limit,
-      filter: g.where,
-      everything: false,
-    }
-    const it = readPages(getDb, sub, now)[Symbol.asyncIterator]()
+  for (const prefix of types) {
+    const it = readPages(getDb, { ...base, index: 'type_bucket', prefix, filter: glob!.where, everything: false }, now)
     const first = await it.next()
     if (!first.done) sources.push({ it, page: first.value, pos: 0 })
   }
+  const head = (s: Source) => s.page[s.pos]!
   let remaining = plan.limit
   let out: TidingsEvent[] = []
   while (remaining > 0 && sources.length > 0) {
     let best = 0
-    for (let i = 1; i < sources.length; i++) {
-      const a = sources[i]!
-      const b = sources[best]!
-      if (sign * cmp(keyOf(a.page[a.pos]!), keyOf(b.page[b.pos]!)) < 0) best = i
-    }
+    for (let i = 1; i < sources.length; i++) if (sign * compareEvents(head(sources[i]!), head(sources[best]!)) < 0) best = i
     const s = sources[best]!
-    out.push(s.page[s.pos++]!)
+    out.push(head(s))
     remaining--
-    if (s.pos === s.page.length) {
+    if (++s.pos === s.page.length) {
       const next = await s.it.next()
       if (next.done) sources.splice(best, 1)
-      else {
-        s.page = next.value
-        s.pos = 0
-      }
+      else [s.page, s.pos] = [next.value, 0]
     }
     if (out.length >= 1000) {
       yield out
       out = []
     }
   }
-  for (const s of sources) void s.it.return?.(undefined)
+  for (const s of sources) void s.it.return(undefined)
   if (out.length > 0) yield out
 }
 
 /** readPages for any plan: glob types go through mergeTypes when the type list is short. */
 export async function* readQuery(getDb: () => Promise<IDBDatabase>, plan: Plan, now = Date.now()): AsyncGenerator<TidingsEvent[]> {
-  if (plan.glob && plan.limit > 0) {
-    const types = await matchingTypes(await getDb(), plan.glob.prefix, plan.glob.match)
-    if (types !== undefined) {
-      yield* mergeTypes(getDb, plan, types, now)
-      return
-    }
-  }
-  yield* readPages(getDb, plan, now)
+  const types = plan.glob && plan.limit > 0 ? await matchingTypes(await getDb(), plan.glob.prefix, plan.glob.match) : undefined
+  yield* types ? mergeTypes(getDb, plan, types, now) : readPages(getDb, plan, now)
 }

@@ -1,36 +1,27 @@
 // openHistory(): wires the connection, the batched writer, capture from buses, queries, TTL sweep,
 // replay and import/export into one History object.
-import { compilePatterns, type Bus, type TidingsEvent } from '@tidings/core'
+import { compilePatterns, type TidingsEvent } from '@tidings/core'
 import { Observable, Subject, type Unsubscribable } from 'rxjs'
-import { Capture } from './capture.js'
-import { Connection, unwrapDb } from './connection.js'
+import { createCapture } from './capture.js'
+import { connect } from './connection.js'
 import { HistoryClosedError, HistoryError, InvalidHistoryInputError } from './errors.js'
-import { planQuery, type Plan } from './plan.js'
-import { readQuery as readPages } from './glob.js'
-import { makeToRecord } from './record.js'
+import { readQuery } from './glob.js'
+import { countEvents, countExpired, deleteIds, sweepExpired } from './maintain.js'
+import { planQuery } from './plan.js'
+import { isExpired, makeToRecord } from './record.js'
 import { compileRedact } from './redact.js'
 import { checkSpeed, replayPages } from './replay.js'
-import { countEvents, countExpired, deleteIds, sweepExpired } from './maintain.js'
+import { txDone } from './requests.js'
 import { STORE } from './schema.js'
 import { checkFormat, parseImport, serialize } from './transfer.js'
-import type { History, HistoryOptions, HistoryQuery, HistoryStats, ImportReport, ReplayOptions } from './types.js'
-import { Writer, type Batch } from './writer.js'
+import type { History, HistoryOptions, HistoryQuery, HistoryStats, ImportReport } from './types.js'
+import { createWriter, type Batch } from './writer.js'
 
 const positive = (name: string, v: number | undefined, integer = false): number | undefined => {
   if (v === undefined) return undefined
   if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v)))
     throw new InvalidHistoryInputError(name, v, `must be a positive ${integer ? 'integer' : 'number'}`)
   return v
-}
-
-/** Settles with the transaction. Never unhandled: a failed request may be awaited first. */
-function txDone(tx: IDBTransaction): Promise<void> {
-  const done = new Promise<void>((resolve, reject) => {
-    tx.addEventListener('complete', () => resolve())
-    tx.addEventListener('abort', () => reject(tx.error ?? new Error('transaction aborted')))
-  })
-  done.catch(() => {})
-  return done
 }
 
 export function openHistory(options: HistoryOptions = {}): History {
@@ -55,37 +46,30 @@ export function openHistory(options: HistoryOptions = {}): History {
   const errors = new Subject<HistoryError>()
   const emit = (e: HistoryError) => errors.next(e)
   const stats: HistoryStats = { written: 0, pending: 0, failed: 0, duplicates: 0, transactions: 0, evicted: 0, expired: 0 }
-  const conn = new Connection(dbName, blockedTimeoutMs, emit)
-  const writer = new Writer(conn, { dbName, maxEvents, durability, stats, onError: emit })
-  conn.beforeClose = (db) => writer.startNow(db)
+  const conn = connect(dbName, blockedTimeoutMs, emit, (db) => writer.startNow(db))
+  const writer = createWriter(conn, { dbName, maxEvents, durability, stats, onError: emit })
   const toRecord = makeToRecord(redact, defaultTtlMs)
-
-  let refused: { error: HistoryClosedError; batch: Batch } | undefined
-  const refusedBatch = (): Batch | undefined => {
-    const error = conn.refused()
-    if (!error) return undefined
-    if (refused?.error !== error) {
-      let reject!: (e: unknown) => void
-      const done = new Promise<void>((_, rej) => (reject = rej))
-      done.catch(() => {})
-      reject(error)
-      refused = { error, batch: { records: [], failures: undefined, done, settled: true, resolve() {}, reject() {} } }
-    }
-    stats.failed++
-    return refused.batch
-  }
-  const capture = new Capture({ writer, shouldRecord, toRecord, stats, refusedBatch })
+  const attach = createCapture({ writer, conn, shouldRecord, toRecord, stats })
   const attachments = new Set<Unsubscribable>()
   let closed = false
 
-  const getDb = async () => unwrapDb(await conn.get())
+  const getDb = () => conn.get()
   const ensureOpen = () => {
     if (closed) throw new HistoryClosedError(dbName, 'closed')
   }
-  const collect = async (plan: Plan): Promise<TidingsEvent[]> => {
+  const read = (q: HistoryQuery | undefined) => readQuery(getDb, planQuery(q))
+  const collect = async (q: HistoryQuery | undefined): Promise<TidingsEvent[]> => {
     const out: TidingsEvent[] = []
-    for await (const page of readPages(getDb, plan)) for (const e of page) out.push(e)
+    for await (const page of read(q)) for (const e of page) out.push(e)
     return out
+  }
+  /** Runs `fn` on the segments store in a readwrite transaction; resolves after the commit. */
+  const writing = async <T>(fn: (store: IDBObjectStore) => Promise<T>): Promise<T> => {
+    const tx = (await getDb()).transaction(STORE, 'readwrite')
+    const done = txDone(tx)
+    const result = await fn(tx.objectStore(STORE))
+    await done
+    return result
   }
 
   const ready = conn.get().then(() => {})
@@ -94,14 +78,10 @@ export function openHistory(options: HistoryOptions = {}): History {
   const sweep = async (): Promise<number> => {
     ensureOpen()
     let total = 0
-    for (;;) {
-      const db = await getDb()
-      const tx = db.transaction(STORE, 'readwrite')
-      const done = txDone(tx)
-      const { expired, more } = await sweepExpired(tx.objectStore(STORE), Date.now(), 200)
-      await done
-      total += expired
-      if (!more) break
+    for (let more = true; more; ) {
+      const r = await writing((store) => sweepExpired(store, Date.now(), 200))
+      total += r.expired
+      more = r.more
     }
     stats.expired += total
     return total
@@ -118,7 +98,7 @@ export function openHistory(options: HistoryOptions = {}): History {
   const onPageHide = () => writer.startNow()
   globalThis.addEventListener?.('pagehide', onPageHide)
 
-  const history: History = {
+  return {
     dbName,
     get status() {
       return closed ? 'closed' : conn.status
@@ -126,11 +106,11 @@ export function openHistory(options: HistoryOptions = {}): History {
     ready,
     errors$: errors.asObservable(),
 
-    attach(bus: Bus): Unsubscribable {
+    attach(bus) {
       ensureOpen()
-      const a = capture.attach(bus)
+      const a = attach(bus)
       const handle = {
-        unsubscribe: () => {
+        unsubscribe() {
           attachments.delete(handle)
           a.unsubscribe()
         },
@@ -141,17 +121,17 @@ export function openHistory(options: HistoryOptions = {}): History {
 
     flush: () => writer.flush(),
 
-    async query(q?: HistoryQuery) {
+    async query(q) {
       ensureOpen()
-      return collect(planQuery(q))
+      return collect(q)
     },
 
-    stream(q?: HistoryQuery): Observable<TidingsEvent> {
+    stream(q) {
       return new Observable<TidingsEvent>((sub) => {
         let stopped = false
         ;(async () => {
           ensureOpen()
-          for await (const page of readPages(getDb, planQuery(q))) {
+          for await (const page of read(q)) {
             for (const e of page) {
               if (stopped) return
               sub.next(e)
@@ -166,72 +146,58 @@ export function openHistory(options: HistoryOptions = {}): History {
       })
     },
 
-    async count(q?: HistoryQuery) {
+    async count(q) {
       ensureOpen()
       const plan = planQuery(q)
-      if (plan.everything && plan.limit === Number.POSITIVE_INFINITY) {
-        const store = (await getDb()).transaction(STORE, 'readonly').objectStore(STORE)
+      if (plan.everything) {
+        const store = (await getDb()).transaction(STORE).objectStore(STORE)
         const [all, expired] = await Promise.all([countEvents(store), countExpired(store, Date.now())])
         return all - expired
       }
       let n = 0
-      for await (const page of readPages(getDb, plan)) n += page.length
+      for await (const page of readQuery(getDb, plan)) n += page.length
       return n
     },
 
-    async clear(q?: HistoryQuery) {
+    async clear(q) {
       ensureOpen()
       await writer.flush().catch(() => {})
-      const plan = planQuery(q)
-      const db = await getDb()
-      if (plan.everything && plan.limit === Number.POSITIVE_INFINITY) {
-        const tx = db.transaction(STORE, 'readwrite')
-        const done = txDone(tx)
-        const store = tx.objectStore(STORE)
-        const n = await countEvents(store)
-        store.clear()
-        await done
-        return n
-      }
-      const ids = (await collect(plan)).map((e) => e.id)
-      const tx = (await getDb()).transaction(STORE, 'readwrite')
-      const done = txDone(tx)
-      const n = await deleteIds(tx.objectStore(STORE), ids)
-      await done
-      return n
+      if (planQuery(q).everything)
+        return writing(async (store) => {
+          const n = await countEvents(store)
+          store.clear()
+          return n
+        })
+      const ids = (await collect(q)).map((e) => e.id)
+      return writing((store) => deleteIds(store, ids))
     },
 
-    async replay(bus: Bus, q?: HistoryQuery, opts?: ReplayOptions) {
+    async replay(bus, q, opts) {
       ensureOpen()
-      checkSpeed(opts?.speed)
+      const speed = checkSpeed(opts?.speed)
       // Original order is oldest first, whatever q.order says.
-      return replayPages(bus, readPages(getDb, planQuery({ ...q, order: 'asc' })), opts)
+      return replayPages(bus, read({ ...q, order: 'asc' }), speed, opts?.signal)
     },
 
-    async export(opts?: HistoryQuery & { format?: 'jsonl' | 'json' }) {
+    async export(opts) {
       ensureOpen()
       const { format, ...q } = opts ?? {}
-      return serialize(await collect(planQuery(q)), checkFormat(format))
+      return serialize(await collect(q), checkFormat(format))
     },
 
-    async import(input: string | readonly unknown[]): Promise<ImportReport> {
+    async import(input): Promise<ImportReport> {
       ensureOpen()
       const { events, rejected } = parseImport(input)
       const now = Date.now()
       let expired = 0
-      let imported = 0
       let last: Batch | undefined
       for (const e of events) {
         const r = toRecord(e)
-        if (r.expiresAt !== undefined && r.expiresAt <= now) {
-          expired++
-          continue
-        }
-        last = writer.enqueue(r)
-        imported++
+        if (isExpired(r, now)) expired++
+        else last = writer.enqueue(r)
       }
       if (last) await writer.flush()
-      return { imported, expired, rejected }
+      return { imported: events.length - expired, expired, rejected }
     },
 
     sweep,
@@ -249,5 +215,4 @@ export function openHistory(options: HistoryOptions = {}): History {
       errors.complete()
     },
   }
-  return history
 }

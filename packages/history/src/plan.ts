@@ -4,13 +4,15 @@
 // results stay time-ordered and a limit stops the scan early).
 import { assertPattern, assertTopic, compilePattern, compilePatterns } from '@tidings/core'
 import { InvalidHistoryInputError } from './errors.js'
-import { INDEX, type StoredRecord } from './schema.js'
+import type { StoredRecord } from './record.js'
 import type { HistoryQuery, TimeInput } from './types.js'
 import { compileWhere } from './where.js'
 
+type Filter = (r: StoredRecord) => boolean
+
 export interface Plan {
   /** Which segment index the scan walks, bucket by bucket. */
-  index: typeof INDEX.typeBucket | typeof INDEX.bucket | typeof INDEX.corr
+  index: 'type_bucket' | 'bucket' | 'corr'
   /** The key's leading component before the bucket: the exact type (type_bucket) or the
    *  correlationId (corr); undefined for the bucket index. */
   prefix: string | undefined
@@ -20,11 +22,12 @@ export interface Plan {
   direction: 'next' | 'prev'
   limit: number
   /** In-memory conditions beyond the time window (expiry is checked separately). */
-  filter: ((r: StoredRecord) => boolean) | undefined
-  /** True when nothing narrows the whole store (count() can use the ids index count). */
+  filter: Filter | undefined
+  /** True when nothing narrows the whole store, limit included (count() can use the ids index
+   *  count, clear() can clear the store). */
   everything: boolean
   /** For a glob type on the bucket index: what the glob-by-types strategy needs (see glob.ts). */
-  glob?: { prefix: string; match: (type: string) => boolean; where: ((r: StoredRecord) => boolean) | undefined }
+  glob?: { prefix: string; match: (type: string) => boolean; where: Filter | undefined }
 }
 
 const WILDCARD = /[*?[\]{}]/
@@ -46,56 +49,35 @@ export function planQuery(q: HistoryQuery = {}): Plan {
     throw new InvalidHistoryInputError('query.limit', q.limit, 'must be a non-negative integer')
   const order = q.order ?? 'asc'
   if (order !== 'asc' && order !== 'desc') throw new InvalidHistoryInputError('query.order', q.order, "must be 'asc' or 'desc'")
-  if (q.correlationId !== undefined && typeof q.correlationId !== 'string')
-    throw new InvalidHistoryInputError('query.correlationId', q.correlationId, 'must be a string')
+  const { type, correlationId } = q
+  if (correlationId !== undefined && typeof correlationId !== 'string')
+    throw new InvalidHistoryInputError('query.correlationId', correlationId, 'must be a string')
 
-  const filters: Array<(r: StoredRecord) => boolean> = []
-  let exactType: string | undefined
+  const filters: Filter[] = []
+  const exact = typeof type === 'string' && !WILDCARD.test(type)
   let glob: { prefix: string; match: (type: string) => boolean } | undefined
-  if (q.type !== undefined) {
-    if (typeof q.type === 'string' && !WILDCARD.test(q.type)) {
-      assertTopic(q.type)
-      exactType = q.type
-    } else {
-      assertPattern(q.type)
-      const match = compilePatterns(q.type)
-      filters.push((r) => match(r.type))
-      glob = { prefix: compilePattern(q.type).prefix.join('.'), match }
-    }
+  if (exact) assertTopic(type)
+  else if (type !== undefined) {
+    assertPattern(type)
+    const match = compilePatterns(type)
+    filters.push((r) => match(r.type))
+    glob = { prefix: compilePattern(type).prefix.join('.'), match }
   }
   const where = compileWhere(q.where)
   if (where) filters.push(where)
+  // The corr index finds the segments holding the chain; a segment holds other events too.
+  if (correlationId !== undefined) filters.push((r) => r.correlationId === correlationId)
 
-  const lo = from ?? Number.NEGATIVE_INFINITY
-  const hi = to ?? Number.POSITIVE_INFINITY
-  let index: Plan['index']
-  let prefix: string | undefined
-  if (exactType !== undefined) {
-    index = INDEX.typeBucket
-    prefix = exactType
-    if (q.correlationId !== undefined) {
-      const c = q.correlationId
-      filters.push((r) => r.correlationId === c)
-    }
-  } else if (q.correlationId !== undefined) {
-    // The corr index finds the segments holding the chain; the segment holds other events too.
-    index = INDEX.corr
-    prefix = q.correlationId
-    const c = q.correlationId
-    filters.push((r) => r.correlationId === c)
-  } else {
-    index = INDEX.bucket
-  }
-  const filter = filters.length === 0 ? undefined : filters.length === 1 ? filters[0] : (r: StoredRecord) => filters.every((f) => f(r))
+  const index = exact ? 'type_bucket' : correlationId !== undefined ? 'corr' : 'bucket'
   return {
-    ...(glob && index === INDEX.bucket ? { glob: { ...glob, where } } : {}),
+    ...(glob && index === 'bucket' ? { glob: { ...glob, where } } : {}),
     index,
-    prefix,
-    from: lo,
-    to: hi,
+    prefix: exact ? type : correlationId,
+    from: from ?? Number.NEGATIVE_INFINITY,
+    to: to ?? Number.POSITIVE_INFINITY,
     direction: order === 'asc' ? 'next' : 'prev',
     limit,
-    filter,
-    everything: q.type === undefined && q.correlationId === undefined && from === undefined && to === undefined && where === undefined,
+    filter: filters.length < 2 ? filters[0] : (r) => filters.every((f) => f(r)),
+    everything: [type, correlationId, from, to, where].every((v) => v === undefined) && limit === Number.POSITIVE_INFINITY,
   }
 }

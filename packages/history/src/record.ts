@@ -1,8 +1,11 @@
-// Event -> stored record: redacted data and an absolute expiry. Copies only when something
-// changes, because IndexedDB clones the value on put anyway.
+// Event <-> stored record: redacted data and an absolute expiry on the way in (copying only when
+// something changes, because IndexedDB clones the value on put anyway), the expiry stripped on the
+// way out.
 import type { TidingsEvent } from '@tidings/core'
 import type { Redactor } from './redact.js'
-import type { StoredRecord } from './schema.js'
+
+/** What is stored per event: the envelope (data redacted) plus when it expires. */
+export type StoredRecord = TidingsEvent & { expiresAt?: number }
 
 export function makeToRecord(redact: Redactor | undefined, defaultTtlMs: number | undefined): (e: TidingsEvent) => StoredRecord {
   return (e) => {
@@ -15,4 +18,12 @@ export function makeToRecord(redact: Redactor | undefined, defaultTtlMs: number 
   }
 }
 
-export const isReplayed = (e: TidingsEvent): boolean => e.metadata !== undefined && e.metadata['replayed'] === true
+export const isExpired = (r: StoredRecord, now: number): boolean => (r.expiresAt ?? Number.POSITIVE_INFINITY) <= now
+
+export const isReplayed = (e: TidingsEvent): boolean => e.metadata?.['replayed'] === true
+
+export function fromRecord(r: StoredRecord): TidingsEvent {
+  if (r.expiresAt === undefined) return r
+  const { expiresAt: _expiresAt, ...event } = r
+  return event
+}

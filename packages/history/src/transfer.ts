@@ -5,10 +5,7 @@ import { InvalidHistoryInputError } from './errors.js'
 import type { ImportReport } from './types.js'
 
 export function serialize(events: readonly TidingsEvent[], format: 'jsonl' | 'json'): string {
-  if (format === 'json') return JSON.stringify(events)
-  let s = ''
-  for (const e of events) s += JSON.stringify(e) + '\n'
-  return s
+  return format === 'json' ? JSON.stringify(events) : events.map((e) => JSON.stringify(e) + '\n').join('')
 }
 
 export function checkFormat(format: unknown): 'jsonl' | 'json' {
@@ -26,14 +23,11 @@ export function parseImport(input: string | readonly unknown[]): { events: Tidin
     if (check.ok) events.push(pickEnvelope(check.event))
     else rejected.push({ index, reason: check.reason })
   }
-  if (Array.isArray(input)) {
-    input.forEach(take)
-    return { events, rejected }
-  }
-  if (typeof input !== 'string')
+  if (Array.isArray(input)) input.forEach(take)
+  else if (typeof input !== 'string')
     throw new InvalidHistoryInputError('import input', input, 'must be a JSON string (array or JSON lines) or an array of events')
-  const text = input.trim()
-  if (text.startsWith('[')) {
+  else if (input.trim().startsWith('[')) {
+    const text = input.trim()
     let parsed: unknown
     try {
       parsed = JSON.parse(text)
@@ -41,20 +35,18 @@ export function parseImport(input: string | readonly unknown[]): { events: Tidin
       throw new InvalidHistoryInputError('import input', text.slice(0, 40), `is not valid JSON (${(e as Error).message}); pass a JSON array or JSON lines`)
     }
     ;(parsed as unknown[]).forEach(take)
-    return { events, rejected }
-  }
-  const lines = input.split('\n')
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(line)
-    } catch (e) {
-      rejected.push({ index: i, reason: `line is not valid JSON: ${(e as Error).message}` })
-      return
-    }
-    take(parsed, i)
-  })
+  } else
+    input.split('\n').forEach((line, i) => {
+      if (line.trim() === '') return
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(line)
+      } catch (e) {
+        rejected.push({ index: i, reason: `line is not valid JSON: ${(e as Error).message}` })
+        return
+      }
+      take(parsed, i)
+    })
   return { events, rejected }
 }
 

@@ -3,7 +3,7 @@
 import { InvalidHistoryInputError } from './errors.js'
 import type { Where, WhereOperator } from './types.js'
 
-const OPS = new Set<WhereOperator>(['=', '==', '!=', '>', '>=', '<', '<=', 'in', 'not-in', 'contains', 'starts-with', 'exists'])
+const OPS: readonly string[] = ['=', '==', '!=', '>', '>=', '<', '<=', 'in', 'not-in', 'contains', 'starts-with', 'exists'] satisfies WhereOperator[]
 
 export type Predicate = (event: object) => boolean
 
@@ -11,16 +11,15 @@ export function compileWhere(where: Where | undefined): Predicate | undefined {
   if (where === undefined) return undefined
   if (typeof where !== 'object' || where === null || Array.isArray(where))
     throw new InvalidHistoryInputError('query.where', where, "must be an object like { 'data.amount': ['>=', 500] }")
-  const tests: Predicate[] = []
-  for (const [path, cond] of Object.entries(where)) {
+  const tests = Object.entries(where).map(([path, cond]): Predicate => {
     const segs = path.split('.')
     if (path.length === 0 || segs.some((s) => s.length === 0))
       throw new InvalidHistoryInputError('query.where', path, "keys are dot paths into the event, e.g. 'data.amount'")
     const [op, operand] = Array.isArray(cond) ? (cond as readonly [unknown, unknown]) : ['=', cond]
-    if (typeof op !== 'string' || !OPS.has(op as WhereOperator))
-      throw new InvalidHistoryInputError(`query.where['${path}']`, cond, `operator must be one of ${[...OPS].join(' ')}`)
-    tests.push(compileOne(path, segs, op as WhereOperator, operand))
-  }
+    if (typeof op !== 'string' || !OPS.includes(op)) throw new InvalidHistoryInputError(`query.where['${path}']`, cond, `operator must be one of ${OPS.join(' ')}`)
+    const test = compileOne(op as WhereOperator, operand, (rule) => new InvalidHistoryInputError(`query.where['${path}']`, [op, operand], rule))
+    return (e) => test(get(e, segs))
+  })
   return tests.length === 1 ? tests[0] : (e) => tests.every((t) => t(e))
 }
 
@@ -33,50 +32,35 @@ function get(obj: unknown, segs: readonly string[]): unknown {
   return v
 }
 
-type Cmp = number | string
-const comparable = (v: unknown): v is Cmp => typeof v === 'number' || typeof v === 'string'
-
-function compileOne(path: string, segs: readonly string[], op: WhereOperator, operand: unknown): Predicate {
-  const bad = (rule: string) => new InvalidHistoryInputError(`query.where['${path}']`, [op, operand], rule)
+/** The test of one field's value. */
+function compileOne(op: WhereOperator, operand: unknown, bad: (rule: string) => Error): (v: unknown) => boolean {
   switch (op) {
     case '=':
     case '==':
-      return (e) => get(e, segs) === operand
+      return (v) => v === operand
     case '!=':
-      return (e) => get(e, segs) !== operand
-    case '>':
-    case '>=':
-    case '<':
-    case '<=': {
-      if (!comparable(operand)) throw bad(`${op} needs a number or a string operand`)
-      const cmp = (v: Cmp) => (op === '>' ? v > operand : op === '>=' ? v >= operand : op === '<' ? v < operand : v <= operand)
-      // Mixed types never match (no coercion: '1000' is not >= 500).
-      return (e) => {
-        const v = get(e, segs)
-        return typeof v === typeof operand && cmp(v as Cmp)
-      }
-    }
+      return (v) => v !== operand
     case 'in':
     case 'not-in': {
       if (!Array.isArray(operand)) throw bad(`${op} needs an array operand`)
       const set = new Set<unknown>(operand)
-      return op === 'in' ? (e) => set.has(get(e, segs)) : (e) => !set.has(get(e, segs))
+      return (v) => set.has(v) === (op === 'in')
     }
     case 'contains':
-      return (e) => {
-        const v = get(e, segs)
-        return typeof v === 'string' ? typeof operand === 'string' && v.includes(operand) : Array.isArray(v) && v.includes(operand)
-      }
+      return (v) => (typeof v === 'string' ? typeof operand === 'string' && v.includes(operand) : Array.isArray(v) && v.includes(operand))
     case 'starts-with': {
-      if (typeof operand !== 'string') throw bad('starts-with needs a string operand')
-      return (e) => {
-        const v = get(e, segs)
-        return typeof v === 'string' && v.startsWith(operand)
-      }
+      const prefix = operand
+      if (typeof prefix !== 'string') throw bad('starts-with needs a string operand')
+      return (v) => typeof v === 'string' && v.startsWith(prefix)
     }
-    case 'exists': {
+    case 'exists':
       if (typeof operand !== 'boolean') throw bad('exists needs true or false')
-      return (e) => (get(e, segs) !== undefined) === operand
+      return (v) => (v !== undefined) === operand
+    default: {
+      // > >= < <=: numbers or strings; mixed types never match (no coercion: '1000' is not >= 500).
+      const b = operand as number
+      if (typeof b !== 'number' && typeof b !== 'string') throw bad(`${op} needs a number or a string operand`)
+      return (v) => typeof v === typeof b && (op === '>' ? (v as number) > b : op === '>=' ? (v as number) >= b : op === '<' ? (v as number) < b : (v as number) <= b)
     }
   }
 }

@@ -4,12 +4,13 @@
 // of transactions and records stays small. Every event of a batch shares the
 // batch's promise: publishAsync of a persistent event awaits it, so it resolves only after commit.
 import { toError } from '@tidings/core'
-import { unwrapDb, type Connection } from './connection.js'
+import type { Connection } from './connection.js'
 import { HistoryError, HistoryQuotaError, HistoryWriteError } from './errors.js'
 import { countEvents, evictOldest } from './maintain.js'
-import { request } from './reader.js'
-import { INDEX, STORE, TYPES, type StoredRecord } from './schema.js'
-import { buildSegments, makeSegment, type Segment } from './segment.js'
+import { putRecords, putSegment, type OnThrow } from './put.js'
+import type { StoredRecord } from './record.js'
+import { STORE, TYPES } from './schema.js'
+import { makeSegment } from './segment.js'
 import type { HistoryStats } from './types.js'
 
 export interface Batch {
@@ -20,7 +21,6 @@ export interface Batch {
   readonly done: Promise<void>
   resolve(): void
   reject(e: HistoryError): void
-  settled: boolean
 }
 
 export interface WriterOptions {
@@ -31,264 +31,188 @@ export interface WriterOptions {
   onError(e: HistoryError): void
 }
 
-/** Parallel id lookups per round when a segment collides with stored ids. */
-const LOOKUPS_PER_ROUND = 16
+export interface Writer {
+  /** Adds a record to the open batch and returns that batch. */
+  enqueue(record: StoredRecord): Batch
+  /** Waits for every batch open or in flight now; rejects with the first failure among them. */
+  flush(): Promise<void>
+  /** Starts the open batch on `db` right now, even with another transaction in flight (used
+   *  before the connection closes for another tab, and on pagehide). */
+  startNow(db?: IDBDatabase): void
+}
 
-function newBatch(): Batch {
+export function newBatch(): Batch {
   let resolve!: () => void
   let reject!: (e: HistoryError) => void
   const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)))
   done.catch(() => {})
-  const b: Batch = {
-    records: [],
-    failures: undefined,
-    done,
-    settled: false,
-    resolve: () => ((b.settled = true), resolve()),
-    reject: (e) => ((b.settled = true), reject(e)),
-  }
-  return b
+  return { records: [], failures: undefined, done, resolve, reject }
 }
 
-export class Writer {
-  private next: Batch | undefined
-  private readonly unsettled = new Set<Batch>()
-  private inFlight = 0
-  private scheduled = false
+export function createWriter(conn: Connection, { dbName, maxEvents, durability, stats, onError }: WriterOptions): Writer {
+  let next: Batch | undefined
+  const unsettled = new Set<Batch>()
+  let inFlight = 0
+  let scheduled = false
   /** Types this writer has already listed in the types store (bounded: a cache, not the truth). */
-  private readonly knownTypes = new Set<string>()
-  private knownFor: IDBDatabase | undefined
+  const knownTypes = new Set<string>()
+  let knownFor: IDBDatabase | undefined
 
-  private readonly conn: Connection
-  private readonly opts: WriterOptions
-  constructor(
-    conn: Connection,
-    opts: WriterOptions,
-  ) {
-    this.conn = conn
-    this.opts = opts
-  }
-
-  /** Adds a record to the open batch and returns that batch. */
-  enqueue(record: StoredRecord): Batch {
-    let b = this.next
-    if (!b) {
-      b = this.next = newBatch()
-      this.unsettled.add(b)
+  const idle = () => next !== undefined && !scheduled && inFlight === 0
+  const schedule = () => {
+    if (idle()) {
+      scheduled = true
+      queueMicrotask(run)
     }
-    b.records.push(record)
-    this.opts.stats.pending++
-    if (!this.scheduled && this.inFlight === 0) {
-      this.scheduled = true
-      queueMicrotask(this.run)
-    }
-    return b
   }
 
-  /** Waits for every batch open or in flight now; rejects with the first failure among them. */
-  async flush(): Promise<void> {
-    const batches = [...this.unsettled]
-    if (this.next && !this.scheduled && this.inFlight === 0) this.run()
-    const results = await Promise.allSettled(batches.map((b) => b.done))
-    const failed = results.find((r) => r.status === 'rejected')
-    if (failed) throw failed.reason
-    for (const b of batches) if (b.failures) throw b.failures.values().next().value
-  }
-
-  /** Starts the open batch on `db` right now, even with another transaction in flight (used
-   *  before the connection closes for another tab, and on pagehide). */
-  startNow(db?: IDBDatabase): void {
-    const target = db ?? this.conn.current()
-    const b = this.next
-    if (!b || !target) return
-    this.next = undefined
-    this.write(target, b)
-  }
-
-  private readonly run = (): void => {
-    this.scheduled = false
-    if (this.inFlight > 0) return
-    const b = this.next
-    if (!b) return
-    this.next = undefined
-    const db = this.conn.current()
-    if (db) return this.write(db, b)
-    this.inFlight++
-    this.conn.get().then(
-      (dbw) => {
-        this.inFlight--
-        this.write(this.conn.current() ?? unwrapDb(dbw), b)
+  const run = (): void => {
+    scheduled = false
+    const b = next
+    if (inFlight > 0 || !b) return
+    next = undefined
+    const db = conn.current()
+    if (db) return write(db, b)
+    inFlight++
+    conn.get().then(
+      (opened) => {
+        inFlight--
+        write(conn.current() ?? opened, b)
       },
       (e: unknown) => {
-        this.inFlight--
-        this.fail(b, e as HistoryError)
-        this.afterBatch()
+        inFlight--
+        settle(b, e as HistoryError)
       },
     )
   }
 
-  private write(db: IDBDatabase, b: Batch, retried = false): void {
+  /** Counts the batch out of `pending` and resolves it, or rejects it with `error` (every event
+   *  failed); then starts the next batch if one is waiting. */
+  const settle = (b: Batch, error?: HistoryError) => {
+    const n = b.records.length
+    const failed = error ? n : (b.failures?.size ?? 0)
+    stats.pending -= n
+    stats.written += n - failed
+    stats.failed += failed
+    if (!error) {
+      stats.transactions++
+      for (const e of new Set(b.failures?.values())) onError(e)
+    }
+    unsettled.delete(b)
+    // Acks keep settled batches reachable (capture's seen map): drop the records themselves.
+    b.records.length = 0
+    if (!error) b.resolve()
+    else {
+      b.reject(error)
+      onError(error)
+    }
+    schedule()
+  }
+
+  /** The error for `n` events that the browser refused: quota, or anything else. */
+  const refusedError = (e: unknown, n: number, detail: string) =>
+    (e as Error | null)?.name === 'QuotaExceededError' ? new HistoryQuotaError(dbName, n, { cause: e }) : new HistoryWriteError(dbName, n, detail, { cause: e })
+
+  const write = (db: IDBDatabase, b: Batch, retried = false): void => {
     let tx: IDBTransaction
     try {
-      tx = db.transaction([STORE, TYPES], 'readwrite', { durability: this.opts.durability })
+      tx = db.transaction([STORE, TYPES], 'readwrite', { durability })
     } catch (e) {
       // The connection closed under us (versionchange, delete, terminated): let the connection
       // reopen or refuse, and retry this batch once.
-      this.inFlight++
-      const retry = (err: unknown) => {
-        this.inFlight--
-        this.fail(b, err instanceof HistoryError ? err : new HistoryWriteError(this.opts.dbName, b.records.length, toError(err).message, { cause: err }))
-        this.afterBatch()
-      }
-      if (retried) return retry(e)
-      this.conn.get().then(() => {
-        this.inFlight--
-        const again = this.conn.current()
-        if (again) this.write(again, b, true)
-        else retry(e)
-      }, retry)
+      const giveUp = (err: unknown) =>
+        settle(b, err instanceof HistoryError ? err : new HistoryWriteError(dbName, b.records.length, toError(err).message, { cause: err }))
+      if (retried) return giveUp(e)
+      inFlight++
+      conn.get().then(
+        () => {
+          inFlight--
+          const again = conn.current()
+          if (again) write(again, b, true)
+          else giveUp(e)
+        },
+        (err: unknown) => {
+          inFlight--
+          giveUp(err)
+        },
+      )
       return
     }
-    this.inFlight++
+    inFlight++
     const store = tx.objectStore(STORE)
-    const { segments } = buildSegments(b.records)
-    const types = new Set<string>()
-    const puts: Array<Promise<void>> = []
-    for (const seg of segments) {
-      types.add(seg.type)
-      puts.push(this.put(store, seg, b))
-    }
-    const typeStore = tx.objectStore(TYPES)
     // The cache is only valid for the database it was filled from (a deleted database comes back empty).
-    if (this.knownFor !== db || this.knownTypes.size > 10_000) {
-      this.knownTypes.clear()
-      this.knownFor = db
+    if (knownFor !== db || knownTypes.size > 10_000) {
+      knownTypes.clear()
+      knownFor = db
     }
-    for (const t of types) if (!this.knownTypes.has(t)) typeStore.put(1, t)
-    const max = this.opts.maxEvents
+    /** A put threw: the segment could not be cloned (one bad event fails alone; the rest are
+     *  put), or the browser refused it (quota): every event of the segment fails with one error. */
+    const onThrow: OnThrow = (seg, e) => {
+      const failures = (b.failures ??= new Map())
+      if ((e as Error | null)?.name === 'DataCloneError') {
+        const good = seg.events.filter((r) => {
+          try {
+            structuredClone(r)
+            return true
+          } catch (err) {
+            failures.set(r.id, new HistoryWriteError(dbName, 1, `event ${r.id} (${r.type}): ${toError(err).message}`, { cause: err }))
+            return false
+          }
+        })
+        if (good.length < seg.n) return good.length > 0 ? putSegment(store, makeSegment(good), onThrow) : undefined
+      }
+      const err = refusedError(e, seg.n, `${seg.n} event(s) of type ${seg.type}: ${toError(e).message}`)
+      for (const r of seg.events) failures.set(r.id, err)
+    }
+    const { types, done } = putRecords(store, tx.objectStore(TYPES), b.records, knownTypes, onThrow)
     let evicted = 0
-    if (max !== undefined) {
+    if (maxEvents !== undefined) {
       // After every put (dedup fallbacks included), so the count is exact.
-      Promise.all(puts)
+      done
         .then(() => countEvents(store))
         .then(async (n) => {
-          if (n > max) evicted = await evictOldest(store, n - max)
+          if (n > maxEvents) evicted = await evictOldest(store, n - maxEvents)
         })
         .catch(() => {}) // a failed request aborts the transaction; the abort handler reports it
     }
     tx.addEventListener('complete', () => {
-      this.inFlight--
-      const s = this.opts.stats
-      const failed = b.failures?.size ?? 0
-      s.pending -= b.records.length
-      s.written += b.records.length - failed
-      s.failed += failed
-      s.transactions++
-      s.evicted += evicted
-      for (const t of types) this.knownTypes.add(t)
-      if (b.failures) for (const e of new Set(b.failures.values())) this.opts.onError(e)
-      this.unsettled.delete(b)
-      // Acks keep settled batches reachable (capture's seen map): drop the records themselves.
-      b.records.length = 0
-      b.resolve()
-      this.afterBatch()
+      inFlight--
+      stats.evicted += evicted
+      for (const t of types) knownTypes.add(t)
+      settle(b)
     })
     tx.addEventListener('abort', () => {
-      this.inFlight--
+      inFlight--
       const err = tx.error
-      this.fail(
-        b,
-        err?.name === 'QuotaExceededError'
-          ? new HistoryQuotaError(this.opts.dbName, b.records.length, { cause: err })
-          : new HistoryWriteError(this.opts.dbName, b.records.length, err ? `${err.name}: ${err.message}` : 'the transaction was aborted', { cause: err }),
-      )
-      this.afterBatch()
+      settle(b, refusedError(err, b.records.length, err ? `${err.name}: ${err.message}` : 'the transaction was aborted'))
     })
   }
 
-  /** Puts one segment. Resolves when it is stored or its events are marked failed. A segment whose
-   *  ids collide with stored events (another context stored them first) fails alone with
-   *  ConstraintError (prevented, so the transaction goes on) and is put again without those. */
-  private put(store: IDBObjectStore, seg: Segment, b: Batch): Promise<void> {
-    return new Promise((resolve) => {
-      let req: IDBRequest
-      try {
-        req = store.put(seg)
-      } catch (e) {
-        return resolve(this.putFailed(store, seg, b, e))
-      }
-      req.addEventListener('success', () => resolve())
-      req.addEventListener('error', (ev) => {
-        if (req.error?.name !== 'ConstraintError') return resolve() // aborts the transaction
-        ev.preventDefault()
-        ev.stopPropagation()
-        resolve(this.putNew(store, seg, b))
-      })
-    })
-  }
+  return {
+    enqueue(record) {
+      const b = (next ??= newBatch())
+      unsettled.add(b)
+      b.records.push(record)
+      stats.pending++
+      schedule()
+      return b
+    },
 
-  /** The segment's events that are not stored yet, put as a new segment. Each lookup returns the
-   *  stored segment holding an id, which rules out all of that segment's ids at once: when another
-   *  context stored the same events (the usual cause), a few lookups settle a whole segment. */
-  private async putNew(store: IDBObjectStore, seg: Segment, b: Batch): Promise<void> {
-    const index = store.index(INDEX.ids)
-    const remaining = new Set(seg.ids)
-    const fresh = new Set<string>()
-    while (remaining.size > 0) {
-      const probe: string[] = []
-      for (const id of remaining) {
-        probe.push(id)
-        if (probe.length === LOOKUPS_PER_ROUND) break
-      }
-      const found = await Promise.all(probe.map((id) => request(index.get(id)) as Promise<Segment | undefined>))
-      for (let i = 0; i < probe.length; i++) {
-        const stored = found[i]
-        if (stored) for (const id of stored.ids) remaining.delete(id)
-        else if (remaining.delete(probe[i]!)) fresh.add(probe[i]!)
-      }
-    }
-    const events = seg.events.filter((e) => fresh.has(e.id))
-    if (events.length > 0) await this.put(store, makeSegment(events), b)
-  }
+    async flush() {
+      const batches = [...unsettled]
+      if (idle()) run()
+      const results = await Promise.allSettled(batches.map((b) => b.done))
+      const failed = results.find((r) => r.status === 'rejected')
+      if (failed) throw failed.reason
+      for (const b of batches) if (b.failures) throw b.failures.values().next().value
+    },
 
-  /** put() threw: the segment could not be cloned (one bad event fails alone; the rest are put),
-   *  or the browser refused it (quota): every event of the segment fails with one error. */
-  private putFailed(store: IDBObjectStore, seg: Segment, b: Batch, e: unknown): Promise<void> | undefined {
-    const failures = (b.failures ??= new Map())
-    if ((e as { name?: unknown } | null)?.name === 'DataCloneError' && seg.n > 0) {
-      const good: StoredRecord[] = []
-      for (const r of seg.events) {
-        try {
-          structuredClone(r)
-          good.push(r)
-        } catch (err) {
-          failures.set(r.id, new HistoryWriteError(this.opts.dbName, 1, `event ${r.id} (${r.type}): ${toError(err).message}`, { cause: err }))
-        }
-      }
-      if (good.length > 0 && good.length < seg.n) return this.put(store, makeSegment(good), b)
-      if (good.length === 0) return undefined
-    }
-    const err =
-      (e as { name?: unknown } | null)?.name === 'QuotaExceededError'
-        ? new HistoryQuotaError(this.opts.dbName, seg.n, { cause: e })
-        : new HistoryWriteError(this.opts.dbName, seg.n, `${seg.n} event(s) of type ${seg.type}: ${toError(e).message}`, { cause: e })
-    for (const r of seg.events) failures.set(r.id, err)
-    return undefined
-  }
-
-  private fail(b: Batch, e: HistoryError): void {
-    this.opts.stats.pending -= b.records.length
-    this.opts.stats.failed += b.records.length
-    this.unsettled.delete(b)
-    b.records.length = 0
-    b.reject(e)
-    this.opts.onError(e)
-  }
-
-  private afterBatch(): void {
-    if (this.next && !this.scheduled && this.inFlight === 0) {
-      this.scheduled = true
-      queueMicrotask(this.run)
-    }
+    startNow(db) {
+      const target = db ?? conn.current()
+      const b = next
+      if (!b || !target) return
+      next = undefined
+      write(target, b)
+    },
   }
 }
