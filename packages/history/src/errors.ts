@@ -9,8 +9,8 @@ export class HistoryError extends TidingsError {
 /** Bad input to openHistory / query / replay / import. `option` names the input. */
 export class InvalidHistoryInputError extends HistoryError {
   override name = 'InvalidHistoryInputError'
-  readonly option: string
-  readonly value: unknown
+  declare readonly option: string
+  declare readonly value: unknown
   constructor(
     option: string,
     value: unknown,
@@ -25,8 +25,8 @@ export class InvalidHistoryInputError extends HistoryError {
 /** The browser refused the write because the origin's storage quota is used up. */
 export class HistoryQuotaError extends HistoryError {
   override name = 'HistoryQuotaError'
-  readonly dbName: string
-  readonly events: number
+  declare readonly dbName: string
+  declare readonly events: number
   constructor(
     dbName: string,
     events: number,
@@ -46,8 +46,8 @@ export class HistoryQuotaError extends HistoryError {
 /** A write transaction failed for another reason (the cause is attached). */
 export class HistoryWriteError extends HistoryError {
   override name = 'HistoryWriteError'
-  readonly dbName: string
-  readonly events: number
+  declare readonly dbName: string
+  declare readonly events: number
   constructor(
     dbName: string,
     events: number,
@@ -65,8 +65,8 @@ export type ClosedReason = 'closed' | 'versionchange' | 'deleted'
 /** The history cannot be used any more. */
 export class HistoryClosedError extends HistoryError {
   override name = 'HistoryClosedError'
-  readonly dbName: string
-  readonly reason: ClosedReason
+  declare readonly dbName: string
+  declare readonly reason: ClosedReason
   constructor(
     dbName: string,
     reason: ClosedReason,
@@ -88,8 +88,8 @@ export class HistoryClosedError extends HistoryError {
 /** Opening (or upgrading) the database waited too long for another connection to close. */
 export class HistoryBlockedError extends HistoryError {
   override name = 'HistoryBlockedError'
-  readonly dbName: string
-  readonly timeoutMs: number
+  declare readonly dbName: string
+  declare readonly timeoutMs: number
   constructor(
     dbName: string,
     timeoutMs: number,

@@ -28,7 +28,7 @@ export async function evictOldest(store: IDBObjectStore, excess: number): Promis
   const index = store.index('bucket')
   let left = excess
   let first: Segment | undefined
-  while (left > 0 && (first = await request(index.get(IDBKeyRange.lowerBound(first?.bucket ?? Number.NEGATIVE_INFINITY, first !== undefined))))) {
+  while (left > 0 && (first = await request(index.get(IDBKeyRange.lowerBound(first?.bucket ?? -Infinity, first !== undefined))))) {
     const segs = await request<Segment[]>(index.getAll(first.bucket))
     const drop = new Set(mergeBucket(segs, false).slice(0, left).map((e) => e.id))
     for (const s of segs) left -= rewrite(store, s, (e) => drop.has(e.id))

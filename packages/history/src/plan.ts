@@ -44,8 +44,8 @@ export function planQuery(q: HistoryQuery = {}): Plan {
   const from = toTime('query.from', q.from)
   const to = toTime('query.to', q.to)
   if (from !== undefined && to !== undefined && from > to) throw new InvalidHistoryInputError('query.from', q.from, `is after query.to (${String(q.to)})`)
-  const limit = q.limit ?? Number.POSITIVE_INFINITY
-  if (!(limit === Number.POSITIVE_INFINITY || (Number.isInteger(limit) && limit >= 0)))
+  const limit = q.limit ?? Infinity
+  if (!(limit === Infinity || (Number.isInteger(limit) && limit >= 0)))
     throw new InvalidHistoryInputError('query.limit', q.limit, 'must be a non-negative integer')
   const order = q.order ?? 'asc'
   if (order !== 'asc' && order !== 'desc') throw new InvalidHistoryInputError('query.order', q.order, "must be 'asc' or 'desc'")
@@ -73,11 +73,11 @@ export function planQuery(q: HistoryQuery = {}): Plan {
     ...(glob && index === 'bucket' ? { glob: { ...glob, where } } : {}),
     index,
     prefix: exact ? type : correlationId,
-    from: from ?? Number.NEGATIVE_INFINITY,
-    to: to ?? Number.POSITIVE_INFINITY,
+    from: from ?? -Infinity,
+    to: to ?? Infinity,
     direction: order === 'asc' ? 'next' : 'prev',
     limit,
     filter: filters.length < 2 ? filters[0] : (r) => filters.every((f) => f(r)),
-    everything: [type, correlationId, from, to, where].every((v) => v === undefined) && limit === Number.POSITIVE_INFINITY,
+    everything: [type, correlationId, from, to, where].every((v) => v === undefined) && limit === Infinity,
   }
 }

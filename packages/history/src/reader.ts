@@ -24,7 +24,7 @@ export async function fetchSegments(index: IDBIndex, range: IDBKeyRange, count?:
   // Browsers without getAllRecords (before Chrome 141): a cursor, still one page per call.
   const out: Segment[] = []
   const req = index.openCursor(range, 'prev')
-  for (let c: IDBCursorWithValue | null; (c = await request(req)) && out.push(c.value as Segment) < (count ?? Number.POSITIVE_INFINITY); ) c.continue()
+  for (let c: IDBCursorWithValue | null; (c = await request(req)) && out.push(c.value as Segment) < (count ?? Infinity); ) c.continue()
   return out
 }
 

@@ -18,7 +18,7 @@ export function makeToRecord(redact: Redactor | undefined, defaultTtlMs: number 
   }
 }
 
-export const isExpired = (r: StoredRecord, now: number): boolean => (r.expiresAt ?? Number.POSITIVE_INFINITY) <= now
+export const isExpired = (r: StoredRecord, now: number): boolean => (r.expiresAt ?? Infinity) <= now
 
 export const isReplayed = (e: TidingsEvent): boolean => e.metadata?.['replayed'] === true
 

@@ -38,14 +38,14 @@ export function makeSegment(events: StoredRecord[], k?: number): Segment {
   const bucket = bucketOf(first.timestamp)
   const s: Segment = { type: first.type, bucket, t0: first.timestamp, t1: events.at(-1)!.timestamp, n: events.length, ids: events.map((e) => e.id), events }
   let corr: Set<string> | undefined
-  let exp = Number.POSITIVE_INFINITY
+  let exp = Infinity
   for (const e of events) {
     if (e.correlationId !== undefined) (corr ??= new Set()).add(e.correlationId)
     exp = Math.min(exp, e.expiresAt ?? exp)
   }
   if (k !== undefined) s.k = k
   if (corr) s.corr = [...corr].map((c) => [c, bucket])
-  if (exp < Number.POSITIVE_INFINITY) s.exp = exp
+  if (exp < Infinity) s.exp = exp
   return s
 }
 
