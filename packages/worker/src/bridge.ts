@@ -1,164 +1,128 @@
 // The event bridge: one bus across a page and a worker (or any MessagePort peer). Events whose
-// type matches `share` are forwarded as-is (id, origin, seq, correlation kept) in per-microtask
-// batches over plain postMessage; the other side validates and re-publishes them with
-// bus.ingest(). An event is never sent back over the bridge that brought it in (no echo).
+// type matches `share` are forwarded as-is (id, origin, seq, correlation kept) through the shared
+// pipe of '@tidings/core/bridge' (Outbox out, ingestBatch in: batches per microtask, per-session
+// dedupe, order and gaps). Liveness: the peer acks our batches; a peer that stops acking is
+// reported unresponsive, and events wait (bounded by maxPending) instead of going into the void.
+import { compilePatterns, createOriginId, toError, type Bus, type EventMapOf, type PublishReceipt, type TidingsEvent } from '@tidings/core'
 import {
-  checkEnvelope,
-  compilePatterns,
-  toError,
-  type Bus,
-  type EventMap, type EventMapOf,
-  type PublishReceipt,
-  type TidingsEvent,
-} from '@tidings/core'
-import { Subject, type Observable } from 'rxjs'
+  bridgeHost,
+  incarnationOf,
+  incarnationOfEvent,
+  ingestBatch,
+  Outbox,
+  SessionTable,
+  type BridgeHost,
+  type InboundIssue,
+  type InboundPipe,
+} from '@tidings/core/bridge'
+import { BehaviorSubject, Subject, type Observable } from 'rxjs'
 import { findUncloneable } from './clone-check.js'
 import { InvalidWorkerOptionError, InvalidWorkerTargetError, UncloneableDataError } from './errors.js'
-import { encodeEvents, isEndpoint, parseMessage, TAG, VERSION, type MessageEndpoint } from './protocol.js'
+import { forwardToSiblings, hubOf, type Hub, type HubMember } from './hub.js'
+import { AckWindow } from './liveness.js'
+import { isEndpoint, parseMessage, TAG, VERSION, type BridgeMessage, type MessageEndpoint } from './protocol.js'
+import type { ConnectWorkerOptions, WorkerBridge, WorkerBridgeStats, WorkerBridgeStatus } from './bridge-types.js'
 
-export interface ConnectWorkerOptions {
-  /** Patterns of the event types that cross, both ways (inbound events outside them are
-   *  ignored and counted as `unshared`). Default: none. */
-  share?: string | readonly string[]
-  /** Name the bridge marks ingested events with (bus.bridgedBy). Default `worker`, `worker#2`... */
-  name?: string
-  /** Send at once when this many events are waiting instead of waiting for the microtask. Default 1024. */
-  maxBatch?: number
-  /** Events kept while the peer has not said hello yet; older ones are dropped. Default 10000. */
-  maxPending?: number
-}
-
-export interface WorkerBridgeStats {
-  /** Events posted to the peer. */
-  sent: number
-  /** Events received and re-published locally. */
-  received: number
-  /** postMessage calls carrying events. */
-  batches: number
-  /** Inbound messages or envelopes that failed validation (ignored). */
-  malformed: number
-  /** Inbound events whose type is outside `share` (ignored). */
-  unshared: number
-  /** Inbound events that originated here (ignored). */
-  echoes: number
-  /** Outbound events whose data could not be structured-cloned (delivered locally only). */
-  uncloneable: number
-  /** Outbound events dropped while waiting for the peer (over maxPending). */
-  dropped: number
-  /** Inbound events the local bus refused (schema, full 'reject' queue...). */
-  ingestErrors: number
-}
-
-export interface WorkerBridge<M extends EventMapOf<M> = EventMap> {
-  readonly name: string
-  /** Resolves when the peer's bridge has answered (events sent before are buffered). */
-  readonly ready: Promise<void>
-  /** The peer bus's origin, once ready. */
-  readonly peerOrigin: string | undefined
-  readonly closed: boolean
-  /** Errors of this bridge: UncloneableDataError for events that could not cross (emitted
-   *  synchronously inside the publish that caused it), and errors the local bus raised when
-   *  re-publishing inbound events. Never thrown into the app. */
-  readonly errors$: Observable<Error>
-  /** bus.publish, then throws UncloneableDataError if this bridge could not forward the event
-   *  (the event has been delivered locally either way). */
-  publish: Bus<M>['publish']
-  stats(): WorkerBridgeStats
-  /** Sends buffered events now instead of at the end of the microtask. */
-  flush(): void
-  /** Stops forwarding both ways and tells the peer. Does not terminate the worker. */
-  close(): void
-}
+export type { ConnectWorkerOptions, WorkerBridge, WorkerBridgeStats, WorkerBridgeStatus } from './bridge-types.js'
 
 const bridgeCounts = new WeakMap<object, number>()
 
-/** The bridges of each bus, so one that brings an event in can hand it to the others first. */
-interface Hub {
-  bridges: Set<Bridge<EventMap>>
-  /** Events already handed to every other bridge: their bus observers skip them. */
-  forwarded: WeakSet<TidingsEvent>
-}
-const hubs = new WeakMap<object, Hub>()
-function hubOf(bus: object): Hub {
-  let hub = hubs.get(bus)
-  if (hub === undefined) hubs.set(bus, (hub = { bridges: new Set(), forwarded: new WeakSet() }))
-  return hub
-}
-/** How far back forward() looks to put an event before later ones of its origin. */
-const REORDER_WINDOW = 64
-
 /** Connects `bus` to a Worker, a MessagePort (sharedWorker.port, a MessageChannel end) or, inside
  *  a worker, to `self`. Events matching `share` flow both ways. */
-export function connectWorker<M extends EventMapOf<M>>(
-  bus: Bus<M>,
-  target: Worker | MessagePort | MessageEndpoint,
-  opts: ConnectWorkerOptions = {},
-): WorkerBridge<M> {
+export function connectWorker<M extends EventMapOf<M>>(bus: Bus<M>, target: Worker | MessagePort | MessageEndpoint, opts: ConnectWorkerOptions = {}): WorkerBridge<M> {
   if (!isEndpoint(target)) throw new InvalidWorkerTargetError(target)
   return new Bridge(bus, target, opts)
 }
 
-class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M> {
+class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
   readonly name: string
   readonly ready: Promise<void>
   peerOrigin: string | undefined
   closed = false
-
-  private readonly counters: WorkerBridgeStats = {
-    sent: 0, received: 0, batches: 0, malformed: 0, unshared: 0, echoes: 0, uncloneable: 0, dropped: 0, ingestErrors: 0,
-  }
   readonly accepts: (topic: string) => boolean
+
+  private readonly counters: Omit<WorkerBridgeStats, 'unacknowledged'> = {
+    sent: 0, received: 0, batches: 0, malformed: 0, unshared: 0, echoes: 0, uncloneable: 0, dropped: 0, ingestErrors: 0,
+    duplicates: 0, gaps: 0, implausible: 0, forged: 0, unresponsive: 0,
+  }
   private readonly errors = new Subject<Error>()
-  readonly errors$ = this.errors.asObservable()
-  private readonly maxBatch: number
+  readonly errors$: Observable<Error> = this.errors.asObservable()
+  private readonly status = new BehaviorSubject<WorkerBridgeStatus>('connecting')
+  readonly status$: Observable<WorkerBridgeStatus> = this.status.asObservable()
   private readonly maxPending: number
-  private buffer: TidingsEvent[] = []
-  private scheduled = false
-  private peerReady = false
+  private readonly outbox: Outbox
+  /** Events waiting for the peer (before its hello, or while it is unresponsive). */
+  private held: Array<{ event: TidingsEvent; incarnation: string }> = []
+  private readonly sessions = new SessionTable()
+  private readonly inbound: InboundPipe
+  private readonly acks: AckWindow
+  private batchesIn = 0
+  private ackScheduled = false
+  private readonly nonce = createOriginId('n').slice(2)
+  private peerNonce: string | undefined
   private resolveReady!: () => void
   private outbound: { unsubscribe(): void } | undefined
   /** Set while bridge.publish runs, to hand an uncloneable failure back to the caller. */
   private publishing = 0
   private failures: Map<string, UncloneableDataError> | undefined
   private readonly hub: Hub
+  private readonly host: BridgeHost
+  private readonly incarnation: string
+  private readonly endpoint: MessageEndpoint
+  private readonly bus: Bus<M>
   private readonly onMessage = (e: MessageEvent) => this.receive(e.data)
   private readonly onPortClose = () => this.shutdown(false)
 
-  private readonly bus: Bus<M>
-  private readonly endpoint: MessageEndpoint
-  constructor(
-    bus: Bus<M>,
-    endpoint: MessageEndpoint,
-    opts: ConnectWorkerOptions,
-  ) {
+  constructor(bus: Bus<M>, endpoint: MessageEndpoint, opts: ConnectWorkerOptions) {
     this.bus = bus
+    this.host = bridgeHost(bus, 'connectWorker()')
+    this.incarnation = incarnationOf(bus)
     this.endpoint = endpoint
     const share = opts.share ?? []
     const patterns = typeof share === 'string' ? [share] : [...share]
     this.accepts = compilePatterns(patterns) // throws InvalidTopicError naming a bad pattern
-    this.maxBatch = positive('maxBatch', opts.maxBatch ?? 1024)
     this.maxPending = positive('maxPending', opts.maxPending ?? 10_000)
+    const livenessMs = positive('livenessTimeoutMs', opts.livenessTimeoutMs ?? 5000)
     const n = (bridgeCounts.get(bus) ?? 0) + 1
     bridgeCounts.set(bus, n)
     this.name = opts.name ?? (n === 1 ? 'worker' : `worker#${n}`)
     this.ready = new Promise((resolve) => (this.resolveReady = resolve))
-
+    this.outbox = new Outbox({
+      maxBatch: positive('maxBatch', opts.maxBatch ?? 1024),
+      post: (batch, events) => {
+        this.endpoint.postMessage({ tag: TAG, v: VERSION, kind: 'events', batch } satisfies BridgeMessage, [])
+        this.counters.sent += events.length
+        this.counters.batches++
+        this.acks.posted(Date.now())
+      },
+      unsendable: (e, reason) => this.reject(uncloneableError(e, reason)),
+    })
+    this.acks = new AckWindow(livenessMs, (responsive) => this.liveness(responsive))
+    this.inbound = {
+      host: this.host,
+      bridge: this.name,
+      sessions: this.sessions,
+      accepts: this.accepts,
+      issue: (kind, reason, error) => this.inboundIssue(kind, reason, error),
+      forward: (e, inc) => {
+        this.counters.received++ // before ingest: handlers that read stats() count the event they handle
+        forwardToSiblings(this.hub, this, e, inc)
+      },
+    }
     endpoint.addEventListener('message', this.onMessage)
     // MessagePort 'close' (newer browsers) says the other end went away: stop like on 'bye'.
     ;(endpoint as unknown as EventTarget).addEventListener('close', this.onPortClose)
     endpoint.start?.()
     this.hub = hubOf(bus)
-    this.hub.bridges.add(this as unknown as Bridge<EventMap>)
+    this.hub.bridges.add(this)
     // An observable, not a handler subscription, so the bridge never shows up in dispatch
-    // results or satisfies requireHandler. It sees an event only after handlers subscribed
-    // before it, which may already have reacted by publishing: send() puts the cause back in
-    // front of such reactions, and a hub hands inbound events to its siblings first.
+    // results or satisfies requireHandler.
     if (patterns.length)
-      this.outbound = bus.on(patterns).subscribe({
-        next: (e) => this.forward(e as TidingsEvent),
+      this.outbound = this.host.on(patterns).subscribe({
+        next: (e) => this.forward(e),
         complete: () => this.shutdown(true), // bus shut down: tell the peer
       })
-    this.post({ tag: TAG, v: VERSION, kind: 'hello', origin: bus.origin, ack: false })
+    this.hello(false)
   }
 
   publish = ((...args: Parameters<Bus<M>['publish']>): PublishReceipt => {
@@ -176,7 +140,7 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M> {
   }) as Bus<M>['publish']
 
   stats(): WorkerBridgeStats {
-    return { ...this.counters }
+    return { ...this.counters, unacknowledged: this.acks.unacknowledged }
   }
 
   close(): void {
@@ -184,70 +148,41 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M> {
   }
 
   flush(): void {
-    this.scheduled = false
-    if (!this.peerReady || this.buffer.length === 0 || this.closed) return
-    const events = this.buffer
-    this.buffer = []
-    try {
-      this.endpoint.postMessage({ tag: TAG, v: VERSION, kind: 'events', cols: encodeEvents(events) }, [])
-    } catch {
-      // Only reached when the pre-check missed something (a throwing getter, an exotic object):
-      // find the culprits, report them, send the rest.
-      this.salvage(events)
-      return
-    }
-    this.counters.sent += events.length
-    this.counters.batches++
+    if (!this.closed) this.outbox.flush()
   }
 
   // ------------------------------------------------------------------ outbound
 
   private forward(e: TidingsEvent): void {
-    if (this.closed) return
-    const bus = this.bus
-    if (this.hub.forwarded.has(e)) return // an inbound event another bridge already handed us
-    if (bus.bridgedBy(e) === this.name) return // came in over this bridge: no echo
-    this.send(e)
+    if (this.closed || this.hub.forwarded.has(e)) return // an inbound event another bridge already handed us
+    if (this.host.bridgedBy(e) === this.name) return // came in over this bridge: no echo
+    this.send(e, incarnationOfEvent(this.host, e))
   }
 
   /** Queues one outbound event (called from the bus observer, or by a sibling bridge). */
-  send(e: TidingsEvent): void {
-    if (this.closed) return
-    const bus = this.bus
-    if (bus.isLocal(e)) return
-    const bad = findUncloneable(e.data, 'data') ?? (e.metadata !== undefined ? findUncloneable(e.metadata, 'metadata') : undefined)
+  send(e: TidingsEvent, incarnation: string): void {
+    if (this.closed || this.host.isLocal(e)) return
+    const bad = checkCloneable(e)
     if (bad !== undefined) {
-      this.reject(new UncloneableDataError(e.type, bad.path, bad.kind, e.id))
+      this.reject(bad)
       return
     }
-    bus.noteBridgedOut(e, this.name)
-    const buffer = this.buffer
-    // A handler subscribed before this bridge that publishes in reaction runs (and reaches us)
-    // before we see its cause: same origin, lower seq. Put the cause back before its effects so
-    // per-origin order holds on the wire.
-    const last = buffer.length - 1
-    if (last >= 0 && buffer[last]!.origin === e.origin && buffer[last]!.seq > e.seq) {
-      let at = last
-      for (let j = last - 1, n = 0; j >= 0 && n < REORDER_WINDOW; j--, n++) {
-        const b = buffer[j]!
-        if (b.origin !== e.origin) continue
-        if (b.seq < e.seq) break
-        at = j
-      }
-      buffer.splice(at, 0, e)
-    } else buffer.push(e)
-    if (!this.peerReady) {
-      if (buffer.length > this.maxPending) {
-        buffer.shift()
+    this.host.noteBridgedOut(e, this.name)
+    if (this.peerNonce === undefined || !this.acks.responsive) {
+      this.held.push({ event: e, incarnation })
+      if (this.held.length > this.maxPending) {
+        this.held.shift()
         this.counters.dropped++
       }
       return
     }
-    if (buffer.length >= this.maxBatch) this.flush()
-    else if (!this.scheduled) {
-      this.scheduled = true
-      queueMicrotask(() => this.flush())
-    }
+    this.outbox.push(e, incarnation)
+  }
+
+  private release(): void {
+    const held = this.held
+    this.held = []
+    for (const h of held) this.outbox.push(h.event, h.incarnation)
   }
 
   private reject(err: UncloneableDataError): void {
@@ -256,24 +191,17 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M> {
     this.errors.next(err)
   }
 
-  private salvage(events: TidingsEvent[]): void {
-    const ok: TidingsEvent[] = []
-    for (const e of events) {
-      try {
-        structuredClone(e)
-        ok.push(e)
-      } catch (err) {
-        const bad = findUncloneable(e.data, 'data') ?? (e.metadata !== undefined ? findUncloneable(e.metadata, 'metadata') : undefined)
-        this.reject(new UncloneableDataError(e.type, bad?.path ?? 'data', bad?.kind ?? toError(err).message, e.id))
-      }
-    }
-    if (ok.length === 0) return
-    try {
-      this.endpoint.postMessage({ tag: TAG, v: VERSION, kind: 'events', cols: encodeEvents(ok) }, [])
-      this.counters.sent += ok.length
-      this.counters.batches++
-    } catch (err) {
-      this.errors.next(toError(err))
+  private liveness(responsive: boolean): void {
+    if (this.closed) return
+    if (responsive) {
+      this.status.next('ready')
+      this.release()
+    } else {
+      this.counters.unresponsive++
+      this.status.next('unresponsive')
+      // What the outbox still holds would go into the void too: hold it instead.
+      for (const it of this.outbox.take()) this.held.push({ event: it.event, incarnation: it.incarnation })
+      this.errors.next(new Error(`worker bridge "${this.name}": the peer has not acknowledged ${this.acks.unacknowledged} batch(es); it may be terminated or busy. Events wait (up to maxPending) until it answers.`))
     }
   }
 
@@ -289,66 +217,83 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M> {
         this.counters.malformed++
         return
       case 'hello':
-        if (!msg.ack) this.post({ tag: TAG, v: VERSION, kind: 'hello', origin: this.bus.origin, ack: true })
-        if (!this.peerReady) {
-          this.peerReady = true
+        if (this.peerNonce !== undefined && msg.nonce !== this.peerNonce) {
+          // A second peer on one endpoint, or someone impersonating ours: the first one stays.
+          this.counters.forged++
+          return
+        }
+        if (!msg.ack) this.hello(true)
+        if (this.peerNonce === undefined) {
+          this.peerNonce = msg.nonce
           this.peerOrigin = msg.origin
+          this.status.next('ready')
           this.resolveReady()
-          this.flush()
+          this.release()
+          this.outbox.flush()
         }
         return
+      case 'ack':
+        this.acks.ack(msg.batches, Date.now())
+        return
       case 'bye':
+        if (msg.nonce !== this.peerNonce) {
+          this.counters.forged++
+          return
+        }
         this.shutdown(false)
         return
       case 'events':
-        this.ingest(msg.events)
+        ingestBatch(this.inbound, msg.batch, this.peerOrigin ?? 'the peer')
+        if (this.host.closed) {
+          this.shutdown(true)
+          return
+        }
+        this.batchesIn++
+        if (!this.ackScheduled) {
+          this.ackScheduled = true
+          queueMicrotask(() => {
+            this.ackScheduled = false
+            this.post({ tag: TAG, v: VERSION, kind: 'ack', batches: this.batchesIn })
+          })
+        }
     }
   }
 
-  private ingest(events: unknown[]): void {
-    const bus = this.bus
-    const own = bus.origin
+  private inboundIssue(kind: InboundIssue, reason: string, error: unknown): void {
     const c = this.counters
-    const hub = this.hub
-    for (let i = 0; i < events.length; i++) {
-      const check = checkEnvelope(events[i])
-      if (!check.ok) {
+    switch (kind) {
+      case 'malformed':
         c.malformed++
-        continue
-      }
-      const e = check.event
-      if (e.origin === own) {
-        c.echoes++
-        continue
-      }
-      if (!this.accepts(e.type)) {
-        c.unshared++
-        continue
-      }
-      if (bus.closed) {
-        this.shutdown(true)
         return
-      }
-      c.received++ // before ingest: handlers that read stats() count the event they handle
-      // Hub: hand the event to this bus's other bridges before local handlers run, so their
-      // peers get the cause before any reaction a handler publishes.
-      if (hub.bridges.size > 1) {
-        for (const b of hub.bridges) if (b !== (this as unknown as Bridge<EventMap>) && b.accepts(e.type)) b.send(e)
-        hub.forwarded.add(e)
-      }
-      try {
-        bus.ingest(e, this.name)
-      } catch (err) {
-        // The local bus refused it (schema, a full 'reject' queue): report, never throw into
-        // the message loop.
+      case 'echo':
+        c.echoes++
+        return
+      case 'unshared':
+        c.unshared++
+        return
+      case 'duplicate':
+        c.duplicates++
+        return
+      case 'gap':
+        c.gaps++
+        return
+      case 'implausible':
+        c.implausible++
+        return
+      case 'rejected':
+        // The local bus refused it (schema, a full 'reject' queue): report, never throw into the
+        // message loop.
         c.received--
         c.ingestErrors++
-        this.errors.next(toError(err))
-      }
+        this.errors.next(error === undefined ? new Error(reason) : toError(error))
     }
   }
 
-  private post(msg: unknown): void {
+  private hello(ack: boolean): void {
+    this.post({ tag: TAG, v: VERSION, kind: 'hello', origin: this.host.origin, incarnation: this.incarnation, nonce: this.nonce, ack })
+  }
+
+  private post(msg: BridgeMessage): void {
     try {
       this.endpoint.postMessage(msg, [])
     } catch (err) {
@@ -358,16 +303,35 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M> {
 
   private shutdown(tellPeer: boolean): void {
     if (this.closed) return
-    if (tellPeer) this.flush()
+    if (tellPeer && this.peerNonce !== undefined && this.acks.responsive) this.outbox.flush()
     this.closed = true
-    this.hub.bridges.delete(this as unknown as Bridge<EventMap>)
+    this.hub.bridges.delete(this)
     this.outbound?.unsubscribe()
+    this.acks.stop()
     this.endpoint.removeEventListener('message', this.onMessage)
     ;(this.endpoint as unknown as EventTarget).removeEventListener('close', this.onPortClose)
-    if (tellPeer) this.post({ tag: TAG, v: VERSION, kind: 'bye' })
-    this.buffer = []
+    if (tellPeer) this.post({ tag: TAG, v: VERSION, kind: 'bye', nonce: this.nonce })
+    this.outbox.take()
+    this.held = []
+    this.status.next('closed')
+    this.status.complete()
     this.errors.complete()
   }
+}
+
+/** The uncloneable value in an event's data or metadata, as a typed error; a value that throws
+ *  when read counts as uncloneable too (never an exception out of the bus observer). */
+function checkCloneable(e: TidingsEvent): UncloneableDataError | undefined {
+  try {
+    const bad = findUncloneable(e.data, 'data') ?? (e.metadata !== undefined ? findUncloneable(e.metadata, 'metadata') : undefined)
+    return bad === undefined ? undefined : new UncloneableDataError(e.type, bad.path, bad.kind, e.id)
+  } catch (err) {
+    return new UncloneableDataError(e.type, 'data', `value that throws when read (${toError(err).message})`, e.id)
+  }
+}
+
+function uncloneableError(e: TidingsEvent, reason: string): UncloneableDataError {
+  return checkCloneable(e) ?? new UncloneableDataError(e.type, 'data', reason, e.id)
 }
 
 function positive(option: string, v: number): number {
@@ -381,3 +345,4 @@ export function assertCloneable(type: string, data: unknown, metadata?: Record<s
   const bad = findUncloneable(data, 'data') ?? (metadata !== undefined ? findUncloneable(metadata, 'metadata') : undefined)
   if (bad !== undefined) throw new UncloneableDataError(type, bad.path, bad.kind)
 }
+

@@ -1,4 +1,4 @@
-export { connectWorker, assertCloneable, type ConnectWorkerOptions, type WorkerBridge, type WorkerBridgeStats } from './bridge.js'
+export { connectWorker, assertCloneable, type ConnectWorkerOptions, type WorkerBridge, type WorkerBridgeStats, type WorkerBridgeStatus } from './bridge.js'
 export { workerBus, type WorkerBusOptions } from './worker-bus.js'
 export {
   createWorkerPool,
@@ -9,7 +9,13 @@ export {
   type PoolHandlerContext,
   type PoolHandlerOptions,
 } from './pool.js'
-export { registerHandlers, type WorkerHandler, type WorkerHandlerContext } from './register-handlers.js'
+export {
+  registerHandlers,
+  type WorkerHandler,
+  type WorkerHandlerContext,
+  type RegisteredHandlers,
+  type PoolWorkerStats,
+} from './register-handlers.js'
 export { findUncloneable, type UncloneableValue } from './clone-check.js'
 export type { MessageEndpoint } from './protocol.js'
 export {
@@ -21,6 +27,7 @@ export {
   WorkerRestartLimitError,
   WorkerPoolTerminatedError,
   UnknownHandlerError,
+  NonErrorThrownError,
 } from './errors.js'
 /** Comlink's transfer(): return `transfer(value, [value.buffer])` from a worker handler to move
  *  (not copy) the result back. */

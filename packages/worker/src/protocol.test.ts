@@ -1,40 +1,32 @@
+import { encodeBatch } from '@tidings/core/bridge'
 import { describe, expect, it } from 'vitest'
-import { encodeEvents, isEndpoint, parseMessage, TAG } from './protocol.js'
+import { isEndpoint, parseMessage, TAG } from './protocol.js'
+
+const hello = { tag: TAG, v: 1, kind: 'hello', origin: 'o', incarnation: 'i1', nonce: 'n1', ack: false }
 
 describe('parseMessage', () => {
   it('classifies bridge messages and ignores foreign ones', () => {
-    expect(parseMessage({ tag: TAG, v: 1, kind: 'hello', origin: 'o', ack: false })).toEqual({ kind: 'hello', origin: 'o', ack: false })
-    const cols = encodeEvents([
-      { id: 'o:1', type: 'a.b', timestamp: 5, version: 1, data: { x: 1 }, origin: 'o', seq: 1 },
-      { id: 'o:2', type: 'a.c', timestamp: 6, version: 1, data: null, origin: 'o', seq: 2, correlationId: 'c', metadata: { m: 1 }, ttlMs: 9 },
+    expect(parseMessage(hello)).toEqual({ kind: 'hello', origin: 'o', incarnation: 'i1', nonce: 'n1', ack: false })
+    const batch = encodeBatch([
+      { event: { id: 'o:1', type: 'a.b', timestamp: 5, version: 1, data: { x: 1 }, origin: 'o', seq: 1 }, incarnation: 'i1', prev: -1 },
+      { event: { id: 'o:2', type: 'a.c', timestamp: 6, version: 1, data: null, origin: 'o', seq: 2, correlationId: 'c' }, incarnation: 'i1', prev: 1 },
     ])
-    expect(cols.extra).toEqual([0, { correlationId: 'c', metadata: { m: 1 }, ttlMs: 9 }])
-    expect([cols.types, cols.type, cols.origins, cols.origin]).toEqual([['a.b', 'a.c'], [0, 1], ['o'], [0, 0]])
-    expect(parseMessage({ tag: TAG, v: 1, kind: 'events', cols })).toEqual({
-      kind: 'events',
-      events: [
-        { id: 'o:1', type: 'a.b', timestamp: 5, version: 1, data: { x: 1 }, origin: 'o', seq: 1 },
-        { id: 'o:2', type: 'a.c', timestamp: 6, version: 1, data: null, origin: 'o', seq: 2, correlationId: 'c', metadata: { m: 1 }, ttlMs: 9 },
-      ],
-    })
-    expect(parseMessage({ tag: TAG, v: 1, kind: 'bye' })).toEqual({ kind: 'bye' })
-    for (const foreign of [null, 1, 'x', {}, { tag: 'other' }, { id: 'comlink', type: 'APPLY' }]) expect(parseMessage(foreign)).toEqual({ kind: 'foreign' })
+    expect(parseMessage({ tag: TAG, v: 1, kind: 'events', batch })).toEqual({ kind: 'events', batch })
+    expect(parseMessage({ tag: TAG, v: 1, kind: 'ack', batches: 3 })).toEqual({ kind: 'ack', batches: 3 })
+    expect(parseMessage({ tag: TAG, v: 1, kind: 'bye', nonce: 'n1' })).toEqual({ kind: 'bye', nonce: 'n1' })
+    for (const foreign of [null, 1, 'x', {}, { tag: 'other' }, { id: 'comlink', type: 'APPLY' }, { tag: 'tidings.pool', v: 1, kind: 'connect' }])
+      expect(parseMessage(foreign)).toEqual({ kind: 'foreign' })
   })
 
   it('reports what is wrong with a malformed message', () => {
-    expect(parseMessage({ tag: TAG, v: 2, kind: 'bye' })).toEqual({ kind: 'malformed', reason: 'unsupported protocol version 2' })
-    expect(parseMessage({ tag: TAG, v: 1, kind: 'hello', origin: 1, ack: false })).toEqual({ kind: 'malformed', reason: 'hello needs origin and ack' })
-    expect(parseMessage({ tag: TAG, v: 1, kind: 'events', cols: [] })).toEqual({ kind: 'malformed', reason: 'events batch has no id column' })
-    const ragged = { ...encodeEvents([]), seq: [1] }
-    expect(parseMessage({ tag: TAG, v: 1, kind: 'events', cols: ragged })).toEqual({ kind: 'malformed', reason: 'events batch column "seq" is missing or not 0 long' })
+    expect(parseMessage({ tag: TAG, v: 2, kind: 'bye', nonce: 'n' })).toEqual({ kind: 'malformed', reason: 'unsupported tidings.worker protocol version 2 (this side speaks 1)' })
+    expect(parseMessage({ ...hello, origin: 1 })).toEqual({ kind: 'malformed', reason: 'hello needs origin, incarnation, nonce and ack' })
+    expect(parseMessage({ tag: TAG, v: 1, kind: 'events', batch: [] })).toEqual({ kind: 'malformed', reason: 'events batch is not an object' })
+    expect(parseMessage({ tag: TAG, v: 1, kind: 'ack', batches: -1 })).toEqual({ kind: 'malformed', reason: 'ack needs a batch count' })
+    expect(parseMessage({ tag: TAG, v: 1, kind: 'bye' })).toEqual({ kind: 'malformed', reason: 'bye needs the nonce of its hello' })
     expect(parseMessage({ tag: TAG, v: 1, kind: 'nope' })).toEqual({ kind: 'malformed', reason: 'unknown message kind "nope"' })
-  })
-
-  it('leaves a field undefined when its table index is bad (checkEnvelope then rejects it)', () => {
-    const cols = { ...encodeEvents([{ id: 'o:1', type: 'a.b', timestamp: 5, version: 1, data: 1, origin: 'o', seq: 1 }]), type: [3], origin: ['x'] }
-    const msg = parseMessage({ tag: TAG, v: 1, kind: 'events', cols })
-    expect(msg).toMatchObject({ kind: 'events', events: [{ id: 'o:1', type: undefined, origin: undefined }] })
-    expect(parseMessage({ tag: TAG, v: 1, kind: 'events', cols: { ...cols, types: undefined } })).toEqual({ kind: 'malformed', reason: 'events batch has no types/origins table' })
+    const hostile = { tag: TAG, v: 1, kind: 'ack', get batches(): number { throw new Error('x') } }
+    expect(parseMessage(hostile)).toEqual({ kind: 'malformed', reason: 'message could not be read' })
   })
 
   it('recognises message endpoints', () => {

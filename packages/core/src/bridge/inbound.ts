@@ -31,12 +31,10 @@ export interface InboundPipe {
   /** The name events are ingested under (bus.bridgedBy). */
   readonly bridge: string
   readonly sessions: SessionTable
-  /** The incarnation of the local bus: events of its own session are echoes. */
-  readonly incarnation: string
   /** Types this bridge takes in; default all. */
   readonly accepts?: ((type: string) => boolean) | undefined
-  /** Called for each issue; `n` events are concerned. */
-  issue(kind: InboundIssue, reason: string, n?: number): void
+  /** Called for each issue, with what was thrown for 'rejected'. */
+  issue(kind: InboundIssue, reason: string, error?: unknown): void
   /** Called with each event about to be ingested (before local handlers run). */
   forward?: ((event: TidingsEvent, incarnation: string) => void) | undefined
 }
@@ -66,8 +64,10 @@ export function ingestBatch(pipe: InboundPipe, batch: unknown, from: string): nu
     }
     const e = check.event
     const inc = decoded.incarnation
-    if (e.origin === host.origin && inc === pipe.incarnation) {
-      pipe.issue('echo', `${e.type} (${e.id}) came back`)
+    // Our own origin: our own event coming back, or someone claiming to be us. Two live
+    // contexts never share an origin, so neither is delivered.
+    if (e.origin === host.origin) {
+      pipe.issue('echo', `${e.type} (${e.id}) claims this context's origin`)
       continue
     }
     if (pipe.accepts !== undefined && !pipe.accepts(e.type)) {
@@ -88,7 +88,7 @@ export function ingestBatch(pipe: InboundPipe, batch: unknown, from: string): nu
       host.ingest(e, pipe.bridge)
     } catch (err) {
       // e.g. QueueFullError from a 'reject' queue: the other subscribers did get it.
-      pipe.issue('rejected', `${e.type} (${e.id}): ${describeError(err)}`)
+      pipe.issue('rejected', `${e.type} (${e.id}): ${describeError(err)}`, err)
     }
     delivered++
   }
