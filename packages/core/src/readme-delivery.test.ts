@@ -1,4 +1,4 @@
-// Runs the examples of README-delivery.md as written and checks what they print, so the docs
+// Runs the examples of docs/delivery.md as written and checks what they print, so the docs
 // cannot drift from the code. Blocks that need the network or long real timers are skipped by
 // index (operators upload with fetch; schedule waits minutes).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const readme = readFileSync(path.join(here, '..', 'README-delivery.md'), 'utf8')
+const readme = readFileSync(path.join(here, '..', '..', '..', 'docs', 'delivery.md'), 'utf8')
 const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)
 const dir = path.join(tmpdir(), 'tidings-readme-delivery')
 // The examples import '@tidings/core'; point that at this package's source.
@@ -37,7 +37,7 @@ afterEach(() => {
   vi.restoreAllMocks()
 })
 
-describe('README-delivery.md examples', () => {
+describe('docs/delivery.md examples', () => {
   it('has the blocks this test expects', () => {
     expect(blocks).toHaveLength(11)
   })
