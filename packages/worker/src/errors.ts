@@ -75,6 +75,8 @@ export class WorkerCrashedError extends TidingsError {
 /** The pool respawned crashed or hung workers more than maxRestarts times and gave up. */
 export class WorkerRestartLimitError extends TidingsError {
   override name = 'WorkerRestartLimitError'
+  /** Terminal: the pool has stopped for good, so trying the call again cannot succeed. */
+  readonly retryable = false
   readonly pool: string
   readonly maxRestarts: number
   readonly lastReason: string
@@ -96,6 +98,9 @@ export class WorkerRestartLimitError extends TidingsError {
 /** The pool was terminated: pending and new calls are rejected. */
 export class WorkerPoolTerminatedError extends TidingsError {
   override name = 'WorkerPoolTerminatedError'
+  /** Terminal: a terminated pool never runs a call again, so a retry policy must not try it
+   *  again (an own enumerable `retryable: false`, the marker a retry loop can check). */
+  readonly retryable = false
   readonly pool: string
   readonly handler: string
   constructor(
@@ -108,9 +113,12 @@ export class WorkerPoolTerminatedError extends TidingsError {
   }
 }
 
-/** The worker has no handler of that name (thrown inside the worker, arrives by name). */
+/** The worker has no handler of that name (thrown inside the worker, arrives by name with its
+ *  `handler`, `known` and `retryable` fields). */
 export class UnknownHandlerError extends TidingsError {
   override name = 'UnknownHandlerError'
+  /** Terminal: every replacement worker runs the same script, so a retry would fail the same way. */
+  readonly retryable = false
   readonly handler: string
   readonly known: readonly string[]
   constructor(
@@ -123,6 +131,25 @@ export class UnknownHandlerError extends TidingsError {
     )
     this.handler = handler
     this.known = known
+  }
+}
+
+/** A pool worker's handler threw something that is not an Error (a string, a number, a plain
+ *  object...). `message` describes it: a thrown string is the message; an object's string
+ *  `message` is; anything else reads `Non-error thrown: <value>`. `cause` is the thrown value
+ *  itself (its structured clone); when it could not be cloned, `cause` keeps the cloneable own
+ *  fields of a plain object, or is absent, and `uncloneableFields` names what was left out. */
+export class NonErrorThrownError extends TidingsError {
+  override name = 'NonErrorThrownError'
+  /** The handler name of the call. */
+  readonly handler: string
+  /** Parts of the thrown value that structured clone could not copy, as `path (why)`, e.g.
+   *  `cause.callback (function)`; absent when everything crossed. */
+  declare readonly uncloneableFields?: readonly string[]
+  constructor(handler: string, message: string, value: { value: unknown } | undefined, uncloneable: readonly string[] = []) {
+    super(message, value === undefined ? undefined : { cause: value.value })
+    this.handler = handler
+    if (uncloneable.length > 0) this.uncloneableFields = uncloneable
   }
 }
 

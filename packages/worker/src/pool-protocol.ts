@@ -1,14 +1,38 @@
 // Between a pool (page) and registerHandlers (worker). The page hands each worker a private
 // MessagePort and speaks Comlink over it, so the worker's own `self` channel stays free for an
 // event bridge or app messages, and the page can watch the port for the worker going away.
+//
+// Every message of this protocol follows the one Tidings wire convention `{ tag, v, kind }`
+// ('@tidings/core/bridge'): `tag` 'tidings.pool', `v` 1. Receivers classify with readTagged():
+// other tags (Comlink's own traffic, an event bridge, app messages) are foreign and left alone;
+// this tag at another version or with a bad shape is malformed, counted and ignored, never thrown.
+//
+// Errors thrown by worker handlers cross as a 'error' / 'thrown' message (thrown through Comlink
+// as a plain value), built only from values structured clone has already copied, so posting
+// them can never fail with DataCloneError.
 import type { TidingsEvent } from '@tidings/core'
+import { describeError, isId, isRecord, readTagged } from '@tidings/core/bridge'
+import { findUncloneable } from './clone-check.js'
 
-export const POOL_TAG = 'tidings/pool'
+export const POOL_TAG = 'tidings.pool'
+export const POOL_VERSION = 1
+/** The unversioned protocol's tag (@tidings/worker before the pool protocol had a version):
+ *  recognised only to say what is wrong when a page and a worker from different builds meet. */
+export const LEGACY_POOL_TAG = 'tidings/pool'
 
-/** Page -> worker over `self`: here is your port. */
-export interface PoolConnectMessage {
+/** How many causes deep an error chain crosses; deeper causes are left out (and named so). */
+export const MAX_CAUSE_DEPTH = 8
+/** Most own fields of one error that cross; the rest are left out (and named so). */
+export const MAX_ERROR_FIELDS = 64
+
+interface Tagged<K extends string> {
   tag: typeof POOL_TAG
-  kind: 'connect'
+  v: typeof POOL_VERSION
+  kind: K
+}
+
+/** Page -> worker over `self`: here is your port. A worker accepts only the first one. */
+export interface PoolConnectMessage extends Tagged<'connect'> {
   port: MessagePort
   /** A Web Lock the worker holds for its whole life: the page waits on it to learn the moment
    *  the worker's context is gone, however it died. */
@@ -17,9 +41,41 @@ export interface PoolConnectMessage {
 
 /** Worker -> page over the port (outside Comlink): handlers are registered ('ready'), or the
  *  worker is about to close itself ('closing'). */
-export interface PoolStatusMessage {
-  tag: typeof POOL_TAG
-  kind: 'ready' | 'closing'
+export interface PoolStatusMessage extends Tagged<'ready' | 'closing'> {}
+
+/** Worker -> page over the port: the worker ignored a message on `self`, either a connect after
+ *  the first ('connect') or a pool message it could not read ('malformed'). */
+export interface PoolIgnoredMessage extends Tagged<'ignored'> {
+  what: 'connect' | 'malformed'
+}
+
+/** A thrown Error as it crosses: name, message, stack, the cause chain and the own enumerable
+ *  fields structured clone could copy. */
+export interface WireError {
+  name: string
+  message: string
+  stack?: string
+  fields: Record<string, unknown>
+  cause?: WireCause
+  /** What was left out, each as `path (why)`: `socket (function)`, `cause (circular)`. */
+  uncloneable: string[]
+}
+
+/** An Error's `cause`: another Error, or any value (kept as its structured clone). */
+export type WireCause = { error: WireError } | { value: unknown }
+
+/** Worker -> page, thrown through Comlink: a handler threw an Error. */
+export interface PoolErrorMessage extends Tagged<'error'> {
+  error: WireError
+}
+
+/** Worker -> page, thrown through Comlink: a handler threw a non-Error value. `value` is absent
+ *  when nothing of it could be cloned (a function, a symbol, a platform object). */
+export interface PoolThrownMessage extends Tagged<'thrown'> {
+  /** Describes the value; becomes the page-side error's message. */
+  text: string
+  value?: unknown
+  uncloneable: string[]
 }
 
 export interface CallMeta {
@@ -34,18 +90,302 @@ export interface PoolApi {
   names(): string[]
 }
 
-export function isPoolConnect(x: unknown): x is PoolConnectMessage {
-  return (
-    typeof x === 'object' &&
-    x !== null &&
-    (x as PoolConnectMessage).tag === POOL_TAG &&
-    (x as PoolConnectMessage).kind === 'connect' &&
-    (x as PoolConnectMessage).port instanceof MessagePort
-  )
+export function connectMessage(port: MessagePort, lock: string | undefined): PoolConnectMessage {
+  const msg: PoolConnectMessage = { tag: POOL_TAG, v: POOL_VERSION, kind: 'connect', port }
+  if (lock !== undefined) msg.lock = lock
+  return msg
 }
 
-export function poolStatus(x: unknown): PoolStatusMessage['kind'] | undefined {
-  if (typeof x !== 'object' || x === null || (x as PoolStatusMessage).tag !== POOL_TAG) return undefined
-  const k = (x as PoolStatusMessage).kind
-  return k === 'ready' || k === 'closing' ? k : undefined
+export function statusMessage(kind: PoolStatusMessage['kind']): PoolStatusMessage {
+  return { tag: POOL_TAG, v: POOL_VERSION, kind }
+}
+
+export function ignoredMessage(what: PoolIgnoredMessage['what']): PoolIgnoredMessage {
+  return { tag: POOL_TAG, v: POOL_VERSION, kind: 'ignored', what }
+}
+
+/** What a receiver makes of one message: not ours, ours but unreadable, or one of ours. */
+export type PoolRead<M> = { status: 'foreign' } | { status: 'malformed'; reason: string } | { status: 'ok'; msg: M }
+
+const FOREIGN = { status: 'foreign' } as const
+
+function malformed(reason: string): { status: 'malformed'; reason: string } {
+  return { status: 'malformed', reason }
+}
+
+/** Worker side, a message on `self`. Only 'connect' travels that way. */
+export function readConnect(data: unknown): PoolRead<PoolConnectMessage> {
+  const t = readTagged(data, POOL_TAG, POOL_VERSION)
+  if (t.status === 'foreign') return isLegacy(data) ? malformed(legacyReason) : FOREIGN
+  if (t.status === 'malformed') return t
+  if (t.kind !== 'connect') return malformed(`unexpected ${POOL_TAG} message "${t.kind}" on the worker's scope`)
+  try {
+    const port = t.msg['port']
+    const lock = t.msg['lock']
+    if (!(port instanceof MessagePort)) return malformed(`${POOL_TAG} connect without a MessagePort`)
+    if (lock !== undefined && !isId(lock)) return malformed(`${POOL_TAG} connect with an invalid lock name`)
+    return { status: 'ok', msg: connectMessage(port, lock) }
+  } catch (err) {
+    return malformed(`${POOL_TAG} connect could not be read: ${describeError(err)}`)
+  }
+}
+
+/** Page side, a message on a worker's port (Comlink's traffic is foreign). */
+export function readPortMessage(data: unknown): PoolRead<PoolStatusMessage | PoolIgnoredMessage> {
+  const t = readTagged(data, POOL_TAG, POOL_VERSION)
+  if (t.status !== 'ok') return t
+  if (t.kind === 'ready' || t.kind === 'closing') return { status: 'ok', msg: statusMessage(t.kind) }
+  if (t.kind === 'ignored') {
+    try {
+      const what = t.msg['what']
+      if (what === 'connect' || what === 'malformed') return { status: 'ok', msg: ignoredMessage(what) }
+    } catch {
+      /* falls through to malformed */
+    }
+    return malformed(`${POOL_TAG} 'ignored' report without a valid 'what'`)
+  }
+  return malformed(`unexpected ${POOL_TAG} message "${t.kind}" on the pool port`)
+}
+
+function isLegacy(data: unknown): boolean {
+  try {
+    return isRecord(data) && data['tag'] === LEGACY_POOL_TAG
+  } catch {
+    return false
+  }
+}
+
+const legacyReason = `a '${LEGACY_POOL_TAG}' message of the unversioned pool protocol: the page and the worker use different @tidings/worker builds`
+
+// ------------------------------------------------------------------ errors: worker side
+
+/** What a handler threw, as the value to throw through Comlink. Never throws; the result holds
+ *  only structured clones, so it always posts. */
+export function thrownToWire(thrown: unknown): PoolErrorMessage | PoolThrownMessage {
+  try {
+    if (thrown instanceof Error) return { tag: POOL_TAG, v: POOL_VERSION, kind: 'error', error: errorToWire(thrown, 0, new Set()) }
+    const uncloneable: string[] = []
+    const kept = cloneValue(thrown, 'cause', uncloneable)
+    const msg: PoolThrownMessage = { tag: POOL_TAG, v: POOL_VERSION, kind: 'thrown', text: describeThrown(thrown), uncloneable }
+    if (kept !== undefined) msg.value = kept.value
+    return msg
+  } catch (err) {
+    // Something hostile (a Proxy, throwing getters everywhere): still an answer, never a throw.
+    return { tag: POOL_TAG, v: POOL_VERSION, kind: 'thrown', text: `an unreadable thrown value (${describeError(err)})`, uncloneable: ['cause (unreadable)'] }
+  }
+}
+
+function errorToWire(err: Error, depth: number, seen: Set<object>): WireError {
+  seen.add(err)
+  const uncloneable: string[] = []
+  const w: WireError = {
+    name: readString(err, 'name', 'Error', uncloneable),
+    message: readString(err, 'message', '', uncloneable),
+    fields: {},
+    uncloneable,
+  }
+  const stack = readString(err, 'stack', undefined, uncloneable)
+  if (stack !== undefined) w.stack = stack
+  let keys: string[]
+  try {
+    keys = Object.keys(err)
+  } catch (e) {
+    keys = []
+    uncloneable.push(`fields (${describeError(e)})`)
+  }
+  let count = 0
+  for (const key of keys) {
+    if (RESERVED.has(key)) continue
+    if (count === MAX_ERROR_FIELDS) {
+      uncloneable.push(`${keys.length - MAX_ERROR_FIELDS} more fields (more than ${MAX_ERROR_FIELDS})`)
+      break
+    }
+    count++
+    let raw: unknown
+    try {
+      raw = (err as unknown as Record<string, unknown>)[key]
+    } catch (e) {
+      uncloneable.push(`${key} (reading it threw ${describeError(e)})`)
+      continue
+    }
+    const kept = cloneValue(raw, key, uncloneable)
+    if (kept !== undefined) define(w.fields, key, kept.value, true) // an own '__proto__' stays a field
+  }
+  let hasCause = false
+  let cause: unknown
+  try {
+    hasCause = Object.prototype.hasOwnProperty.call(err, 'cause')
+    if (hasCause) cause = err.cause
+  } catch (e) {
+    uncloneable.push(`cause (reading it threw ${describeError(e)})`)
+    hasCause = false
+  }
+  if (hasCause) {
+    if (cause instanceof Error) {
+      if (seen.has(cause)) uncloneable.push('cause (circular: an error already in this chain)')
+      else if (depth + 1 > MAX_CAUSE_DEPTH) uncloneable.push(`cause (more than ${MAX_CAUSE_DEPTH} causes deep)`)
+      else w.cause = { error: errorToWire(cause, depth + 1, seen) }
+    } else {
+      const kept = cloneValue(cause, 'cause', uncloneable)
+      if (kept !== undefined) w.cause = { value: kept.value }
+    }
+  }
+  return w
+}
+
+/** Own fields carried separately (or added on the page), never copied as plain fields. */
+const RESERVED = new Set(['name', 'message', 'stack', 'cause', 'uncloneableFields'])
+
+function readString(err: Error, key: 'name' | 'message' | 'stack', fallback: string, uncloneable: string[]): string
+function readString(err: Error, key: 'name' | 'message' | 'stack', fallback: undefined, uncloneable: string[]): string | undefined
+function readString(err: Error, key: 'name' | 'message' | 'stack', fallback: string | undefined, uncloneable: string[]): string | undefined {
+  try {
+    const v: unknown = err[key]
+    if (v === undefined || v === null) return fallback
+    return typeof v === 'string' ? v : String(v)
+  } catch (e) {
+    uncloneable.push(`${key} (reading it threw ${describeError(e)})`)
+    return fallback
+  }
+}
+
+/** The structured clone of `v`, or, when that fails, of a plain object's cloneable own fields
+ *  (the rest named in `uncloneable`); undefined when nothing of it can cross. */
+function cloneValue(v: unknown, path: string, uncloneable: string[]): { value: unknown } | undefined {
+  try {
+    return { value: structuredClone(v) }
+  } catch (err) {
+    if (isPlainObject(v)) {
+      const out: Record<string, unknown> = {}
+      let keys: string[]
+      try {
+        keys = Object.keys(v)
+      } catch (e) {
+        uncloneable.push(`${path} (${describeError(e)})`)
+        return undefined
+      }
+      for (const key of keys.slice(0, MAX_ERROR_FIELDS)) {
+        try {
+          define(out, key, structuredClone(v[key]), true)
+        } catch (e) {
+          uncloneable.push(whatFailed(readSafely(v, key), `${path}.${key}`, e))
+        }
+      }
+      if (keys.length > MAX_ERROR_FIELDS) uncloneable.push(`${path}: ${keys.length - MAX_ERROR_FIELDS} more fields (more than ${MAX_ERROR_FIELDS})`)
+      return { value: out }
+    }
+    uncloneable.push(whatFailed(v, path, err))
+    return undefined
+  }
+}
+
+function whatFailed(v: unknown, path: string, err: unknown): string {
+  let bad: ReturnType<typeof findUncloneable>
+  try {
+    bad = findUncloneable(v, path)
+  } catch {
+    bad = undefined
+  }
+  return bad !== undefined ? `${bad.path} (${bad.kind})` : `${path} (${describeError(err)})`
+}
+
+function readSafely(o: Record<string, unknown>, key: string): unknown {
+  try {
+    return o[key]
+  } catch {
+    return undefined
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) return false
+  const proto: unknown = Object.getPrototypeOf(v)
+  return proto === Object.prototype || proto === null
+}
+
+/** Like core's toError: a string is its own message, an object's string `message` is the
+ *  message, anything else `Non-error thrown: <value>`. */
+function describeThrown(v: unknown): string {
+  if (typeof v === 'string') return v
+  if (typeof v === 'object' && v !== null) {
+    const m = readSafely(v as Record<string, unknown>, 'message')
+    if (typeof m === 'string') return m
+    let json: string | undefined
+    try {
+      json = JSON.stringify(v)
+    } catch {
+      json = undefined
+    }
+    const text = json ?? Object.prototype.toString.call(v)
+    return `Non-error thrown: ${text.length > 200 ? `${text.slice(0, 200)}...` : text}`
+  }
+  if (typeof v === 'function') return `Non-error thrown: function ${v.name || '(anonymous)'}`
+  if (typeof v === 'symbol') return `Non-error thrown: ${v.toString()}`
+  return `Non-error thrown: ${String(v)}`
+}
+
+// ------------------------------------------------------------------ errors: page side
+
+/** What a pool call's rejection becomes on the page. */
+export type ReadThrown =
+  | { status: 'foreign' }
+  | { status: 'malformed'; reason: string }
+  | { status: 'error'; error: Error }
+  | { status: 'thrown'; text: string; value: { value: unknown } | undefined; uncloneable: string[] }
+
+/** Reads a rejection that came through Comlink: our 'error' / 'thrown' message, or foreign
+ *  (Comlink's own errors, a DataCloneError raised on the page). Never throws. */
+export function readThrown(data: unknown): ReadThrown {
+  const t = readTagged(data, POOL_TAG, POOL_VERSION)
+  if (t.status !== 'ok') return t
+  try {
+    if (t.kind === 'error') {
+      const error = wireToError(t.msg['error'], 0)
+      return error === undefined ? malformed(`${POOL_TAG} error message with an invalid error`) : { status: 'error', error }
+    }
+    if (t.kind === 'thrown') {
+      const text = t.msg['text']
+      const uncloneable = t.msg['uncloneable']
+      if (typeof text !== 'string' || !isStringArray(uncloneable)) return malformed(`${POOL_TAG} thrown message with an invalid shape`)
+      const value = Object.prototype.hasOwnProperty.call(t.msg, 'value') ? { value: t.msg['value'] } : undefined
+      return { status: 'thrown', text, value, uncloneable }
+    }
+  } catch (err) {
+    return malformed(`${POOL_TAG} error could not be read: ${describeError(err)}`)
+  }
+  return malformed(`unexpected ${POOL_TAG} message "${t.kind}" as a call's error`)
+}
+
+/** Rebuilds a WireError as an Error of the same name, message and stack, with its fields as own
+ *  enumerable properties and `cause` (non-enumerable, like the native option). */
+function wireToError(w: unknown, depth: number): Error | undefined {
+  if (!isRecord(w) || depth > MAX_CAUSE_DEPTH) return undefined
+  const { name, message, stack, fields, cause, uncloneable } = w
+  if (typeof name !== 'string' || typeof message !== 'string' || (stack !== undefined && typeof stack !== 'string')) return undefined
+  if (!isRecord(fields) || !isStringArray(uncloneable)) return undefined
+  const e = new Error(message)
+  define(e, 'name', name, false)
+  if (stack !== undefined) define(e, 'stack', stack, false)
+  else delete (e as { stack?: string }).stack
+  for (const key of Object.keys(fields)) if (!RESERVED.has(key)) define(e, key, fields[key], true)
+  if (cause !== undefined) {
+    if (!isRecord(cause)) return undefined
+    if (Object.prototype.hasOwnProperty.call(cause, 'error')) {
+      const c = wireToError(cause['error'], depth + 1)
+      if (c === undefined) return undefined
+      define(e, 'cause', c, false)
+    } else if (Object.prototype.hasOwnProperty.call(cause, 'value')) define(e, 'cause', cause['value'], false)
+    else return undefined
+  }
+  if (uncloneable.length > 0) define(e, 'uncloneableFields', uncloneable, true)
+  return e
+}
+
+/** defineProperty, not assignment: a field named `__proto__` stays a field, setters never run. */
+export function define(o: object, key: string, value: unknown, enumerable: boolean): void {
+  Object.defineProperty(o, key, { value, writable: true, configurable: true, enumerable })
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((s) => typeof s === 'string')
 }

@@ -7,6 +7,7 @@ import { transfer as comlinkTransfer, wrap, type Remote } from 'comlink'
 import { AbortedError, toError, type TidingsEvent } from '@tidings/core'
 import {
   InvalidWorkerOptionError,
+  NonErrorThrownError,
   TimeoutError,
   UncloneableDataError,
   WorkerCrashedError,
@@ -14,7 +15,7 @@ import {
   WorkerRestartLimitError,
 } from './errors.js'
 import { findUncloneable } from './clone-check.js'
-import { poolStatus, POOL_TAG, type CallMeta, type PoolApi, type PoolConnectMessage } from './pool-protocol.js'
+import { connectMessage, readPortMessage, readThrown, type CallMeta, type PoolApi } from './pool-protocol.js'
 
 export interface WorkerPoolOptions {
   /** Most workers at once. Default: hardwareConcurrency - 1, between 1 and 4. */
@@ -69,6 +70,11 @@ export interface WorkerPoolStats {
   restarts: number
   /** Workers created in all (first ones and replacements). */
   spawned: number
+  /** Connects after the first that a worker received and ignored (reported by the worker):
+   *  some other script posted a pool connect with its own port. It got nothing. */
+  ignoredConnects: number
+  /** Pool-protocol messages ignored for an unknown version or a bad shape, on either side. */
+  malformed: number
 }
 
 export interface WorkerPool {
@@ -140,7 +146,7 @@ class Pool implements WorkerPool {
   private watchdog: ReturnType<typeof setTimeout> | undefined
   private watchdogAt = Infinity
   private broken: WorkerRestartLimitError | undefined
-  private readonly counters = { calls: 0, completed: 0, failed: 0, crashes: 0, timeouts: 0, restarts: 0, spawned: 0 }
+  private readonly counters = { calls: 0, completed: 0, failed: 0, crashes: 0, timeouts: 0, restarts: 0, spawned: 0, ignoredConnects: 0, malformed: 0 }
 
   private readonly factory: () => Worker
   constructor(
@@ -245,9 +251,8 @@ class Pool implements WorkerPool {
     const { port1, port2 } = new MessageChannel()
     const remote = wrap<PoolApi>(port1)
     const lock = locks() !== undefined ? `tidings-pool:${this.lockPrefix}:${this.counters.spawned}` : undefined
-    const msg: PoolConnectMessage = { tag: POOL_TAG, kind: 'connect', port: port2 }
-    if (lock !== undefined) msg.lock = lock
-    worker.postMessage(msg, [port2])
+    // Posted before anything else can reach the new worker: it serves the first connect only.
+    worker.postMessage(connectMessage(port2, lock), [port2])
     const slot: Slot = {
       worker, port: port1, remote, run: remote.run, busy: undefined, timer: undefined, deadline: Infinity, ready: false, dead: false, lockWait: undefined, detach: () => {},
     }
@@ -257,9 +262,18 @@ class Pool implements WorkerPool {
       this.onDeath(slot, reason, 'crash')
     }
     const onPortMessage = (e: MessageEvent) => {
-      const status = poolStatus(e.data)
-      if (status === 'closing') this.onDeath(slot, 'the worker called self.close()', 'crash')
-      else if (status === 'ready' && !slot.ready) {
+      const read = readPortMessage(e.data)
+      if (read.status === 'foreign') return // Comlink's traffic
+      if (read.status === 'malformed') {
+        this.counters.malformed++
+        return
+      }
+      const msg = read.msg
+      if (msg.kind === 'ignored') {
+        if (msg.what === 'connect') this.counters.ignoredConnects++
+        else this.counters.malformed++
+      } else if (msg.kind === 'closing') this.onDeath(slot, 'the worker called self.close()', 'crash')
+      else if (!slot.ready) {
         slot.ready = true
         clearTimeout(slot.timer)
         slot.timer = undefined
@@ -339,8 +353,26 @@ class Pool implements WorkerPool {
     }
     pending.then(
       (value) => this.finish(slot, call, value, true),
-      (err: unknown) => this.finish(slot, call, explain(call, toError(err)), false),
+      (err: unknown) => this.finish(slot, call, this.fromWorker(call, err), false),
     )
+  }
+
+  /** A call's rejection as the page sees it: the worker's error rebuilt with its fields and
+   *  cause chain, a thrown non-Error as NonErrorThrownError, or a page-side failure (a
+   *  DataCloneError naming the field, Comlink's own errors) as it is. */
+  private fromWorker(call: Call, err: unknown): Error {
+    const read = readThrown(err)
+    switch (read.status) {
+      case 'error':
+        return read.error
+      case 'thrown':
+        return new NonErrorThrownError(call.name, read.text, read.value, read.uncloneable)
+      case 'malformed':
+        this.counters.malformed++
+        return new Error(`Worker handler "${call.name}" (pool "${this.name}") failed with an error this page cannot read: ${read.reason}`)
+      case 'foreign':
+        return explain(call, toError(err))
+    }
   }
 
   private finish(slot: Slot, call: Call, value: unknown, ok: boolean): void {

@@ -1,6 +1,8 @@
 // Test pool worker: one handler per behaviour the pool must survive.
-import type { TidingsEvent } from '@tidings/core'
+import { TimeoutError, type TidingsEvent } from '@tidings/core'
+import { wrap } from 'comlink'
 import { registerHandlers, transfer } from '../index.js'
+import type { PoolApi } from '../pool-protocol.js'
 
 let abortedCalls: string[] = []
 const scope = globalThis as unknown as { close(): void }
@@ -8,7 +10,19 @@ const scope = globalThis as unknown as { close(): void }
 // the port's 'close' event (or the call's timeout) can reveal the dead worker.
 const rawClose = scope.close.bind(scope)
 
-registerHandlers({
+/** An Error with its own fields and a two-level cause chain (the second cause a plain value). */
+function richError(): Error {
+  const socket = Object.assign(new TypeError('socket hang up'), { errno: -104 })
+  ;(socket as Error & { cause?: unknown }).cause = { hop: 2, host: 'db.local' }
+  const err = new Error('upstream down', { cause: socket })
+  err.name = 'HttpError'
+  return Object.assign(err, { status: 503, code: 'E_X', retryable: false, headers: { 'retry-after': '5' } })
+}
+
+// What a script inside the worker saw on the port it passed in its own connect.
+const hijackInbox: unknown[] = []
+
+const registered = registerHandlers({
   double: (e: TidingsEvent) => (e.data as { n: number }).n * 2,
   echo: (e, ctx) => ({ id: e.id, type: e.type, data: e.data, attempt: ctx.attempt, subscriptionId: ctx.subscriptionId, handler: ctx.handler }),
   async slow(e, ctx) {
@@ -76,4 +90,60 @@ registerHandlers({
     return size
   },
   nonCloneableResult: () => ({ fn: () => 1 }),
+  // Errors with fields, causes and non-Error throws (what must survive the boundary).
+  throwsRich: () => {
+    throw richError()
+  },
+  rejectsRich: async () => {
+    await Promise.resolve()
+    throw richError()
+  },
+  throwsObject: () => {
+    throw { reason: 'x', retryable: false }
+  },
+  throwsNumber: () => {
+    throw 42
+  },
+  throwsObjectWithFn: () => {
+    throw { reason: 'y', fn: () => 1 }
+  },
+  throwsFunction: () => {
+    throw function namedFn() {}
+  },
+  throwsUncloneableFields: () => {
+    throw Object.assign(new Error('has a callback'), { status: 500, callback: () => 1, details: { ok: 1, fn: () => 2 } })
+  },
+  throwsDeep: () => {
+    let err = new Error('level 11')
+    for (let i = 10; i >= 0; i--) err = new Error(`level ${i}`, { cause: err })
+    throw err
+  },
+  throwsCircular: () => {
+    const err = new Error('loops')
+    ;(err as Error & { cause?: unknown }).cause = err
+    throw err
+  },
+  throwsTidings: () => {
+    throw new TimeoutError('fetching the thumbnail', 1234)
+  },
+  throwsHostileFields: () => {
+    const err = new Error('hostile')
+    Object.defineProperty(err, '__proto__', { value: { polluted: true }, enumerable: true })
+    Object.defineProperty(err, 'bad', { enumerable: true, get: () => { throw new Error('no reading') } })
+    return Promise.reject(Object.assign(err, { kept: 'yes' }))
+  },
+  // A script inside the worker posts its own connect to `self` with its own port, then speaks
+  // Comlink over it: it must get nothing.
+  selfHijack: () => {
+    const { port1, port2 } = new MessageChannel()
+    port1.addEventListener('message', (m) => hijackInbox.push(m.data))
+    port1.start()
+    globalThis.dispatchEvent(new MessageEvent('message', { data: { tag: 'tidings.pool', v: 1, kind: 'connect', port: port2 } }))
+    const remote = wrap<PoolApi>(port1)
+    for (let id = 0; id < 20; id++) remote.abort(id, 'hijacked').catch(() => {})
+    remote.names().then((n) => hijackInbox.push(n), () => {})
+    return 'posted'
+  },
+  hijackInbox: () => hijackInbox.length,
+  workerStats: () => registered.stats(),
 })
