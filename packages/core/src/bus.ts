@@ -1,6 +1,6 @@
 // The bus: publish routes an envelope to matching subscriptions through the RouteIndex; everything
 // else (queues, dispatch, request/reply, inboxes, schedules) is built on subscriptions.
-import { Observable, Subject, type Unsubscribable } from 'rxjs'
+import { Observable, type Unsubscribable } from 'rxjs'
 import { now } from './clock.js'
 import { createOriginId, type TidingsEvent } from './envelope.js'
 import { EventIds } from './event-id.js'
@@ -11,6 +11,7 @@ import { ExecSubscription } from './exec-subscription.js'
 import { Guards } from './guard.js'
 import type { InspectionEvent } from './inspect.js'
 import { InboxSubscription } from './inbox.js'
+import { Multicast } from './multicast.js'
 import { QueuedSubscription } from './queued-subscription.js'
 import { EventRegistry } from './registry.js'
 import { Deadlines, DEFAULT_REQUEST_TIMEOUT_MS, PendingRequest } from './request-reply.js'
@@ -74,7 +75,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
   private guarded = false
   private inspectors: Inspector[] = []
   private acks: PublishAck[] = []
-  private readonly errorsSubject = new Subject<HandlerFailure>()
+  private readonly failures = new Multicast<HandlerFailure>()
   private readonly bridged = new WeakMap<TidingsEvent, string>()
   private readonly localEvents = new WeakSet<TidingsEvent>()
   private readonly source: BusOptions['source']
@@ -87,7 +88,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
   /** Timeouts of pending requests (one shared timer). */
   readonly deadlines = new Deadlines(() => this.trackers.values())
 
-  readonly errors$: Observable<HandlerFailure> = this.errorsSubject.asObservable()
+  readonly errors$: Observable<HandlerFailure> = this.failures.observable
 
   constructor(options: BusOptions<M>) {
     this.name = options.name ?? `bus${busCount++ || ''}`
@@ -561,7 +562,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
       this.emitInspection({ kind: 'error', at: Date.now(), event: f.event, subscriptionId: f.subscriptionId, error: f.error, attempt, final })
     if (!final) return
     this.counters.errors++
-    this.errorsSubject.next(f)
+    this.failures.next(f)
     // Never report a failing error handler as another error event: that would loop.
     if (f.event.type !== ERROR_TOPIC && !this.closed) {
       const data = {
@@ -620,7 +621,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
     // Dispatches and requests still waiting now will never be answered.
     for (const t of [...this.trackers.values()]) t.shutdown(this.name)
     this.deadlines.stop()
-    this.errorsSubject.complete()
+    this.failures.complete()
     return results.reduce((a, r) => ({ drained: a.drained + r.drained, undelivered: a.undelivered + r.undelivered }), { drained: 0, undelivered: 0 })
   }
 }
