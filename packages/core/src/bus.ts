@@ -7,19 +7,18 @@ import { EventIds } from './event-id.js'
 import { checkTimeout } from './delivery-options.js'
 import { DispatchTracker, type OpenTracker } from './dispatch.js'
 import { AbortedError, BusClosedError, NoHandlerError, NoResponderError, QueueFullError, toError, ValidationError } from './errors.js'
-import { ExecSubscription } from './exec-subscription.js'
 import { Guards } from './guard.js'
+import { HandlerSubscription, type PolicyOptions } from './handler-subscription.js'
 import type { InspectionEvent } from './inspect.js'
 import { InboxSubscription } from './inbox.js'
 import { Multicast } from './multicast.js'
-import { QueuedSubscription } from './queued-subscription.js'
 import { EventRegistry } from './registry.js'
 import { Deadlines, DEFAULT_REQUEST_TIMEOUT_MS, PendingRequest } from './request-reply.js'
 import { RouteIndex } from './route-index.js'
 import { startSchedule } from './schedule.js'
 import type { StandardSchemaV1 } from './schema.js'
 import { BaseSubscription, Outcome, type BusInternals } from './subscription.js'
-import { SyncSubscription, type SyncHandler } from './sync-subscription.js'
+import { SyncSubscription, type SyncHandler, type SyncSubscriptionOptions } from './sync-subscription.js'
 import { checkGlobSupport } from './glob-support.js'
 import { assertPattern, assertTopic, hasWildcard } from './topic.js'
 import { isHandlerKind } from './tracker.js'
@@ -120,7 +119,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
     const blocked: BaseSubscription[] = []
     const receipt = this.deliver(event, routes, blocked)
     if (blocked.length) {
-      const results = await Promise.all(blocked.map((s) => s.waitForRoom!(event)))
+      const results = await Promise.all(blocked.map((s) => s.queue!.waitForRoom(event)))
       const refused: BaseSubscription[] = []
       results.forEach((ok, i) => {
         if (ok) receipt.queued++
@@ -258,11 +257,11 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
         break
       case Outcome.Full:
         // Only publishAsync waits for room; sync publish treats 'block' as 'reject'.
-        if (blocked !== undefined && sub.waitForRoom !== undefined) {
+        if (blocked !== undefined) {
           blocked.push(sub)
           break
         }
-        sub.refused?.(event)
+        sub.queue!.refuse(event, "queue full ('block' in a sync publish; use publishAsync to wait)")
         receipt.rejected++
         this.counters.rejected++
         ;(refused ??= []).push(sub)
@@ -317,25 +316,28 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
   }
 
   subscribe(pattern: Patterns, handler: Handler<TidingsEvent>, opts: SubscribeOptions = {}): Subscription {
-    if (typeof handler !== 'function') throw new TypeError(`subscribe(${JSON.stringify(pattern)}): handler must be a function`)
-    const patterns = this.checkPatterns(pattern, opts.key)
-    if (this.closed) throw new BusClosedError(this.name, 'subscribe')
-    const sub = this.createSubscription(patterns, handler, opts)
-    this.attach(sub)
-    return sub
+    return this.addHandler('subscribe', pattern, handler, opts)
   }
 
-  /** Picks the subscription class for the options:
-   *  - queue or concurrency: QueuedSubscription (publish enqueues, workers run the handler later);
-   *  - retry or timeoutMs without a queue: ExecSubscription (first attempt inside publish,
-   *    retries on timers);
-   *  - otherwise the plain SyncSubscription. */
-  protected createSubscription(patterns: readonly string[], handler: Handler<TidingsEvent>, opts: SubscribeOptions, reply = false): BaseSubscription {
-    if (opts.queue !== undefined || opts.concurrency !== undefined)
-      return new QueuedSubscription(this, patterns, handler as SyncHandler, opts as SubscribeOptions<TidingsEvent>, reply ? 'reply' : 'queued')
-    const kind: SubscriptionKind = reply ? 'reply' : 'handler'
-    if (opts.retry !== undefined || opts.timeoutMs !== undefined) return new ExecSubscription(this, patterns, handler as SyncHandler, opts, kind)
-    return new SyncSubscription(this, patterns, handler as SyncHandler, opts, kind)
+  reply(pattern: Patterns, handler: Handler<TidingsEvent>, opts: SubscribeOptions = {}): Subscription {
+    return this.addHandler('reply', pattern, handler, opts)
+  }
+
+  /** subscribe() and reply(). Delivery policies (queue, concurrency, retry, timeoutMs) need a
+   *  HandlerSubscription; without any the handler runs in publish, on the SyncSubscription hot
+   *  path. */
+  private addHandler(method: 'subscribe' | 'reply', pattern: Patterns, handler: Handler<TidingsEvent>, opts: SubscribeOptions): Subscription {
+    if (typeof handler !== 'function') throw new TypeError(`${method}(${JSON.stringify(pattern)}): handler must be a function`)
+    const patterns = this.checkPatterns(pattern, opts.key)
+    if (this.closed) throw new BusClosedError(this.name, method)
+    const queued = opts.queue !== undefined || opts.concurrency !== undefined
+    const kind: SubscriptionKind = method === 'reply' ? 'reply' : queued ? 'queued' : 'handler'
+    const sub =
+      queued || opts.retry !== undefined || opts.timeoutMs !== undefined
+        ? new HandlerSubscription(this, patterns, handler as SyncHandler, opts as PolicyOptions, kind)
+        : new SyncSubscription(this, patterns, handler as SyncHandler, opts as SyncSubscriptionOptions, kind)
+    this.attach(sub)
+    return sub
   }
 
   /** Validates patterns (and guard keys) before anything is registered. */
@@ -396,7 +398,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
     }
     for (const sub of blocked) {
       tracker.expect(sub)
-      void sub.waitForRoom!(event).then((ok) => {
+      void sub.queue!.waitForRoom(event).then((ok) => {
         if (!ok) this.counters.rejected++
       })
     }
@@ -439,15 +441,6 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
     }
     pending.seal()
     return pending.promise
-  }
-
-  reply(pattern: Patterns, handler: Handler<TidingsEvent>, opts: SubscribeOptions = {}): Subscription {
-    if (typeof handler !== 'function') throw new TypeError(`reply(${JSON.stringify(pattern)}): handler must be a function`)
-    const patterns = this.checkPatterns(pattern, opts.key)
-    if (this.closed) throw new BusClosedError(this.name, 'reply')
-    const sub = this.createSubscription(patterns, handler, opts, true)
-    this.attach(sub)
-    return sub
   }
 
   schedule(type: string, data: unknown, opts: ScheduleOptions): ScheduledEvent {

@@ -1,7 +1,14 @@
-// What the bus needs from every kind of subscription (sync handler, queued handler, observable,
-// inbox, reply), plus the shared bookkeeping: patterns, counters, unsubscribe.
+// What the bus needs from every kind of subscription, and the bookkeeping they share: patterns,
+// counters, the `filter` and `once` options, failure reports, unsubscribe and the shutdown drain.
+// The kinds add only how they deliver: SyncSubscription (the handler runs inside publish),
+// HandlerSubscription (retry, timeout and/or a queue, through an AttemptRunner and a
+// BoundedBuffer) and InboxSubscription (a BoundedBuffer read by the app).
+import type { BoundedBuffer } from './bounded-buffer.js'
 import type { TidingsEvent } from './envelope.js'
+import { toError } from './errors.js'
+import type { InspectionEvent } from './inspect.js'
 import type { RouteEntry } from './route-index.js'
+import type { DeliveryTracker } from './tracker.js'
 import type {
   HandlerFailure,
   PublishOptions,
@@ -11,8 +18,6 @@ import type {
   SubscriptionKind,
   SubscriptionStats,
 } from './types.js'
-import type { InspectionEvent } from './inspect.js'
-import type { DeliveryTracker } from './tracker.js'
 
 // A constant object plus a union type rather than an enum: enums are not erasable syntax, and the
 // package compiles under erasableSyntaxOnly.
@@ -26,7 +31,7 @@ export const Outcome = {
   /** Queued, and the oldest queued event was evicted to make room (drop-oldest). */
   QueuedEvicted: 4,
   Rejected: 5,
-  /** Full 'block' queue: publishAsync waits via waitForRoom(), sync publish rejects. */
+  /** Full 'block' queue: publishAsync waits via queue.waitForRoom(), sync publish rejects. */
   Full: 6,
 } as const
 export type Outcome = (typeof Outcome)[keyof typeof Outcome]
@@ -49,6 +54,18 @@ export interface BusInternals {
   trackerFor(event: TidingsEvent): DeliveryTracker | undefined
 }
 
+/** The options every kind reads (inboxes and observables never get once or filter). */
+export interface BaseOptions {
+  priority?: number | undefined
+  label?: string | undefined
+  key?: string | undefined
+  signal?: AbortSignal | undefined
+  once?: boolean | undefined
+  filter?: ((event: TidingsEvent) => boolean) | undefined
+}
+
+type DrainResult = { drained: number; undelivered: number }
+
 let nextOrder = 0
 
 export abstract class BaseSubscription implements Subscription, RouteEntry {
@@ -60,26 +77,38 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
   /** Key presented for guarded topics. */
   readonly key: string | undefined
   abstract readonly kind: SubscriptionKind
+  readonly once: boolean
+  readonly filter: ((event: TidingsEvent) => boolean) | undefined
   active = true
+  /** False once a `once` subscription took its event, and after unsubscribe. */
+  accepting = true
   received = 0
   handled = 0
   dropped = 0
   rejected = 0
   errors = 0
+  /** Events taken but not finished yet (running, awaited or waiting to retry); shutdown waits
+   *  for them. */
+  inflight = 0
+  /** The bounded queue of queued handlers and inboxes. */
+  queue: BoundedBuffer | undefined
   private controller: AbortController | undefined
+  /** Set when a `once` subscription left the bus before running its handler: that run keeps a
+   *  live ctx.signal. */
+  private retired = false
+  /** Wakes a pending drain() once nothing is left to finish. */
+  private onIdle: (() => void) | undefined
 
-  protected readonly bus: BusInternals
-  constructor(
-    bus: BusInternals,
-    patterns: readonly string[],
-    opts: { priority?: number | undefined; label?: string | undefined; key?: string | undefined; signal?: AbortSignal | undefined },
-  ) {
+  readonly bus: BusInternals
+  constructor(bus: BusInternals, patterns: readonly string[], opts: BaseOptions) {
     this.bus = bus
     this.id = `${bus.name}#${this.order}`
     this.patterns = patterns
     this.priority = opts.priority ?? 0
     this.label = opts.label
     this.key = opts.key
+    this.once = opts.once ?? false
+    this.filter = opts.filter
     if (opts.signal) {
       if (opts.signal.aborted) queueMicrotask(() => this.unsubscribe())
       else opts.signal.addEventListener('abort', () => this.unsubscribe(), { once: true })
@@ -97,56 +126,101 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
     return this.controller.signal
   }
 
-  /** Set when a `once` subscription took its event: it leaves the bus, but the handler that is
-   *  running for that event keeps a live ctx.signal. */
-  private retired = false
-
-  /** Ends a `once` subscription without aborting the handler it is about to run. */
-  protected retire(): void {
-    if (!this.active) return
-    this.retired = true
-    this.active = false
-    this.bus.detach(this)
-    this.onClose()
-  }
-
   /** Called synchronously from publish for every matching event. */
   abstract deliver(event: TidingsEvent): Outcome
 
-  /** For 'block' queues: resolves true once the event is queued, false if it timed out. */
-  waitForRoom?(event: TidingsEvent): Promise<boolean>
-
-  /** A sync publish refused the event this subscription reported as Full ('block' queue):
-   *  count it as rejected. The bus already counted it in its own stats. */
-  refused?(event: TidingsEvent): void
-
-  /** The bound of this subscription's queue (0 when it has none); QueueFullError reports it. */
-  queueMax(): number {
-    return 0
+  /** The start of every handler's deliver(): false when the event is not for this subscription
+   *  (ended, or a `once` that took its event, or the filter says no); otherwise counts it. A
+   *  `once` subscription refuses every later event from here on. */
+  protected takes(event: TidingsEvent): boolean {
+    if (!this.accepting || (this.filter !== undefined && !this.passes(event))) return false
+    this.received++
+    if (this.once) this.accepting = false
+    return true
   }
 
-  /** On shutdown: finish what is queued (up to the deadline); resolves with counts. */
-  drain(_deadline: number): Promise<{ drained: number; undelivered: number }> {
-    return Promise.resolve({ drained: 0, undelivered: 0 })
+  /** Runs the filter; one that throws is reported like a failed handler and skips the event. */
+  protected passes(event: TidingsEvent): boolean {
+    try {
+      return this.filter!(event)
+    } catch (err) {
+      this.fail(event, err, 1, true)
+      return false
+    }
   }
 
-  /** Called once when the subscription ends (unsubscribe or shutdown). */
-  protected onClose(): void {}
+  /** Reports a failed attempt to inspectors and, when final, to errors$ and '$tidings.error'
+   *  (which can throw: a full 'reject' queue there). Returns the error as an Error. */
+  fail(event: TidingsEvent, err: unknown, attempts: number, final: boolean): Error {
+    const error = toError(err)
+    if (final) this.errors++
+    const f: HandlerFailure = { error, event, subscriptionId: this.id, attempts }
+    if (this.label !== undefined) f.label = this.label
+    this.bus.reportFailure(f, final, attempts)
+    return error
+  }
+
+  /** The tracker of a dispatch()/request() waiting for this event, if any. */
+  protected trackerOf(event: TidingsEvent): DeliveryTracker | undefined {
+    return this.bus.tracking !== 0 ? this.bus.trackerFor(event) : undefined
+  }
+
+  /** Ends a `once` subscription whose handler runs inside publish, before that run: it leaves
+   *  the bus (a re-publish from the handler does not reach it) without aborting ctx.signal. */
+  protected retire(): void {
+    this.retired = true
+    this.unsubscribe()
+  }
 
   unsubscribe(): void {
     if (!this.active) return
     this.active = false
-    this.controller?.abort(new Error('unsubscribed'))
+    this.accepting = false
+    if (!this.retired) this.controller?.abort(new Error('unsubscribed'))
     this.bus.detach(this)
     this.onClose()
   }
 
+  /** What this kind lets go of when it ends (timers, waiting readers, queued events). */
+  protected onClose(): void {}
+
+  /** Something finished: a pending drain() resolves when that was the last. */
+  settled(): void {
+    if (this.onIdle !== undefined && this.idle()) this.onIdle()
+  }
+
+  private idle(): boolean {
+    return this.inflight === 0 && (this.queue === undefined || this.queue.empty)
+  }
+
+  /** On shutdown: lets what is queued or running finish, up to the deadline; what is left then
+   *  is undelivered (queued events are counted as dropped, reason 'shutdown'). */
+  drain(deadline: number): Promise<DrainResult> {
+    if (this.idle()) return Promise.resolve({ drained: 0, undelivered: 0 })
+    // Nothing new is delivered during shutdown, so every handled or failed event is a drained one.
+    const start = this.handled + this.errors
+    return new Promise((resolve) => {
+      const done = (undelivered: number) => {
+        clearTimeout(timer)
+        this.onIdle = undefined
+        resolve({ drained: this.handled + this.errors - start, undelivered })
+      }
+      const timer = setTimeout(() => done((this.queue?.discard() ?? 0) + this.inflight), Math.max(0, deadline - Date.now()))
+      this.onIdle = () => done(0)
+    })
+  }
+
   queueDepth(): number {
-    return 0
+    return this.queue?.size ?? 0
   }
 
   maxQueued(): number {
-    return 0
+    return this.queue?.highWater ?? 0
+  }
+
+  /** The bound of this subscription's queue (0 when it has none); QueueFullError reports it. */
+  queueMax(): number {
+    return this.queue?.max ?? 0
   }
 
   stats(): SubscriptionStats {
@@ -164,6 +238,10 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
   info(): SubscriptionInfo {
     const info: SubscriptionInfo = { id: this.id, patterns: this.patterns, kind: this.kind, priority: this.priority, ...this.stats() }
     if (this.label !== undefined) info.label = this.label
+    if (this.queue !== undefined) {
+      info.queueMax = this.queue.max
+      info.strategy = this.queue.strategy
+    }
     return info
   }
 }

@@ -1,0 +1,184 @@
+// Runs a handler on one event under the subscription's execution policies: each attempt may be
+// cut short by timeoutMs, a failed attempt is tried again after its backoff (on a timer, never
+// inside publish), and the final outcome is settled for a dispatch()/request() waiting on the
+// event. HandlerSubscription uses one runner, whether the first attempt runs inside publish (no
+// queue) or in a queue's worker.
+import { checkTimeout } from './delivery-options.js'
+import type { TidingsEvent } from './envelope.js'
+import { TimeoutError, toError } from './errors.js'
+import { HandlerCtx, readsCtx } from './handler-context.js'
+import { RetryPolicy } from './retry-policy.js'
+import type { BaseSubscription } from './subscription.js'
+import type { DeliveryTracker } from './tracker.js'
+import type { RetryOptions } from './types.js'
+
+export type PolicyHandler = (event: TidingsEvent, ctx: HandlerCtx) => unknown
+
+/** A failed attempt waiting for its retry timer. */
+interface Backoff {
+  timer: ReturnType<typeof setTimeout>
+  /** Gives up now: the last error becomes final. */
+  abandon(): void
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function'
+}
+
+export class AttemptRunner {
+  readonly retry: RetryPolicy
+  readonly timeoutMs: number | undefined
+  /** Whether the handler can read ctx at all (see readsCtx): otherwise no ctx is built. */
+  private readonly wantsCtx: boolean
+  private readonly backoffs = new Set<Backoff>()
+
+  private readonly sub: BaseSubscription
+  private readonly handler: PolicyHandler
+  private readonly onFinal: () => void
+  /** `onFinal` runs once per event, when its outcome is final (handled, or failed for good). */
+  constructor(sub: BaseSubscription, handler: PolicyHandler, opts: { retry?: RetryOptions | undefined; timeoutMs?: number | undefined }, onFinal: () => void) {
+    this.sub = sub
+    this.handler = handler
+    this.onFinal = onFinal
+    this.retry = RetryPolicy.from(opts.retry)
+    this.timeoutMs = opts.timeoutMs === undefined ? undefined : checkTimeout(opts.timeoutMs, 'timeoutMs')
+    this.wantsCtx = readsCtx(handler)
+  }
+
+  /** Runs every attempt for one event; undefined when it finished synchronously. */
+  run(event: TidingsEvent, tracker: DeliveryTracker | undefined): Promise<void> | undefined {
+    const t0 = tracker !== undefined || this.sub.bus.inspecting ? performance.now() : 0
+    return this.attempt(event, 1, tracker, t0)
+  }
+
+  /** The subscription ended: retries still waiting for their timer will not happen. */
+  abandon(): void {
+    for (const b of [...this.backoffs]) b.abandon()
+  }
+
+  private attempt(event: TidingsEvent, n: number, tracker: DeliveryTracker | undefined, t0: number): Promise<void> | undefined {
+    const bus = this.sub.bus
+    const ctrl = this.timeoutMs !== undefined ? new AbortController() : undefined
+    const ta = bus.inspecting ? performance.now() : 0
+    let result: unknown
+    try {
+      result = this.wantsCtx
+        ? this.handler(event, new HandlerCtx(bus, this.sub, event, n, ctrl?.signal))
+        : (this.handler as (e: TidingsEvent) => unknown)(event)
+    } catch (err) {
+      return this.outcome(event, n, false, err, tracker, t0, ta)
+    }
+    if (isThenable(result)) return this.settleLater(event, n, result, ctrl, tracker, t0, ta)
+    return this.outcome(event, n, true, result, tracker, t0, ta)
+  }
+
+  private async settleLater(
+    event: TidingsEvent,
+    n: number,
+    result: PromiseLike<unknown>,
+    ctrl: AbortController | undefined,
+    tracker: DeliveryTracker | undefined,
+    t0: number,
+    ta: number,
+  ): Promise<void> {
+    let ok = true
+    let value: unknown
+    try {
+      value = ctrl === undefined ? await result : await this.withTimeout(result, ctrl, event)
+    } catch (err) {
+      ok = false
+      value = err
+    }
+    return this.outcome(event, n, ok, value, tracker, t0, ta)
+  }
+
+  /** Races the handler's promise with timeoutMs; on timeout ctx.signal aborts with the
+   *  TimeoutError. Unsubscribing aborts ctx.signal too. */
+  private withTimeout(result: PromiseLike<unknown>, ctrl: AbortController, event: TidingsEvent): Promise<unknown> {
+    const ms = this.timeoutMs!
+    const sub = this.sub
+    const subSignal = sub.signal
+    return new Promise((resolve, reject) => {
+      const onAbort = () => ctrl.abort(subSignal.reason)
+      const cleanup = () => {
+        clearTimeout(timer)
+        subSignal.removeEventListener('abort', onAbort)
+      }
+      subSignal.addEventListener('abort', onAbort, { once: true })
+      const timer = setTimeout(() => {
+        cleanup()
+        const err = new TimeoutError(`Handler ${sub.label ?? sub.id} for "${event.type}"`, ms)
+        ctrl.abort(err)
+        reject(err)
+      }, ms)
+      result.then(
+        (v) => {
+          cleanup()
+          resolve(v)
+        },
+        (e: unknown) => {
+          cleanup()
+          reject(e)
+        },
+      )
+    })
+  }
+
+  /** One attempt ended with `value` (ok) or the thrown `value`: settle, or retry after backoff. */
+  private outcome(
+    event: TidingsEvent,
+    n: number,
+    ok: boolean,
+    value: unknown,
+    tracker: DeliveryTracker | undefined,
+    t0: number,
+    ta: number,
+  ): Promise<void> | undefined {
+    const sub = this.sub
+    const bus = sub.bus
+    if (bus.inspecting) bus.emitInspection({ kind: 'deliver', at: Date.now(), event, subscriptionId: sub.id, durationMs: performance.now() - ta, attempt: n })
+    if (ok) {
+      sub.handled++
+      tracker?.settle(sub, { ok: true, value, attempts: n, durationMs: performance.now() - t0, cause: 'handler' })
+      this.onFinal()
+      return undefined
+    }
+    const error = toError(value)
+    const final = n >= this.retry.attempts || !sub.active
+    this.report(event, error, n, final)
+    if (final) return this.failedFinally(error, n, tracker, t0)
+    return new Promise<void>((resolve) => {
+      const b: Backoff = {
+        timer: setTimeout(() => {
+          this.backoffs.delete(b)
+          resolve(this.attempt(event, n + 1, tracker, t0))
+        }, this.retry.delayAfter(n)),
+        abandon: () => {
+          clearTimeout(b.timer)
+          this.backoffs.delete(b)
+          // The retry will not happen: the last failure becomes the final one.
+          this.report(event, error, n, true)
+          this.failedFinally(error, n, tracker, t0)
+          resolve()
+        },
+      }
+      this.backoffs.add(b)
+    })
+  }
+
+  private failedFinally(error: Error, n: number, tracker: DeliveryTracker | undefined, t0: number): undefined {
+    tracker?.settle(this.sub, { ok: false, error, attempts: n, durationMs: performance.now() - t0, cause: 'handler' })
+    this.onFinal()
+    return undefined
+  }
+
+  /** Reports a failed attempt. Reporting publishes '$tidings.error', which can itself throw (a
+   *  full 'reject' queue there); that must not break the retry and outcome bookkeeping. */
+  private report(event: TidingsEvent, error: Error, n: number, final: boolean): void {
+    try {
+      this.sub.fail(event, error, n, final)
+    } catch (err) {
+      console.error('[tidings] reporting a handler failure failed', err)
+    }
+  }
+}

@@ -1,0 +1,171 @@
+// The bounded queue of a subscription: a queued handler's (publish enqueues, workers take) and an
+// inbox's (publish enqueues, the app receives). When it is full the strategy decides: drop the
+// oldest, drop the new event, reject it, or ('block', queued handlers only) let publishAsync wait
+// for room. Every drop and refusal is counted on the subscription, shown to inspectors and, for a
+// dispatch()/request() waiting on the event, settled as that handler's outcome.
+import { RingQueue } from './bounded-queue.js'
+import { normalizeQueue, type Strategy } from './delivery-options.js'
+import type { TidingsEvent } from './envelope.js'
+import { AbortedError, QueueFullError } from './errors.js'
+import { Outcome, type BaseSubscription } from './subscription.js'
+import type { QueueOptions } from './types.js'
+
+/** A publishAsync() waiting for room in a full 'block' queue. */
+interface BlockedPublish {
+  event: TidingsEvent
+  resolve(accepted: boolean): void
+  timer: ReturnType<typeof setTimeout>
+}
+
+const INBOX_STRATEGIES: readonly Strategy[] = ['drop-oldest', 'drop-newest', 'reject']
+
+export class BoundedBuffer {
+  readonly max: number
+  readonly strategy: Strategy
+  readonly blockTimeoutMs: number
+  /** The most events queued at once (stats().maxQueued). */
+  highWater = 0
+  private readonly ring = new RingQueue<TidingsEvent>()
+  private readonly blocked = new Set<BlockedPublish>()
+
+  private readonly sub: BaseSubscription
+  private readonly where: 'queue' | 'inbox'
+  private readonly onPush: ((event: TidingsEvent) => void) | undefined
+  /** `onPush` runs after every event that enters the queue (a queued handler starts a worker). */
+  constructor(
+    sub: BaseSubscription,
+    opts: { [K in keyof QueueOptions]?: QueueOptions[K] | undefined } | undefined,
+    where: 'queue' | 'inbox',
+    onPush?: (event: TidingsEvent) => void,
+  ) {
+    const q = normalizeQueue(opts, where, where === 'inbox' ? INBOX_STRATEGIES : undefined)
+    this.max = q.max
+    this.strategy = q.strategy
+    this.blockTimeoutMs = q.blockTimeoutMs
+    this.sub = sub
+    this.where = where
+    this.onPush = onPush
+  }
+
+  get size(): number {
+    return this.ring.size
+  }
+
+  /** Nothing queued and no publisher waiting for room. */
+  get empty(): boolean {
+    return this.ring.size === 0 && this.blocked.size === 0
+  }
+
+  shift(): TidingsEvent | undefined {
+    return this.ring.shift()
+  }
+
+  /** Queues a published event, or applies the strategy when the queue is full. */
+  offer(event: TidingsEvent): Outcome {
+    let outcome: Outcome = Outcome.Queued
+    // Publishers already waiting for room go first, so a new event cannot overtake them.
+    if (this.ring.size >= this.max || this.blocked.size !== 0) {
+      switch (this.strategy) {
+        case 'drop-newest':
+          this.sub.dropped++
+          this.noteDrop(event, 'drop-newest')
+          return Outcome.Dropped
+        case 'reject':
+          this.refuse(event, `${this.where} full`)
+          return Outcome.Rejected
+        case 'block':
+          return Outcome.Full
+      }
+      const oldest = this.ring.shift()
+      if (oldest !== undefined) {
+        this.sub.dropped++
+        this.noteDrop(oldest, 'drop-oldest')
+      }
+      outcome = Outcome.QueuedEvicted
+    }
+    this.push(event)
+    return outcome
+  }
+
+  private push(event: TidingsEvent): void {
+    this.ring.push(event)
+    if (this.ring.size > this.highWater) this.highWater = this.ring.size
+    this.onPush?.(event)
+  }
+
+  /** publishAsync on a full 'block' queue: resolves true once the event is queued, false when
+   *  blockTimeoutMs passed first or the subscription ended. */
+  waitForRoom(event: TidingsEvent): Promise<boolean> {
+    if (!this.sub.accepting) {
+      this.refuse(event, 'subscription ended')
+      return Promise.resolve(false)
+    }
+    return new Promise<boolean>((resolve) => {
+      const b: BlockedPublish = {
+        event,
+        resolve,
+        timer: setTimeout(() => {
+          this.blocked.delete(b)
+          this.refuse(event, `block timed out after ${this.blockTimeoutMs} ms`)
+          resolve(false)
+        }, this.blockTimeoutMs),
+      }
+      this.blocked.add(b)
+      // Room may have freed since offer() said Full.
+      if (this.ring.size < this.max) this.admitBlocked()
+    })
+  }
+
+  /** A slot is free: the oldest waiting publishAsync takes it. */
+  admitBlocked(): void {
+    const first = this.blocked.values().next()
+    if (first.done) return
+    const b = first.value
+    this.blocked.delete(b)
+    clearTimeout(b.timer)
+    this.push(b.event)
+    b.resolve(true)
+  }
+
+  /** Counts and reports an event this queue did not take. */
+  refuse(event: TidingsEvent, reason: string): void {
+    const sub = this.sub
+    const bus = sub.bus
+    sub.rejected++
+    if (bus.inspecting) bus.emitInspection({ kind: 'reject', at: Date.now(), event, subscriptionId: sub.id, reason })
+    if (bus.tracking !== 0)
+      bus.trackerFor(event)?.settle(sub, { ok: false, error: new QueueFullError(event.type, [sub.id], this.max, ` (${reason})`), attempts: 0, durationMs: 0, cause: 'queue' })
+  }
+
+  private noteDrop(event: TidingsEvent, reason: 'drop-oldest' | 'drop-newest' | 'shutdown'): void {
+    const sub = this.sub
+    const bus = sub.bus
+    if (bus.inspecting) bus.emitInspection({ kind: 'drop', at: Date.now(), event, subscriptionId: sub.id, reason })
+    if (bus.tracking !== 0) {
+      const error =
+        reason === 'shutdown'
+          ? new AbortedError(`subscription ${sub.id} ended before handling "${event.type}"`)
+          : new QueueFullError(event.type, [sub.id], this.max, ` (dropped by ${reason})`)
+      bus.trackerFor(event)?.settle(sub, { ok: false, error, attempts: 0, durationMs: 0, cause: 'queue' })
+    }
+  }
+
+  /** The subscription ends (or shutdown's deadline passed): everything still queued is counted
+   *  as dropped (reason 'shutdown'), never silently lost, and waiting publishers are refused.
+   *  Returns how many queued events were dropped. */
+  discard(): number {
+    const left = this.ring.takeAll()
+    for (const e of left) {
+      this.sub.dropped++
+      this.sub.bus.counters.dropped++
+      this.noteDrop(e, 'shutdown')
+    }
+    for (const b of [...this.blocked]) {
+      this.blocked.delete(b)
+      clearTimeout(b.timer)
+      this.refuse(b.event, 'subscription ended')
+      b.resolve(false)
+    }
+    return left.length
+  }
+}
