@@ -116,7 +116,10 @@ function malformed(reason: string): { status: 'malformed'; reason: string } {
 /** Worker side, a message on `self`. Only 'connect' travels that way. */
 export function readConnect(data: unknown): PoolRead<PoolConnectMessage> {
   const t = readTagged(data, POOL_TAG, POOL_VERSION)
-  if (t.status === 'foreign') return isLegacy(data) ? malformed(legacyReason) : FOREIGN
+  if (t.status === 'foreign')
+    return isLegacy(data)
+      ? malformed(`a '${LEGACY_POOL_TAG}' message of the unversioned pool protocol: the page and the worker use different @tidings/worker builds`)
+      : FOREIGN
   if (t.status === 'malformed') return t
   if (t.kind !== 'connect') return malformed(`unexpected ${POOL_TAG} message "${t.kind}" on the worker's scope`)
   try {
@@ -130,21 +133,20 @@ export function readConnect(data: unknown): PoolRead<PoolConnectMessage> {
   }
 }
 
-/** Page side, a message on a worker's port (Comlink's traffic is foreign). */
-export function readPortMessage(data: unknown): PoolRead<PoolStatusMessage | PoolIgnoredMessage> {
+/** Page side, a message on a worker's port (Comlink's traffic is foreign). The page only counts
+ *  what it cannot read, so this reader gives no reasons (it is in every page's bundle). */
+export function readPortMessage(data: unknown): 'ready' | 'closing' | 'ignored-connect' | 'ignored-malformed' | 'malformed' | undefined {
   const t = readTagged(data, POOL_TAG, POOL_VERSION)
-  if (t.status !== 'ok') return t
-  if (t.kind === 'ready' || t.kind === 'closing') return { status: 'ok', msg: statusMessage(t.kind) }
-  if (t.kind === 'ignored') {
-    try {
-      const what = t.msg['what']
-      if (what === 'connect' || what === 'malformed') return { status: 'ok', msg: ignoredMessage(what) }
-    } catch {
-      /* falls through to malformed */
-    }
-    return malformed(`${POOL_TAG} 'ignored' report without a valid 'what'`)
+  if (t.status !== 'ok') return t.status === 'foreign' ? undefined : 'malformed'
+  const k = t.kind
+  if (k === 'ready' || k === 'closing') return k
+  try {
+    const what = t.msg['what']
+    if (k === 'ignored' && (what === 'connect' || what === 'malformed')) return `ignored-${what}`
+  } catch {
+    /* malformed */
   }
-  return malformed(`unexpected ${POOL_TAG} message "${t.kind}" on the pool port`)
+  return 'malformed'
 }
 
 function isLegacy(data: unknown): boolean {
@@ -154,8 +156,6 @@ function isLegacy(data: unknown): boolean {
     return false
   }
 }
-
-const legacyReason = `a '${LEGACY_POOL_TAG}' message of the unversioned pool protocol: the page and the worker use different @tidings/worker builds`
 
 // ------------------------------------------------------------------ errors: worker side
 
@@ -326,34 +326,24 @@ function describeThrown(v: unknown): string {
 
 // ------------------------------------------------------------------ errors: page side
 
-/** What a pool call's rejection becomes on the page. */
-export type ReadThrown =
-  | { status: 'foreign' }
-  | { status: 'malformed'; reason: string }
-  | { status: 'error'; error: Error }
-  | { status: 'thrown'; text: string; value: { value: unknown } | undefined; uncloneable: string[] }
+/** What a pool call's rejection becomes on the page: the rebuilt Error, a thrown non-Error,
+ *  'foreign' (not ours: Comlink's own errors, a DataCloneError raised on the page) or 'malformed'. */
+export type ReadThrown = 'foreign' | 'malformed' | Error | { text: string; value: { value: unknown } | undefined; uncloneable: string[] }
 
-/** Reads a rejection that came through Comlink: our 'error' / 'thrown' message, or foreign
- *  (Comlink's own errors, a DataCloneError raised on the page). Never throws. */
+/** Reads a rejection that came through Comlink. Never throws. */
 export function readThrown(data: unknown): ReadThrown {
   const t = readTagged(data, POOL_TAG, POOL_VERSION)
-  if (t.status !== 'ok') return t
+  if (t.status !== 'ok') return t.status
   try {
-    if (t.kind === 'error') {
-      const error = wireToError(t.msg['error'], 0)
-      return error === undefined ? malformed(`${POOL_TAG} error message with an invalid error`) : { status: 'error', error }
-    }
-    if (t.kind === 'thrown') {
-      const text = t.msg['text']
-      const uncloneable = t.msg['uncloneable']
-      if (typeof text !== 'string' || !isStringArray(uncloneable)) return malformed(`${POOL_TAG} thrown message with an invalid shape`)
-      const value = Object.prototype.hasOwnProperty.call(t.msg, 'value') ? { value: t.msg['value'] } : undefined
-      return { status: 'thrown', text, value, uncloneable }
-    }
-  } catch (err) {
-    return malformed(`${POOL_TAG} error could not be read: ${describeError(err)}`)
+    const m = t.msg
+    if (t.kind === 'error') return wireToError(m['error'], 0) ?? 'malformed'
+    const { text, uncloneable } = m
+    if (t.kind === 'thrown' && typeof text === 'string' && isStringArray(uncloneable))
+      return { text, value: hasOwn(m, 'value') ? { value: m['value'] } : undefined, uncloneable }
+  } catch {
+    /* malformed */
   }
-  return malformed(`unexpected ${POOL_TAG} message "${t.kind}" as a call's error`)
+  return 'malformed'
 }
 
 /** Rebuilds a WireError as an Error of the same name, message and stack, with its fields as own
@@ -361,24 +351,22 @@ export function readThrown(data: unknown): ReadThrown {
 function wireToError(w: unknown, depth: number): Error | undefined {
   if (!isRecord(w) || depth > MAX_CAUSE_DEPTH) return undefined
   const { name, message, stack, fields, cause, uncloneable } = w
-  if (typeof name !== 'string' || typeof message !== 'string' || (stack !== undefined && typeof stack !== 'string')) return undefined
-  if (!isRecord(fields) || !isStringArray(uncloneable)) return undefined
+  if (typeof name !== 'string' || typeof message !== 'string' || !isRecord(fields) || !isStringArray(uncloneable)) return undefined
   const e = new Error(message)
   define(e, 'name', name, false)
-  if (stack !== undefined) define(e, 'stack', stack, false)
-  else delete (e as { stack?: string }).stack
+  if (typeof stack === 'string') define(e, 'stack', stack, false)
+  else delete (e as { stack?: string }).stack // not the page's stack for a worker's error
   for (const key of Object.keys(fields)) if (!RESERVED.has(key)) define(e, key, fields[key], true)
-  if (cause !== undefined) {
-    if (!isRecord(cause)) return undefined
-    if (Object.prototype.hasOwnProperty.call(cause, 'error')) {
-      const c = wireToError(cause['error'], depth + 1)
-      if (c === undefined) return undefined
-      define(e, 'cause', c, false)
-    } else if (Object.prototype.hasOwnProperty.call(cause, 'value')) define(e, 'cause', cause['value'], false)
-    else return undefined
+  if (isRecord(cause)) {
+    const c = hasOwn(cause, 'error') ? wireToError(cause['error'], depth + 1) : cause['value']
+    if (c !== undefined || hasOwn(cause, 'value')) define(e, 'cause', c, false)
   }
   if (uncloneable.length > 0) define(e, 'uncloneableFields', uncloneable, true)
   return e
+}
+
+function hasOwn(o: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, key)
 }
 
 /** defineProperty, not assignment: a field named `__proto__` stays a field, setters never run. */

@@ -262,18 +262,11 @@ class Pool implements WorkerPool {
       this.onDeath(slot, reason, 'crash')
     }
     const onPortMessage = (e: MessageEvent) => {
-      const read = readPortMessage(e.data)
-      if (read.status === 'foreign') return // Comlink's traffic
-      if (read.status === 'malformed') {
-        this.counters.malformed++
-        return
-      }
-      const msg = read.msg
-      if (msg.kind === 'ignored') {
-        if (msg.what === 'connect') this.counters.ignoredConnects++
-        else this.counters.malformed++
-      } else if (msg.kind === 'closing') this.onDeath(slot, 'the worker called self.close()', 'crash')
-      else if (!slot.ready) {
+      const kind = readPortMessage(e.data) // undefined: Comlink's traffic
+      if (kind === 'ignored-connect') this.counters.ignoredConnects++
+      else if (kind === 'malformed' || kind === 'ignored-malformed') this.counters.malformed++
+      else if (kind === 'closing') this.onDeath(slot, 'the worker called self.close()', 'crash')
+      else if (kind === 'ready' && !slot.ready) {
         slot.ready = true
         clearTimeout(slot.timer)
         slot.timer = undefined
@@ -362,17 +355,11 @@ class Pool implements WorkerPool {
    *  DataCloneError naming the field, Comlink's own errors) as it is. */
   private fromWorker(call: Call, err: unknown): Error {
     const read = readThrown(err)
-    switch (read.status) {
-      case 'error':
-        return read.error
-      case 'thrown':
-        return new NonErrorThrownError(call.name, read.text, read.value, read.uncloneable)
-      case 'malformed':
-        this.counters.malformed++
-        return new Error(`Worker handler "${call.name}" (pool "${this.name}") failed with an error this page cannot read: ${read.reason}`)
-      case 'foreign':
-        return explain(call, toError(err))
-    }
+    if (read instanceof Error) return read
+    if (read === 'foreign') return explain(call, toError(err))
+    if (read !== 'malformed') return new NonErrorThrownError(call.name, read.text, read.value, read.uncloneable)
+    this.counters.malformed++
+    return new Error(`Worker handler "${call.name}" failed with an error in a form this page cannot read`)
   }
 
   private finish(slot: Slot, call: Call, value: unknown, ok: boolean): void {
