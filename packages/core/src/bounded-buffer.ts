@@ -7,7 +7,8 @@ import { RingQueue } from './bounded-queue.js'
 import { normalizeQueue, type Strategy } from './delivery-options.js'
 import type { TidingsEvent } from './envelope.js'
 import { AbortedError, QueueFullError } from './errors.js'
-import { Outcome, type BaseSubscription } from './subscription.js'
+import * as Outcome from './outcome.js'
+import type { BaseSubscription } from './subscription.js'
 import type { QueueOptions } from './types.js'
 
 /** A publishAsync() waiting for room in a full 'block' queue. */
@@ -61,8 +62,8 @@ export class BoundedBuffer {
   }
 
   /** Queues a published event, or applies the strategy when the queue is full. */
-  offer(event: TidingsEvent): Outcome {
-    let outcome: Outcome = Outcome.Queued
+  offer(event: TidingsEvent): Outcome.Code {
+    let outcome: Outcome.Code = Outcome.Queued
     // Publishers already waiting for room go first, so a new event cannot overtake them.
     if (this.ring.size >= this.max || this.blocked.size !== 0) {
       switch (this.strategy) {

@@ -17,7 +17,8 @@ import { Deadlines, DEFAULT_REQUEST_TIMEOUT_MS, PendingRequest } from './request
 import { RouteIndex } from './route-index.js'
 import { startSchedule } from './schedule.js'
 import type { StandardSchemaV1 } from './schema.js'
-import { BaseSubscription, Outcome, type BusInternals } from './subscription.js'
+import * as Outcome from './outcome.js'
+import { BaseSubscription, type BusInternals } from './subscription.js'
 import { SyncSubscription, type SyncHandler, type SyncSubscriptionOptions } from './sync-subscription.js'
 import { checkGlobSupport } from './glob-support.js'
 import { assertPattern, assertTopic, hasWildcard } from './topic.js'
@@ -235,7 +236,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
 
   /** Counts an outcome other than delivered/skipped; returns the subscriptions that refused. */
   private tally(
-    outcome: Outcome,
+    outcome: Outcome.Code,
     sub: BaseSubscription,
     event: TidingsEvent,
     receipt: PublishReceipt,

@@ -12,7 +12,8 @@ import { AttemptRunner, type PolicyHandler } from './attempt-runner.js'
 import { BoundedBuffer } from './bounded-buffer.js'
 import { checkPositiveInt } from './delivery-options.js'
 import type { TidingsEvent } from './envelope.js'
-import { BaseSubscription, Outcome, type BaseOptions, type BusInternals } from './subscription.js'
+import * as Outcome from './outcome.js'
+import { BaseSubscription, type BaseOptions, type BusInternals } from './subscription.js'
 import type { QueueOptions, RetryOptions, SubscriptionInfo, SubscriptionKind } from './types.js'
 
 export interface PolicyOptions extends BaseOptions {
@@ -40,7 +41,7 @@ export class HandlerSubscription extends BaseSubscription {
     this.concurrency = opts.concurrency === undefined ? 1 : checkPositiveInt(opts.concurrency, 'concurrency')
   }
 
-  deliver(event: TidingsEvent): Outcome {
+  deliver(event: TidingsEvent): Outcome.Code {
     if (!this.takes(event)) return Outcome.Skipped
     if (this.queue !== undefined) return this.queue.offer(event)
     const tracker = this.trackerOf(event)

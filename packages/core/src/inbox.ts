@@ -5,7 +5,8 @@ import { BoundedBuffer } from './bounded-buffer.js'
 import { RingQueue } from './bounded-queue.js'
 import { checkDuration, checkPositiveInt } from './delivery-options.js'
 import type { TidingsEvent } from './envelope.js'
-import { BaseSubscription, Outcome, type BusInternals } from './subscription.js'
+import * as Outcome from './outcome.js'
+import { BaseSubscription, type BusInternals } from './subscription.js'
 import type { Inbox, InboxOptions } from './types.js'
 
 /** A receive() or receiveBatch() call waiting for events. */
@@ -31,7 +32,7 @@ export class InboxSubscription extends BaseSubscription implements Inbox<Tidings
   }
 
   // An inbox has no `once` or filter: it takes every event until it closes.
-  deliver(event: TidingsEvent): Outcome {
+  deliver(event: TidingsEvent): Outcome.Code {
     if (!this.active) return Outcome.Skipped
     this.received++
     const w = this.waiters.peek()

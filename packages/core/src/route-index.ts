@@ -8,8 +8,8 @@
 //   subscription change that could affect it.
 import { InvalidOptionError } from './delivery-options.js'
 import { compilePattern, toPath, type CompiledPattern } from './pattern.js'
-import { SegmentTrie, TopicScan, simpleSegments } from './segment-trie.js'
-import { assertTopic, isSystemTopic } from './topic.js'
+import { SegmentTrie, simpleSegments } from './segment-trie.js'
+import { assertTopic, isSystemTopic, TopicScan } from './topic.js'
 
 export interface RouteEntry {
   /** Creation order: ties in priority run in subscription order. */

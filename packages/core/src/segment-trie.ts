@@ -4,11 +4,11 @@
 // Patterns with '?', classes, braces or partial-segment '*' go through the regex path in
 // RouteIndex instead.
 //
-// A topic the route cache has not seen is walked in place: one pass over its characters checks it
-// (isPlainTopic's rules), finds its segments and hashes each one; literal edges are keyed by that
+// A topic the route cache has not seen is walked in place: one pass over its characters (TopicScan,
+// topic.ts) checks it, finds its segments and hashes each one; literal edges are keyed by that
 // hash and confirmed with startsWith. No split(), no substring per segment: on a never-cached topic
 // those cost more than the whole walk (~150 ns for split() of a three-segment topic).
-import { ASCII_TOPIC_CHAR, MAX_TOPIC_LENGTH, TopicChar, isUnicodeSpace } from './topic.js'
+import { SEGMENT_HASH_MASK, type TopicScan } from './topic.js'
 
 interface Node<R> {
   /** The literal segment this node was reached by ('' for the root and wildcard edges). */
@@ -39,56 +39,11 @@ const newNode = <R>(seg: string, hash = 0): Node<R> => ({
   routes: [],
 })
 
-// Map keys that fit a small integer (31-bit Smi) are hashed without boxing a heap number.
-const SMI_MASK = 0x3fffffff
-
 /** The segment hash used for literal edges; the topic scan computes the same value inline. */
 export function segmentHash(s: string, start = 0, end = s.length): number {
   let h = 0
   for (let i = start; i < end; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0
-  return h & SMI_MASK
-}
-
-/** A topic split into segments without allocating: `ends[i]` is where segment i ends (its '.'
- *  or the topic's length), `hashes[i]` its segmentHash. Reused across publishes. */
-export class TopicScan {
-  readonly ends = new Int32Array((MAX_TOPIC_LENGTH >> 1) + 1)
-  readonly hashes = new Int32Array((MAX_TOPIC_LENGTH >> 1) + 1)
-  count = 0
-
-  /** Scans a published topic; false when it breaks a topic rule (assertTopic says which). */
-  scan(topic: string): boolean {
-    const n = topic.length
-    if (n === 0 || n > MAX_TOPIC_LENGTH) return false
-    const ends = this.ends
-    const hashes = this.hashes
-    let count = 0
-    let h = 0
-    let segStart = 0
-    for (let i = 0; i < n; i++) {
-      const c = topic.charCodeAt(i)
-      if (c < 128) {
-        const kind = ASCII_TOPIC_CHAR[c]
-        if (kind === TopicChar.Plain) {
-          h = (Math.imul(h, 31) + c) | 0
-          continue
-        }
-        if (kind === TopicChar.Bad || i === segStart) return false // a forbidden character, a leading dot or '..'
-        ends[count] = i
-        hashes[count++] = h & SMI_MASK
-        h = 0
-        segStart = i + 1
-        continue
-      }
-      if (isUnicodeSpace(c)) return false
-      h = (Math.imul(h, 31) + c) | 0
-    }
-    if (segStart === n) return false // trailing dot
-    ends[count] = n
-    hashes[count++] = h & SMI_MASK
-    this.count = count
-    return true
-  }
+  return h & SEGMENT_HASH_MASK
 }
 
 /** Whether a pattern can live in the segment trie; returns its segments if so. */

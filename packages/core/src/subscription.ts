@@ -7,6 +7,7 @@ import type { BoundedBuffer } from './bounded-buffer.js'
 import type { TidingsEvent } from './envelope.js'
 import { toError } from './errors.js'
 import type { InspectionEvent } from './inspect.js'
+import type * as Outcome from './outcome.js'
 import type { RouteEntry } from './route-index.js'
 import type { DeliveryTracker } from './tracker.js'
 import type {
@@ -18,23 +19,6 @@ import type {
   SubscriptionKind,
   SubscriptionStats,
 } from './types.js'
-
-// A constant object plus a union type rather than an enum: enums are not erasable syntax, and the
-// package compiles under erasableSyntaxOnly.
-/** What deliver() did with one event; the bus folds these into the PublishReceipt. */
-export const Outcome = {
-  Skipped: 0,
-  Delivered: 1,
-  Queued: 2,
-  /** The new event was discarded (drop-newest). */
-  Dropped: 3,
-  /** Queued, and the oldest queued event was evicted to make room (drop-oldest). */
-  QueuedEvicted: 4,
-  Rejected: 5,
-  /** Full 'block' queue: publishAsync waits via queue.waitForRoom(), sync publish rejects. */
-  Full: 6,
-} as const
-export type Outcome = (typeof Outcome)[keyof typeof Outcome]
 
 /** The part of the bus a subscription talks back to. */
 export interface BusInternals {
@@ -127,7 +111,7 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
   }
 
   /** Called synchronously from publish for every matching event. */
-  abstract deliver(event: TidingsEvent): Outcome
+  abstract deliver(event: TidingsEvent): Outcome.Code
 
   /** The start of every handler's deliver(): false when the event is not for this subscription
    *  (ended, or a `once` that took its event, or the filter says no); otherwise counts it. A

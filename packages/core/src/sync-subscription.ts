@@ -3,7 +3,8 @@
 // is watched so async failures are reported too. Observables from bus.on() are these as well.
 import type { TidingsEvent } from './envelope.js'
 import { HandlerCtx, readsCtx } from './handler-context.js'
-import { BaseSubscription, Outcome, type BaseOptions, type BusInternals } from './subscription.js'
+import * as Outcome from './outcome.js'
+import { BaseSubscription, type BaseOptions, type BusInternals } from './subscription.js'
 import type { DeliveryTracker } from './tracker.js'
 import type { SubscriptionKind } from './types.js'
 
@@ -29,7 +30,7 @@ export class SyncSubscription extends BaseSubscription {
     this.wantsCtx = readsCtx(handler)
   }
 
-  deliver(event: TidingsEvent): Outcome {
+  deliver(event: TidingsEvent): Outcome.Code {
     // takes(), written out: this is the publish hot path.
     if (!this.accepting) return Outcome.Skipped
     if (this.filter !== undefined && !this.passes(event)) return Outcome.Skipped

@@ -24,53 +24,74 @@ function checkCommon(input: unknown, kind: 'topic' | 'pattern'): string {
   return input
 }
 
-/** What an ASCII character is in a published topic. */
-export const TopicChar = {
-  Plain: 0,
-  Dot: 1,
-  /** Space and controls, '*' '/' '?' '[' '\\' ']' '{' '}'. */
-  Bad: 2,
-} as const
-export type TopicChar = (typeof TopicChar)[keyof typeof TopicChar]
+// What an ASCII character is in a published topic.
+const PLAIN = 0
+const DOT = 1
+/** Space and controls, '*' '/' '?' '[' '\\' ']' '{' '}'. */
+const BAD = 2
 
-/** TopicChar of each ASCII code: one load instead of nine compares per character. */
-export const ASCII_TOPIC_CHAR: Uint8Array = new Uint8Array(128).map((_, c) =>
-  c === 46 ? TopicChar.Dot : c <= 32 || '*/?[\\]{}'.includes(String.fromCharCode(c)) ? TopicChar.Bad : TopicChar.Plain,
+/** The kind of each ASCII code: one load instead of nine compares per character. */
+const ASCII_TOPIC_CHAR: Uint8Array = new Uint8Array(128).map((_, c) =>
+  c === 46 ? DOT : c <= 32 || '*/?[\\]{}'.includes(String.fromCharCode(c)) ? BAD : PLAIN,
 )
 
 /** The non-ASCII whitespace that `\s` matches (never allowed in a topic). */
-export function isUnicodeSpace(c: number): boolean {
+function isUnicodeSpace(c: number): boolean {
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
 }
 
-/** One pass over the char codes: true when `topic` is a valid published topic. The hot path uses
- *  this (or TopicScan, which applies the same table while it splits); assertTopic() re-checks a
- *  failure only to say which rule broke. */
-export function isPlainTopic(topic: string): boolean {
-  const n = topic.length
-  if (n === 0 || n > MAX_TOPIC_LENGTH) return false
-  let prevDot = true // a leading '.' counts as an empty segment
-  for (let i = 0; i < n; i++) {
-    const c = topic.charCodeAt(i)
-    if (c >= 128) {
+// Map keys that fit a small integer (31-bit Smi) are hashed without boxing a heap number.
+export const SEGMENT_HASH_MASK = 0x3fffffff
+
+/** A published topic checked and split into segments in one pass over its char codes, without
+ *  allocating: `ends[i]` is where segment i ends (its '.' or the topic's length), `hashes[i]` its
+ *  segmentHash. Reused across publishes. The route index scans every topic it has not cached;
+ *  assertTopic() uses a scan too and re-checks a failure only to say which rule broke. */
+export class TopicScan {
+  readonly ends = new Int32Array((MAX_TOPIC_LENGTH >> 1) + 1)
+  readonly hashes = new Int32Array((MAX_TOPIC_LENGTH >> 1) + 1)
+  count = 0
+
+  /** Scans a published topic; false when it breaks a topic rule (assertTopic says which). */
+  scan(topic: string): boolean {
+    const n = topic.length
+    if (n === 0 || n > MAX_TOPIC_LENGTH) return false
+    const ends = this.ends
+    const hashes = this.hashes
+    let count = 0
+    let h = 0
+    let segStart = 0
+    for (let i = 0; i < n; i++) {
+      const c = topic.charCodeAt(i)
+      if (c < 128) {
+        const kind = ASCII_TOPIC_CHAR[c]
+        if (kind === PLAIN) {
+          h = (Math.imul(h, 31) + c) | 0
+          continue
+        }
+        if (kind === BAD || i === segStart) return false // a forbidden character, a leading dot or '..'
+        ends[count] = i
+        hashes[count++] = h & SEGMENT_HASH_MASK
+        h = 0
+        segStart = i + 1
+        continue
+      }
       if (isUnicodeSpace(c)) return false
-      prevDot = false
-      continue
+      h = (Math.imul(h, 31) + c) | 0
     }
-    const kind = ASCII_TOPIC_CHAR[c]
-    if (kind === TopicChar.Plain) {
-      prevDot = false
-      continue
-    }
-    if (kind === TopicChar.Bad || prevDot) return false
-    prevDot = true
+    if (segStart === n) return false // trailing dot
+    ends[count] = n
+    hashes[count++] = h & SEGMENT_HASH_MASK
+    this.count = count
+    return true
   }
-  return !prevDot
 }
+
+const check = new TopicScan()
 
 /** Throws InvalidTopicError unless `topic` is a publishable topic (no wildcards). */
 export function assertTopic(topic: unknown): asserts topic is string {
-  if (typeof topic === 'string' && isPlainTopic(topic)) return
+  if (typeof topic === 'string' && check.scan(topic)) return
   const t = checkCommon(topic, 'topic')
   for (let i = 0; i < t.length; i++) {
     if (WILDCARD_CHARS.includes(t[i]!))
