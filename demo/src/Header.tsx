@@ -1,15 +1,21 @@
 // Who this tab is, which other tabs are open, and whether this tab is the elected leader.
 import { shortOrigin, bus } from './bus.ts'
-import { useObservable } from './hooks/use-observable.ts'
+import { useLeader, useObservable } from './hooks/tidings.ts'
 import { leader, tabs } from './tabs/connect.ts'
 
 export function Header() {
   const peers = useObservable(tabs.peers$, tabs.peers())
-  const isLeader = useObservable(leader.isLeader$, leader.isLeader)
+  const isLeader = useLeader(leader)
   return (
     <header>
       <h1>Tidings task board</h1>
-      <span data-testid="tab-id" title={bus.origin}>tab {shortOrigin(bus.origin)}</span>
+      <span
+        data-testid="tab-id"
+        class="explained"
+        title={`Every tab's bus has a random origin id; this one's is ${bus.origin}. The board and the log name a tab by the last 4 characters of its id ("tab ${shortOrigin(bus.origin)}").`}
+      >
+        this tab: {shortOrigin(bus.origin)}
+      </span>
       <span data-testid="peer-count" data-count={peers.length}>
         {peers.length} other tab{peers.length === 1 ? '' : 's'} open
       </span>

@@ -2,7 +2,7 @@
 // a rising `malformed` or `failed` count shows a problem long before a user reports it.
 import { bus } from './bus.ts'
 import { history } from './history/history.ts'
-import { useTick } from './hooks/use-observable.ts'
+import { useTick } from './hooks/use-tick.ts'
 import { pool } from './jobs/pool.ts'
 import { tabs } from './tabs/connect.ts'
 import { tasks } from './tasks/store.ts'

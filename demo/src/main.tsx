@@ -5,6 +5,7 @@ import { connectDevtools } from '@tidings/devtools'
 import { render } from 'preact'
 import { App } from './App.tsx'
 import { bus } from './bus.ts'
+import { BusProvider } from './hooks/tidings.ts'
 import { tasks } from './tasks/store.ts'
 
 // Lets the Tidings DevTools extension inspect this bus; near-free until its panel is open.
@@ -13,5 +14,10 @@ connectDevtools(bus, { name: 'demo' })
 // Render once the shared tasks are known (from an open tab, IndexedDB, or empty), so a new tab
 // never flashes an empty board. `ready` settles within ~150 ms.
 await tasks.ready.catch(() => undefined)
-render(<App />, document.getElementById('app')!)
+render(
+  <BusProvider bus={bus}>
+    <App />
+  </BusProvider>,
+  document.getElementById('app')!,
+)
 document.body.dataset['ready'] = 'true' // e2e tests wait for this

@@ -1,11 +1,15 @@
 // Query the stored activity by pattern and time, and replay it onto the bus. Replayed events carry
-// metadata.replayed (the log shows them as "replay") and are never stored again.
+// metadata.replayed (the log shows them as "replay") and are never stored again. The list is live:
+// every event the history records (from this tab or, through the tabs bridge, another one) re-runs
+// the current query once it is written.
 import type { TidingsEvent } from '@tidings/core'
 import type { HistoryError } from '@tidings/history'
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { bus } from '../bus.ts'
+import { useEvent, useObservable } from '../hooks/tidings.ts'
+import { tabs } from '../tabs/connect.ts'
 import { downloadText } from './download.ts'
-import { history } from './history.ts'
+import { history, RECORDED_TOPICS } from './history.ts'
 
 const RANGES = { '5m': 5 * 60_000, '1h': 3600_000, '24h': 86_400_000, all: 0 } as const
 type Range = keyof typeof RANGES
@@ -22,17 +26,39 @@ export function HistoryPanel() {
     return { type: pattern.trim() || '**', ...(ms ? { from: Date.now() - ms } : {}) }
   }
 
+  // Queries overlap (a click while a live refresh runs): only the newest one's answer is shown.
+  const latest = useRef(0)
   const run = async () => {
+    const mine = ++latest.current
     setError('')
     try {
       await history.flush() // include what this tab wrote a moment ago
       const found = await history.query({ ...query(), order: 'desc', limit: 200 })
+      if (mine !== latest.current) return
       setRows(found)
       setStatus(`${found.length} events found`)
     } catch (e) {
-      setError((e as Error).message) // InvalidTopicError for a bad pattern, HistoryClosedError...
+      if (mine === latest.current) setError((e as Error).message) // InvalidTopicError for a bad pattern, HistoryClosedError...
     }
   }
+
+  // Live: re-run the current query (pattern and range as they are now: useEvent calls the latest
+  // handler) when a recorded event is published. Several in one task (a burst, a replay in another
+  // tab) make one query. Replayed events are skipped: history never stores them again.
+  const refreshQueued = useRef(false)
+  useEvent(
+    RECORDED_TOPICS,
+    () => {
+      if (refreshQueued.current) return
+      refreshQueued.current = true
+      setTimeout(() => {
+        refreshQueued.current = false
+        void run()
+      })
+    },
+    { filter: (e) => !e.metadata?.['replayed'] },
+  )
+  const otherTabs = useObservable(tabs.peers$, tabs.peers()).length
 
   const replay = async () => {
     setError('')
@@ -75,12 +101,27 @@ export function HistoryPanel() {
           <option value="all">all time</option>
         </select>
         <button data-testid="history-query" onClick={run}>Query</button>
-        <button data-testid="history-replay" onClick={replay}>Replay</button>
+        <button
+          data-testid="history-replay"
+          onClick={replay}
+          title="Publishes the matching events again on this tab's bus, marked replayed (never stored twice)"
+        >
+          Replay
+        </button>
         <button data-testid="history-export" onClick={download}>Export</button>
       </div>
+      {/* Replayed task events are shared like any task event: the tabs bridge sends them on. */}
+      <p class="muted small" data-testid="history-replay-note" data-other-tabs={otherTabs}>
+        Replay re-publishes on this tab's bus; <code>task.**</code> is shared, so{' '}
+        {otherTabs === 0
+          ? 'other open tabs would get the replayed events too.'
+          : otherTabs === 1
+            ? 'the other open tab gets them too (its log marks them replay).'
+            : `the ${otherTabs} other open tabs get them too (their logs mark them replay).`}
+      </p>
       {status && <p class="muted" data-testid="history-status">{status}</p>}
       {error && <p class="error" data-testid="history-error">{error}</p>}
-      <ol class="log" data-testid="history-list">
+      <ol class="log fill" data-testid="history-list">
         {rows.map((e) => (
           <li key={e.id} data-testid="history-row" data-type={e.type}>
             <time>{new Date(e.timestamp).toLocaleTimeString()}</time> <code>{e.type}</code> {describe(e)}

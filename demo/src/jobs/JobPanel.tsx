@@ -1,9 +1,9 @@
 // The worker job panel: start, cancel or crash a statistics job and follow it through its events.
 // The UI state is derived only from job.stats.* events, so it would look the same in any tab or
 // tool that listens to them.
-import { useEffect, useState } from 'preact/hooks'
-import { bus } from '../bus.ts'
+import { useState } from 'preact/hooks'
 import type { StatsResult } from '../events.ts'
+import { useEvent } from '../hooks/tidings.ts'
 import { cancelJob, startJob } from './jobs.ts'
 
 const ITEMS = 200_000
@@ -16,21 +16,18 @@ type JobView =
 export function JobPanel() {
   const [job, setJob] = useState<JobView | null>(null)
 
-  useEffect(() => {
-    const sub = bus.on('job.stats.*').subscribe((e) => {
-      switch (e.type) {
-        case 'job.stats.started':
-          return setJob({ state: 'running', id: e.id, done: 0, total: e.data.items })
-        case 'job.stats.progress':
-          return setJob((j) => (j?.id === e.data.jobId && j.state === 'running' ? { ...j, done: e.data.done } : j))
-        case 'job.stats.completed':
-          return setJob((j) => (j?.id === e.data.jobId ? { state: 'completed', id: j.id, result: e.data.result, ms: e.data.ms } : j))
-        case 'job.stats.failed':
-          return setJob((j) => (j?.id === e.data.jobId ? { state: 'failed', id: j.id, error: e.data.error, message: e.data.message } : j))
-      }
-    })
-    return () => sub.unsubscribe()
-  }, [])
+  useEvent('job.stats.*', (e) => {
+    switch (e.type) {
+      case 'job.stats.started':
+        return setJob({ state: 'running', id: e.id, done: 0, total: e.data.items })
+      case 'job.stats.progress':
+        return setJob((j) => (j?.id === e.data.jobId && j.state === 'running' ? { ...j, done: e.data.done } : j))
+      case 'job.stats.completed':
+        return setJob((j) => (j?.id === e.data.jobId ? { state: 'completed', id: j.id, result: e.data.result, ms: e.data.ms } : j))
+      case 'job.stats.failed':
+        return setJob((j) => (j?.id === e.data.jobId ? { state: 'failed', id: j.id, error: e.data.error, message: e.data.message } : j))
+    }
+  })
 
   const running = job?.state === 'running'
   const start = (crash: boolean) => startJob({ items: ITEMS, seed: 42, crash })
@@ -50,6 +47,12 @@ export function JobPanel() {
   )
 }
 
+/** A crash message quotes the browser's ErrorEvent message, which starts with its own "Uncaught":
+ *  "(uncaught error: Uncaught Error: boom)". Say it once: "(uncaught Error: boom)". */
+function tidy(message: string): string {
+  return message.replace(/uncaught error: Uncaught (\w*Error)\b/g, 'uncaught $1')
+}
+
 function JobStatus({ job }: { job: JobView }) {
   if (job.state === 'running')
     return (
@@ -60,7 +63,7 @@ function JobStatus({ job }: { job: JobView }) {
   if (job.state === 'failed')
     return (
       <div data-testid="job-status" data-state="failed" data-error={job.error} class="error">
-        <strong data-testid="job-error">{job.error}</strong>: {job.message}
+        <strong data-testid="job-error">{job.error}</strong>: {tidy(job.message)}
       </div>
     )
   const r = job.result

@@ -3,7 +3,7 @@
 import { compilePatterns } from '@tidings/core'
 import { useMemo, useState } from 'preact/hooks'
 import { shortOrigin } from '../bus.ts'
-import { useTick } from '../hooks/use-observable.ts'
+import { useTick } from '../hooks/use-tick.ts'
 import { recentEntries } from './log-store.ts'
 import { ThroughputChart } from './ThroughputChart.tsx'
 
@@ -34,11 +34,13 @@ export function EventLog() {
       <p class="muted">
         <span data-testid="log-count">{rows.length}</span> matching of the last {recentEntries().length}
       </p>
-      <ol class="log" data-testid="log-list">
+      <ol class="log fill" data-testid="log-list">
         {rows.slice(0, SHOWN).map(({ event, via, n }) => (
           <li key={n} data-testid="log-row" data-type={event.type} data-via={via}>
             <time>{new Date(event.timestamp).toLocaleTimeString()}</time> <code>{event.type}</code>{' '}
-            <span class={`via via-${via}`}>{via}</span> <span class="muted">#{event.seq} {shortOrigin(event.origin)}</span>
+            <span class={`via via-${via}`}>{via}</span> <span class="muted" title={`seq ${event.seq} of the tab or worker whose origin id is ${event.origin}`}>
+              #{event.seq} {shortOrigin(event.origin)}
+            </span>
           </li>
         ))}
       </ol>

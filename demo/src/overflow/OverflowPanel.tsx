@@ -1,7 +1,7 @@
 // Queue overflow made visible: a burst button, the slow consumer's queue and its drop counters.
 import { useState } from 'preact/hooks'
 import { bus } from '../bus.ts'
-import { useTick } from '../hooks/use-observable.ts'
+import { useTick } from '../hooks/use-tick.ts'
 import { burst, publishedTicks, QUEUE_MAX, slowConsumer, WORK_MS } from './slow-consumer.ts'
 
 const BURST = 1000

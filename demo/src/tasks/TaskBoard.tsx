@@ -1,13 +1,13 @@
 // The task board: renders the shared list and turns clicks into store actions. Nothing here knows
 // about tabs; the sharedState keeps every tab's list equal.
 import { useState } from 'preact/hooks'
-import { shortOrigin } from '../bus.ts'
+import { bus, shortOrigin } from '../bus.ts'
 import type { Task } from '../events.ts'
-import { useObservable } from '../hooks/use-observable.ts'
+import { useSharedState } from '../hooks/tidings.ts'
 import { addTask, deleteTask, editTask, tasks, toggleTask } from './store.ts'
 
 export function TaskBoard() {
-  const list = useObservable(tasks.value$, tasks.get())
+  const [list] = useSharedState(tasks) // re-renders on a change in this tab or any other
   const [title, setTitle] = useState('')
   const submit = (e: Event) => {
     e.preventDefault()
@@ -25,7 +25,7 @@ export function TaskBoard() {
       <p class="muted" data-testid="task-summary">
         {list.length} tasks, {open} open
       </p>
-      <ul class="tasks" data-testid="task-list">
+      <ul class="tasks fill" data-testid="task-list">
         {list.map((t) => (
           <TaskRow key={t.id} task={t} />
         ))}
@@ -55,7 +55,12 @@ function TaskRow({ task }: { task: Task }) {
           {task.title}
         </span>
       )}
-      <span class="muted" title={task.by}>tab {shortOrigin(task.by)}</span>
+      <span
+        class="muted explained"
+        title={`Last changed in the tab whose origin id is ${task.by}${task.by === bus.origin ? ' (this tab)' : ''}; the header shows this tab's.`}
+      >
+        {task.by === bus.origin ? 'this tab' : `tab ${shortOrigin(task.by)}`}
+      </span>
       {!editing && <button data-testid="task-edit" onClick={() => (setDraft(task.title), setEditing(true))}>Edit</button>}
       <button data-testid="task-delete" onClick={() => deleteTask(task.id)} aria-label={`delete ${task.title}`}>✕</button>
     </li>
