@@ -174,20 +174,22 @@ test('malformed messages posted raw on the channel are counted and ignored', asy
   await attacker.waitForFunction(() => window.tabsFixture !== undefined)
   const garbage = await attacker.evaluate((name) => {
     // A well-formed columnar batch of one event, then broken variants of it.
-    const one = { t: 'tidings.tabs', v: 1, kind: 'batch', from: 'x', n: 1, ev: 1, o: ['x'], oi: [0], s: [1], p: [-1], ty: ['chat.evil'], ts: [1], d: ['evil'] }
+    const cols = { n: 1, ev: 1, so: ['x'], si: ['i'], sx: [0], s: [1], p: [-1], tt: ['chat.evil'], tx: [0], ts: [1], d: ['evil'] }
+    const one = { tag: 'tidings.tabs', v: 1, kind: 'batch', from: 'x', batch: cols }
+    const broken = (c: Record<string, unknown>) => ({ ...one, batch: { ...cols, ...c } })
     const list: unknown[] = [
       'garbage',
       12345,
       null,
       [1, 2],
-      { t: 'tidings.tabs', v: 1, kind: 'batch', from: 'x' },
+      { tag: 'tidings.tabs', v: 1, kind: 'batch', from: 'x' },
       { ...one, v: 7 }, // protocol version
-      { ...one, ev: 3 }, // envelope version
-      { ...one, ty: ['chat.**'] }, // wildcard in a published topic
-      { ...one, ty: ['a..b'] }, // empty segment
-      { ...one, s: ['one'] }, // seq not a number
-      { ...one, oi: [9] }, // no such origin
-      { ...one, n: 2 }, // columns shorter than n
+      broken({ ev: 3 }), // envelope version
+      broken({ tt: ['chat.**'] }), // wildcard in a published topic
+      broken({ tt: ['a..b'] }), // empty segment
+      broken({ s: ['one'] }), // seq not a number
+      broken({ sx: [9] }), // no such session
+      broken({ n: 2 }), // columns shorter than n
     ]
     for (const g of list) window.tabsFixture.postRaw(name, g)
     return list.length
@@ -227,10 +229,11 @@ test('with a key, unsigned and forged messages are dropped and counted', async (
 
   await a!.evaluate(
     ({ name, genuine }) => {
-      const evil = { t: 'tidings.tabs', v: 1, kind: 'batch', from: 'm', n: 1, ev: 1, o: ['m'], oi: [0], s: [1], p: [-1], ty: ['chat.signed'], ts: [1], d: [{ n: 'evil' }] }
+      const batch = { n: 1, ev: 1, so: ['m'], si: ['i'], sx: [0], s: [1], p: [-1], tt: ['chat.signed'], tx: [0], ts: [1], d: [{ n: 'evil' }] }
+      const evil = { tag: 'tidings.tabs', v: 1, kind: 'batch', from: 'm', batch }
       window.tabsFixture.postRaw(name, evil) // unsigned
-      window.tabsFixture.postRaw(name, { t: 'tidings.tabs', v: 1, kind: 'signed', body: genuine.body.replace('"n":0', '"n":"evil"'), sig: new Uint8Array(genuine.sig) })
-      window.tabsFixture.postRaw(name, { t: 'tidings.tabs', v: 1, kind: 'signed', body: JSON.stringify(evil), sig: new Uint8Array(32).fill(7) })
+      window.tabsFixture.postRaw(name, { tag: 'tidings.tabs', v: 1, kind: 'signed', body: genuine.body.replace('"n":0', '"n":"evil"'), sig: new Uint8Array(genuine.sig) })
+      window.tabsFixture.postRaw(name, { tag: 'tidings.tabs', v: 1, kind: 'signed', body: JSON.stringify(evil), sig: new Uint8Array(32).fill(7) })
     },
     { name: `tidings.tabs:${ch}`, genuine: real },
   )

@@ -5,7 +5,7 @@ import { createBus, InvalidTopicError, type Bus, type TidingsEvent } from '@tidi
 import { broadcast } from './broadcast.js'
 import { connectTabs, TABS_BRIDGE, type TabsBridge, type TabsOptions } from './connect-tabs.js'
 import type { PeerChange, TabPeer } from './peers.js'
-import { batch, envelope, rawChannel, settled, sleep, uniqueChannel, waitFor } from './test-helpers.js'
+import { batch, envelope, rawChannel, settled, sleep, uniqueChannel, waitFor, withColumns } from './test-helpers.js'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -87,7 +87,7 @@ describe('connectTabs: sharing', () => {
     for (let i = 0; i < 500; i++) a.bus.publish('chat.message', i)
     await waitFor(() => b.got.length === 500, '500 events')
     expect(wire.length).toBe(1)
-    expect((wire[0] as { n: number }).n).toBe(500)
+    expect((wire[0] as { batch: { n: number } }).batch.n).toBe(500)
     expect(a.bridge.stats()).toMatchObject({ sent: 500, batchesSent: 1 })
     expect(b.got.map((e) => e.data)).toEqual([...Array(500).keys()])
   })
@@ -241,10 +241,10 @@ describe('connectTabs: untrusted input', () => {
       42,
       null,
       [1, 2, 3],
-      { t: 'tidings.tabs' },
-      { t: 'tidings.tabs', v: 99, kind: 'batch', from: 'x' },
-      { t: 'tidings.tabs', v: 1, kind: 'batch', from: 'x', events: 'nope', prev: [] },
-      { t: 'tidings.tabs', v: 1, kind: 'nuke', from: 'x' },
+      { tag: 'tidings.tabs' },
+      { tag: 'tidings.tabs', v: 99, kind: 'batch', from: 'x' },
+      { tag: 'tidings.tabs', v: 1, kind: 'batch', from: 'x', batch: 'nope' },
+      { tag: 'tidings.tabs', v: 1, kind: 'nuke', from: 'x' },
       new Uint8Array([1, 2, 3]),
     ]
     for (const g of garbage) broadcast(bc, g)
@@ -260,11 +260,11 @@ describe('connectTabs: untrusted input', () => {
         envelope('o1', 7, 'chat.ok', 'good-7'),
       ]),
     )
-    broadcast(bc, { ...batch('evil', [envelope('o2', 0, 'chat.ok', 'v2')]), ev: 2 }) // envelope version
-    broadcast(bc, { ...batch('evil', [envelope('o3', 0, 'chat.ok', 'oob')]), oi: [5] }) // no such origin
-    broadcast(bc, { ...batch('evil', [envelope('o4', 0, 'chat.ok', 'prev')]), p: ['x'] })
-    broadcast(bc, { ...batch('evil', [envelope('o5', 0, 'chat.ok', 'extras')]), x: ['nope'] })
-    broadcast(bc, { ...batch('evil', [envelope('o6', 0, 'chat.ok', 'short')]), ty: [] }) // column length
+    broadcast(bc, withColumns(batch('evil', [envelope('o2', 0, 'chat.ok', 'v2')]), { ev: 2 })) // envelope version
+    broadcast(bc, withColumns(batch('evil', [envelope('o3', 0, 'chat.ok', 'oob')]), { sx: [5] })) // no such session
+    broadcast(bc, withColumns(batch('evil', [envelope('o4', 0, 'chat.ok', 'prev')]), { p: ['x'] }))
+    broadcast(bc, withColumns(batch('evil', [envelope('o5', 0, 'chat.ok', 'extras')]), { x: ['nope'] }))
+    broadcast(bc, withColumns(batch('evil', [envelope('o6', 0, 'chat.ok', 'short')]), { tx: [] })) // column length
     await waitFor(() => b.got.length === 2, 'the valid events')
     await sleep(50)
     expect(b.got.map((e) => e.data)).toEqual(['good-0', 'good-7'])
@@ -282,7 +282,7 @@ describe('connectTabs: untrusted input', () => {
     const bc = raw(ch)
     broadcast(bc, batch('p', [envelope('o', 1), envelope('o', 2)], [-1, 1]))
     broadcast(bc, batch('p', [envelope('o', 2)], [1])) // same id again
-    broadcast(bc, batch('p', [{ ...envelope('o', 2), id: 'other-id' }], [1])) // new id, old seq
+    broadcast(bc, batch('p', [{ ...envelope('o', 2), id: 'other-id' }], [1])) // new id, same session and seq: a duplicate
     broadcast(bc, batch('p', [envelope('o', 6)], [4])) // seq 4 was forwarded but never arrived
     broadcast(bc, batch('p', [envelope('o', 9)], [6])) // 7, 8 were not shared: no gap
     // Bus-made ids are not sent; the receiver rebuilds them and dedupes by seq.
@@ -292,7 +292,7 @@ describe('connectTabs: untrusted input', () => {
     await sleep(50)
     expect(b.got.map((e) => e.seq)).toEqual([1, 2, 6, 9, 10, 11])
     expect(b.got.at(-1)!.id).toBe('c:11')
-    expect(b.bridge.stats()).toMatchObject({ received: 6, duplicates: 2, outOfOrder: 1, gaps: 1 })
+    expect(b.bridge.stats()).toMatchObject({ received: 6, duplicates: 3, outOfOrder: 0, gaps: 1 })
   })
 
   it('ignores its own events coming back', async () => {
@@ -341,9 +341,9 @@ describe('connectTabs: signing', () => {
     const real = wire[0]!
     const altered = real.body.replace('"d":[0,', '"d":["tampered",')
     expect(altered).not.toBe(real.body)
-    broadcast(bc, { t: 'tidings.tabs', v: 1, kind: 'signed', body: altered, sig: real.sig })
+    broadcast(bc, { tag: 'tidings.tabs', v: 1, kind: 'signed', body: altered, sig: real.sig })
     // Random signature.
-    broadcast(bc, { t: 'tidings.tabs', v: 1, kind: 'signed', body: JSON.stringify(batch('m', [envelope('m', 1)])), sig: new Uint8Array(32) })
+    broadcast(bc, { tag: 'tidings.tabs', v: 1, kind: 'signed', body: JSON.stringify(batch('m', [envelope('m', 1)])), sig: new Uint8Array(32) })
     await waitFor(() => b.bridge.stats().forged - before.forged === 2, 'two forged messages counted')
     await sleep(50)
     expect(b.bridge.stats().forged - before.forged).toBe(2)
@@ -387,7 +387,7 @@ describe('connectTabs: presence', () => {
 
     // A peer that goes silent without a bye (crashed tab) times out.
     const bc = raw(ch)
-    broadcast(bc, { t: 'tidings.tabs', v: 1, kind: 'hello', from: 'ghost-bridge', origin: 'ghost', name: 'ghost' })
+    broadcast(bc, { tag: 'tidings.tabs', v: 1, kind: 'hello', from: 'ghost-bridge', origin: 'ghost', incarnation: 'g1', name: 'ghost' })
     await waitFor(() => a.bridge.peers().some((p) => p.name === 'ghost'), 'the ghost to join')
     await waitFor(() => !a.bridge.peers().some((p) => p.name === 'ghost'), 'the ghost to time out', 5000)
     expect(changes.at(-1)).toMatchObject({ kind: 'leave', reason: 'timeout', peer: { name: 'ghost' } })
@@ -396,7 +396,7 @@ describe('connectTabs: presence', () => {
     // A sleepy peer (a hidden tab whose timers barely run) never heartbeats on its own but
     // answers probes at once: it stays.
     const sleepy = raw(ch)
-    const hello = { t: 'tidings.tabs', v: 1, kind: 'heartbeat', from: 'sleepy-bridge', origin: 'sleepy', name: 'sleepy' }
+    const hello = { tag: 'tidings.tabs', v: 1, kind: 'heartbeat', from: 'sleepy-bridge', origin: 'sleepy', incarnation: 's1', name: 'sleepy' }
     sleepy.addEventListener('message', (m) => {
       if ((m.data as { ask?: boolean }).ask) broadcast(sleepy, hello)
     })

@@ -1,125 +1,49 @@
-// connectTabs: one bus across the tabs of an origin over BroadcastChannel.
+// connectTabs: one bus across the tabs of an origin over BroadcastChannel, a thin transport over
+// the shared pipe of '@tidings/core/bridge'.
 //
-// Out: events matching `share` that are not `local` and were not ingested by this bridge are
-// collected per microtask and posted as one batch message. In: every message is untrusted; shape,
-// envelope (checkEnvelope) and, with a key, the HMAC are checked before anything reaches the bus.
-// BroadcastChannel reaches every tab directly, so no tab relays another's events: with any number
-// of tabs an event crosses once and cannot loop. Ids seen (sent or received) are remembered in a
-// bounded window to drop duplicates, and each origin's seq keeps order and reveals gaps.
-import { Subject, type Observable, type Subscription as RxSubscription } from 'rxjs'
+// Out: events matching `share` that are not `local` and were not ingested by this bridge go
+// through the Outbox (one batch per microtask, each session in seq order). In: every message is
+// untrusted; its shape, each envelope and, with a key, the HMAC are checked before anything
+// reaches the bus, and ingestBatch drops duplicates per session (origin + incarnation) and
+// reports gaps. BroadcastChannel reaches every tab directly, so no tab relays another's events.
+// Presence (hello, heartbeat, bye) is in peers.ts; a bye is probed before a peer is dropped.
+import { BusClosedError, compilePatterns, createOriginId, type Bus, type EventMapOf, type TidingsEvent } from '@tidings/core'
 import {
-  BusClosedError,
-  checkEnvelope,
-  compilePatterns,
-  createOriginId,
-  type Bus,
-  type EventMapOf,
-  type TidingsEvent,
-} from '@tidings/core'
+  bridgeHost,
+  describeError,
+  incarnationOf,
+  incarnationOfEvent,
+  ingestBatch,
+  Outbox,
+  SessionTable,
+  type BridgeHost,
+  type EventBatch,
+  type InboundIssue,
+  type InboundPipe,
+} from '@tidings/core/bridge'
+import { Subject, type Observable, type Subscription as RxSubscription } from 'rxjs'
 import { broadcast } from './broadcast.js'
 import { TabsOptionError, TabsUnsupportedError } from './errors.js'
+import { checkKeyOption } from './hmac.js'
 import { Ordered } from './ordered.js'
 import { PeerTracker, type PeerChange, type TabPeer } from './peers.js'
-import {
-  WIRE_TAG,
-  WIRE_VERSION,
-  parseWire,
-  type BatchMessage,
-  type ByeMessage,
-  type HelloMessage,
-  type InnerMessage,
-  type SignedMessage,
-} from './protocol.js'
+import { WIRE_TAG, WIRE_VERSION, parseWire, type BatchMessage, type ByeMessage, type HelloMessage, type InnerMessage, type SignedMessage } from './protocol.js'
 import { registerBridge } from './registry.js'
-import { SeenIds } from './seen-ids.js'
-import { NO_PREV, PrevTracker, SeqTracker } from './seq-tracker.js'
-import { decodeEvent, encodeBatch, isCanonicalId } from './batch-codec.js'
-import { checkKeyOption } from './hmac.js'
 import { createSigner, type Signer } from './signer.js'
+import type { TabsBridge, TabsIssue, TabsOptions, TabsStats } from './tabs-types.js'
+
+export type { TabsBridge, TabsIssue, TabsOptions, TabsStats } from './tabs-types.js'
 
 /** The name inbound events are ingested under (`bus.bridgedBy(event) === 'tabs'`). */
 export const TABS_BRIDGE = 'tabs'
 
-export interface TabsOptions {
-  /** BroadcastChannel name suffix; tabs only talk on the same channel. Default 'tidings'. */
-  channel?: string
-  /** Patterns of the event types that leave this tab. Default: none. */
-  share?: string | readonly string[]
-  /** Shared secret (>= 16 chars) or an HMAC CryptoKey: batches are signed with HMAC-SHA-256 and
-   *  unsigned or forged messages are dropped. Data then crosses as JSON (see README). */
-  key?: string | CryptoKey
-  /** Applied to each outgoing event: return what to send (e.g. with secrets removed), or
-   *  null/undefined to keep the event in this tab. */
-  redact?: (event: TidingsEvent) => TidingsEvent | null | undefined
-  /** Presence heartbeat period. Default 1000 ms. */
-  heartbeatMs?: number
-  /** A peer silent this long is probed, and taken as gone if it does not answer within
-   *  max(2 heartbeats, 500 ms). Default 5 heartbeats. */
-  peerTimeoutMs?: number
-  /** How many event ids are remembered for deduplication. Default 20 000. */
-  dedupeWindow?: number
-  /** Most events per posted message (a larger microtask batch is split). Default 5000. */
-  maxBatch?: number
-}
-
-export interface TabsStats {
-  /** Events posted to other tabs. */
-  sent: number
-  batchesSent: number
-  /** Events received and ingested into the bus. */
-  received: number
-  batchesReceived: number
-  /** Inbound events dropped because their id was already seen (sent or received). */
-  duplicates: number
-  /** Inbound events dropped because their origin already delivered a later seq. */
-  outOfOrder: number
-  /** Holes detected in an origin's sequence of shared events (each hole counts once). */
-  gaps: number
-  /** Messages or events that failed validation (garbage, bad shape, bad envelope). */
-  malformed: number
-  /** Unsigned messages dropped by a bridge with a key. */
-  unsigned: number
-  /** Signed messages whose signature did not verify. */
-  forged: number
-  /** Inbound events the bus refused while ingesting (e.g. a full 'reject' queue). */
-  rejected: number
-  /** Outbound events that could not be sent (not structured-cloneable / JSON, redact threw). */
-  unsendable: number
-  /** Own events that came back (another channel object of the same bus). */
-  echoes: number
-  peers: number
-}
-
-export interface TabsIssue {
-  kind: 'malformed' | 'unsigned' | 'forged' | 'rejected' | 'unsendable' | 'gap'
-  reason: string
-}
-
-export interface TabsBridge {
-  /** This bridge instance's id (what peers see as TabPeer.id). */
-  readonly id: string
-  readonly channel: string
-  readonly closed: boolean
-  /** Resolves when the bridge can sign (immediately without a key); rejects on a bad key. */
-  readonly ready: Promise<void>
-  stats(): TabsStats
-  /** The other tabs currently present (replays the current list to new subscribers). */
-  readonly peers$: Observable<readonly TabPeer[]>
-  /** Join and leave notifications. */
-  readonly peerChanges$: Observable<PeerChange>
-  /** Why inbound/outbound things were dropped (for debugging; nothing is ever thrown). */
-  readonly issues$: Observable<TabsIssue>
-  peers(): TabPeer[]
-  /** Resolves when everything published so far has been posted. */
-  flush(): Promise<void>
-  /** Posts what is pending, says bye and closes the channel. */
-  close(): Promise<void>
-}
-
 const CHANNEL_PREFIX = 'tidings.tabs:'
+/** Answers to "who is here?" are sent at most this often: a flood of forged hellos must not make
+ *  every tab flood the channel back. */
+const ANSWER_INTERVAL_MS = 250
 
 export function connectTabs<M extends EventMapOf<M>>(bus: Bus<M>, options: TabsOptions = {}): TabsBridge {
-  return new TabsBridgeImpl(bus as unknown as Bus, options)
+  return new TabsBridgeImpl(bridgeHost(bus, 'connectTabs()'), options)
 }
 
 class TabsBridgeImpl implements TabsBridge {
@@ -127,42 +51,35 @@ class TabsBridgeImpl implements TabsBridge {
   readonly channel: string
   closed = false
   readonly ready: Promise<void>
+  readonly peers$: Observable<readonly TabPeer[]>
+  readonly peerChanges$: Observable<PeerChange>
+  private readonly issues = new Subject<TabsIssue>()
+  readonly issues$: Observable<TabsIssue> = this.issues.asObservable()
 
   private readonly bc: BroadcastChannel
   private readonly counters: Omit<TabsStats, 'peers'> = {
-    sent: 0,
-    batchesSent: 0,
-    received: 0,
-    batchesReceived: 0,
-    duplicates: 0,
-    outOfOrder: 0,
-    gaps: 0,
-    malformed: 0,
-    unsigned: 0,
-    forged: 0,
-    rejected: 0,
-    unsendable: 0,
-    echoes: 0,
+    sent: 0, batchesSent: 0, received: 0, batchesReceived: 0, duplicates: 0, outOfOrder: 0, gaps: 0, implausible: 0,
+    malformed: 0, unsigned: 0, forged: 0, contradicted: 0, rejected: 0, unsendable: 0, echoes: 0,
   }
-  private readonly seen: SeenIds
-  private readonly seq = new SeqTracker()
-  private readonly prev = new PrevTracker()
+  private readonly host: BridgeHost
+  private readonly incarnation: string
+  private readonly sessions: SessionTable
+  private readonly inbound: InboundPipe
+  private readonly outbox: Outbox
   private readonly tracker: PeerTracker
-  private readonly issues = new Subject<TabsIssue>()
+  private readonly graceMs: number
   private readonly ordered = new Ordered()
-  private readonly maxBatch: number
   private readonly redact: TabsOptions['redact']
   private readonly signerReady: Promise<Signer | undefined>
+  private signer: Signer | undefined
   private signedBye: SignedMessage | undefined
   private readonly keyed: boolean
-  private pending: TidingsEvent[] = []
-  /** Highest seq per origin in `pending`, to notice re-entrant publishes (see flushNow). */
-  private readonly pendingLast = new Map<string, number>()
-  private inverted = false
-  private scheduled = false
+  private lastAnswer = 0
+  private answerTimer: ReturnType<typeof setTimeout> | undefined
   private readonly outbound: RxSubscription | undefined
   private readonly timer: ReturnType<typeof setInterval>
   private readonly unregister: () => void
+  private hiddenByCache = false
   private readonly onPageHide = (e: Event): void => {
     // A page kept in the back/forward cache comes back with pageshow: say hello again then.
     this.postBye()
@@ -174,21 +91,10 @@ class TabsBridgeImpl implements TabsBridge {
       this.announce('hello', true)
     }
   }
-  private hiddenByCache = false
 
-  readonly peers$: Observable<readonly TabPeer[]>
-  readonly peerChanges$: Observable<PeerChange>
-  readonly issues$: Observable<TabsIssue> = this.issues.asObservable()
-
-  private readonly bus: Bus
-  constructor(
-    bus: Bus,
-    options: TabsOptions,
-  ) {
-    this.bus = bus
-    if (typeof bus !== 'object' || bus === null || typeof bus.ingest !== 'function')
-      throw new TabsOptionError('bus', bus, 'pass a bus made by createBus() from @tidings/core')
-    if (bus.closed) throw new BusClosedError(bus.name, 'connect tabs')
+  constructor(host: BridgeHost, options: TabsOptions) {
+    this.host = host
+    if (host.closed) throw new BusClosedError(host.name, 'connect tabs')
     if (typeof BroadcastChannel !== 'function') throw new TabsUnsupportedError('BroadcastChannel', 'connectTabs()')
     const channel = options.channel ?? 'tidings'
     if (typeof channel !== 'string' || channel.length === 0 || channel.length > 200)
@@ -196,51 +102,60 @@ class TabsBridgeImpl implements TabsBridge {
     this.channel = channel
     const heartbeatMs = positive('heartbeatMs', options.heartbeatMs, 1000)
     const peerTimeoutMs = positive('peerTimeoutMs', options.peerTimeoutMs, heartbeatMs * 5)
-    if (peerTimeoutMs <= heartbeatMs)
-      throw new TabsOptionError('peerTimeoutMs', peerTimeoutMs, `must be longer than heartbeatMs (${heartbeatMs})`)
-    this.maxBatch = positive('maxBatch', options.maxBatch, 5000)
-    if (options.redact !== undefined && typeof options.redact !== 'function')
-      throw new TabsOptionError('redact', options.redact, 'pass a function (event) => event | null')
+    if (peerTimeoutMs <= heartbeatMs) throw new TabsOptionError('peerTimeoutMs', peerTimeoutMs, `must be longer than heartbeatMs (${heartbeatMs})`)
+    const maxBatch = positive('maxBatch', options.maxBatch, 5000)
+    if (options.redact !== undefined && typeof options.redact !== 'function') throw new TabsOptionError('redact', options.redact, 'pass a function (event) => event | null')
     this.redact = options.redact
     const share = options.share ?? []
-    // compilePatterns validates every pattern (InvalidTopicError names the bad one).
-    compilePatterns(share)
+    compilePatterns(share) // validates every pattern (InvalidTopicError names the bad one)
     const key = options.key
     checkKeyOption(key)
     this.keyed = key !== undefined
     this.signerReady = key === undefined ? Promise.resolve(undefined) : createSigner(key)
     this.ready = this.signerReady.then(async (s) => {
+      this.signer = s
       if (s) this.signedBye = await s.sign(this.byeMessage())
     })
     // A rejected `ready` must not surface as an unhandled rejection when nobody awaits it.
     this.ready.catch(() => {})
 
-    this.tracker = new PeerTracker(peerTimeoutMs, Math.max(2 * heartbeatMs, 500))
+    this.incarnation = incarnationOf(host)
+    this.graceMs = Math.max(2 * heartbeatMs, 500)
+    this.tracker = new PeerTracker(peerTimeoutMs, this.graceMs)
     this.peers$ = this.tracker.peers$
     this.peerChanges$ = this.tracker.changes$
-    this.seen = new SeenIds(positive('dedupeWindow', options.dedupeWindow, 20_000))
-    this.unregister = registerBridge(bus, channel)
+    this.sessions = new SessionTable({ window: positive('dedupeWindow', options.dedupeWindow, 2048) })
+    this.inbound = {
+      host,
+      bridge: TABS_BRIDGE,
+      sessions: this.sessions,
+      issue: (kind, reason) => this.inboundIssue(kind, reason),
+      forward: () => void this.counters.received++,
+    }
+    this.outbox = new Outbox({
+      maxBatch,
+      post: (batch, events) => this.postBatch(batch, events.length),
+      unsendable: (e, reason) => this.issue('unsendable', `${e.type} (${e.id}) cannot be sent: ${reason}`),
+    })
+    this.unregister = registerBridge(host, channel)
     this.bc = new BroadcastChannel(CHANNEL_PREFIX + channel)
     this.bc.addEventListener('message', (e: MessageEvent) => {
       // Last line of defence: nothing another tab sends may throw into this page.
       try {
         this.receive(e.data)
       } catch (err) {
-        this.issue('malformed', `a message could not be handled: ${String(err)}`)
+        this.issue('malformed', `a message could not be handled: ${describeError(err)}`)
       }
     })
     this.bc.addEventListener('messageerror', () => this.issue('malformed', 'a message could not be deserialized'))
 
     const patterns = typeof share === 'string' ? [share] : share
     if (patterns.length > 0) {
-      this.outbound = bus.on(patterns).subscribe({
-        next: (e) => this.enqueue(e),
-        complete: () => void this.close(),
-      })
+      this.outbound = host.on(patterns).subscribe({ next: (e) => this.enqueue(e), complete: () => void this.close() })
     }
     this.timer = setInterval(() => {
       // A bus shut down without anything shared would otherwise keep announcing itself.
-      if (bus.closed) {
+      if (host.closed) {
         void this.close()
         return
       }
@@ -263,7 +178,7 @@ class TabsBridgeImpl implements TabsBridge {
   }
 
   async flush(): Promise<void> {
-    if (this.scheduled) this.flushNow()
+    this.outbox.flush()
     await this.ordered.drained()
   }
 
@@ -273,11 +188,14 @@ class TabsBridgeImpl implements TabsBridge {
     this.unregister()
     this.outbound?.unsubscribe()
     clearInterval(this.timer)
+    if (this.answerTimer !== undefined) clearTimeout(this.answerTimer)
     if (typeof removeEventListener === 'function' && typeof window !== 'undefined') {
       removeEventListener('pagehide', this.onPageHide)
       removeEventListener('pageshow', this.onPageShow)
     }
-    if (this.scheduled) this.flushNow()
+    this.closed = false // let the last batch out
+    this.outbox.flush()
+    this.closed = true
     await this.ordered.drained()
     this.postBye()
     this.bc.close()
@@ -289,16 +207,14 @@ class TabsBridgeImpl implements TabsBridge {
 
   private enqueue(e: TidingsEvent): void {
     if (this.closed) return
-    const bus = this.bus
-    if (bus.isLocal(e)) return
+    const host = this.host
+    if (host.isLocal(e)) return
     // Never send back what this bridge ingested; events other bridges (a worker) injected go on.
-    if (bus.bridgedBy(e) === TABS_BRIDGE) return
-    // Own events that come back are dropped by origin; for events of other origins (a worker's),
-    // remember what was sent so the same event forwarded by another tab is dropped as stale.
-    if (e.origin !== bus.origin) {
-      if (isCanonicalId(e)) this.seq.observe(e.origin, e.seq)
-      else if (!this.seen.add(e.id)) return
-    }
+    if (host.bridgedBy(e) === TABS_BRIDGE) return
+    const inc = incarnationOfEvent(host, e)
+    // Another origin's event (a worker's) that this tab forwards: remember it, so the same event
+    // forwarded by another tab is a duplicate here.
+    if (e.origin !== host.origin) this.sessions.observe(e.origin, inc, e.seq)
     let out: TidingsEvent = e
     if (this.redact) {
       try {
@@ -306,49 +222,28 @@ class TabsBridgeImpl implements TabsBridge {
         if (r === null || r === undefined) return
         out = r
       } catch (err) {
-        this.issue('unsendable', `redact threw for ${e.type} (${e.id}): ${String(err)}`)
+        this.issue('unsendable', `redact threw for ${e.type} (${e.id}): ${describeError(err)}`)
         return
       }
     }
-    this.pending.push(out)
-    const last = this.pendingLast.get(out.origin)
-    if (last === undefined || out.seq > last) this.pendingLast.set(out.origin, out.seq)
-    else this.inverted = true
-    bus.noteBridgedOut(e, TABS_BRIDGE)
-    // Never flush from inside publish: a handler that publishes re-entrantly must land in the
-    // same flush as the event that caused it (see flushNow), so the batch is split later.
-    if (!this.scheduled) {
-      this.scheduled = true
-      queueMicrotask(() => {
-        if (this.scheduled) this.flushNow()
-      })
-    }
+    host.noteBridgedOut(e, TABS_BRIDGE)
+    this.outbox.push(out, inc)
   }
 
-  private flushNow(): void {
-    this.scheduled = false
-    const events = this.pending
-    if (events.length === 0) return
-    this.pending = []
-    this.pendingLast.clear()
-    // A handler that publishes from inside publish gives its event a higher seq but hands it to
-    // this bridge first. Receivers order by seq, so put each origin back in seq order.
-    if (this.inverted) {
-      this.inverted = false
-      sortPerOrigin(events)
+  /** Posts one batch; throws (so the Outbox splits it) when it cannot be sent. */
+  private postBatch(batch: EventBatch, n: number): void {
+    if (this.closed) return
+    const msg: BatchMessage = { tag: WIRE_TAG, v: WIRE_VERSION, kind: 'batch', from: this.id, batch }
+    if (!this.keyed) {
+      broadcast(this.bc, msg)
+      this.counters.sent += n
+      this.counters.batchesSent++
+      return
     }
-    for (let start = 0; start < events.length; start += this.maxBatch) {
-      const chunk = events.length <= this.maxBatch ? events : events.slice(start, start + this.maxBatch)
-      const prev = new Array<number>(chunk.length)
-      for (let i = 0; i < chunk.length; i++) prev[i] = this.prev.next(chunk[i]!.origin, chunk[i]!.seq)
-      this.sendBatch(chunk, prev)
-    }
-  }
-
-  private sendBatch(events: TidingsEvent[], prev: number[]): void {
-    const msg = encodeBatch(this.id, events, prev)
-    if (!this.keyed) this.postBatch(msg, events, prev)
-    else this.send(msg)
+    this.sendSigned(msg, () => {
+      this.counters.sent += n
+      this.counters.batchesSent++
+    })
   }
 
   private send(msg: InnerMessage): void {
@@ -360,66 +255,54 @@ class TabsBridgeImpl implements TabsBridge {
       }
       return
     }
-    const signed = this.signerReady.then((s) => s!.sign(msg))
+    try {
+      this.sendSigned(msg, () => {})
+    } catch {
+      // A control message always encodes; nothing to tell.
+    }
+  }
+
+  /** Encodes now (throws on what cannot be encoded), signs asynchronously, posts in order. */
+  private sendSigned(msg: InnerMessage, posted: () => void): void {
+    const signed = this.signer !== undefined ? this.signer.sign(msg) : this.signerReady.then((s) => s!.sign(msg))
     this.ordered.push(
       signed,
-      (m) => this.postSigned(m, msg),
+      (m) => {
+        try {
+          broadcast(this.bc, m)
+          posted()
+        } catch {
+          // Channel already closed (close() raced a late signature): nothing left to tell.
+        }
+      },
       (err) => {
-        const n = msg.kind === 'batch' ? msg.n : 0
-        if (n > 0) this.issue('unsendable', `could not sign a batch of ${n}: ${String(err)}`, n)
+        if (msg.kind === 'batch') this.issue('unsendable', `could not sign a batch of ${msg.batch.n}: ${describeError(err)}`, msg.batch.n)
       },
     )
   }
 
-  private postBatch(msg: BatchMessage, events: TidingsEvent[], prev: number[]): void {
-    try {
-      broadcast(this.bc, msg)
-      this.countSent(msg.n)
-    } catch (err) {
-      if (this.closed) return
-      // One uncloneable event (a function, a DOM node in data) must not sink the whole batch.
-      const keep: TidingsEvent[] = []
-      const keepPrev: number[] = []
-      events.forEach((e, i) => {
-        try {
-          structuredClone(e)
-          keep.push(e)
-          keepPrev.push(prev[i]!)
-        } catch (cloneErr) {
-          this.issue('unsendable', `${e.type} (${e.id}) is not structured-cloneable: ${String(cloneErr)}`)
-        }
-      })
-      if (keep.length === events.length) {
-        this.issue('unsendable', `postMessage failed for a batch of ${events.length}: ${String(err)}`, events.length)
-        return
-      }
-      if (keep.length > 0) this.postBatch(encodeBatch(this.id, keep, keepPrev), keep, keepPrev)
-    }
-  }
-
-  private postSigned(m: SignedMessage, inner: InnerMessage): void {
-    try {
-      broadcast(this.bc, m)
-      if (inner.kind === 'batch') this.countSent(inner.n)
-    } catch {
-      // Channel already closed (close() raced a late signature): nothing left to tell.
-    }
-  }
-
-  private countSent(n: number): void {
-    this.counters.sent += n
-    this.counters.batchesSent++
-  }
-
   private announce(kind: 'hello' | 'heartbeat', ask: boolean): void {
     if (this.closed) return
-    const msg: HelloMessage = { t: WIRE_TAG, v: WIRE_VERSION, kind, from: this.id, origin: this.bus.origin, name: this.bus.name }
+    const msg: HelloMessage = { tag: WIRE_TAG, v: WIRE_VERSION, kind, from: this.id, origin: this.host.origin, incarnation: this.incarnation, name: this.host.name }
     if (ask) msg.ask = true
     this.send(msg)
   }
 
+  /** Tells a newcomer (or a prober) who is here, at most once per ANSWER_INTERVAL_MS. */
+  private answer(): void {
+    if (this.answerTimer !== undefined) return
+    const wait = this.lastAnswer + ANSWER_INTERVAL_MS - Date.now()
+    const go = () => {
+      this.answerTimer = undefined
+      this.lastAnswer = Date.now()
+      this.announce('heartbeat', false)
+    }
+    if (wait <= 0) go()
+    else this.answerTimer = setTimeout(go, wait)
+  }
+
   private byeMessage(): ByeMessage {
-    return { t: WIRE_TAG, v: WIRE_VERSION, kind: 'bye', from: this.id }
+    return { tag: WIRE_TAG, v: WIRE_VERSION, kind: 'bye', from: this.id }
   }
 
   /** Synchronous (pagehide gives no time to sign): with a key, the bye was signed up front. */
@@ -438,6 +321,7 @@ class TabsBridgeImpl implements TabsBridge {
     if (this.closed) return
     const parsed = parseWire(data)
     if (!parsed.ok) {
+      // The channel is ours alone: anything on it that is not a message of ours is malformed.
       this.issue('malformed', parsed.reason)
       return
     }
@@ -453,10 +337,10 @@ class TabsBridgeImpl implements TabsBridge {
         (r) => {
           if (this.closed) return
           if (r.ok) this.handle(r.msg)
-          else if (r.forged) this.issue('forged', r.reason)
+          else if ('forged' in r && r.forged) this.issue('forged', r.reason)
           else this.issue('malformed', r.reason)
         },
-        (err) => this.issue('forged', `signature check failed: ${String(err)}`),
+        (err) => this.issue('forged', `signature check failed: ${describeError(err)}`),
       )
       return
     }
@@ -472,105 +356,62 @@ class TabsBridgeImpl implements TabsBridge {
     switch (msg.kind) {
       case 'hello':
       case 'heartbeat':
-        if (msg.origin === this.bus.origin) return
-        this.tracker.seen(msg.from, msg.origin, msg.name, now)
+        if (msg.origin === this.host.origin) return
+        if (this.tracker.contradicts(msg.from)) this.issue('contradicted', `${msg.from} answered after a bye in its name: it stays`)
+        this.tracker.seen(msg.from, msg.origin, msg.incarnation, msg.name, now)
         // A newcomer wants to know who is here: answer without asking back (no ping-pong).
-        if (msg.ask) this.announce('heartbeat', false)
+        if (msg.ask) this.answer()
         return
       case 'bye':
-        this.tracker.leave(msg.from, 'bye')
+        // Probe before dropping: a live peer answers at once; a gone one stays silent.
+        if (this.tracker.bye(msg.from, now)) {
+          this.announce('heartbeat', true)
+          setTimeout(() => {
+            if (!this.closed) this.tracker.expire(Date.now())
+          }, this.graceMs + 20)
+        }
         return
       case 'batch':
         this.tracker.touch(msg.from, now)
-        this.ingestBatch(msg)
+        this.counters.batchesReceived++
+        ingestBatch(this.inbound, msg.batch, msg.from)
+        if (this.host.closed) void this.close()
         return
     }
   }
 
-  private ingestBatch(msg: BatchMessage): void {
+  private inboundIssue(kind: InboundIssue, reason: string): void {
     const c = this.counters
-    c.batchesReceived++
-    const bus = this.bus
-    for (let i = 0; i < msg.n; i++) {
-      const decoded = decodeEvent(msg, i)
-      const check = decoded.ok ? checkEnvelope(decoded.candidate) : decoded
-      const prev = msg.p[i]
-      if (!check.ok || typeof prev !== 'number' || !Number.isSafeInteger(prev) || prev < NO_PREV) {
-        this.issue('malformed', `event ${i} of a batch from ${msg.from}: ${check.ok ? 'prev must be an integer >= -1' : check.reason}`)
-        continue
-      }
-      const e = check.event
-      if (e.origin === bus.origin) {
-        c.echoes++
-        continue
-      }
-      // An id made by the bus (`origin:seq`, not even sent) is fully known by its origin's seq,
-      // which the seq tracker already remembers: only other ids need the id memory (it saves a
-      // Set insert and eviction per event on the hot path).
-      const canonical = decoded.ok && decoded.canonical
-      if (!canonical && this.seen.has(e.id)) {
-        c.duplicates++
-        continue
-      }
-      const verdict = this.seq.check(e.origin, e.seq, prev)
-      if (verdict === 'stale') {
-        if (canonical) c.duplicates++
-        else c.outOfOrder++
-        continue
-      }
-      if (verdict === 'gap') this.issue('gap', `events of ${e.origin} before seq ${e.seq} were lost`)
-      if (!canonical) this.seen.add(e.id)
-      if (bus.closed) {
-        void this.close()
+    switch (kind) {
+      case 'malformed':
+      case 'rejected':
+      case 'gap':
+      case 'implausible':
+        this.issue(kind, reason)
         return
-      }
-      try {
-        bus.ingest(e, TABS_BRIDGE)
-        c.received++
-      } catch (err) {
-        // e.g. QueueFullError from a 'reject' queue: the other subscribers did get it.
-        c.received++
-        this.issue('rejected', `${e.type} (${e.id}): ${String(err)}`)
-      }
+      case 'echo':
+        c.echoes++
+        return
+      case 'unshared':
+        return
+      case 'duplicate':
+        c.duplicates++
+        return
+      case 'late':
+        c.outOfOrder++
     }
   }
 
   private issue(kind: TabsIssue['kind'], reason: string, n = 1): void {
+    const c = this.counters
     switch (kind) {
-      case 'malformed':
-        this.counters.malformed += n
-        break
-      case 'unsigned':
-        this.counters.unsigned += n
-        break
-      case 'forged':
-        this.counters.forged += n
-        break
-      case 'rejected':
-        this.counters.rejected += n
-        break
-      case 'unsendable':
-        this.counters.unsendable += n
-        break
       case 'gap':
-        this.counters.gaps += n
+        c.gaps += n
         break
+      default:
+        c[kind] += n
     }
     if (this.issues.observed) this.issues.next({ kind, reason })
-  }
-}
-
-/** Sorts each origin's events by seq, keeping the slots each origin occupies in the batch. */
-function sortPerOrigin(events: TidingsEvent[]): void {
-  const slots = new Map<string, number[]>()
-  events.forEach((e, i) => {
-    const list = slots.get(e.origin)
-    if (list) list.push(i)
-    else slots.set(e.origin, [i])
-  })
-  for (const idx of slots.values()) {
-    const sorted = idx.map((i) => events[i]!).sort((a, b) => a.seq - b.seq)
-    idx.forEach((slot, k) => (events[slot] = sorted[k]!))
   }
 }
 

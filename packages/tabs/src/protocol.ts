@@ -1,15 +1,14 @@
-// The wire format of the tabs bridge. Everything that arrives on the channel is untrusted (any
-// script of the origin can post on it), so parseMessage checks the shape before anything is used;
-// the events inside a batch are rebuilt and checked one by one with core's checkEnvelope by the
-// bridge (per-event fields such as prev are checked there too, in the same pass).
+// The wire format of the tabs bridge, in the one Tidings convention `{ tag, v, kind }` (see
+// '@tidings/core/bridge'). Everything that arrives on the channel is untrusted (any script of the
+// origin can post on it), so parseWire checks the shape before anything is used; the events
+// inside a batch are rebuilt and checked one by one by the shared inbound pipe.
+import { checkBatch, isBoolean, isId, isRecord, readTagged, type EventBatch } from '@tidings/core/bridge'
+
 export const WIRE_TAG = 'tidings.tabs'
 export const WIRE_VERSION = 1
-/** Upper bound of events in one inbound batch; larger ones are malformed (memory guard). */
-export const MAX_BATCH = 100_000
-const MAX_ID = 200
 
 interface Base {
-  t: typeof WIRE_TAG
+  tag: typeof WIRE_TAG
   v: typeof WIRE_VERSION
   /** Id of the sending bridge instance (not the bus origin: one bus may have several bridges). */
   from: string
@@ -17,7 +16,9 @@ interface Base {
 
 export interface HelloMessage extends Base {
   kind: 'hello' | 'heartbeat'
+  /** The session of the sender's bus: its origin and random incarnation. */
   origin: string
+  incarnation: string
   name: string
   /** A newcomer asks the others to announce themselves at once. */
   ask?: boolean
@@ -27,35 +28,18 @@ export interface ByeMessage extends Base {
   kind: 'bye'
 }
 
-/** Columnar: one array per envelope field (see batch-codec.ts), all of length n. */
 export interface BatchMessage extends Base {
   kind: 'batch'
-  n: number
-  /** Envelope version of every event. */
-  ev: number
-  /** Origins table; `oi` indexes it per event. */
-  o: string[]
-  oi: number[]
-  s: number[]
-  /** Per event: seq of the previous event of the same origin this sender forwarded (-1: none). */
-  p: number[]
-  ty: unknown[]
-  ts: unknown[]
-  d: unknown[]
-  /** Per event: the id when it is not the bus-made `origin:seq` (null otherwise). */
-  id?: (string | null)[]
-  /** Per event: optional envelope fields (source, correlationId, ...) or null. */
-  x?: (Record<string, unknown> | null)[]
-  /** Signed batches travel as JSON: indexes of events whose data was `undefined`. */
-  u?: number[]
+  /** The events, by column (the codec of '@tidings/core/bridge'). */
+  batch: EventBatch
 }
 
 export type InnerMessage = HelloMessage | ByeMessage | BatchMessage
 
-/** With a key, the inner message travels as JSON text so the signature covers exactly what the
- *  receiver parses (structured-clone-only values such as Map or Date cannot slip past it). */
+/** With a key, the inner message travels as text so the signature covers exactly what the
+ *  receiver parses. */
 export interface SignedMessage {
-  t: typeof WIRE_TAG
+  tag: typeof WIRE_TAG
   v: typeof WIRE_VERSION
   kind: 'signed'
   body: string
@@ -64,57 +48,58 @@ export interface SignedMessage {
 
 export type WireMessage = InnerMessage | SignedMessage
 
-export type Parsed<T> = { ok: true; msg: T } | { ok: false; reason: string }
+export type Parsed<T> = { ok: true; msg: T } | { ok: false; reason: string; foreign?: boolean }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_ID
-
-/** Outer check: a tidings.tabs message of a version we speak. */
+/** Outer check: a tidings.tabs message of a version we speak. Never throws. */
 export function parseWire(data: unknown): Parsed<WireMessage> {
-  if (!isObj(data)) return { ok: false, reason: 'message is not an object' }
-  if (data['t'] !== WIRE_TAG) return { ok: false, reason: 'not a tidings.tabs message' }
-  if (data['v'] !== WIRE_VERSION) return { ok: false, reason: `unsupported protocol version ${String(data['v'])}` }
-  if (data['kind'] === 'signed') {
-    if (typeof data['body'] !== 'string') return { ok: false, reason: 'signed message without a string body' }
-    if (!(data['sig'] instanceof Uint8Array) || data['sig'].byteLength !== 32)
-      return { ok: false, reason: 'signed message without a 32-byte signature' }
-    return { ok: true, msg: data as unknown as SignedMessage }
+  const t = readTagged(data, WIRE_TAG, WIRE_VERSION)
+  if (t.status === 'foreign') return { ok: false, reason: 'not a tidings.tabs message', foreign: true }
+  if (t.status === 'malformed') return { ok: false, reason: t.reason }
+  if (t.kind === 'signed') {
+    try {
+      const { body, sig } = t.msg
+      if (typeof body !== 'string') return { ok: false, reason: 'signed message without a string body' }
+      if (!(sig instanceof Uint8Array) || sig.byteLength !== 32) return { ok: false, reason: 'signed message without a 32-byte signature' }
+      return { ok: true, msg: { tag: WIRE_TAG, v: WIRE_VERSION, kind: 'signed', body, sig } }
+    } catch {
+      return { ok: false, reason: 'signed message could not be read' }
+    }
   }
-  return parseInner(data)
+  return parseInner(t.msg)
 }
 
+/** Checks an inner message (received plain, or opened from a signed one). Never throws. */
 export function parseInner(data: unknown): Parsed<InnerMessage> {
-  if (!isObj(data)) return { ok: false, reason: 'message is not an object' }
-  if (data['t'] !== WIRE_TAG || data['v'] !== WIRE_VERSION) return { ok: false, reason: 'bad tag or version' }
-  if (!isId(data['from'])) return { ok: false, reason: 'from must be a non-empty string' }
-  switch (data['kind']) {
-    case 'hello':
-    case 'heartbeat':
-      if (!isId(data['origin'])) return { ok: false, reason: `${data['kind']} without an origin` }
-      if (typeof data['name'] !== 'string' || data['name'].length > MAX_ID) return { ok: false, reason: `${data['kind']} without a name` }
-      if (data['ask'] !== undefined && typeof data['ask'] !== 'boolean') return { ok: false, reason: 'ask must be a boolean' }
-      return { ok: true, msg: data as unknown as HelloMessage }
-    case 'bye':
-      return { ok: true, msg: data as unknown as ByeMessage }
-    case 'batch': {
-      const n = data['n']
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_BATCH) return { ok: false, reason: `batch n must be an integer in 1..${MAX_BATCH}` }
-      for (const k of ['oi', 's', 'p', 'ty', 'ts', 'd'] as const) {
-        const col = data[k]
-        if (!Array.isArray(col) || col.length !== n) return { ok: false, reason: `batch ${k} must be an array of n` }
+  try {
+    if (!isRecord(data)) return { ok: false, reason: 'message is not an object' }
+    if (data['tag'] !== WIRE_TAG || data['v'] !== WIRE_VERSION) return { ok: false, reason: 'bad tag or version' }
+    const from = data['from']
+    if (!isId(from)) return { ok: false, reason: 'from must be a non-empty string' }
+    const kind = data['kind']
+    switch (kind) {
+      case 'hello':
+      case 'heartbeat': {
+        const { origin, incarnation, name, ask } = data
+        if (!isId(origin)) return { ok: false, reason: `${kind} without an origin` }
+        if (!isId(incarnation, 64)) return { ok: false, reason: `${kind} without an incarnation` }
+        if (typeof name !== 'string' || name.length > 200) return { ok: false, reason: `${kind} without a name` }
+        if (ask !== undefined && !isBoolean(ask)) return { ok: false, reason: 'ask must be a boolean' }
+        const msg: HelloMessage = { tag: WIRE_TAG, v: WIRE_VERSION, kind, from, origin, incarnation, name }
+        if (ask) msg.ask = true
+        return { ok: true, msg }
       }
-      for (const k of ['id', 'x'] as const) {
-        const col = data[k]
-        if (col !== undefined && (!Array.isArray(col) || col.length !== n)) return { ok: false, reason: `batch ${k} must be an array of n` }
+      case 'bye':
+        return { ok: true, msg: { tag: WIRE_TAG, v: WIRE_VERSION, kind: 'bye', from } }
+      case 'batch': {
+        const batch = data['batch']
+        const bad = checkBatch(batch)
+        if (bad !== undefined) return { ok: false, reason: bad }
+        return { ok: true, msg: { tag: WIRE_TAG, v: WIRE_VERSION, kind: 'batch', from, batch: batch as EventBatch } }
       }
-      const o = data['o']
-      if (!Array.isArray(o) || o.length === 0 || o.length > n) return { ok: false, reason: 'batch o must be a non-empty origins table' }
-      const u = data['u']
-      if (u !== undefined && (!Array.isArray(u) || u.some((i) => typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= n)))
-        return { ok: false, reason: 'batch u must hold event indexes' }
-      return { ok: true, msg: data as unknown as BatchMessage }
+      default:
+        return { ok: false, reason: `unknown message kind ${JSON.stringify(String(kind).slice(0, 40))}` }
     }
-    default:
-      return { ok: false, reason: `unknown message kind ${JSON.stringify(String(data['kind']).slice(0, 40))}` }
+  } catch {
+    return { ok: false, reason: 'message could not be read' }
   }
 }

@@ -22,7 +22,7 @@ export async function createSigner(key: string | CryptoKey): Promise<Signer> {
   return {
     async sign(msg) {
       const body = encodeInner(msg)
-      return { t: WIRE_TAG, v: WIRE_VERSION, kind: 'signed', body, sig: await hmac.sign(body) }
+      return { tag: WIRE_TAG, v: WIRE_VERSION, kind: 'signed', body, sig: await hmac.sign(body) }
     },
     async open(msg) {
       if (!(await hmac.verify(msg.body, msg.sig))) return { ok: false, reason: 'signature does not match', forged: true }
@@ -33,7 +33,7 @@ export async function createSigner(key: string | CryptoKey): Promise<Signer> {
         return { ok: false, reason: 'signed body is not JSON' }
       }
       const parsed = parseInner(inner)
-      if (parsed.ok && parsed.msg.kind === 'batch') restoreUndefined(parsed.msg)
+      if (parsed.ok && parsed.msg.kind === 'batch') restoreUndefined(parsed.msg, inner)
       return parsed
     },
   }
@@ -43,11 +43,13 @@ export async function createSigner(key: string | CryptoKey): Promise<Signer> {
 function encodeInner(msg: InnerMessage): string {
   if (msg.kind !== 'batch') return JSON.stringify(msg)
   const u: number[] = []
-  for (let i = 0; i < msg.d.length; i++) if (msg.d[i] === undefined) u.push(i)
+  const d = msg.batch.d
+  for (let i = 0; i < d.length; i++) if (d[i] === undefined) u.push(i)
   return JSON.stringify(u.length > 0 ? { ...msg, u } : msg)
 }
 
-function restoreUndefined(msg: BatchMessage): void {
-  if (!msg.u) return
-  for (const i of msg.u) msg.d[i] = undefined
+function restoreUndefined(msg: BatchMessage, inner: unknown): void {
+  const u = (inner as { u?: unknown }).u
+  if (!Array.isArray(u)) return
+  for (const i of u) if (typeof i === 'number' && Number.isInteger(i) && i >= 0 && i < msg.batch.n) msg.batch.d[i] = undefined
 }

@@ -37,30 +37,39 @@ export function envelope(origin: string, seq: number, type = 'chat.message', dat
   return { id: `${origin}:${seq}`, type, timestamp: Date.now(), version: 1, data, origin, seq }
 }
 
-/** A columnar batch message like encodeBatch makes, but tolerant of broken envelopes (tests post
- *  garbage). Ids are sent explicitly unless `canonical` (then receivers rebuild `origin:seq`). */
-export function batch(from: string, events: object[], prev?: number[], canonical = false): Record<string, unknown> {
+/** A batch message like the bridge posts, built by hand so that it tolerates broken envelopes
+ *  (tests post garbage). Ids are sent explicitly unless `canonical` (then receivers rebuild
+ *  `origin:seq`). Every event is in the session (its origin, `incarnation`). */
+export function batch(from: string, events: object[], prev?: number[], canonical = false, incarnation = 'inc-1'): { tag: string; v: number; kind: string; from: string; batch: Record<string, unknown> } {
   const list = events as Record<string, unknown>[]
-  const o: unknown[] = []
-  const oi = list.map((e) => {
-    const i = o.indexOf(e['origin'])
-    return i >= 0 ? i : o.push(e['origin']) - 1
+  const so: unknown[] = []
+  const sx = list.map((e) => {
+    const i = so.indexOf(e['origin'])
+    return i >= 0 ? i : so.push(e['origin']) - 1
   })
-  const msg: Record<string, unknown> = {
-    t: 'tidings.tabs',
-    v: 1,
-    kind: 'batch',
-    from,
+  const tt: unknown[] = []
+  const tx = list.map((e) => {
+    const i = tt.indexOf(e['type'])
+    return i >= 0 ? i : tt.push(e['type']) - 1
+  })
+  const columns: Record<string, unknown> = {
     n: list.length,
     ev: 1,
-    o,
-    oi,
+    so,
+    si: so.map(() => incarnation),
+    sx,
     s: list.map((e) => e['seq']),
     p: prev ?? list.map(() => -1),
-    ty: list.map((e) => e['type']),
+    tt,
+    tx,
     ts: list.map((e) => e['timestamp']),
     d: list.map((e) => e['data']),
   }
-  if (!canonical) msg['id'] = list.map((e) => e['id'])
-  return msg
+  if (!canonical) columns['id'] = list.map((e) => e['id'])
+  return { tag: 'tidings.tabs', v: 1, kind: 'batch', from, batch: columns }
+}
+
+/** A batch message with some of its columns replaced. */
+export function withColumns(msg: ReturnType<typeof batch>, columns: Record<string, unknown>): ReturnType<typeof batch> {
+  return { ...msg, batch: { ...msg.batch, ...columns } }
 }

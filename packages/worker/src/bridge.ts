@@ -277,6 +277,8 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
       case 'gap':
         c.gaps++
         return
+      case 'late': // delivered, out of order: nothing to count here
+        return
       case 'implausible':
         c.implausible++
         return

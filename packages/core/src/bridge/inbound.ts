@@ -21,6 +21,8 @@ export type InboundIssue =
   | 'duplicate'
   /** Events of its session before it were lost (it is delivered). */
   | 'gap'
+  /** Its session already delivered a later seq (it is delivered, out of order). */
+  | 'late'
   /** Its seq jumped implausibly far (it is delivered). */
   | 'implausible'
   /** The local bus refused it (a schema, a full 'reject' queue); other subscribers got it. */
@@ -80,6 +82,7 @@ export function ingestBatch(pipe: InboundPipe, batch: unknown, from: string): nu
       continue
     }
     if (verdict === 'gap') pipe.issue('gap', `events of ${e.origin} before seq ${e.seq} were lost`)
+    else if (verdict === 'late') pipe.issue('late', `${e.type} (${e.id}) arrived after a later event of ${e.origin}`)
     else if (verdict === 'implausible') pipe.issue('implausible', `${e.origin} jumped to seq ${e.seq}`)
     if (host.closed) return delivered
     noteIncarnation(e, inc)

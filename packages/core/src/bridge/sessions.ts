@@ -12,7 +12,9 @@
 // baseline only when its prev continues the chain we have.
 import { NO_PREV } from './codec.js'
 
-export type SessionVerdict = 'ok' | 'gap' | 'duplicate' | 'implausible'
+/** ok; gap: events before it were lost; late: below a seq already delivered (delivered, out of
+ *  order); duplicate: already delivered (dropped); implausible: an implausible jump (delivered). */
+export type SessionVerdict = 'ok' | 'gap' | 'late' | 'duplicate' | 'implausible'
 
 /** A jump of more seqs than this in one step is reported and does not move the gap baseline. */
 export const MAX_SEQ_JUMP = 1 << 24
@@ -61,7 +63,8 @@ export class SessionTable {
       if (prev === high) s.high = seq
       return 'implausible'
     }
-    if (seq > high) s.high = seq
+    if (seq < high) return 'late'
+    s.high = seq
     return prev !== NO_PREV && prev > high ? 'gap' : 'ok'
   }
 
