@@ -3,11 +3,10 @@
 // inside publish), and the final outcome is settled for a dispatch()/request() waiting on the
 // event. HandlerSubscription uses one runner, whether the first attempt runs inside publish (no
 // queue) or in a queue's worker.
-import { checkTimeout } from './delivery-options.js'
+import { checkDuration, checkNumber, checkPositiveInt, checkTimeout, InvalidOptionError } from './delivery-options.js'
 import type { TidingsEvent } from './envelope.js'
 import { TimeoutError, toError } from './errors.js'
 import { HandlerCtx, readsCtx } from './handler-context.js'
-import { RetryPolicy } from './retry-policy.js'
 import type { BaseSubscription } from './subscription.js'
 import type { DeliveryTracker } from './tracker.js'
 import type { RetryOptions } from './types.js'
@@ -26,7 +25,11 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 }
 
 export class AttemptRunner {
-  readonly retry: RetryPolicy
+  /** Attempts in all, the first included (retry.attempts; 1 without retry). */
+  readonly attempts: number
+  /** The wait before attempt n+1 is backoffMs * factor^(n-1). */
+  readonly backoffMs: number
+  readonly factor: number
   readonly timeoutMs: number | undefined
   /** Whether the handler can read ctx at all (see readsCtx): otherwise no ctx is built. */
   private readonly wantsCtx: boolean
@@ -40,7 +43,11 @@ export class AttemptRunner {
     this.sub = sub
     this.handler = handler
     this.onFinal = onFinal
-    this.retry = RetryPolicy.from(opts.retry)
+    const retry = opts.retry
+    if (retry !== undefined && (typeof retry !== 'object' || retry === null)) throw new InvalidOptionError('retry', retry, '{ attempts, backoffMs?, factor? }')
+    this.attempts = retry === undefined ? 1 : checkPositiveInt(retry.attempts, 'retry.attempts')
+    this.backoffMs = checkDuration(retry?.backoffMs ?? 0, 'retry.backoffMs')
+    this.factor = checkNumber(retry?.factor ?? 2, 'retry.factor', (n) => n >= 1 && n < Infinity, 'a finite number >= 1')
     this.timeoutMs = opts.timeoutMs === undefined ? undefined : checkTimeout(opts.timeoutMs, 'timeoutMs')
     this.wantsCtx = readsCtx(handler)
   }
@@ -144,7 +151,7 @@ export class AttemptRunner {
       return undefined
     }
     const error = toError(value)
-    const final = n >= this.retry.attempts || !sub.active
+    const final = n >= this.attempts || !sub.active
     this.report(event, error, n, final)
     if (final) return this.failedFinally(error, n, tracker, t0)
     return new Promise<void>((resolve) => {
@@ -152,7 +159,7 @@ export class AttemptRunner {
         timer: setTimeout(() => {
           this.backoffs.delete(b)
           resolve(this.attempt(event, n + 1, tracker, t0))
-        }, this.retry.delayAfter(n)),
+        }, this.backoffMs * this.factor ** (n - 1)),
         abandon: () => {
           clearTimeout(b.timer)
           this.backoffs.delete(b)

@@ -42,26 +42,25 @@ export interface NormalQueue {
 }
 
 export function normalizeQueue(q: { [K in keyof QueueOptions]?: QueueOptions[K] | undefined } | undefined, where: string, allowed: readonly string[] = STRATEGIES): NormalQueue {
-  const max = q?.max ?? DEFAULT_QUEUE_MAX
-  if (!(max === Infinity || (Number.isInteger(max) && max > 0))) throw new InvalidOptionError(`${where}.max`, max, 'a positive integer (or Infinity)')
+  const max = checkNumber(q?.max ?? DEFAULT_QUEUE_MAX, `${where}.max`, (n) => n === Infinity || (Number.isInteger(n) && n > 0), 'a positive integer (or Infinity)')
   const strategy = q?.strategy ?? DEFAULT_STRATEGY
   if (!allowed.includes(strategy)) throw new InvalidOptionError(`${where}.strategy`, strategy, `one of ${allowed.map((s) => `'${s}'`).join(', ')}`)
-  const blockTimeoutMs = q?.blockTimeoutMs ?? DEFAULT_BLOCK_TIMEOUT_MS
-  checkDuration(blockTimeoutMs, `${where}.blockTimeoutMs`)
+  const blockTimeoutMs = checkDuration(q?.blockTimeoutMs ?? DEFAULT_BLOCK_TIMEOUT_MS, `${where}.blockTimeoutMs`)
   return { max, strategy, blockTimeoutMs }
 }
 
-export function checkPositiveInt(v: unknown, option: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new InvalidOptionError(option, v, 'a positive integer')
+/** Every numeric option is checked here: returns `v` when it is a number `ok` accepts, otherwise
+ *  throws InvalidOptionError naming the option, the value and what was expected. */
+export function checkNumber(v: unknown, option: string, ok: (n: number) => boolean, expected: string): number {
+  if (typeof v !== 'number' || !ok(v)) throw new InvalidOptionError(option, v, expected)
   return v
 }
 
-export function checkDuration(v: unknown, option: string): number {
-  if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw new InvalidOptionError(option, v, 'a finite number of milliseconds >= 0')
-  return v
-}
+export const checkPositiveInt = (v: unknown, option: string): number =>
+  checkNumber(v, option, (n) => Number.isInteger(n) && n >= 1, 'a positive integer')
 
-export function checkTimeout(v: unknown, option: string): number {
-  if (typeof v !== 'number' || !(v > 0) || v === Infinity) throw new InvalidOptionError(option, v, 'a finite number of milliseconds > 0')
-  return v
-}
+export const checkDuration = (v: unknown, option: string): number =>
+  checkNumber(v, option, (n) => n >= 0 && n < Infinity, 'a finite number of milliseconds >= 0')
+
+export const checkTimeout = (v: unknown, option: string): number =>
+  checkNumber(v, option, (n) => n > 0 && n < Infinity, 'a finite number of milliseconds > 0')

@@ -6,7 +6,7 @@
 //   topic only meets the regexes of patterns whose prefix it shares;
 // - the merged, priority-sorted result per topic is kept in a bounded cache, dropped on any
 //   subscription change that could affect it.
-import { InvalidOptionError } from './delivery-options.js'
+import { checkNumber } from './delivery-options.js'
 import { compilePattern, toPath, type CompiledPattern } from './pattern.js'
 import { SegmentTrie, simpleSegments } from './segment-trie.js'
 import { assertTopic, isSystemTopic, TopicScan } from './topic.js'
@@ -50,10 +50,9 @@ export class RouteIndex<R extends RouteEntry> {
   private ringNext = 0
   private readonly empty: R[] = []
 
-  private readonly cacheSize
+  private readonly cacheSize: number
   constructor(cacheSize = 2048) {
-    this.cacheSize = cacheSize
-    if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new InvalidOptionError('routeCacheSize', cacheSize, 'a whole number >= 1')
+    this.cacheSize = checkNumber(cacheSize, 'routeCacheSize', (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1')
     this.ring = new Array<string | undefined>(cacheSize).fill(undefined)
   }
 
