@@ -5,8 +5,8 @@
 //   and reopen (recreate) on the next use;
 // - the browser terminates the connection: reopen on the next use;
 // - our own open is blocked by an older connection: fail after blockedTimeoutMs with a clear error.
+import { openDB, unwrap } from 'idb'
 import { HistoryBlockedError, HistoryClosedError, type HistoryError } from './errors.js'
-import { request } from './requests.js'
 import { createSchema, hasSchema } from './schema.js'
 import type { HistoryStatus } from './types.js'
 
@@ -54,14 +54,15 @@ export function connect(dbName: string, blockedTimeoutMs: number, emit: (e: Hist
   const openVersion = (version: number | undefined): Promise<IDBDatabase> => {
     let gaveUp = false
     let onBlocked: (() => void) | undefined
-    const req = indexedDB.open(dbName, version)
-    req.addEventListener('upgradeneeded', () => createSchema(req.result, req.transaction!))
-    req.addEventListener('blocked', () => onBlocked?.())
-    const opened = request(req).then((d) => {
-      d.addEventListener('versionchange', (e) => onVersionChange(e.newVersion))
-      d.addEventListener('close', () => onLost(' (the browser closed the connection)'))
-      return d
-    })
+    // idb's openDB turns the open request and its upgrade/blocked/versionchange/close events into
+    // one promise plus callbacks; the reads and writes then use the plain IDBDatabase (unwrap),
+    // because the segment code batches raw requests in one transaction.
+    const opened = openDB(dbName, version, {
+      upgrade: (d, _old, _new, tx) => createSchema(unwrap(d) as IDBDatabase, unwrap(tx) as unknown as IDBTransaction),
+      blocked: () => onBlocked?.(),
+      blocking: (_current, next) => onVersionChange(next),
+      terminated: () => onLost(' (the browser closed the connection)'),
+    }).then((d) => unwrap(d) as IDBDatabase)
     // If we gave up waiting, the open may still succeed once the other connection closes: adopt
     // it then (the schema is in place), so the history recovers without a reload.
     opened.then(
