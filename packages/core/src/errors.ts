@@ -179,3 +179,28 @@ export function toError(thrown: unknown): Error {
   }
   return new Error(typeof thrown === 'string' ? thrown : `Non-error thrown: ${String(thrown)}`)
 }
+
+/** encode() met a value that text cannot carry (a function, a symbol, a WeakMap, a Blob, a
+ *  getter that threw...). `path` says where (`data.items[3].cb`), `kind` what it is. */
+export class UnencodableValueError extends TidingsError {
+  override name = 'UnencodableValueError'
+  readonly path: string
+  readonly kind: string
+  constructor(path: string, kind: string, detail: string) {
+    super(`${path} ${detail}. Nothing was encoded.`)
+    this.path = path
+    this.kind = kind
+  }
+}
+
+/** decode() got text that encode() did not make (cut short, altered, or another format). */
+export class MalformedEncodingError extends TidingsError {
+  override name = 'MalformedEncodingError'
+  readonly what: string
+  readonly reason: string
+  constructor(what: string, reason: string) {
+    super(`${what} is not valid Tidings-encoded text (${reason}). Pass the text exactly as encode() made it; nothing was decoded.`)
+    this.what = what
+    this.reason = reason
+  }
+}

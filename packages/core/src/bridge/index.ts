@@ -6,3 +6,7 @@ export { bridgeHost, incarnationOf, incarnationOfEvent, noteIncarnation, NotABus
 export { ingestBatch, type InboundIssue, type InboundPipe } from './inbound.js'
 export { Outbox, type OutboxOptions } from './outbox.js'
 export { MAX_SEQ_JUMP, PrevTable, SessionTable, type SessionTableOptions, type SessionVerdict } from './sessions.js'
+// The one type-preserving text encoding (signed tabs batches and shared state, history export
+// and import, the DevTools display): see docs/encoding.md.
+export { decode, encode, findUnencodable, type Unencodable } from './encoding.js'
+export { MalformedEncodingError, UnencodableValueError } from '../errors.js'
