@@ -25,19 +25,20 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 }
 
 export class AttemptRunner {
+  // `declare`d: set in the constructor (see TidingsBus).
   /** Attempts in all, the first included (retry.attempts; 1 without retry). */
-  readonly attempts: number
+  declare readonly attempts: number
   /** The wait before attempt n+1 is backoffMs * factor^(n-1). */
-  readonly backoffMs: number
-  readonly factor: number
-  readonly timeoutMs: number | undefined
+  declare readonly backoffMs: number
+  declare readonly factor: number
+  declare readonly timeoutMs: number | undefined
   /** Whether the handler can read ctx at all (see readsCtx): otherwise no ctx is built. */
-  private readonly wantsCtx: boolean
+  private declare readonly wantsCtx: boolean
   private readonly backoffs = new Set<Backoff>()
 
-  private readonly sub: BaseSubscription
-  private readonly handler: PolicyHandler
-  private readonly onFinal: () => void
+  private declare readonly sub: BaseSubscription
+  private declare readonly handler: PolicyHandler
+  private declare readonly onFinal: () => void
   /** `onFinal` runs once per event, when its outcome is final (handled, or failed for good). */
   constructor(sub: BaseSubscription, handler: PolicyHandler, opts: { retry?: RetryOptions | undefined; timeoutMs?: number | undefined }, onFinal: () => void) {
     this.sub = sub

@@ -21,17 +21,18 @@ interface BlockedPublish {
 const INBOX_STRATEGIES: readonly Strategy[] = ['drop-oldest', 'drop-newest', 'reject']
 
 export class BoundedBuffer {
-  readonly max: number
-  readonly strategy: Strategy
-  readonly blockTimeoutMs: number
+  // `declare`d: set in the constructor (see TidingsBus).
+  declare readonly max: number
+  declare readonly strategy: Strategy
+  declare readonly blockTimeoutMs: number
   /** The most events queued at once (stats().maxQueued). */
   highWater = 0
   private readonly ring = new RingQueue<TidingsEvent>()
   private readonly blocked = new Set<BlockedPublish>()
 
-  private readonly sub: BaseSubscription
-  private readonly where: 'queue' | 'inbox'
-  private readonly onPush: ((event: TidingsEvent) => void) | undefined
+  private declare readonly sub: BaseSubscription
+  private declare readonly where: 'queue' | 'inbox'
+  private declare readonly onPush: ((event: TidingsEvent) => void) | undefined
   /** `onPush` runs after every event that enters the queue (a queued handler starts a worker). */
   constructor(
     sub: BaseSubscription,

@@ -5,10 +5,11 @@
 const MIN_CAPACITY = 16
 
 export class RingQueue<T> {
-  private items: Array<T | undefined>
+  // `declare`d: set in the constructor (see TidingsBus).
+  private declare items: Array<T | undefined>
   private head = 0
   private count = 0
-  private mask: number
+  private declare mask: number
 
   constructor(initialCapacity = MIN_CAPACITY) {
     let cap = MIN_CAPACITY

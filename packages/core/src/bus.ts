@@ -58,16 +58,18 @@ export function createBus<M extends EventMapOf<M> = EventMap>(options: BusOption
 }
 
 export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusInternals {
-  readonly name: string
-  readonly origin: string
+  // `declare`d fields are set in the constructor: ES2022 output would otherwise define each one
+  // first (as undefined), in every bundle.
+  declare readonly name: string
+  declare readonly origin: string
   closed = false
   inspecting = false
   readonly counters = { delivered: 0, dropped: 0, rejected: 0, errors: 0 }
 
+  /** Events published so far: the next event's seq, and stats().published. */
   private seq = 0
-  private readonly ids: EventIds
-  private published = 0
-  private readonly index: RouteIndex<BaseSubscription>
+  private declare readonly ids: EventIds
+  private declare readonly index: RouteIndex<BaseSubscription>
   private readonly subs = new Set<BaseSubscription>()
   private readonly registry = new EventRegistry()
   private readonly guards = new Guards()
@@ -78,7 +80,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
   private readonly failures = new Multicast<HandlerFailure>()
   private readonly bridged = new WeakMap<TidingsEvent, string>()
   private readonly localEvents = new WeakSet<TidingsEvent>()
-  private readonly source: BusOptions['source']
+  private declare readonly source: BusOptions['source']
   /** Cleanups run on shutdown (schedules, pending requests): issue-3 features register here. */
   readonly shutdownHooks = new Set<() => void>()
   /** dispatch()/request() calls in flight, by their event; `tracking` mirrors the size so
@@ -181,14 +183,12 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
   /** The receipt of a publish that matched no subscription (ids and seq advance as usual). */
   private unrouted(input: PublishInputLike | undefined): PublishReceipt {
     this.seq++
-    this.published++
     const id = this.ids.next()
     return { id: input?.id ?? id, matched: 0, delivered: 0, queued: 0, dropped: 0, rejected: 0 }
   }
 
   private envelope(type: string, data: unknown, opts: PublishOptions | undefined, input: PublishInputLike | undefined): TidingsEvent {
     const seq = this.seq++
-    this.published++
     if (opts === undefined && this.source === undefined) {
       return { id: this.ids.next(), type, timestamp: now(), version: 1, data, origin: this.origin, seq }
     }
@@ -329,14 +329,21 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
    *  path. */
   private addHandler(method: 'subscribe' | 'reply', pattern: Patterns, handler: Handler<TidingsEvent>, opts: SubscribeOptions): Subscription {
     if (typeof handler !== 'function') throw new TypeError(`${method}(${JSON.stringify(pattern)}): handler must be a function`)
-    const patterns = this.checkPatterns(pattern, opts.key)
-    if (this.closed) throw new BusClosedError(this.name, method)
-    const queued = opts.queue !== undefined || opts.concurrency !== undefined
-    const kind: SubscriptionKind = method === 'reply' ? 'reply' : queued ? 'queued' : 'handler'
-    const sub =
-      queued || opts.retry !== undefined || opts.timeoutMs !== undefined
+    return this.add(pattern, opts.key, method, (patterns) => {
+      const queued = opts.queue !== undefined || opts.concurrency !== undefined
+      const kind: SubscriptionKind = method === 'reply' ? 'reply' : queued ? 'queued' : 'handler'
+      return queued || opts.retry !== undefined || opts.timeoutMs !== undefined
         ? new HandlerSubscription(this, patterns, handler as SyncHandler, opts as PolicyOptions, kind)
         : new SyncSubscription(this, patterns, handler as SyncHandler, opts as SyncSubscriptionOptions, kind)
+    })
+  }
+
+  /** Registers the subscription `make` builds on the checked patterns, unless the bus is shut
+   *  down (`action` names what was refused). */
+  private add<S extends BaseSubscription>(pattern: Patterns, key: string | undefined, action: string, make: (patterns: readonly string[]) => S): S {
+    const patterns = this.checkPatterns(pattern, key)
+    if (this.closed) throw new BusClosedError(this.name, action)
+    const sub = make(patterns)
     this.attach(sub)
     return sub
   }
@@ -368,11 +375,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
   // ---------------------------------------------------------------- delivery features (issue 3)
 
   inbox(pattern: Patterns, opts: InboxOptions & { key?: string; label?: string } = {}): Inbox {
-    const patterns = this.checkPatterns(pattern, opts.key)
-    if (this.closed) throw new BusClosedError(this.name, 'open an inbox')
-    const sub = new InboxSubscription(this, patterns, opts)
-    this.attach(sub)
-    return sub
+    return this.add(pattern, opts.key, 'open an inbox', (patterns) => new InboxSubscription(this, patterns, opts))
   }
 
   async dispatch(type: string, data?: unknown, opts: PublishOptions & { timeoutMs?: number; requireHandler?: boolean } = {}): Promise<DispatchResult> {
@@ -385,26 +388,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
     if (this.guards.size) this.guards.checkPublish(type, opts.key)
     if (opts.requireHandler === true && !this.hasRoute(routes, type, isHandlerKind)) throw new NoHandlerError(type)
     const event = this.envelope(type, value, opts, undefined)
-    const tracker = new DispatchTracker(event, timeoutMs, () => this.untrack(event))
-    this.track(event, tracker)
-    const blocked: BaseSubscription[] = []
-    try {
-      this.deliver(event, routes, blocked)
-    } catch (err) {
-      // A full 'reject' queue is one handler's result, not the dispatch's failure.
-      if (!(err instanceof QueueFullError)) {
-        this.untrack(event)
-        throw err
-      }
-    }
-    for (const sub of blocked) {
-      tracker.expect(sub)
-      void sub.queue!.waitForRoom(event).then((ok) => {
-        if (!ok) this.counters.rejected++
-      })
-    }
-    tracker.seal()
-    return tracker.promise
+    return this.sendTracked(event, routes, new DispatchTracker(event, timeoutMs, () => this.untrack(event)), [])
   }
 
   request<R>(type: string, data?: unknown, opts?: PublishOptions & { timeoutMs?: number; signal?: AbortSignal }): Promise<R> {
@@ -428,20 +412,31 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
     if (this.closed) throw new BusClosedError(this.name, 'request')
     if (this.guards.size) this.guards.checkPublish(type, opts?.key)
     const event = this.envelope(type, value, opts, undefined)
-    const pending = new PendingRequest<R>(event, timeoutMs, opts?.signal, this)
-    this.track(event, pending)
+    return this.sendTracked(event, routes, new PendingRequest<R>(event, timeoutMs, opts?.signal, this))
+  }
+
+  /** Delivers the event of a dispatch() or request() and returns what the call resolves with.
+   *  A full 'reject' queue is that handler's result (its tracker settles it); anything else that
+   *  throws ends the call. Only dispatch() passes `blocked`: it waits for room in 'block' queues. */
+  private sendTracked<T>(event: TidingsEvent, routes: readonly BaseSubscription[], tracker: OpenTracker<T>, blocked?: BaseSubscription[]): Promise<T> {
+    this.track(event, tracker)
     try {
-      this.deliver(event, routes, undefined)
+      this.deliver(event, routes, blocked)
     } catch (err) {
-      // A responder's full queue settles the request through the tracker; anything else ends it.
       if (!(err instanceof QueueFullError)) {
-        pending.promise.catch(() => {})
-        pending.shutdown(this.name)
+        tracker.promise.catch(() => {})
+        tracker.shutdown(this.name)
         throw err
       }
     }
-    pending.seal()
-    return pending.promise
+    for (const sub of blocked ?? []) {
+      tracker.expect(sub)
+      void sub.queue!.waitForRoom(event).then((ok) => {
+        if (!ok) this.counters.rejected++
+      })
+    }
+    tracker.seal()
+    return tracker.promise
   }
 
   schedule(type: string, data: unknown, opts: ScheduleOptions): ScheduledEvent {
@@ -521,7 +516,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
   }
 
   stats(): BusStats {
-    return { published: this.published, ...this.counters, subscriptions: this.subs.size }
+    return { published: this.seq, ...this.counters, subscriptions: this.subs.size }
   }
 
   subscriberCount(typeOrPattern: string): number {

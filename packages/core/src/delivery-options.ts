@@ -6,8 +6,9 @@ import type { QueueOptions } from './types.js'
 /** An option passed to subscribe/inbox/dispatch/request/schedule/processBounded is invalid. */
 export class InvalidOptionError extends TidingsError {
   override name = 'InvalidOptionError'
-  readonly option: string
-  readonly value: unknown
+  // `declare`d: set in the constructor (see TidingsBus).
+  declare readonly option: string
+  declare readonly value: unknown
   constructor(
     option: string,
     value: unknown,

@@ -5,8 +5,13 @@ import { BusClosedError, TimeoutError } from './errors.js'
 import { isHandlerKind, type DeliveryTracker, type Settlement, type TrackedSub } from './tracker.js'
 import type { DispatchResult, HandlerResult } from './types.js'
 
-/** A tracker the bus keeps while it is open; shutdown ends it. */
-export interface OpenTracker extends DeliveryTracker {
+/** A tracker the bus keeps while it is open: dispatch()'s or request()'s. */
+export interface OpenTracker<T = unknown> extends DeliveryTracker {
+  /** What the dispatch()/request() call returns. */
+  readonly promise: Promise<T>
+  /** Delivery is over: from now on the call ends when the last expected handler settles. */
+  seal(): void
+  /** Ends the call now (bus shutdown, or delivery itself failed). */
   shutdown(busName: string): void
 }
 
@@ -15,18 +20,19 @@ interface Slot {
   result: HandlerResult | undefined
 }
 
-export class DispatchTracker implements OpenTracker {
-  readonly promise: Promise<DispatchResult>
-  private resolve!: (r: DispatchResult) => void
+export class DispatchTracker implements OpenTracker<DispatchResult> {
+  // `declare`d: set in the constructor (see TidingsBus).
+  declare readonly promise: Promise<DispatchResult>
+  private declare resolve: (r: DispatchResult) => void
   private readonly slots = new Map<string, Slot>()
   private pending = 0
   private sealed = false
   private done = false
   private timer: ReturnType<typeof setTimeout> | undefined
 
-  private readonly event: TidingsEvent
-  private readonly timeoutMs: number | undefined
-  private readonly onDone: () => void
+  private declare readonly event: TidingsEvent
+  private declare readonly timeoutMs: number | undefined
+  private declare readonly onDone: () => void
   constructor(
     event: TidingsEvent,
     timeoutMs: number | undefined,
@@ -55,7 +61,6 @@ export class DispatchTracker implements OpenTracker {
     this.check()
   }
 
-  /** Delivery is over: from now on the dispatch ends when the last expected handler settles. */
   seal(): void {
     this.sealed = true
     if (this.pending !== 0 && this.timeoutMs !== undefined) {

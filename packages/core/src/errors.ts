@@ -1,5 +1,7 @@
 // Every error Tidings throws is one of these classes. `name` is stable (safe to match on across
 // contexts, where instanceof does not survive structured clone) and the message says what to do.
+// Their fields are `declare`d and set in the constructor: ES2022 output would otherwise define
+// each one first (as undefined), in every bundle.
 
 export class TidingsError extends Error {
   override name = 'TidingsError'
@@ -8,8 +10,8 @@ export class TidingsError extends Error {
 /** A topic or pattern broke a rule. `input` is what was passed, `rule` the rule it broke. */
 export class InvalidTopicError extends TidingsError {
   override name = 'InvalidTopicError'
-  readonly input: unknown
-  readonly rule: string
+  declare readonly input: unknown
+  declare readonly rule: string
   constructor(
     input: unknown,
     rule: string,
@@ -37,8 +39,8 @@ export class GlobsNotLoadedError extends InvalidTopicError {
 /** Event data failed the schema registered for its type; nothing was delivered. */
 export class ValidationError extends TidingsError {
   override name = 'ValidationError'
-  readonly type: string
-  readonly issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<unknown> | undefined }>
+  declare readonly type: string
+  declare readonly issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<unknown> | undefined }>
   constructor(
     type: string,
     issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<unknown> | undefined }>,
@@ -61,8 +63,8 @@ function pathKey(p: unknown): string {
 /** Publishing or subscribing on a guarded topic without the right key. */
 export class SecurityError extends TidingsError {
   override name = 'SecurityError'
-  readonly topic: string
-  readonly action: 'publish' | 'subscribe'
+  declare readonly topic: string
+  declare readonly action: 'publish' | 'subscribe'
   constructor(
     topic: string,
     action: 'publish' | 'subscribe',
@@ -76,7 +78,7 @@ export class SecurityError extends TidingsError {
 /** The bus was shut down; create a new bus to publish again. */
 export class BusClosedError extends TidingsError {
   override name = 'BusClosedError'
-  readonly bus: string
+  declare readonly bus: string
   constructor(bus: string, action = 'publish') {
     super(`Bus "${bus}" is shut down: cannot ${action}. Create a new bus with createBus().`)
     this.bus = bus
@@ -86,9 +88,9 @@ export class BusClosedError extends TidingsError {
 /** A bounded queue was full and its strategy is 'reject' (or 'block' and the wait timed out). */
 export class QueueFullError extends TidingsError {
   override name = 'QueueFullError'
-  readonly type: string
-  readonly subscriptionIds: readonly string[]
-  readonly max: number
+  declare readonly type: string
+  declare readonly subscriptionIds: readonly string[]
+  declare readonly max: number
   constructor(
     type: string,
     subscriptionIds: readonly string[],
@@ -108,8 +110,8 @@ export class QueueFullError extends TidingsError {
 /** An operation did not finish in time. */
 export class TimeoutError extends TidingsError {
   override name = 'TimeoutError'
-  readonly operation: string
-  readonly timeoutMs: number
+  declare readonly operation: string
+  declare readonly timeoutMs: number
   constructor(
     operation: string,
     timeoutMs: number,
@@ -123,7 +125,7 @@ export class TimeoutError extends TidingsError {
 /** dispatch(..., { requireHandler: true }) found no handler. */
 export class NoHandlerError extends TidingsError {
   override name = 'NoHandlerError'
-  readonly type: string
+  declare readonly type: string
   constructor(type: string) {
     super(`No handler subscribed to "${type}". Subscribe one before dispatching, or drop requireHandler.`)
     this.type = type
@@ -133,7 +135,7 @@ export class NoHandlerError extends TidingsError {
 /** request() found no responder registered with reply(). */
 export class NoResponderError extends TidingsError {
   override name = 'NoResponderError'
-  readonly type: string
+  declare readonly type: string
   constructor(type: string) {
     super(`No responder for request "${type}". Register one with bus.reply("${type}", handler) first.`)
     this.type = type
@@ -143,9 +145,9 @@ export class NoResponderError extends TidingsError {
 /** The responder (maybe in another context) threw; carries its error's name and message. */
 export class RemoteError extends TidingsError {
   override name = 'RemoteError'
-  readonly remoteName: string
-  readonly remoteMessage: string
-  readonly type: string
+  declare readonly remoteName: string
+  declare readonly remoteMessage: string
+  declare readonly type: string
   constructor(
     remoteName: string,
     remoteMessage: string,
@@ -161,7 +163,7 @@ export class RemoteError extends TidingsError {
 /** A handler was cancelled before it finished (unsubscribe, shutdown). */
 export class AbortedError extends TidingsError {
   override name = 'AbortedError'
-  readonly reason: string
+  declare readonly reason: string
   constructor(reason: string) {
     super(`Aborted: ${reason}`)
     this.reason = reason
@@ -184,8 +186,8 @@ export function toError(thrown: unknown): Error {
  *  getter that threw...). `path` says where (`data.items[3].cb`), `kind` what it is. */
 export class UnencodableValueError extends TidingsError {
   override name = 'UnencodableValueError'
-  readonly path: string
-  readonly kind: string
+  declare readonly path: string
+  declare readonly kind: string
   constructor(path: string, kind: string, detail: string) {
     super(`${path} ${detail}. Nothing was encoded.`)
     this.path = path
@@ -196,8 +198,8 @@ export class UnencodableValueError extends TidingsError {
 /** decode() got text that encode() did not make (cut short, altered, or another format). */
 export class MalformedEncodingError extends TidingsError {
   override name = 'MalformedEncodingError'
-  readonly what: string
-  readonly reason: string
+  declare readonly what: string
+  declare readonly reason: string
   constructor(what: string, reason: string) {
     super(`${what} is not valid Tidings-encoded text (${reason}). Pass the text exactly as encode() made it; nothing was decoded.`)
     this.what = what

@@ -6,9 +6,10 @@ const LOW_PADDED = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, 
 export class EventIds {
   private lo = 0
   private hi = 0
-  private prefix: string
+  // `declare`d: set in the constructor (see TidingsBus).
+  private declare prefix: string
 
-  private readonly origin: string
+  private declare readonly origin: string
   constructor(origin: string) {
     this.origin = origin
     this.prefix = origin + ':'

@@ -5,11 +5,12 @@ import type { BaseSubscription, BusInternals } from './subscription.js'
 import type { HandlerContext, PublishOptions, PublishReceipt, Subscription } from './types.js'
 
 export class HandlerCtx {
-  private readonly bus: BusInternals
-  private readonly sub: BaseSubscription
-  private readonly event: TidingsEvent
-  readonly attempt: number
-  private readonly abortSignal: AbortSignal | undefined
+  // `declare`d: set in the constructor (see TidingsBus).
+  private declare readonly bus: BusInternals
+  private declare readonly sub: BaseSubscription
+  private declare readonly event: TidingsEvent
+  declare readonly attempt: number
+  private declare readonly abortSignal: AbortSignal | undefined
   constructor(
     bus: BusInternals,
     sub: BaseSubscription,

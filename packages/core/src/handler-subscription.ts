@@ -24,10 +24,11 @@ export interface PolicyOptions extends BaseOptions {
 }
 
 export class HandlerSubscription extends BaseSubscription {
-  readonly kind: SubscriptionKind
+  // `declare`d: set in the constructor (see TidingsBus).
+  declare readonly kind: SubscriptionKind
   /** Worker loops that may run at once (with a queue). */
-  readonly concurrency: number
-  private readonly runner: AttemptRunner
+  declare readonly concurrency: number
+  private declare readonly runner: AttemptRunner
   /** Worker loops running now. */
   private workers = 0
 

@@ -17,7 +17,8 @@ export class Deadlines {
   private timer: ReturnType<typeof setTimeout> | undefined
   private fireAt = Infinity
 
-  private readonly pending: () => Iterable<unknown>
+  // `declare`d: set in the constructor (see TidingsBus).
+  private declare readonly pending: () => Iterable<unknown>
   constructor(pending: () => Iterable<unknown>) {
     this.pending = pending
   }
@@ -73,10 +74,11 @@ function refTimer(timer: ReturnType<typeof setTimeout> | undefined, ref: boolean
   else t?.unref?.()
 }
 
-export class PendingRequest<R> implements OpenTracker {
-  readonly promise: Promise<R>
-  private resolve!: (value: R) => void
-  private reject!: (error: Error) => void
+export class PendingRequest<R> implements OpenTracker<R> {
+  // `declare`d: set in the constructor (see TidingsBus).
+  declare readonly promise: Promise<R>
+  private declare resolve: (value: R) => void
+  private declare reject: (error: Error) => void
   /** Responders that accepted the request: almost always one, so no Set until a second. */
   private expectedOne: string | undefined
   private expectedMore: Set<string> | undefined
@@ -85,13 +87,13 @@ export class PendingRequest<R> implements OpenTracker {
   private firstFailure: Error | undefined
   private sealed = false
   private done = false
-  readonly deadline: number
+  declare readonly deadline: number
   private readonly onAbort: (() => void) | undefined
 
-  private readonly event: TidingsEvent
-  private readonly timeoutMs: number
-  private readonly signal: AbortSignal | undefined
-  private readonly host: RequestHost
+  private declare readonly event: TidingsEvent
+  private declare readonly timeoutMs: number
+  private declare readonly signal: AbortSignal | undefined
+  private declare readonly host: RequestHost
   constructor(
     event: TidingsEvent,
     timeoutMs: number,

@@ -44,13 +44,14 @@ export class RouteIndex<R extends RouteEntry> {
   /** Whether the last compute() found routes or tested a regex: only such results are worth a
    *  cache slot when the cache is full. */
   private worthCaching = false
+  // `declare`d: set in the constructor (see TidingsBus).
   /** Ring of cached topics in insertion order, for O(1) FIFO eviction. A slot may hold a topic
    *  that was since uncached; evicting it then is a no-op (or an early eviction), never a leak. */
-  private readonly ring: Array<string | undefined>
+  private declare readonly ring: Array<string | undefined>
   private ringNext = 0
   private readonly empty: R[] = []
 
-  private readonly cacheSize: number
+  private declare readonly cacheSize: number
   constructor(cacheSize = 2048) {
     this.cacheSize = checkNumber(cacheSize, 'routeCacheSize', (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1')
     this.ring = new Array<string | undefined>(cacheSize).fill(undefined)

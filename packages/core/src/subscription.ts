@@ -54,15 +54,16 @@ let nextOrder = 0
 
 export abstract class BaseSubscription implements Subscription, RouteEntry {
   readonly order = nextOrder++
-  readonly id: string
-  readonly patterns: readonly string[]
-  readonly priority: number
-  readonly label: string | undefined
+  // `declare`d: set in the constructor (see TidingsBus).
+  declare readonly id: string
+  declare readonly patterns: readonly string[]
+  declare readonly priority: number
+  declare readonly label: string | undefined
   /** Key presented for guarded topics. */
-  readonly key: string | undefined
+  declare readonly key: string | undefined
   abstract readonly kind: SubscriptionKind
-  readonly once: boolean
-  readonly filter: ((event: TidingsEvent) => boolean) | undefined
+  declare readonly once: boolean
+  declare readonly filter: ((event: TidingsEvent) => boolean) | undefined
   active = true
   /** False once a `once` subscription took its event, and after unsubscribe. */
   accepting = true
@@ -83,7 +84,7 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
   /** Wakes a pending drain() once nothing is left to finish. */
   private onIdle: (() => void) | undefined
 
-  readonly bus: BusInternals
+  declare readonly bus: BusInternals
   constructor(bus: BusInternals, patterns: readonly string[], opts: BaseOptions) {
     this.bus = bus
     this.id = `${bus.name}#${this.order}`

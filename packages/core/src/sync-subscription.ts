@@ -16,12 +16,13 @@ export interface SyncSubscriptionOptions extends BaseOptions {
 }
 
 export class SyncSubscription extends BaseSubscription {
-  readonly kind: SubscriptionKind
-  private readonly closeHook: (() => void) | undefined
+  // `declare`d: set in the constructor (see TidingsBus).
+  declare readonly kind: SubscriptionKind
+  private declare readonly closeHook: (() => void) | undefined
   /** Whether the handler can read ctx at all (see readsCtx): otherwise no ctx is built. */
-  private readonly wantsCtx: boolean
+  private declare readonly wantsCtx: boolean
 
-  private readonly handler: SyncHandler
+  private declare readonly handler: SyncHandler
   constructor(bus: BusInternals, patterns: readonly string[], handler: SyncHandler, opts: SyncSubscriptionOptions, kind: SubscriptionKind) {
     super(bus, patterns, opts)
     this.handler = handler
