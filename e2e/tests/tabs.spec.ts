@@ -232,7 +232,7 @@ test('with a key, unsigned and forged messages are dropped and counted', async (
       const batch = { n: 1, ev: 1, so: ['m'], si: ['i'], sx: [0], s: [1], p: [-1], tt: ['chat.signed'], tx: [0], ts: [1], d: [{ n: 'evil' }] }
       const evil = { tag: 'tidings.tabs', v: 1, kind: 'batch', from: 'm', batch }
       window.tabsFixture.postRaw(name, evil) // unsigned
-      window.tabsFixture.postRaw(name, { tag: 'tidings.tabs', v: 1, kind: 'signed', body: genuine.body.replace('"n":0', '"n":"evil"'), sig: new Uint8Array(genuine.sig) })
+      window.tabsFixture.postRaw(name, { tag: 'tidings.tabs', v: 1, kind: 'signed', body: genuine.body.replace('"chat.signed"', '"chat.forged"'), sig: new Uint8Array(genuine.sig) })
       window.tabsFixture.postRaw(name, { tag: 'tidings.tabs', v: 1, kind: 'signed', body: JSON.stringify(evil), sig: new Uint8Array(32).fill(7) })
     },
     { name: `tidings.tabs:${ch}`, genuine: real },

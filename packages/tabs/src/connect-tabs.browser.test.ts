@@ -339,7 +339,7 @@ describe('connectTabs: signing', () => {
     broadcast(bc, batch('mallory', [envelope('m', 0, 'chat.evil', 'unsigned')]))
     // A real signed batch whose body was altered.
     const real = wire[0]!
-    const altered = real.body.replace('"d":[0,', '"d":["tampered",')
+    const altered = real.body.replace('"chat.', '"evil.')
     expect(altered).not.toBe(real.body)
     broadcast(bc, { tag: 'tidings.tabs', v: 1, kind: 'signed', body: altered, sig: real.sig })
     // Random signature.

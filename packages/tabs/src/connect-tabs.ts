@@ -11,6 +11,7 @@ import { BusClosedError, compilePatterns, createOriginId, type Bus, type EventMa
 import {
   bridgeHost,
   describeError,
+  findUnencodable,
   incarnationOf,
   incarnationOfEvent,
   ingestBatch,
@@ -29,7 +30,7 @@ import { Ordered } from './ordered.js'
 import { PeerTracker, type PeerChange, type TabPeer } from './peers.js'
 import { WIRE_TAG, WIRE_VERSION, parseWire, type BatchMessage, type ByeMessage, type HelloMessage, type InnerMessage, type SignedMessage } from './protocol.js'
 import { registerBridge } from './registry.js'
-import { createSigner, type Signer } from './signer.js'
+import { createSigner, encodeMessage, type Signer } from './signer.js'
 import type { TabsBridge, TabsIssue, TabsOptions, TabsStats } from './tabs-types.js'
 
 export type { TabsBridge, TabsIssue, TabsOptions, TabsStats } from './tabs-types.js'
@@ -136,6 +137,8 @@ class TabsBridgeImpl implements TabsBridge {
       maxBatch,
       post: (batch, events) => this.postBatch(batch, events.length),
       unsendable: (e, reason) => this.issue('unsendable', `${e.type} (${e.id}) cannot be sent: ${reason}`),
+      // With a key, events travel as encoded text: name what the encoding refuses, by path.
+      check: this.keyed ? unencodable : undefined,
     })
     this.unregister = registerBridge(host, channel)
     this.bc = new BroadcastChannel(CHANNEL_PREFIX + channel)
@@ -262,9 +265,15 @@ class TabsBridgeImpl implements TabsBridge {
     }
   }
 
-  /** Encodes now (throws on what cannot be encoded), signs asynchronously, posts in order. */
+  /** Encodes now (throws on what cannot be encoded, so the Outbox can split a batch), signs
+   *  asynchronously, posts in order. */
   private sendSigned(msg: InnerMessage, posted: () => void): void {
-    const signed = this.signer !== undefined ? this.signer.sign(msg) : this.signerReady.then((s) => s!.sign(msg))
+    let signed: Promise<SignedMessage>
+    if (this.signer !== undefined) signed = this.signer.sign(msg)
+    else {
+      encodeMessage(msg) // the key is still being imported: fail now on data that cannot be encoded
+      signed = this.signerReady.then((s) => s!.sign(msg))
+    }
     this.ordered.push(
       signed,
       (m) => {
@@ -413,6 +422,11 @@ class TabsBridgeImpl implements TabsBridge {
     }
     if (this.issues.observed) this.issues.next({ kind, reason })
   }
+}
+
+function unencodable(e: TidingsEvent): string | undefined {
+  const bad = findUnencodable(e.data, 'data') ?? (e.metadata !== undefined ? findUnencodable(e.metadata, 'metadata') : undefined)
+  return bad === undefined ? undefined : `${bad.path} is ${bad.kind === 'unreadable' ? 'unreadable' : `a ${bad.kind}`}, which the signed (text) channel cannot carry`
 }
 
 function positive(name: string, v: number | undefined, fallback: number): number {

@@ -1,55 +1,42 @@
-// HMAC-SHA-256 over the JSON text of a message, through WebCrypto. Signing and verifying are
-// async; the bridge chains them so messages keep their order (see ordered.ts).
+// HMAC-SHA-256 over the text of a message, through WebCrypto. With a key, messages travel as
+// text so the signature covers exactly what the receiver parses; the text is the project's one
+// type-preserving encoding (encode/decode from '@tidings/core/bridge'), so a Map, a Date, a
+// BigInt or a cycle in event data arrives as it was sent. Signing and verifying are async; the
+// bridge chains them so messages keep their order (see ordered.ts).
+import { decode, encode } from '@tidings/core/bridge'
 import { createHmac } from './hmac.js'
-import {
-  WIRE_TAG,
-  WIRE_VERSION,
-  parseInner,
-  type BatchMessage,
-  type InnerMessage,
-  type Parsed,
-  type SignedMessage,
-} from './protocol.js'
+import { WIRE_TAG, WIRE_VERSION, parseInner, type InnerMessage, type Parsed, type SignedMessage } from './protocol.js'
 
 export interface Signer {
+  /** Encodes `msg` now (throws UnencodableValueError naming the path of a value that cannot be
+   *  carried), then signs the text. */
   sign(msg: InnerMessage): Promise<SignedMessage>
-  /** Verifies and parses; ok: false with reason 'forged' when the signature does not match. */
+  /** Verifies and parses; ok: false with forged: true when the signature does not match. */
   open(msg: SignedMessage): Promise<Parsed<InnerMessage> & { forged?: boolean }>
+}
+
+/** The text a signed message carries. Synchronous, so a batch that cannot be encoded fails
+ *  where it is sent and can be split there. */
+export function encodeMessage(msg: InnerMessage): string {
+  return encode(msg, `a tabs ${msg.kind} message`)
 }
 
 export async function createSigner(key: string | CryptoKey): Promise<Signer> {
   const hmac = await createHmac(key, 'connectTabs({ key })')
   return {
-    async sign(msg) {
-      const body = encodeInner(msg)
-      return { tag: WIRE_TAG, v: WIRE_VERSION, kind: 'signed', body, sig: await hmac.sign(body) }
+    sign(msg) {
+      const body = encodeMessage(msg)
+      return hmac.sign(body).then((sig) => ({ tag: WIRE_TAG, v: WIRE_VERSION, kind: 'signed', body, sig }))
     },
     async open(msg) {
       if (!(await hmac.verify(msg.body, msg.sig))) return { ok: false, reason: 'signature does not match', forged: true }
       let inner: unknown
       try {
-        inner = JSON.parse(msg.body)
-      } catch {
-        return { ok: false, reason: 'signed body is not JSON' }
+        inner = decode(msg.body, 'a signed tabs message')
+      } catch (err) {
+        return { ok: false, reason: err instanceof Error ? err.message : 'signed body could not be decoded' }
       }
-      const parsed = parseInner(inner)
-      if (parsed.ok && parsed.msg.kind === 'batch') restoreUndefined(parsed.msg, inner)
-      return parsed
+      return parseInner(inner)
     },
   }
-}
-
-/** JSON turns `undefined` in the data column into null: remember where it was. */
-function encodeInner(msg: InnerMessage): string {
-  if (msg.kind !== 'batch') return JSON.stringify(msg)
-  const u: number[] = []
-  const d = msg.batch.d
-  for (let i = 0; i < d.length; i++) if (d[i] === undefined) u.push(i)
-  return JSON.stringify(u.length > 0 ? { ...msg, u } : msg)
-}
-
-function restoreUndefined(msg: BatchMessage, inner: unknown): void {
-  const u = (inner as { u?: unknown }).u
-  if (!Array.isArray(u)) return
-  for (const i of u) if (typeof i === 'number' && Number.isInteger(i) && i >= 0 && i < msg.batch.n) msg.batch.d[i] = undefined
 }

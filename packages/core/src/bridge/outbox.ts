@@ -15,6 +15,18 @@ export interface OutboxOptions {
   post(batch: EventBatch, events: readonly TidingsEvent[]): void
   /** An event that could not be sent, with the reason. */
   unsendable(event: TidingsEvent, reason: string): void
+  /** When a batch fails, finds the events the transport cannot carry: the reason, or undefined
+   *  for an event that can go. Default: a structured clone of the event. */
+  check?: ((event: TidingsEvent) => string | undefined) | undefined
+}
+
+function cloneCheck(event: TidingsEvent): string | undefined {
+  try {
+    structuredClone(event)
+    return undefined
+  } catch (err) {
+    return describeError(err)
+  }
 }
 
 export class Outbox {
@@ -91,15 +103,13 @@ export class Outbox {
         return
       }
     }
-    // Find the events the transport cannot carry, one structured clone each (the slow path only).
+    // Find the events the transport cannot carry, one check each (the slow path only).
+    const check = this.opts.check ?? cloneCheck
     const keep: Outgoing[] = []
     for (const it of items) {
-      try {
-        structuredClone(it.event)
-        keep.push(it)
-      } catch (cloneErr) {
-        this.opts.unsendable(it.event, describeError(cloneErr))
-      }
+      const reason = check(it.event)
+      if (reason === undefined) keep.push(it)
+      else this.opts.unsendable(it.event, reason)
     }
     if (keep.length === items.length) {
       // Every event clones alone, yet the batch failed (the transport is closed, or too big):
