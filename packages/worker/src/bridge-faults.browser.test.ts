@@ -87,8 +87,8 @@ describe('control messages', () => {
     const { worker, bridge } = startWorker(bus)
     await bridge.ready
     // A script that holds the Worker object posts a bye with a guessed nonce, and a second hello.
-    worker.postMessage({ tag: 'tidings.worker', v: 1, kind: 'bye', nonce: 'guessed' })
-    worker.postMessage({ tag: 'tidings.worker', v: 1, kind: 'hello', origin: 'intruder', incarnation: 'x', nonce: 'other', ack: true })
+    worker.postMessage({ tag: 'tidings.worker', v: 1, kind: 'bye', nonce: 'guessed' }, [])
+    worker.postMessage({ tag: 'tidings.worker', v: 1, kind: 'hello', origin: 'intruder', incarnation: 'x', nonce: 'other', ack: true }, [])
     const pong = firstValueFrom(bus.on('t.pong'))
     bus.publish('t.ping', 'still there?')
     expect(((await pong).data as { data: unknown }).data).toBe('still there?')
@@ -145,11 +145,12 @@ describe('liveness', () => {
     ab.status$.subscribe((s) => statuses.push(s))
     // A raw peer that answers the hello, then withholds its acks.
     const batches: Array<{ types: string[] }> = []
-    port2.onmessage = (e: MessageEvent) => {
+    port2.addEventListener('message', (e: MessageEvent) => {
       const m = e.data as { kind: string; ack?: boolean; batch?: { tt: string[]; tx: number[] } }
-      if (m.kind === 'hello' && !m.ack) port2.postMessage({ tag: 'tidings.worker', v: 1, kind: 'hello', origin: 'peer', incarnation: 'p1', nonce: 'pn', ack: true })
+      if (m.kind === 'hello' && !m.ack) port2.postMessage({ tag: 'tidings.worker', v: 1, kind: 'hello', origin: 'peer', incarnation: 'p1', nonce: 'pn', ack: true }, [])
       if (m.kind === 'events') batches.push({ types: m.batch!.tx.map((t) => m.batch!.tt[t]!) })
-    }
+    })
+    port2.start()
     await ab.ready
     a.publish('x.one', 1)
     await firstValueFrom(ab.status$.pipe(filter((s) => s === 'unresponsive')))
@@ -157,7 +158,7 @@ describe('liveness', () => {
     a.publish('x.three', 3)
     await new Promise((r) => setTimeout(r, 30))
     expect(batches).toEqual([{ types: ['x.one'] }]) // the others wait
-    port2.postMessage({ tag: 'tidings.worker', v: 1, kind: 'ack', batches: 1 })
+    port2.postMessage({ tag: 'tidings.worker', v: 1, kind: 'ack', batches: 1 }, [])
     await expect.poll(() => batches.length).toBe(2)
     expect(batches[1]).toEqual({ types: ['x.two', 'x.three'] })
     expect(statuses).toEqual(['connecting', 'ready', 'unresponsive', 'ready'])

@@ -61,6 +61,19 @@ function foreignChannel(): { port1: MessagePort; port2: MessagePort; seen: unkno
   return { port1, port2, seen }
 }
 
+/** Settled by the time a zero timer fires: the promise was rejected synchronously, so its
+ *  handlers ran in the microtasks before any timer (not a timing assertion). */
+async function settledBeforeAnyTimer(p: Promise<unknown>): Promise<unknown> {
+  let out: { error: unknown } | undefined
+  p.then(
+    () => (out = { error: undefined }),
+    (error: unknown) => (out = { error }),
+  )
+  await new Promise((r) => setTimeout(r, 0))
+  expect(out).toBeDefined()
+  return out!.error
+}
+
 describe('pool: one connection per worker', () => {
   it('a second connect with a foreign port cannot abort, answer or observe the page calls', async () => {
     const { pool, workers } = makePool()
@@ -233,18 +246,7 @@ describe('pool: errors keep their fields across the boundary', () => {
 })
 
 describe('pool: terminal errors', () => {
-  /** Settled by the time a zero timer fires: the promise was rejected synchronously, so its
-   *  handlers ran in the microtasks before any timer (not a timing assertion). */
-  async function settledBeforeAnyTimer(p: Promise<unknown>): Promise<unknown> {
-    let out: { error: unknown } | undefined
-    p.then(
-      () => (out = { error: undefined }),
-      (error: unknown) => (out = { error }),
-    )
-    await new Promise((r) => setTimeout(r, 0))
-    expect(out).toBeDefined()
-    return out!.error
-  }
+
 
   it('after terminate() a call rejects at once with WorkerPoolTerminatedError, retryable === false', async () => {
     const { pool } = makePool()
@@ -298,13 +300,13 @@ describe('pool: versioned protocol ({ tag: "tidings.pool", v: 1, kind })', () =>
     const p3 = new MessageChannel()
     w.postMessage({ tag: 'tidings.pool', v: 2, kind: 'connect', port: p2.port2 }, [p2.port2]) // future version
     w.postMessage({ tag: 'tidings/pool', kind: 'connect', port: p3.port2 }, [p3.port2]) // unversioned (old build)
-    w.postMessage({ tag: 'tidings.pool', v: 1, kind: 'connect' }) // no port
-    w.postMessage({ tag: 'tidings.pool', v: 1, kind: 'connect', port: 'p', lock: 7 })
-    w.postMessage({ tag: 'tidings.pool', v: 1 }) // no kind
-    w.postMessage({ tag: 'tidings.pool', v: 1, kind: 'ready' }) // not a worker-bound kind
-    w.postMessage({ tag: 'tidings.worker', v: 1, kind: 'hello' }) // the event bridge's: foreign
-    w.postMessage('app message') // foreign
-    w.postMessage(null) // foreign
+    w.postMessage({ tag: 'tidings.pool', v: 1, kind: 'connect' }, []) // no port
+    w.postMessage({ tag: 'tidings.pool', v: 1, kind: 'connect', port: 'p', lock: 7 }, [])
+    w.postMessage({ tag: 'tidings.pool', v: 1 }, []) // no kind
+    w.postMessage({ tag: 'tidings.pool', v: 1, kind: 'ready' }, []) // not a worker-bound kind
+    w.postMessage({ tag: 'tidings.worker', v: 1, kind: 'hello' }, []) // the event bridge's: foreign
+    w.postMessage('app message', []) // foreign
+    w.postMessage(null, []) // foreign
     await expect.poll(() => pool.stats().malformed).toBe(6)
     expect(await pool.call<PoolWorkerStats>('workerStats', ev('x.y', {}))).toEqual({ connected: true, ignoredConnects: 0, malformed: 6 })
     expect(await pool.call('double', ev('x.y', { n: 4 }))).toBe(8)

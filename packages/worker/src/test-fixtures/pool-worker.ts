@@ -108,7 +108,7 @@ const registered = registerHandlers({
     throw { reason: 'y', fn: () => 1 }
   },
   throwsFunction: () => {
-    throw function namedFn() {}
+    throw namedFn
   },
   throwsUncloneableFields: () => {
     throw Object.assign(new Error('has a callback'), { status: 500, callback: () => 1, details: { ok: 1, fn: () => 2 } })
@@ -147,3 +147,6 @@ const registered = registerHandlers({
   hijackInbox: () => hijackInbox.length,
   workerStats: () => registered.stats(),
 })
+
+/** A function thrown as if it were an error (module scope: it captures nothing). */
+function namedFn(): void {}
