@@ -19,15 +19,13 @@ export function toPath(topic: string): string {
   return topic.replaceAll('.', '/')
 }
 
-const WILD_SEGMENT = /[*?[\]{}]/
-
 export function compilePattern(pattern: string): CompiledPattern {
   assertPattern(pattern)
   const segments = pattern.split('.')
   const prefix: string[] = []
   for (const s of segments) {
     // A brace group may hold dots, so once one opens, later segments are not literal either.
-    if (WILD_SEGMENT.test(s)) break
+    if (hasWildcard(s)) break
     prefix.push(s)
   }
   const exact = !hasWildcard(pattern)

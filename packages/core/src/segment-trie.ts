@@ -8,7 +8,7 @@
 // topic.ts) checks it, finds its segments and hashes each one; literal edges are keyed by that
 // hash and confirmed with startsWith. No split(), no substring per segment: on a never-cached topic
 // those cost more than the whole walk (~150 ns for split() of a three-segment topic).
-import { SEGMENT_HASH_MASK, type TopicScan } from './topic.js'
+import { hasWildcard, SEGMENT_HASH_MASK, type TopicScan } from './topic.js'
 
 interface Node<R> {
   /** The literal segment this node was reached by ('' for the root and wildcard edges). */
@@ -57,11 +57,7 @@ export function simpleSegments(pattern: string): string[] | undefined {
       out.push(s)
       continue
     }
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i)
-      // * ? [ ] { }
-      if (c === 42 || c === 63 || c === 91 || c === 93 || c === 123 || c === 125) return undefined
-    }
+    if (hasWildcard(s)) return undefined
     out.push(s)
   }
   return out

@@ -3,7 +3,8 @@
 import { InvalidTopicError } from './errors.js'
 
 export const MAX_TOPIC_LENGTH = 255
-const WILDCARD_CHARS = '*?[]{}'
+/** The characters that make a pattern a glob (the first one found, with exec()). */
+const WILDCARD = /[*?[\]{}]/
 
 /** `$`-prefixed topics are system topics: wildcards match them only from a `$` pattern. */
 export function isSystemTopic(topic: string): boolean {
@@ -93,13 +94,8 @@ const check = new TopicScan()
 export function assertTopic(topic: unknown): asserts topic is string {
   if (typeof topic === 'string' && check.scan(topic)) return
   const t = checkCommon(topic, 'topic')
-  for (let i = 0; i < t.length; i++) {
-    if (WILDCARD_CHARS.includes(t[i]!))
-      throw new InvalidTopicError(
-        t,
-        `wildcard character '${t[i]}' is not allowed in a published topic (only in subscription patterns)`,
-      )
-  }
+  const wild = WILDCARD.exec(t)
+  if (wild) throw new InvalidTopicError(t, `wildcard character '${wild[0]}' is not allowed in a published topic (only in subscription patterns)`)
 }
 
 export function isValidTopic(topic: unknown): topic is string {
@@ -112,8 +108,7 @@ export function isValidTopic(topic: unknown): topic is string {
 }
 
 export function hasWildcard(pattern: string): boolean {
-  for (let i = 0; i < pattern.length; i++) if (WILDCARD_CHARS.includes(pattern[i]!)) return true
-  return false
+  return WILDCARD.test(pattern)
 }
 
 /** Throws InvalidTopicError unless `pattern` is a valid subscription pattern. */
