@@ -47,11 +47,6 @@ export function JobPanel() {
   )
 }
 
-/** A crash message quotes the browser's ErrorEvent message, which starts with its own "Uncaught":
- *  "(uncaught error: Uncaught Error: boom)". Say it once: "(uncaught Error: boom)". */
-function tidy(message: string): string {
-  return message.replace(/uncaught error: Uncaught (\w*Error)\b/g, 'uncaught $1')
-}
 
 function JobStatus({ job }: { job: JobView }) {
   if (job.state === 'running')
@@ -63,7 +58,7 @@ function JobStatus({ job }: { job: JobView }) {
   if (job.state === 'failed')
     return (
       <div data-testid="job-status" data-state="failed" data-error={job.error} class="error">
-        <strong data-testid="job-error">{job.error}</strong>: {tidy(job.message)}
+        <strong data-testid="job-error">{job.error}</strong>: {job.message}
       </div>
     )
   const r = job.result

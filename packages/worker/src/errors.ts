@@ -54,7 +54,7 @@ export class InvalidWorkerTargetError extends TidingsError {
 export class WorkerCrashedError extends TidingsError {
   override name = 'WorkerCrashedError'
   readonly handler: string
-  /** What happened, e.g. `uncaught error: Error: boom` or `the worker closed itself`. */
+  /** What happened, e.g. `uncaught Error: boom` or `the worker closed itself`. */
   readonly reason: string
   readonly pool: string
   constructor(

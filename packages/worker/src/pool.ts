@@ -258,7 +258,8 @@ class Pool implements WorkerPool {
     }
     const onError = (e: Event) => {
       e.preventDefault() // handled: it becomes the call's WorkerCrashedError
-      const reason = e instanceof ErrorEvent ? `uncaught error: ${e.message || 'unknown error'}` : 'the worker script failed to load or the worker died'
+      // Chromium's ErrorEvent message already starts with "Uncaught": say it once.
+      const reason = e instanceof ErrorEvent ? `uncaught ${(e.message || 'Error: unknown error').replace(/^Uncaught /, '')}` : 'the worker script failed to load or the worker died'
       this.onDeath(slot, reason, 'crash')
     }
     const onPortMessage = (e: MessageEvent) => {
