@@ -29,6 +29,8 @@ async function fixtureWithPanel(context: BrowserContext, path = '/devtools/index
 }
 
 const rows = (panel: Page) => panel.getByTestId('log-row')
+/** [bridge, direction] of each hop in the open detail view. */
+const hops = (panel: Page) => panel.getByTestId('hop-row').evaluateAll((els) => els.map((e) => [e.getAttribute('data-bridge'), e.getAttribute('data-direction')]))
 const rowTypes = (panel: Page) => rows(panel).evaluateAll((els) => els.map((e) => e.getAttribute('data-type')))
 
 test('live events arrive, filter by pattern, detail with deliveries, redaction and the causal chain', async () => {
@@ -234,6 +236,23 @@ test('events from another tab arrive through the tabs bridge, labelled by contex
   ])
   await rows(panel).filter({ hasText: 'shared.note' }).click()
   await expect(panel.getByTestId('event-detail')).toContainText(`bridged by tabs from ${otherOrigin}`)
+  // the detail lists the bridges an event crossed: shared.note came in over tabs, shared.mine went out
+  await expect.poll(() => hops(panel)).toEqual([['tabs', 'in']])
+  await rows(panel).filter({ hasText: 'shared.mine' }).click()
+  await expect.poll(() => hops(panel), { timeout: 10_000 }).toEqual([['tabs', 'out']])
+
+  // Export (the real download), Clear, Import the file: the hops are still there
+  const [download] = await Promise.all([panel.waitForEvent('download'), panel.getByTestId('export').click()])
+  const exported = await download.path()
+  await panel.getByTestId('clear').click()
+  await expect(rows(panel)).toHaveCount(0)
+  await panel.getByTestId('import').setInputFiles(exported)
+  await expect(panel.getByTestId('note')).toContainText('Imported 2 events')
+  await expect(rows(panel)).toHaveCount(2)
+  await rows(panel).filter({ hasText: 'shared.note' }).click()
+  await expect.poll(() => hops(panel)).toEqual([['tabs', 'in']])
+  await rows(panel).filter({ hasText: 'shared.mine' }).click()
+  await expect.poll(() => hops(panel)).toEqual([['tabs', 'out']])
   await panel.getByTestId('tab-contexts').click()
   const ctxRows = panel.getByTestId('context-row')
   await expect(ctxRows).toHaveCount(2, { timeout: 10_000 })
@@ -270,7 +289,7 @@ test('a page posting forged protocol messages cannot drive the panel', async () 
   await page.waitForTimeout(300)
   await page.evaluate(() => {
     window.postMessage(
-      { source: 'tidings-devtools', v: 1, type: 'batch', nonce: 'page-chosen-nonce', at: Date.now(), skipped: 0, items: '[]' },
+      { tag: 'tidings.devtools', v: 1, kind: 'batch', nonce: 'page-chosen-nonce', at: Date.now(), skipped: 0, items: '[]' },
       '*',
     )
   })

@@ -2,14 +2,17 @@
 // inspecting that tab. It holds no state beyond the live ports themselves: when Chrome stops the
 // worker every port disconnects, the panels reconnect, and a fresh connect-request reopens the
 // page side, so nothing needs to survive a restart.
-import { CONNECT_REQUEST, PAGE_PORT, PANEL_PORT_PREFIX, isTagged, msg, type PipeMsg } from '@tidings/devtools/protocol'
+import { CONNECT_REQUEST, PAGE_PORT, PANEL_PORT_PREFIX, msg, readMessage, type PipeMsg } from '@tidings/devtools/protocol'
 
 type Port = chrome.runtime.Port
+
+/** Only devtools-tagged messages of this version are passed on; the ends validate them fully. */
+const ours = (m: unknown) => readMessage(m).status === 'ok'
 
 const pages = new Map<number, Port>()
 const panels = new Map<number, Set<Port>>()
 
-const pipe = (page: PipeMsg['page']): PipeMsg => msg({ type: 'pipe', page })
+const pipe = (page: PipeMsg['page']): PipeMsg => msg({ kind: 'pipe', page })
 
 /** chrome.runtime.Port#postMessage (not Window's: there is no target origin to give). */
 function send(port: Port, m: unknown): void {
@@ -29,9 +32,8 @@ function onPanel(port: Port, tabId: number): void {
   if (!set) panels.set(tabId, (set = new Set()))
   set.add(port)
   port.onMessage.addListener((m: unknown) => {
-    // Only tagged messages go on; the content script validates them fully.
     const page = pages.get(tabId)
-    if (page && isTagged(m)) send(page, m)
+    if (page && ours(m)) send(page, m)
   })
   port.onDisconnect.addListener(() => {
     set.delete(port)
@@ -57,7 +59,7 @@ function onPage(port: Port): void {
   if (old && old !== port) old.disconnect()
   for (const p of panels.get(tabId) ?? []) send(p, pipe('connected'))
   port.onMessage.addListener((m: unknown) => {
-    if (!isTagged(m)) return
+    if (!ours(m)) return
     for (const p of panels.get(tabId) ?? []) send(p, m)
   })
   port.onDisconnect.addListener(() => {

@@ -8,10 +8,10 @@ import {
   type ToAgentMsg,
   CONNECT_REQUEST,
   PAGE_PORT,
-  isTagged,
   msg,
   parseFromAgent,
   parseToContent,
+  readMessage,
 } from '@tidings/devtools/protocol'
 
 const LEASE_MS = 15_000
@@ -39,14 +39,14 @@ function newNonce(): string {
 function status(next: StatusMsg['state']): void {
   state = next
   reportedRejected = rejected
-  const m: StatusMsg = msg({ type: 'status', state, url: location.href, rejected })
+  const m: StatusMsg = msg({ kind: 'status', state, url: location.href, rejected })
   if (agent) m.agent = agent
   port?.postMessage(m)
 }
 
 function hello(): void {
   if (!nonce) return
-  toPage(msg({ type: 'hello', nonce, leaseMs: LEASE_MS }))
+  toPage(msg({ kind: 'hello', nonce, leaseMs: LEASE_MS }))
   clearTimeout(noAgentTimer)
   noAgentTimer = setTimeout(() => {
     if (!agent) status('no-agent')
@@ -69,19 +69,19 @@ function open(): void {
   port.onMessage.addListener((raw: unknown) => {
     const m = parseToContent(raw)
     if (!m || !nonce) return
-    toPage(msg({ type: 'command', nonce, id: m.id, command: m.command }))
+    toPage(msg({ kind: 'command', nonce, id: m.id, command: m.command }))
   })
   port.onDisconnect.addListener(close)
   status('waiting')
   hello()
   pingTimer = setInterval(() => {
-    if (nonce) toPage(msg({ type: 'ping', nonce }))
+    if (nonce) toPage(msg({ kind: 'ping', nonce }))
     if (rejected !== reportedRejected) status(state)
   }, PING_MS)
 }
 
 function close(): void {
-  if (nonce) toPage(msg({ type: 'bye', nonce }))
+  if (nonce) toPage(msg({ kind: 'bye', nonce }))
   port = undefined
   nonce = undefined
   agent = undefined
@@ -91,9 +91,13 @@ function close(): void {
 
 window.addEventListener('message', (e: MessageEvent) => {
   if (e.source !== window || !port || !nonce) return
-  const data: unknown = e.data
-  if (!isTagged(data)) return
-  switch (data.type) {
+  const t = readMessage(e.data)
+  if (t.status === 'foreign') return
+  if (t.status === 'malformed') {
+    rejected++ // our tag, but another version or no kind
+    return
+  }
+  switch (t.kind) {
     case 'ping':
     case 'bye':
     case 'command':
@@ -101,7 +105,7 @@ window.addEventListener('message', (e: MessageEvent) => {
     case 'hello':
       // A hello we did not send would move the agent to a nonce we do not know; take it back
       // (at most once a second, so a hostile page cannot make us spin).
-      if (data['nonce'] !== nonce) {
+      if (t.msg['nonce'] !== nonce) {
         rejected++
         if (Date.now() - lastRehello > 1000) {
           lastRehello = Date.now()
@@ -114,12 +118,12 @@ window.addEventListener('message', (e: MessageEvent) => {
       if (!agent) hello()
       return
   }
-  const m = parseFromAgent(data)
-  if (!m || m.type === 'announce' || m.nonce !== nonce) {
+  const m = parseFromAgent(e.data)
+  if (!m || m.kind === 'announce' || m.nonce !== nonce) {
     rejected++
     return
   }
-  if (m.type === 'ready') {
+  if (m.kind === 'ready') {
     agent = m.agent
     clearTimeout(noAgentTimer)
     status('connected')
@@ -128,5 +132,6 @@ window.addEventListener('message', (e: MessageEvent) => {
 })
 
 chrome.runtime.onMessage.addListener((m: unknown) => {
-  if (isTagged(m) && m.type === CONNECT_REQUEST.type) open()
+  const t = readMessage(m)
+  if (t.status === 'ok' && t.kind === CONNECT_REQUEST.kind) open()
 })

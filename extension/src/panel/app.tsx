@@ -51,7 +51,8 @@ export function App({ store, send, tabId }: AppProps) {
 
   const replay = async (e: LoggedEvent) => {
     setReplayResult(undefined)
-    const r = await command({ op: 'replay', eventId: e.event.id, event: e.event }, 'Replay')
+    // The panel's copy stands in for the page's only when it is the event as published (not cut).
+    const r = await command(e.item.cut ? { op: 'replay', eventId: e.event.id } : { op: 'replay', eventId: e.event.id, event: e.event }, 'Replay')
     if (r) setReplayResult(r.ok ? `Replayed as ${r.eventId ?? '?'}` : `Replay failed: ${r.error?.message ?? ''}`)
   }
 

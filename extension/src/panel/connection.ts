@@ -29,7 +29,7 @@ export function connectPanel(tabId: number, store: PanelStore): PanelConnection 
         invalid++
         return
       }
-      switch (m.type) {
+      switch (m.kind) {
         case 'pipe':
           store.setPipe(m.page)
           break
@@ -83,7 +83,7 @@ export function connectPanel(tabId: number, store: PanelStore): PanelConnection 
           reject(new Error(`No answer from the page agent within ${COMMAND_TIMEOUT_MS} ms.`))
         }, COMMAND_TIMEOUT_MS)
         waiting.set(id, { resolve, reject, timer })
-        port.postMessage(msg({ type: 'panel-command', id, command }))
+        port.postMessage(msg({ kind: 'panel-command', id, command }))
       })
     },
     close() {

@@ -1,5 +1,5 @@
-// One event: envelope, data tree, who received it (with timing), errors, drops, and the
-// correlation/causation chain as links.
+// One event: envelope, data tree, who received it (with timing), errors, drops, the bridges it
+// crossed, and the correlation/causation chain as links.
 import type { WireSubscription } from '@tidings/devtools/protocol'
 import { ms, time } from './format.ts'
 import type { LoggedEvent, PanelStore } from './store.ts'
@@ -41,6 +41,7 @@ export function Detail(props: {
   const parent = e.event.causationId !== undefined ? store.byId.get(e.event.causationId) : undefined
   const children = store.causedBy(e)
   const correlated = store.correlated(e)
+  const hops = e.hops
   return (
     <div class="detail" data-testid="event-detail">
       <div class="detail-head">
@@ -79,6 +80,11 @@ export function Detail(props: {
       </section>
       <section>
         <h3>Data</h3>
+        {e.item.cut && (
+          <p class="muted" data-testid="detail-cut">
+            Shown as the page sent it: redacted, capped or with unreadable values replaced (the page's agent bounds what leaves the page).
+          </p>
+        )}
         <div class="tree" data-testid="detail-data">
           <DataTree value={data} />
         </div>
@@ -135,6 +141,31 @@ export function Detail(props: {
           </ul>
         </section>
       )}
+      <section>
+        <h3>Bridges ({hops.length})</h3>
+        {hops.length === 0 ? (
+          <p class="muted">{e.ctx.via ? `Arrived through ${e.ctx.via}; the hop itself was not streamed.` : 'It did not cross a bridge.'}</p>
+        ) : (
+          <table class="grid" data-testid="detail-hops">
+            <thead>
+              <tr>
+                <th>bridge</th>
+                <th>direction</th>
+                <th>time</th>
+              </tr>
+            </thead>
+            <tbody>
+              {hops.map((h, i) => (
+                <tr key={i} data-testid="hop-row" data-bridge={h.bridge} data-direction={h.direction}>
+                  <td>{h.bridge}</td>
+                  <td>{h.direction === 'in' ? `in, from ${h.origin}` : 'out, to the other side'}</td>
+                  <td>{time(h.at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
       <section data-testid="detail-chain">
         <h3>Chain</h3>
         {parent ? (

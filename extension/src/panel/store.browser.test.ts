@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { WireItem } from '@tidings/devtools/protocol'
+import { type WireItem, parseExport } from '@tidings/devtools/protocol'
 import { PanelStore } from './store.ts'
 
 const receipt = (id: string) => ({ id, matched: 1, delivered: 1, queued: 0, dropped: 0, rejected: 0 })
@@ -86,5 +86,56 @@ describe('PanelStore', () => {
     expect(t.events.map((e) => e.event.type)).toEqual(['a.b', 'a.c'])
     expect(t.byId.get('o:1')!.deliveries).toHaveLength(1)
     expect(t.importFile(file)).toBe(0)
+  })
+
+  it('keeps bridge hops on their event, and an export/import round trip keeps every item (hops, cut flag, order per event)', () => {
+    const s = new PanelStore()
+    const hopIn: WireItem = { kind: 'bridge', at: 10, eventId: 'tab:7', type: 'shared.note', origin: 'tab', bridge: 'tabs', direction: 'in' }
+    const mine = pub(1, 'shared.mine')
+    const hopOut: WireItem = { kind: 'bridge', at: 12, eventId: 'o:1', type: 'shared.mine', origin: 'o', bridge: 'tabs', direction: 'out' }
+    const hopOut2: WireItem = { kind: 'bridge', at: 13, eventId: 'o:1', type: 'shared.mine', origin: 'o', bridge: 'worker', direction: 'out' }
+    const bridged: WireItem = {
+      kind: 'publish',
+      at: 11,
+      event: { id: 'tab:7', type: 'shared.note', timestamp: 11, version: 1, data: { text: 'x'.repeat(10) + '… (9000 chars)' }, origin: 'tab', seq: 7 },
+      ctx: { origin: 'tab', via: 'tabs' },
+      receipt: receipt('tab:7'),
+      cut: true,
+    }
+    const delivery: WireItem = { kind: 'deliver', at: 11, eventId: 'tab:7', sub: 's1', ms: 0.1, attempt: 1 }
+    const failure: WireItem = { kind: 'error', at: 11, eventId: 'tab:7', type: 'shared.note', sub: 's2', error: { name: 'E', message: 'm' }, attempt: 1, final: true }
+    const drop: WireItem = { kind: 'drop', at: 11, eventId: 'o:1', type: 'shared.mine', sub: 's3', reason: 'drop-oldest' }
+    const sub: WireItem = { kind: 'subscribe', at: 1, subscription: { id: 's1', patterns: ['shared.**'], kind: 'handler', priority: 0, received: 1, handled: 1, dropped: 0, rejected: 0, errors: 0, queued: 0, maxQueued: 0 } }
+    // live order: the 'in' hop and the delivery come before their publish, the 'out' hops after it
+    s.applyBatch({ items: [sub, hopIn, delivery, failure, bridged, mine, drop, hopOut, hopOut2], skipped: 0 })
+    const note = s.byId.get('tab:7')!
+    expect(note.hops.map((h) => [h.bridge, h.direction])).toEqual([['tabs', 'in']])
+    expect(note.deliveries).toHaveLength(1)
+    expect(s.byId.get('o:1')!.hops.map((h) => [h.bridge, h.direction])).toEqual([
+      ['tabs', 'out'],
+      ['worker', 'out'],
+    ])
+
+    // export: exactly the items applied, validated by the protocol on the way back in
+    const file = s.toExport()
+    expect(new Set(file.items)).toEqual(new Set([sub, hopIn, delivery, failure, bridged, mine, drop, hopOut, hopOut2].map((i) => (i.kind === 'subscribe' ? { ...i, at: 0 } : i))))
+    const check = parseExport(JSON.parse(JSON.stringify(file)))
+    if (!check.ok) throw new Error(check.reason)
+    expect(check.invalid).toBe(0)
+    const t = new PanelStore()
+    expect(t.importFile(check.file)).toBe(2)
+    for (const id of ['tab:7', 'o:1']) {
+      const [a, b] = [s.byId.get(id)!, t.byId.get(id)!]
+      expect(b.item).toEqual(a.item)
+      expect(b.followers).toEqual(a.followers)
+    }
+    expect(t.byId.get('tab:7')!.hops).toEqual([hopIn])
+    expect(t.byId.get('tab:7')!.item.cut).toBe(true)
+    expect(t.byId.get('o:1')!.hops).toEqual([hopOut, hopOut2])
+    expect(t.subscriptions.get('s1')?.patterns).toEqual(['shared.**'])
+    // a second import of the same file adds no event and no item
+    expect(t.importFile(check.file)).toBe(0)
+    expect(t.byId.get('o:1')!.followers).toHaveLength(3)
+    expect(t.toExport().items).toHaveLength(file.items.length)
   })
 })

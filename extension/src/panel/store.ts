@@ -3,65 +3,71 @@
 import { compilePatterns } from '@tidings/core'
 // The log filter accepts every glob form, braces and classes included.
 import '@tidings/core/globs'
-import type { BusStats, PublishReceipt, TidingsEvent } from '@tidings/core'
+import type { BusStats } from '@tidings/core'
 import {
   type AgentInfo,
-  type ContextLabel,
   type ContextSeen,
   type ExportFile,
+  type FollowerItem,
+  type PublishItem,
   type SnapshotMsg,
   type StatusMsg,
-  type WireError,
   type WireItem,
   type WireSubscription,
   EXPORT_FORMAT,
   PROTOCOL_VERSION,
 } from '@tidings/devtools/protocol'
 
-export interface Delivery {
-  sub: string
-  ms: number
-  attempt: number
-  at: number
-}
-export interface Failure {
-  sub: string
-  error: WireError
-  attempt: number
-  final: boolean
-  at: number
-}
-export interface Refusal {
-  kind: 'drop' | 'reject'
-  sub: string
-  reason: string
-  at: number
-}
-export interface Hop {
-  bridge: string
-  direction: 'in' | 'out'
-  at: number
-}
+type FollowerKind = FollowerItem['kind']
+export type Follower<K extends FollowerKind> = Extract<FollowerItem, { kind: K }>
 
-export interface LoggedEvent {
+/**
+ * One row of the log, made of the wire items it was built from and nothing else (the one item
+ * schema of @tidings/devtools/protocol): its publish item and, in arrival order, the items that
+ * name it (deliveries, errors, drops, rejects, bridge hops). Views read them through the getters;
+ * an export writes the items back out as they are, so an import rebuilds the same row.
+ */
+export class LoggedEvent {
   /** Arrival number in this panel (monotonic, survives eviction). */
-  n: number
-  at: number
-  event: TidingsEvent
-  ctx: ContextLabel
-  receipt: PublishReceipt
-  deliveries: Delivery[]
-  errors: Failure[]
-  refusals: Refusal[]
-  hops: Hop[]
-  search?: string
-}
+  readonly n: number
+  readonly item: PublishItem
+  readonly followers: FollowerItem[]
+  search: string | undefined
 
-interface Pending {
-  deliveries: Delivery[]
-  errors: Failure[]
-  refusals: Refusal[]
-  hops: Hop[]
+  constructor(n: number, item: PublishItem, followers: FollowerItem[]) {
+    this.n = n
+    this.item = item
+    this.followers = followers
+  }
+
+  get event() {
+    return this.item.event
+  }
+  get ctx() {
+    return this.item.ctx
+  }
+  get receipt() {
+    return this.item.receipt
+  }
+  get at() {
+    return this.item.at
+  }
+  of<K extends FollowerKind>(...kinds: K[]): Follower<K>[] {
+    return this.followers.filter((f): f is Follower<K> => (kinds as FollowerKind[]).includes(f.kind))
+  }
+  get deliveries() {
+    return this.of('deliver')
+  }
+  get errors() {
+    return this.of('error')
+  }
+  get refusals() {
+    return this.of('drop', 'reject')
+  }
+  /** The bridges this event crossed: 'in' (it came from another context) or 'out'. */
+  get hops() {
+    return this.of('bridge')
+  }
 }
 
 export type PipeState = 'connecting' | 'connected' | 'disconnected'
@@ -77,7 +83,8 @@ export class PanelStore {
   byId = new Map<string, LoggedEvent>()
   private byCorrelation = new Map<string, LoggedEvent[]>()
   private byCause = new Map<string, LoggedEvent[]>()
-  private pending = new Map<string, Pending>()
+  /** Items whose publish item has not arrived (yet, or ever: it may have been sampled out). */
+  private pending = new Map<string, FollowerItem[]>()
   subscriptions = new Map<string, WireSubscription>()
   contexts: ContextSeen[] = []
   stats: BusStats | undefined
@@ -148,42 +155,20 @@ export class PanelStore {
     this.changed()
   }
 
-  private pendingFor(id: string): Pending {
+  private pendingFor(id: string): FollowerItem[] {
     let p = this.pending.get(id)
     if (!p) {
-      if (this.pending.size >= MAX_PENDING) {
-        const oldest = this.pending.keys().next().value
-        if (oldest !== undefined) {
-          this.pending.delete(oldest)
-        }
-      }
-      p = { deliveries: [], errors: [], refusals: [], hops: [] }
+      if (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.keys().next().value as string)
+      p = []
       this.pending.set(id, p)
     }
     return p
   }
 
-  private target(id: string): LoggedEvent | Pending {
-    return this.byId.get(id) ?? this.pendingFor(id)
-  }
-
   private applyItem(it: WireItem): void {
     switch (it.kind) {
       case 'publish':
-        this.addEvent(it.event, it.ctx, it.receipt, it.at)
-        break
-      case 'deliver':
-        this.target(it.eventId).deliveries.push({ sub: it.sub, ms: it.ms, attempt: it.attempt, at: it.at })
-        break
-      case 'error':
-        this.target(it.eventId).errors.push({ sub: it.sub, error: it.error, attempt: it.attempt, final: it.final, at: it.at })
-        break
-      case 'drop':
-      case 'reject':
-        this.target(it.eventId).refusals.push({ kind: it.kind, sub: it.sub, reason: it.reason, at: it.at })
-        break
-      case 'bridge':
-        this.target(it.eventId).hops.push({ bridge: it.bridge, direction: it.direction, at: it.at })
+        this.addEvent(it)
         break
       case 'subscribe':
         this.subscriptions.set(it.subscription.id, it.subscription)
@@ -191,29 +176,23 @@ export class PanelStore {
       case 'unsubscribe':
         this.subscriptions.delete(it.sub)
         break
+      default:
+        // deliver, error, drop, reject, bridge: kept as they are, on their event
+        ;(this.byId.get(it.eventId)?.followers ?? this.pendingFor(it.eventId)).push(it)
     }
   }
 
-  addEvent(event: TidingsEvent, ctx: ContextLabel, receipt: PublishReceipt, at: number): LoggedEvent {
+  addEvent(item: PublishItem): LoggedEvent {
+    const { event } = item
     const p = this.pending.get(event.id)
     if (p) this.pending.delete(event.id)
-    const e: LoggedEvent = {
-      n: this.nextN++,
-      at,
-      event,
-      ctx,
-      receipt,
-      deliveries: p?.deliveries ?? [],
-      errors: p?.errors ?? [],
-      refusals: p?.refusals ?? [],
-      hops: p?.hops ?? [],
-    }
+    const e = new LoggedEvent(this.nextN++, item, p ?? [])
     this.events.push(e)
     this.byId.set(event.id, e)
     if (event.correlationId !== undefined) push(this.byCorrelation, event.correlationId, e)
     if (event.causationId !== undefined) push(this.byCause, event.causationId, e)
     if (this.matches(e)) this.filtered.push(e)
-    this.count(event.type, at)
+    this.count(event.type, item.at)
     return e
   }
 
@@ -327,25 +306,28 @@ export class PanelStore {
 
   // ------------------------------------------------------------ export / import
 
+  /** The log as the items it was built from (followers first, as they arrive live), plus the
+   *  current subscriptions. Nothing is re-derived: what was applied is what is written. */
   toExport(): ExportFile {
     const items: WireItem[] = []
-    for (const e of this.events) {
-      for (const d of e.deliveries) items.push({ kind: 'deliver', at: d.at, eventId: e.event.id, sub: d.sub, ms: d.ms, attempt: d.attempt })
-      for (const f of e.errors)
-        items.push({ kind: 'error', at: f.at, eventId: e.event.id, type: e.event.type, sub: f.sub, error: f.error, attempt: f.attempt, final: f.final })
-      for (const r of e.refusals) items.push({ kind: r.kind, at: r.at, eventId: e.event.id, type: e.event.type, sub: r.sub, reason: r.reason })
-      items.push({ kind: 'publish', at: e.at, event: e.event, ctx: e.ctx, receipt: e.receipt })
-    }
+    for (const e of this.events) items.push(...e.followers, e.item)
     for (const s of this.subscriptions.values()) items.push({ kind: 'subscribe', at: 0, subscription: s })
     const file: ExportFile = { format: EXPORT_FORMAT, v: PROTOCOL_VERSION, exportedAt: Date.now(), items }
     if (this.agent) file.agent = this.agent
     return file
   }
 
-  /** Loads an (already validated) export next to what is shown. */
+  /** Loads an (already validated: parseExport) export next to what is shown, through the same
+   *  path as a live batch. Items about events already in the log are left out, so importing a
+   *  file twice adds nothing. Returns the number of events added. */
   importFile(file: ExportFile): number {
     const before = this.events.length
-    this.applyBatch({ items: file.items.filter((i) => i.kind !== 'publish' || !this.byId.has(i.event.id)), skipped: 0 })
+    const isNew = (i: WireItem): boolean => {
+      if (i.kind === 'publish') return !this.byId.has(i.event.id)
+      if (i.kind === 'subscribe' || i.kind === 'unsubscribe') return true
+      return !this.byId.has(i.eventId)
+    }
+    this.applyBatch({ items: file.items.filter(isNew), skipped: 0 })
     return this.events.length - before
   }
 }

@@ -15,7 +15,7 @@ import { createBus, type Bus } from '@tidings/core'
 import type { BenchTable } from '../../../bench/types.ts'
 import { yieldTask } from '../../../bench/yield-task.ts'
 import { connectDevtools, type DevtoolsConnection } from '../src/index.ts'
-import { type BatchMsg, isTagged, msg, parseBatchItems, parseFromAgent } from '../src/protocol.ts'
+import { type BatchMsg, msg, parseBatchItems, parseFromAgent, readMessage } from '../src/protocol.ts'
 
 const RATE = 10_000
 const DURATION_MS = 1500
@@ -50,11 +50,13 @@ function contentScriptSink(nonce: string) {
   const state = { items: 0, skipped: 0, bytes: 0, invalid: 0, lastSeqByOrigin: new Map<string, number>(), outOfOrder: 0, leaked: 0, ms: 0 }
   const on = (e: MessageEvent) => {
     const t0 = performance.now()
-    if (e.source !== window || !isTagged(e.data)) return
-    const t = e.data.type
+    if (e.source !== window) return
+    const tagged = readMessage(e.data)
+    if (tagged.status !== 'ok') return
+    const t = tagged.kind
     if (t === 'hello' || t === 'ping' || t === 'bye' || t === 'command' || t === 'announce') return
     const m = parseFromAgent(e.data)
-    if (!m || m.type === 'announce' || m.nonce !== nonce) {
+    if (!m || m.kind === 'announce' || m.nonce !== nonce) {
       state.invalid++
       return
     }
@@ -62,7 +64,7 @@ function contentScriptSink(nonce: string) {
     state.ms += performance.now() - t0
     state.bytes += json.length
     if (json.includes('s3cr3t')) state.leaked++
-    if (m.type !== 'batch') return
+    if (m.kind !== 'batch') return
     const b = m as BatchMsg
     state.skipped += b.skipped
     const items = parseBatchItems(b.items)
@@ -98,7 +100,7 @@ async function run(config: Config): Promise<RunResult> {
     })
     if (config !== 'agent, DevTools closed (no hello)') {
       sink = contentScriptSink(nonce)
-      window.postMessage(msg({ type: 'hello', nonce, leaseMs: 60_000 }), '*')
+      window.postMessage(msg({ kind: 'hello', nonce, leaseMs: 60_000 }), '*')
       const until = performance.now() + 2000
       while (!agent.connected && performance.now() < until) await yieldTask()
       if (!agent.connected) throw new Error('agent did not answer the hello')

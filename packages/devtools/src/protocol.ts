@@ -1,43 +1,42 @@
 // The DevTools wire protocol: the ONE module every context (page agent, content script, background,
-// panel) imports. Every message is tagged { source: 'tidings-devtools', v: 1, type } and every
-// receiver validates with the functions below before acting: window messages and port messages are
-// untrusted input (any page script can post window messages; see README "Trust model").
+// panel) imports. Messages follow the convention of every Tidings wire protocol, { tag, v, kind }
+// (see '@tidings/core/bridge'): tag 'tidings.devtools', version 1. Every receiver classifies a
+// message with readMessage() and validates it with the parsers below before acting: window
+// messages and port messages are untrusted input (any page script can post window messages; see
+// docs/devtools.md "Trust model").
 import { checkEnvelope } from '@tidings/core'
-import type { BusStats, PublishReceipt, SubscriptionInfo, TidingsEvent } from '@tidings/core'
+import type { BusStats, TidingsEvent } from '@tidings/core'
+import { isBoolean, isFiniteNumber, isId, isNat, isOptionalString, isRecord, readTagged, type Tagged } from '@tidings/core/bridge'
+import { MAX_ERROR_LENGTH, MAX_NAME_LENGTH, type WireError, type WireItem, type WireSubscription, isName, isWireError, isWireItem, isWireSubscription } from './item-schema.js'
 
-export const SOURCE = 'tidings-devtools' as const
+export * from './item-schema.js'
+
+export const TAG = 'tidings.devtools' as const
 export const PROTOCOL_VERSION = 1 as const
 
 /** Names of the chrome.runtime ports between content script, background and panel. */
 export const PAGE_PORT = 'tidings-page'
 export const PANEL_PORT_PREFIX = 'tidings-panel:'
 /** chrome.tabs.sendMessage payload asking a tab's content script to open its page port. */
-export const CONNECT_REQUEST = { source: SOURCE, v: PROTOCOL_VERSION, type: 'connect-request' } as const
+export const CONNECT_REQUEST = { tag: TAG, v: PROTOCOL_VERSION, kind: 'connect-request' } as const
 
-/** Bounds on what a receiver accepts (a hostile page could post huge messages). */
+/** Bounds on what a receiver accepts (a hostile page could post huge messages); ids are
+ *  bounded by core's MAX_ID_LENGTH. */
 export const LIMITS = {
   maxBatchItems: 5000,
   maxBatchChars: 32 * 1024 * 1024,
   maxSubscriptions: 10_000,
-  maxIdLength: 200,
-  maxNameLength: 200,
-  maxErrorLength: 4000,
+  maxNameLength: MAX_NAME_LENGTH,
+  maxErrorLength: MAX_ERROR_LENGTH,
 } as const
 
-interface Tagged<T extends string> {
-  source: typeof SOURCE
+interface Tag<K extends string> {
+  tag: typeof TAG
   v: typeof PROTOCOL_VERSION
-  type: T
+  kind: K
 }
 
 // ---------------------------------------------------------------- shared shapes
-
-/** Where an event came from: the publishing context and, for bridged events, the bridge. */
-export interface ContextLabel {
-  origin: string
-  /** bus.bridgedBy(event): 'tabs', 'worker', ... ; absent for events published in this page. */
-  via?: string
-}
 
 export interface AgentInfo {
   /** connectDevtools({ name }) or the bus name. */
@@ -51,28 +50,6 @@ export interface AgentInfo {
   paused: boolean
 }
 
-export interface WireError {
-  name: string
-  message: string
-  stack?: string
-}
-
-/** SubscriptionInfo as sent (already plain data). */
-export type WireSubscription = SubscriptionInfo
-
-/** One inspection event as it crosses the wire. Envelope data is already redacted. */
-export type WireItem =
-  | { kind: 'publish'; at: number; event: TidingsEvent; ctx: ContextLabel; receipt: PublishReceipt }
-  | { kind: 'deliver'; at: number; eventId: string; sub: string; ms: number; attempt: number }
-  | { kind: 'drop'; at: number; eventId: string; type: string; sub: string; reason: string }
-  | { kind: 'reject'; at: number; eventId: string; type: string; sub: string; reason: string }
-  | { kind: 'error'; at: number; eventId: string; type: string; sub: string; error: WireError; attempt: number; final: boolean }
-  | { kind: 'subscribe'; at: number; subscription: WireSubscription }
-  | { kind: 'unsubscribe'; at: number; sub: string }
-  | { kind: 'bridge'; at: number; eventId: string; type: string; origin: string; bridge: string; direction: 'in' | 'out' }
-
-export type WireItemKind = WireItem['kind']
-
 /** Commands the panel sends to the page agent. */
 export type Command =
   | {
@@ -84,7 +61,8 @@ export type Command =
       metadata?: Record<string, unknown>
     }
   /** Re-publishes a past event (new id, metadata.replayOf). The agent prefers its own unredacted
-   *  copy; `event` is the fallback when the agent no longer holds it. */
+   *  copy; `event` is the fallback when the agent no longer holds it (the panel sends it only
+   *  when its copy was not cut). */
   | { op: 'replay'; eventId: string; event?: TidingsEvent }
   | { op: 'pause' }
   | { op: 'resume' }
@@ -96,18 +74,18 @@ export type CommandOp = Command['op']
 
 /** Starts (or restarts) a session. `nonce` comes from the content script's isolated world; the
  *  agent tags everything it sends with it and obeys only commands carrying it. */
-export interface HelloMsg extends Tagged<'hello'> {
+export interface HelloMsg extends Tag<'hello'> {
   nonce: string
   /** The agent stops streaming unless a ping renews the session within this time. */
   leaseMs: number
 }
-export interface PingMsg extends Tagged<'ping'> {
+export interface PingMsg extends Tag<'ping'> {
   nonce: string
 }
-export interface ByeMsg extends Tagged<'bye'> {
+export interface ByeMsg extends Tag<'bye'> {
   nonce: string
 }
-export interface CommandMsg extends Tagged<'command'> {
+export interface CommandMsg extends Tag<'command'> {
   nonce: string
   id: string
   command: Command
@@ -118,14 +96,14 @@ export type ToAgentMsg = HelloMsg | PingMsg | ByeMsg | CommandMsg
 
 /** Posted once when connectDevtools() runs, so a content script that said hello before the agent
  *  loaded knows to say it again. Carries no event data. */
-export interface AnnounceMsg extends Tagged<'announce'> {
+export interface AnnounceMsg extends Tag<'announce'> {
   name: string
 }
-export interface ReadyMsg extends Tagged<'ready'> {
+export interface ReadyMsg extends Tag<'ready'> {
   nonce: string
   agent: AgentInfo
 }
-export interface BatchMsg extends Tagged<'batch'> {
+export interface BatchMsg extends Tag<'batch'> {
   nonce: string
   at: number
   /** JSON text of WireItem[]. Text, not objects: the page serializes once, the content script
@@ -135,7 +113,7 @@ export interface BatchMsg extends Tagged<'batch'> {
   /** Inspection events left out since the previous batch (sampling over maxEventsPerSecond). */
   skipped: number
 }
-export interface SnapshotMsg extends Tagged<'snapshot'> {
+export interface SnapshotMsg extends Tag<'snapshot'> {
   nonce: string
   at: number
   subscriptions: WireSubscription[]
@@ -144,7 +122,7 @@ export interface SnapshotMsg extends Tagged<'snapshot'> {
   /** Contexts the agent has seen events from (this page plus bridged tabs/workers). */
   contexts: ContextSeen[]
 }
-export interface ResultMsg extends Tagged<'result'> {
+export interface ResultMsg extends Tag<'result'> {
   nonce: string
   id: string
   ok: boolean
@@ -166,7 +144,7 @@ export interface ContextSeen {
 // ---------------------------------------------------------------- ports (content <-> background <-> panel)
 
 /** What the content script tells the panel about its page. */
-export interface StatusMsg extends Tagged<'status'> {
+export interface StatusMsg extends Tag<'status'> {
   state: 'waiting' | 'connected' | 'no-agent' | 'lease-lost'
   url: string
   agent?: AgentInfo
@@ -174,12 +152,12 @@ export interface StatusMsg extends Tagged<'status'> {
   rejected: number
 }
 /** Panel -> content script: run a command on the agent (the content script adds the nonce). */
-export interface PanelCommandMsg extends Tagged<'panel-command'> {
+export interface PanelCommandMsg extends Tag<'panel-command'> {
   id: string
   command: Command
 }
 /** Background -> panel: the page side of this tab is (dis)connected. */
-export interface PipeMsg extends Tagged<'pipe'> {
+export interface PipeMsg extends Tag<'pipe'> {
   page: 'connected' | 'disconnected'
 }
 /** Messages the panel may receive on its port. */
@@ -191,119 +169,30 @@ export type ToContentMsg = PanelCommandMsg
 
 type AnyMsg = ToAgentMsg | FromAgentMsg | StatusMsg | PanelCommandMsg | PipeMsg
 /** A message without its tag (distributes over the union so each member keeps its fields). */
-export type MessageBody<T> = T extends unknown ? Omit<T, 'source' | 'v'> : never
+export type MessageBody<T> = T extends unknown ? Omit<T, 'tag' | 'v'> : never
 
-/** Adds the tag: msg({ type: 'hello', nonce, leaseMs }). */
-export function msg<B extends MessageBody<AnyMsg>>(body: B): B & Tagged<B['type']> {
-  return { source: SOURCE, v: PROTOCOL_VERSION, ...body } as B & Tagged<B['type']>
+/** Adds the tag: msg({ kind: 'hello', nonce, leaseMs }). */
+export function msg<B extends MessageBody<AnyMsg>>(body: B): B & Tag<B['kind']> {
+  return { tag: TAG, v: PROTOCOL_VERSION, ...body } as B & Tag<B['kind']>
+}
+
+/** Classifies anything received: 'foreign' (not ours: ignore it), 'malformed' (our tag, another
+ *  version or no kind: count it), or 'ok' with its kind (not yet validated). Never throws. */
+export function readMessage(x: unknown): Tagged {
+  return readTagged(x, TAG, PROTOCOL_VERSION)
 }
 
 // ---------------------------------------------------------------- validators
 
 type Rec = Record<string, unknown>
-const isObj = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v)
-const isStr = (v: unknown, max: number = LIMITS.maxIdLength): v is string =>
-  typeof v === 'string' && v.length > 0 && v.length <= max
-const optStr = (v: unknown, max: number = LIMITS.maxIdLength) => v === undefined || (typeof v === 'string' && v.length <= max)
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
-const isNat = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
-const isBool = (v: unknown): v is boolean => typeof v === 'boolean'
-
-/** Is this a tagged Tidings DevTools message of protocol version 1 (not yet validated)? */
-export function isTagged(x: unknown): x is Rec & { type: string } {
-  return isObj(x) && x['source'] === SOURCE && x['v'] === PROTOCOL_VERSION && typeof x['type'] === 'string'
-}
-
-function isWireError(x: unknown): x is WireError {
-  return (
-    isObj(x) &&
-    typeof x['name'] === 'string' &&
-    typeof x['message'] === 'string' &&
-    (x['message'] as string).length <= LIMITS.maxErrorLength &&
-    optStr(x['stack'], LIMITS.maxErrorLength * 4)
-  )
-}
-
-function isReceipt(x: unknown): x is PublishReceipt {
-  return (
-    isObj(x) &&
-    isStr(x['id']) &&
-    isNat(x['matched']) &&
-    isNat(x['delivered']) &&
-    isNat(x['queued']) &&
-    isNat(x['dropped']) &&
-    isNat(x['rejected'])
-  )
-}
-
-const SUB_KINDS = new Set(['handler', 'queued', 'observable', 'inbox', 'reply', 'bridge'])
-const STRATEGIES = new Set(['drop-oldest', 'drop-newest', 'block', 'reject'])
-
-export function isWireSubscription(x: unknown): x is WireSubscription {
-  if (!isObj(x)) return false
-  if (!isStr(x['id']) || !Array.isArray(x['patterns']) || !x['patterns'].every((p) => isStr(p, 255))) return false
-  if (typeof x['kind'] !== 'string' || !SUB_KINDS.has(x['kind'])) return false
-  if (!optStr(x['label'], LIMITS.maxNameLength) || !isNum(x['priority'])) return false
-  for (const k of ['received', 'handled', 'dropped', 'rejected', 'errors', 'queued', 'maxQueued'] as const)
-    if (!isNat(x[k])) return false
-  if (x['queueMax'] !== undefined && !isNat(x['queueMax'])) return false
-  if (x['strategy'] !== undefined && !STRATEGIES.has(x['strategy'] as string)) return false
-  if (x['concurrency'] !== undefined && !isNat(x['concurrency'])) return false
-  return true
-}
-
-function isContextLabel(x: unknown): x is ContextLabel {
-  return isObj(x) && isStr(x['origin']) && optStr(x['via'], LIMITS.maxNameLength)
-}
-
-export function isWireItem(x: unknown): x is WireItem {
-  if (!isObj(x) || !isNum(x['at'])) return false
-  switch (x['kind']) {
-    case 'publish':
-      return checkEnvelope(x['event']).ok && isContextLabel(x['ctx']) && isReceipt(x['receipt'])
-    case 'deliver':
-      return isStr(x['eventId']) && isStr(x['sub']) && isNum(x['ms']) && isNat(x['attempt'])
-    case 'drop':
-    case 'reject':
-      return isStr(x['eventId']) && isStr(x['type'], 255) && isStr(x['sub']) && typeof x['reason'] === 'string'
-    case 'error':
-      return (
-        isStr(x['eventId']) &&
-        isStr(x['type'], 255) &&
-        isStr(x['sub']) &&
-        isWireError(x['error']) &&
-        isNat(x['attempt']) &&
-        isBool(x['final'])
-      )
-    case 'subscribe':
-      return isWireSubscription(x['subscription'])
-    case 'unsubscribe':
-      return isStr(x['sub'])
-    case 'bridge':
-      return (
-        isStr(x['eventId']) &&
-        isStr(x['type'], 255) &&
-        isStr(x['origin']) &&
-        isStr(x['bridge'], LIMITS.maxNameLength) &&
-        (x['direction'] === 'in' || x['direction'] === 'out')
-      )
-    default:
-      return false
-  }
-}
 
 export function isCommand(x: unknown): x is Command {
-  if (!isObj(x)) return false
+  if (!isRecord(x)) return false
   switch (x['op']) {
     case 'publish':
-      return (
-        isStr(x['type'], 255) &&
-        optStr(x['correlationId']) &&
-        optStr(x['causationId']) &&
-        (x['metadata'] === undefined || isObj(x['metadata']))
-      )
+      return isId(x['type'], 255) && isOptionalString(x['correlationId']) && isOptionalString(x['causationId']) && (x['metadata'] === undefined || isRecord(x['metadata']))
     case 'replay':
-      return isStr(x['eventId']) && (x['event'] === undefined || checkEnvelope(x['event']).ok)
+      return isId(x['eventId']) && (x['event'] === undefined || checkEnvelope(x['event']).ok)
     case 'pause':
     case 'resume':
     case 'snapshot':
@@ -315,46 +204,48 @@ export function isCommand(x: unknown): x is Command {
 
 function isAgentInfo(x: unknown): x is AgentInfo {
   return (
-    isObj(x) &&
-    isStr(x['name'], LIMITS.maxNameLength) &&
-    isStr(x['bus'], LIMITS.maxNameLength) &&
-    isStr(x['origin']) &&
+    isRecord(x) &&
+    isName(x['name']) &&
+    isName(x['bus']) &&
+    isId(x['origin']) &&
     typeof x['url'] === 'string' &&
     x['protocol'] === PROTOCOL_VERSION &&
     isNat(x['maxEventsPerSecond']) &&
-    isBool(x['paused'])
+    isBoolean(x['paused'])
   )
 }
 
 function isStats(x: unknown): x is BusStats {
-  if (!isObj(x)) return false
-  for (const k of ['published', 'delivered', 'dropped', 'rejected', 'errors', 'subscriptions'] as const)
-    if (!isNat(x[k])) return false
+  if (!isRecord(x)) return false
+  for (const k of ['published', 'delivered', 'dropped', 'rejected', 'errors', 'subscriptions'] as const) if (!isNat(x[k])) return false
   return true
 }
 
 function isContextSeen(x: unknown): x is ContextSeen {
-  return (
-    isObj(x) &&
-    isStr(x['origin']) &&
-    optStr(x['via'], LIMITS.maxNameLength) &&
-    isNat(x['events']) &&
-    isNum(x['lastAt']) &&
-    isBool(x['self'])
-  )
+  return isRecord(x) && isId(x['origin']) && isOptionalString(x['via'], LIMITS.maxNameLength) && isNat(x['events']) && isFiniteNumber(x['lastAt']) && isBoolean(x['self'])
+}
+
+const isNonce = (v: unknown): v is string => isId(v, 100)
+
+/** The message, when it is a devtools message of this version (fields not yet checked). */
+function tagged(x: unknown): { kind: string; m: Rec } | undefined {
+  const t = readMessage(x)
+  return t.status === 'ok' ? { kind: t.kind, m: t.msg } : undefined
 }
 
 /** Validates a message the agent receives from the content script. */
 export function parseToAgent(x: unknown): ToAgentMsg | undefined {
-  if (!isTagged(x) || !isStr(x['nonce'], 100)) return undefined
-  switch (x['type']) {
+  const t = tagged(x)
+  if (!t || !isNonce(t.m['nonce'])) return undefined
+  const { m } = t
+  switch (t.kind) {
     case 'hello':
-      return isNat(x['leaseMs']) && x['leaseMs'] > 0 ? (x as unknown as HelloMsg) : undefined
+      return isNat(m['leaseMs']) && m['leaseMs'] > 0 ? (m as unknown as HelloMsg) : undefined
     case 'ping':
     case 'bye':
-      return x as unknown as PingMsg | ByeMsg
+      return m as unknown as PingMsg | ByeMsg
     case 'command':
-      return isStr(x['id']) && isCommand(x['command']) ? (x as unknown as CommandMsg) : undefined
+      return isId(m['id']) && isCommand(m['command']) ? (m as unknown as CommandMsg) : undefined
     default:
       return undefined
   }
@@ -362,32 +253,29 @@ export function parseToAgent(x: unknown): ToAgentMsg | undefined {
 
 /** Validates a message the content script (or panel) receives from the page agent. */
 export function parseFromAgent(x: unknown): FromAgentMsg | undefined {
-  if (!isTagged(x)) return undefined
-  if (x['type'] === 'announce') return isStr(x['name'], LIMITS.maxNameLength) ? (x as unknown as AnnounceMsg) : undefined
-  if (!isStr(x['nonce'], 100)) return undefined
-  switch (x['type']) {
+  const t = tagged(x)
+  if (!t) return undefined
+  const { m } = t
+  if (t.kind === 'announce') return isName(m['name']) ? (m as unknown as AnnounceMsg) : undefined
+  if (!isNonce(m['nonce'])) return undefined
+  switch (t.kind) {
     case 'ready':
-      return isAgentInfo(x['agent']) ? (x as unknown as ReadyMsg) : undefined
+      return isAgentInfo(m['agent']) ? (m as unknown as ReadyMsg) : undefined
     case 'batch': {
-      const items = x['items']
-      if (!isNum(x['at']) || !isNat(x['skipped']) || typeof items !== 'string' || items.length > LIMITS.maxBatchChars) return undefined
-      return x as unknown as BatchMsg
+      const items = m['items']
+      if (!isFiniteNumber(m['at']) || !isNat(m['skipped']) || typeof items !== 'string' || items.length > LIMITS.maxBatchChars) return undefined
+      return m as unknown as BatchMsg
     }
     case 'snapshot': {
-      const subs = x['subscriptions']
-      const ctxs = x['contexts']
-      if (!isNum(x['at']) || !isBool(x['paused']) || !isStats(x['stats'])) return undefined
+      const subs = m['subscriptions']
+      const ctxs = m['contexts']
+      if (!isFiniteNumber(m['at']) || !isBoolean(m['paused']) || !isStats(m['stats'])) return undefined
       if (!Array.isArray(subs) || subs.length > LIMITS.maxSubscriptions || !subs.every(isWireSubscription)) return undefined
       if (!Array.isArray(ctxs) || ctxs.length > LIMITS.maxSubscriptions || !ctxs.every(isContextSeen)) return undefined
-      return x as unknown as SnapshotMsg
+      return m as unknown as SnapshotMsg
     }
     case 'result':
-      return isStr(x['id']) &&
-        isBool(x['ok']) &&
-        optStr(x['eventId']) &&
-        (x['error'] === undefined || isWireError(x['error']))
-        ? (x as unknown as ResultMsg)
-        : undefined
+      return isId(m['id']) && isBoolean(m['ok']) && isOptionalString(m['eventId']) && (m['error'] === undefined || isWireError(m['error'])) ? (m as unknown as ResultMsg) : undefined
     default:
       return undefined
   }
@@ -408,28 +296,31 @@ export function parseBatchItems(text: string): WireItem[] | undefined {
 
 /** Validates what arrives on the panel's port (agent messages relayed, plus status/pipe). */
 export function parseToPanel(x: unknown): ToPanelMsg | undefined {
-  if (!isTagged(x)) return undefined
-  if (x['type'] === 'status') {
-    const okState = ['waiting', 'connected', 'no-agent', 'lease-lost'].includes(x['state'] as string)
-    return okState && typeof x['url'] === 'string' && isNat(x['rejected']) && (x['agent'] === undefined || isAgentInfo(x['agent']))
-      ? (x as unknown as StatusMsg)
-      : undefined
+  const t = tagged(x)
+  if (!t) return undefined
+  const { m } = t
+  if (t.kind === 'status') {
+    const okState = m['state'] === 'waiting' || m['state'] === 'connected' || m['state'] === 'no-agent' || m['state'] === 'lease-lost'
+    return okState && typeof m['url'] === 'string' && isNat(m['rejected']) && (m['agent'] === undefined || isAgentInfo(m['agent'])) ? (m as unknown as StatusMsg) : undefined
   }
-  if (x['type'] === 'pipe') return x['page'] === 'connected' || x['page'] === 'disconnected' ? (x as unknown as PipeMsg) : undefined
-  const m = parseFromAgent(x)
-  return m && m.type !== 'announce' ? m : undefined
+  if (t.kind === 'pipe') return m['page'] === 'connected' || m['page'] === 'disconnected' ? (m as unknown as PipeMsg) : undefined
+  const r = parseFromAgent(m)
+  return r && r.kind !== 'announce' ? r : undefined
 }
 
 /** Validates what arrives on the content script's port from the panel. */
 export function parseToContent(x: unknown): ToContentMsg | undefined {
-  if (!isTagged(x) || x['type'] !== 'panel-command') return undefined
-  return isStr(x['id']) && isCommand(x['command']) ? (x as unknown as PanelCommandMsg) : undefined
+  const t = tagged(x)
+  if (!t || t.kind !== 'panel-command') return undefined
+  return isId(t.m['id']) && isCommand(t.m['command']) ? (t.m as unknown as PanelCommandMsg) : undefined
 }
 
 // ---------------------------------------------------------------- export file format
 
 export const EXPORT_FORMAT = 'tidings-devtools-export' as const
 
+/** An export is the panel's log as the items it was built from (the same schema as batches), so
+ *  importing it is applying a batch: nothing is re-derived by hand. */
 export interface ExportFile {
   format: typeof EXPORT_FORMAT
   v: typeof PROTOCOL_VERSION
@@ -442,7 +333,7 @@ export type ExportCheck = { ok: true; file: ExportFile; invalid: number } | { ok
 
 /** Validates an imported export file; invalid items are counted and left out. */
 export function parseExport(x: unknown): ExportCheck {
-  if (!isObj(x) || x['format'] !== EXPORT_FORMAT) return { ok: false, reason: `not a ${EXPORT_FORMAT} file` }
+  if (!isRecord(x) || x['format'] !== EXPORT_FORMAT) return { ok: false, reason: `not a ${EXPORT_FORMAT} file` }
   if (x['v'] !== PROTOCOL_VERSION) return { ok: false, reason: `unsupported export version ${String(x['v'])}` }
   if (!Array.isArray(x['items'])) return { ok: false, reason: 'items must be an array' }
   const items: WireItem[] = []
@@ -452,7 +343,7 @@ export function parseExport(x: unknown): ExportCheck {
     else invalid++
   }
   const agent = isAgentInfo(x['agent']) ? x['agent'] : undefined
-  const file: ExportFile = { format: EXPORT_FORMAT, v: PROTOCOL_VERSION, exportedAt: isNum(x['exportedAt']) ? x['exportedAt'] : 0, items }
+  const file: ExportFile = { format: EXPORT_FORMAT, v: PROTOCOL_VERSION, exportedAt: isFiniteNumber(x['exportedAt']) ? x['exportedAt'] : 0, items }
   if (agent) file.agent = agent
   return { ok: true, file, invalid }
 }

@@ -1,0 +1,60 @@
+// What the agent does with a command from the panel. Kept apart from the session plumbing: it
+// only needs the bus, the replay buffer and a way to pause, and it answers with a result instead
+// of throwing (nothing the panel sends is ever thrown into the app).
+import type { Bus, TidingsEvent } from '@tidings/core'
+import type { Command, WireError } from './protocol.js'
+import type { ReplayBuffer } from './replay-buffer.js'
+import { REDACTED } from './sanitize.js'
+import { wireError } from './to-wire-item.js'
+
+export interface CommandHost {
+  bus: Bus
+  replay: ReplayBuffer
+  setPaused(paused: boolean): void
+}
+
+export type CommandOutcome = { ok: true; eventId?: string } | { ok: false; error: WireError }
+
+const BY = 'tidings-devtools'
+
+export function runCommand(host: CommandHost, command: Command): CommandOutcome {
+  try {
+    switch (command.op) {
+      case 'publish': {
+        const opts: Record<string, unknown> = { source: { component: BY }, metadata: { ...command.metadata, publishedBy: BY } }
+        if (command.correlationId !== undefined) opts['correlationId'] = command.correlationId
+        if (command.causationId !== undefined) opts['causationId'] = command.causationId
+        return { ok: true, eventId: host.bus.publish(command.type, command.data, opts).id }
+      }
+      case 'replay':
+        return replay(host, command.eventId, command.event)
+      case 'pause':
+      case 'resume':
+        host.setPaused(command.op === 'pause')
+        return { ok: true }
+      case 'snapshot':
+        return { ok: true }
+    }
+  } catch (err) {
+    return { ok: false, error: wireError(err) }
+  }
+}
+
+function replay(host: CommandHost, eventId: string, panelCopy: TidingsEvent | undefined): CommandOutcome {
+  const original = host.replay.get(eventId) ?? panelCopy
+  // The panel sends its copy only when nothing was cut; the REDACTED check is the page's own guard.
+  if (!original || (original === panelCopy && JSON.stringify(original).includes(JSON.stringify(REDACTED))))
+    return {
+      ok: false,
+      error: { name: 'ReplayError', message: `Event ${eventId} is no longer held by the page (see replayBufferBytes) and the panel's copy is cut (redacted or capped).` },
+    }
+  const input: Record<string, unknown> = {
+    type: original.type,
+    data: original.data,
+    metadata: { ...original.metadata, replayOf: original.id, publishedBy: BY },
+  }
+  if (original.correlationId !== undefined) input['correlationId'] = original.correlationId
+  if (original.causationId !== undefined) input['causationId'] = original.causationId
+  if (original.source !== undefined) input['source'] = original.source
+  return { ok: true, eventId: host.bus.publish(input as { type: string }).id }
+}

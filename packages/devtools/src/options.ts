@@ -1,0 +1,86 @@
+// connectDevtools' options: their documentation, defaults and checks in one place.
+import type { TidingsEvent } from '@tidings/core'
+import { DevtoolsOptionsError } from './errors.js'
+import { type Redactor, compileRedactor } from './sanitize.js'
+
+export interface DevtoolsOptions {
+  /** Shown in the panel. Default: the bus name. */
+  name?: string
+  /** Data/metadata fields that never leave the page: `'password'` (that key at any depth),
+   *  `'card.number'` (a path from the root; `*` matches any key), or a function returning the
+   *  data to show instead (its result is sanitized too). */
+  redact?: readonly string[] | ((event: TidingsEvent) => unknown)
+  /** Publishes streamed per second; above it the agent samples and reports how many it skipped.
+   *  Default 2000. */
+  maxEventsPerSecond?: number
+  /** How often batches are posted, ms. Default 100. */
+  batchMs?: number
+  /** How often a subscriptions snapshot is posted, ms. Default 1000. */
+  snapshotMs?: number
+  /** Most events kept (unredacted, in the page only) so the panel can replay them. Default 500;
+   *  0 disables replay from the page's copy. */
+  replayBuffer?: number
+  /** Most bytes those events may hold, by the sanitizer's estimate of their data and metadata
+   *  (oldest evicted first; an event larger than this, or of unknown size, is not kept).
+   *  Default 4 MiB; 0 disables. */
+  replayBufferBytes?: number
+  /** Window to talk over. Default: globalThis (the page). */
+  target?: DevtoolsTarget
+}
+
+/** The part of Window the agent uses. */
+export interface DevtoolsTarget {
+  postMessage(message: unknown, targetOrigin: string): void
+  addEventListener(type: 'message', listener: (e: MessageEvent) => void): void
+  removeEventListener(type: 'message', listener: (e: MessageEvent) => void): void
+}
+
+export interface ParsedOptions {
+  name: string
+  maxEventsPerSecond: number
+  batchMs: number
+  snapshotMs: number
+  replayBuffer: number
+  replayBufferBytes: number
+  redactor: Redactor | undefined
+  redactFn: ((e: TidingsEvent) => unknown) | undefined
+  /** undefined outside a window (a worker, SSR): nothing to talk to. */
+  target: DevtoolsTarget | undefined
+}
+
+export const DEFAULT_REPLAY_BYTES = 4 * 1024 * 1024
+
+/** Checks every option; throws DevtoolsOptionsError naming the first bad one. */
+export function parseOptions(options: DevtoolsOptions, busName: string): ParsedOptions {
+  const name = options.name ?? busName
+  if (typeof name !== 'string' || name.length === 0) throw new DevtoolsOptionsError('name', name, 'must be a non-empty string')
+  const out: ParsedOptions = {
+    name,
+    maxEventsPerSecond: count('maxEventsPerSecond', options.maxEventsPerSecond, 2000),
+    batchMs: count('batchMs', options.batchMs, 100),
+    snapshotMs: count('snapshotMs', options.snapshotMs, 1000),
+    replayBuffer: count('replayBuffer', options.replayBuffer, 500, true),
+    replayBufferBytes: count('replayBufferBytes', options.replayBufferBytes, DEFAULT_REPLAY_BYTES, true),
+    redactor: undefined,
+    redactFn: undefined,
+    target: undefined,
+  }
+  const redact = options.redact
+  if (typeof redact === 'function') out.redactFn = redact
+  else if (redact !== undefined) {
+    if (!Array.isArray(redact) || !redact.every((r) => typeof r === 'string' && r.length > 0))
+      throw new DevtoolsOptionsError('redact', redact, 'must be an array of field paths or a function')
+    out.redactor = compileRedactor(redact)
+  }
+  const target = options.target ?? (globalThis as unknown as DevtoolsTarget)
+  // Outside a window the bridges carry worker events to the page's agent instead.
+  if (typeof target?.postMessage === 'function' && typeof target.addEventListener === 'function') out.target = target
+  return out
+}
+
+function count(option: string, v: number | undefined, dflt: number, allowZero = false): number {
+  if (v === undefined) return dflt
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < (allowZero ? 0 : 1))
+    throw new DevtoolsOptionsError(option, v, allowZero ? 'must be a non-negative integer' : 'must be a positive integer')
+  return v
+}
