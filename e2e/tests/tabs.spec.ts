@@ -166,6 +166,56 @@ test('with persist, a tab opened after every tab closed gets the state from Inde
   expect((await c.evaluate(() => window.tabsFixture.stateStats())).readyFrom).toBe('storage')
 })
 
+test('shared state: a stamp with a counter of 2^53 - 1 is refused in every tab, and the tabs keep converging', async ({ context }) => {
+  const ch = uniqueChannel()
+  const [a, b] = await openTabs(context, ['A', 'B'], ch)
+  await a!.evaluate(() => window.tabsFixture.stateSet({ v: 'before' }))
+  await expect.poll(() => b!.evaluate(() => JSON.stringify(window.tabsFixture.stateGet()))).toBe('{"v":"before"}')
+  await b!.evaluate((name) => {
+    const stamp = { t: Date.now() + 3600_000, c: Number.MAX_SAFE_INTEGER, o: 'mallory' }
+    window.tabsFixture.postRaw(name, { tag: 'tidings.state', v: 1, kind: 'value', from: 'mallory', stamp, value: { v: 'poison' } })
+  }, `tidings.state:tidings:counter-${ch}`)
+  for (const p of [a!, b!]) await expect.poll(() => p.evaluate(() => window.tabsFixture.stateStats().refusedStamps)).toBe(1)
+  for (const p of [a!, b!]) expect(await p.evaluate(() => window.tabsFixture.stateGet())).toEqual({ v: 'before' })
+  await a!.evaluate(() => window.tabsFixture.stateSet({ v: 'after A' }))
+  await expect.poll(() => b!.evaluate(() => JSON.stringify(window.tabsFixture.stateGet()))).toBe('{"v":"after A"}')
+  await b!.evaluate(() => window.tabsFixture.stateSet({ v: 'after B' }))
+  await expect.poll(() => a!.evaluate(() => JSON.stringify(window.tabsFixture.stateGet()))).toBe('{"v":"after B"}')
+  for (const p of [a!, b!]) expect(await p.evaluate(() => window.tabsFixture.stateStats().malformed)).toBe(0)
+})
+
+/** What a shared value holds, in terms that survive page.evaluate. */
+const look = () => {
+  const v = window.tabsFixture.stateGet() as Record<string, unknown>
+  const byId = v['byId']
+  return { map: byId instanceof Map ? [...byId] : String(byId), date: v['at'] instanceof Date ? v['at'].getTime() : String(v['at']), big: `${typeof v['big']} ${String(v['big'])}`, cycle: v['self'] === v }
+}
+
+test('shared state with a key: a Map, a Date, a BigInt and a cycle arrive as set; a function throws naming the path', async ({ context }) => {
+  const ch = uniqueChannel()
+  const [a, b] = await openTabs(context, ['A', 'B'], ch, '&stateKey=a%20state%20secret%20of%20length')
+  await a!.evaluate(() => {
+    const v: Record<string, unknown> = { byId: new Map([['u1', 1]]), at: new Date(0), big: 10n ** 20n }
+    v['self'] = v
+    window.tabsFixture.stateSet(v)
+  })
+  await expect.poll(() => b!.evaluate(() => window.tabsFixture.stateGet() !== null && 'byId' in (window.tabsFixture.stateGet() as object))).toBe(true)
+  const expected = { map: [['u1', 1]], date: 0, big: 'bigint 100000000000000000000', cycle: true }
+  expect(await b!.evaluate(look)).toEqual(expected)
+  expect(await a!.evaluate(look)).toEqual(expected)
+  const thrown = await a!.evaluate(() => {
+    try {
+      window.tabsFixture.stateSet({ cb: () => 1 })
+      return 'did not throw'
+    } catch (err) {
+      return `${(err as Error).name} ${(err as { path: string }).path}`
+    }
+  })
+  expect(thrown).toBe(`UnencodableValueError sharedState("counter-${ch}").value.cb`)
+  expect(await b!.evaluate(look)).toEqual(expected)
+  expect(await a!.evaluate(() => window.tabsFixture.stateStats().sets)).toBe(1)
+})
+
 test('malformed messages posted raw on the channel are counted and ignored', async ({ context }) => {
   const ch = uniqueChannel()
   const [a, b] = await openTabs(context, ['A', 'B'], ch)

@@ -30,7 +30,7 @@ import { Ordered } from './ordered.js'
 import { PeerTracker, type PeerChange, type TabPeer } from './peers.js'
 import { WIRE_TAG, WIRE_VERSION, parseWire, type BatchMessage, type ByeMessage, type HelloMessage, type InnerMessage, type SignedMessage } from './protocol.js'
 import { registerBridge } from './registry.js'
-import { createSigner, encodeMessage, type Signer } from './signer.js'
+import { createSigner, encodeMessage, TABS_SIGNED, type Signer } from './signer.js'
 import type { TabsBridge, TabsIssue, TabsOptions, TabsStats } from './tabs-types.js'
 
 export type { TabsBridge, TabsIssue, TabsOptions, TabsStats } from './tabs-types.js'
@@ -112,7 +112,7 @@ class TabsBridgeImpl implements TabsBridge {
     const key = options.key
     checkKeyOption(key)
     this.keyed = key !== undefined
-    this.signerReady = key === undefined ? Promise.resolve(undefined) : createSigner(key)
+    this.signerReady = key === undefined ? Promise.resolve(undefined) : createSigner(key, TABS_SIGNED, 'connectTabs({ key })')
     this.ready = this.signerReady.then(async (s) => {
       this.signer = s
       if (s) this.signedBye = await s.sign(this.byeMessage())
@@ -271,7 +271,7 @@ class TabsBridgeImpl implements TabsBridge {
     let signed: Promise<SignedMessage>
     if (this.signer !== undefined) signed = this.signer.sign(msg)
     else {
-      encodeMessage(msg) // the key is still being imported: fail now on data that cannot be encoded
+      encodeMessage(msg, TABS_SIGNED) // the key is still being imported: fail now on data that cannot be encoded
       signed = this.signerReady.then((s) => s!.sign(msg))
     }
     this.ordered.push(

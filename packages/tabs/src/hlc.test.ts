@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { HybridClock, compareStamps, isStamp, type Stamp } from './hlc.js'
+import { DEFAULT_MAX_SKEW_MS, HybridClock, MAX_COUNTER, compareStamps, isStamp, type Stamp } from './hlc.js'
 
 describe('HybridClock', () => {
   it('is monotonic when the wall clock stands still or goes back', () => {
@@ -47,5 +47,47 @@ describe('HybridClock', () => {
     expect(isStamp({ t: 1, c: 0, o: '' })).toBe(false)
     expect(isStamp(null)).toBe(false)
     expect(isStamp('x')).toBe(false)
+  })
+
+  it('refuses a stamp it could not go on from, and stays as it was', () => {
+    const now = 1_000_000
+    const a = new HybridClock('a', () => now)
+    expect(DEFAULT_MAX_SKEW_MS).toBe(60_000)
+    const poison: Stamp = { t: now + 1000, c: Number.MAX_SAFE_INTEGER, o: 'm' }
+    expect(a.refuses(poison)).toBe('counter')
+    expect(a.observe(poison)).toBe(false)
+    expect(a.observe({ t: now + 2 * 60_000, c: 0, o: 'm' })).toBe(false)
+    expect(a.refuses({ t: now + 60_001, c: 0, o: 'm' })).toBe('future')
+    // Nothing moved: the next local write is stamped from the wall clock.
+    expect(a.tick()).toEqual({ t: now, c: 0, o: 'a' })
+    expect(a.observe({ t: now + 30_000, c: 5, o: 'b' })).toBe(true)
+    expect(a.tick()).toEqual({ t: now + 30_000, c: 7, o: 'a' })
+  })
+
+  it('carries a full counter into t, and refuses a stamp whose carry would be too far ahead', () => {
+    const now = 1_000_000
+    const a = new HybridClock('a', () => now)
+    const b = new HybridClock('b', () => now)
+    // At the edge with a full counter, the next stamp would be 1 ms beyond the edge: refused.
+    expect(a.refuses({ t: now + 60_000, c: MAX_COUNTER, o: 'm' })).toBe('future')
+    expect(a.refuses({ t: now + 60_000, c: MAX_COUNTER - 1, o: 'm' })).toBeUndefined()
+    const full: Stamp = { t: now + 59_999, c: MAX_COUNTER, o: 'm' }
+    expect(a.observe(full)).toBe(true)
+    const mine = a.tick()
+    expect(mine).toEqual({ t: now + 60_000, c: 1, o: 'a' })
+    expect(compareStamps(mine, full)).toBe(1)
+    // What the clock makes after a stamp it took, other clocks take too.
+    expect(b.refuses(mine)).toBeUndefined()
+    expect(b.observe(mine)).toBe(true)
+    expect(b.tick()).toEqual({ t: now + 60_000, c: 3, o: 'b' })
+  })
+
+  it('takes the bound on future skew as an option', () => {
+    const now = 1_000_000
+    const wide = new HybridClock('w', () => now, 5 * 60_000)
+    expect(wide.observe({ t: now + 2 * 60_000, c: 0, o: 'm' })).toBe(true)
+    const strict = new HybridClock('s', () => now, 0)
+    expect(strict.refuses({ t: now + 1, c: 0, o: 'm' })).toBe('future')
+    expect(strict.refuses({ t: now, c: 0, o: 'm' })).toBeUndefined()
   })
 })

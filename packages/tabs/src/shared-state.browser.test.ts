@@ -1,6 +1,7 @@
 // Real BroadcastChannel and IndexedDB: two buses in one page act as two tabs.
 import { afterEach, describe, expect, it } from 'vitest'
 import { createBus, type Bus, type TidingsEvent } from '@tidings/core'
+import { encode } from '@tidings/core/bridge'
 import { broadcast } from './broadcast.js'
 import { sharedState, STATE_TOPIC, type SharedState, type SharedStateOptions } from './shared-state.js'
 import { sleep, uniqueChannel, waitFor } from './test-helpers.js'
@@ -129,13 +130,13 @@ describe('sharedState', () => {
     const bc = new BroadcastChannel(`tidings.state:tidings:${key}`)
     cleanups.push(() => bc.close())
     const stamp = { t: Date.now() + 1000, c: 0, o: 'mallory' }
-    broadcast(bc, { t: 'tidings.state', v: 1, kind: 'value', from: 'mallory', stamp, value: 'unsigned' })
-    broadcast(bc, { t: 'tidings.state', v: 1, kind: 'signed', body: JSON.stringify({ t: 'tidings.state', v: 1, kind: 'value', from: 'm', stamp, value: 'forged' }), sig: new Uint8Array(32) })
+    broadcast(bc, { tag: 'tidings.state', v: 1, kind: 'value', from: 'mallory', stamp, value: 'unsigned' })
+    broadcast(bc, { tag: 'tidings.state', v: 1, kind: 'signed', body: encode({ tag: 'tidings.state', v: 1, kind: 'value', from: 'm', stamp, value: 'forged' }, 'msg'), sig: new Uint8Array(32) })
     await waitFor(() => a.stats().unsigned >= 1 && a.stats().forged >= 2, 'unsigned and forged counted')
     await sleep(100)
     expect(a.get()).toBe('from a')
     expect(late.get()).toBe('from a')
-    expect(() => a.set(10n as unknown)).toThrow(TypeError) // BigInt is not JSON
+    expect(() => a.set({ cb: () => 1 })).toThrow(expect.objectContaining({ name: 'UnencodableValueError', path: `sharedState(${JSON.stringify(key)}).value.cb` }))
     expect(a.get()).toBe('from a')
   })
 
@@ -146,14 +147,174 @@ describe('sharedState', () => {
     const bc = new BroadcastChannel(`tidings.state:tidings:${key}`)
     cleanups.push(() => bc.close())
     broadcast(bc, 'garbage')
-    broadcast(bc, { t: 'tidings.state', v: 1, kind: 'value', from: 'x', stamp: { t: 'no' }, value: 9 })
-    broadcast(bc, { t: 'tidings.state', v: 1, kind: 'value', from: 'x', stamp: { t: Date.now() + 1e10, c: 0, o: 'x' }, value: 9 })
-    broadcast(bc, { t: 'tidings.state', v: 1, kind: 'value', from: 'x', stamp: { t: Date.now() + 10, c: 0, o: 'x' }, value: 'not a number' })
-    broadcast(bc, { t: 'tidings.state', v: 1, kind: 'value', from: 'x', stamp: { t: Date.now() + 10, c: 0, o: 'x' }, value: 7 })
+    broadcast(bc, { tag: 'tidings.state', v: 1, kind: 'value', from: 'x', stamp: { t: 'no' }, value: 9 })
+    broadcast(bc, { tag: 'tidings.state', v: 1, kind: 'value', from: 'x', stamp: { t: Date.now() + 1e10, c: 0, o: 'x' }, value: 9 })
+    broadcast(bc, { tag: 'tidings.state', v: 1, kind: 'value', from: 'x', stamp: { t: Date.now() + 10, c: 0, o: 'x' }, value: 'not a number' })
+    broadcast(bc, { tag: 'tidings.state', v: 1, kind: 'value', from: 'x', stamp: { t: Date.now() + 10, c: 0, o: 'x' }, value: 7 })
     await waitFor(() => a.get() === 7, 'the valid write')
-    expect(a.stats().malformed).toBe(4)
+    // The far-future stamp is refused by the clock (refusedStamps), the rest is malformed.
+    expect(a.stats().malformed).toBe(3)
+    expect(a.stats().refusedStamps).toBe(1)
     expect(a.stats().applied).toBe(1)
     a.close()
     expect(() => a.set(3)).toThrow(expect.objectContaining({ name: 'TabsClosedError' }))
+  })
+})
+
+/** A raw channel on a state's channel, for posting what a hostile script of the origin could. */
+function stateChannel(key: string): BroadcastChannel {
+  const bc = new BroadcastChannel(`tidings.state:tidings:${key}`)
+  cleanups.push(() => bc.close())
+  return bc
+}
+
+describe('sharedState clock bounds', () => {
+  it('refuses a stamp with counter MAX_SAFE_INTEGER, counts it, and tabs keep converging', async () => {
+    const key = uniqueChannel('k')
+    const a = state(key, 'init')
+    const b = state(key, 'init')
+    await Promise.all([a.ready, b.ready])
+    a.set('before')
+    await waitFor(() => b.get() === 'before', 'b to see before')
+    const before = a.stamp()!
+    // Counter at 2^53 - 1, wall time up to a day ahead: the old bound (24 h) let it in.
+    broadcast(stateChannel(key), { tag: 'tidings.state', v: 1, kind: 'value', from: 'mallory', stamp: { t: Date.now() + 3600_000, c: Number.MAX_SAFE_INTEGER, o: 'mallory' }, value: 'poison' })
+    broadcast(stateChannel(key), { tag: 'tidings.state', v: 1, kind: 'value', from: 'mallory', stamp: { t: Date.now(), c: Number.MAX_SAFE_INTEGER, o: 'mallory' }, value: 'poison now' })
+    await waitFor(() => a.stats().refusedStamps === 2 && b.stats().refusedStamps === 2, 'both tabs to refuse both stamps')
+    expect([a.get(), b.get()]).toEqual(['before', 'before'])
+    expect(a.stats().applied + b.stats().applied).toBe(1) // only b applying 'before'
+    expect(a.stamp()).toEqual(before)
+    // The clocks did not move: the next writes are stamped from the wall clock, and cross.
+    a.set('after 1')
+    const s1 = a.stamp()!
+    expect(s1.c).toBeLessThan(2 ** 31)
+    expect(s1.t).toBeLessThanOrEqual(Date.now())
+    await waitFor(() => b.get() === 'after 1', 'b to see after 1')
+    b.set((v) => `${v} + b`)
+    await waitFor(() => a.get() === 'after 1 + b', 'a to see b’s write')
+    expect([a.get(), b.get()]).toEqual(['after 1 + b', 'after 1 + b'])
+    expect(a.stamp()).toEqual(b.stamp())
+    expect(a.stamp()!.c).toBeLessThan(2 ** 31)
+    expect([a.stats().malformed, b.stats().malformed]).toEqual([0, 0])
+  })
+
+  it('accepts a stamp 30 s ahead and refuses one 2 min ahead; maxClockSkewMs moves the bound', async () => {
+    const key = uniqueChannel('k')
+    const a = state(key, 0)
+    const b = state(key, 0)
+    const wide = state(key, 0, { maxClockSkewMs: 5 * 60_000 })
+    await Promise.all([a.ready, b.ready, wide.ready])
+    const bc = stateChannel(key)
+    const ahead30s = { t: Date.now() + 30_000, c: 0, o: 'm' }
+    broadcast(bc, { tag: 'tidings.state', v: 1, kind: 'value', from: 'm', stamp: ahead30s, value: 30 })
+    await waitFor(() => a.get() === 30 && b.get() === 30 && wide.get() === 30, 'the 30 s stamp everywhere')
+    expect(a.stamp()).toEqual(ahead30s)
+    broadcast(bc, { tag: 'tidings.state', v: 1, kind: 'value', from: 'm', stamp: { t: Date.now() + 2 * 60_000, c: 0, o: 'm' }, value: 120 })
+    await waitFor(() => a.stats().refusedStamps === 1 && b.stats().refusedStamps === 1 && wide.get() === 120, 'a and b to refuse, wide to accept')
+    expect([a.get(), b.get(), wide.get()]).toEqual([30, 30, 120])
+    expect(wide.stats().refusedStamps).toBe(0)
+    // A write after the accepted stamp orders after it, and every tab takes it.
+    a.set(31)
+    expect(a.stamp()!.t).toBe(ahead30s.t)
+    await waitFor(() => b.get() === 31, 'b to see 31')
+    expect(b.stamp()).toEqual(a.stamp())
+    expect(() => sharedState(bus(), key, 0, { maxClockSkewMs: 2 * 86_400_000 })).toThrow(expect.objectContaining({ name: 'TabsOptionError', option: 'maxClockSkewMs' }))
+  })
+
+  it('refuses a stored stamp too far ahead (IndexedDB is writable by any script of the origin)', async () => {
+    const key = uniqueChannel('k')
+    const dbName = uniqueChannel('db')
+    const writer = sharedState(bus(), key, 'init', { persist: true, dbName, peerWaitMs: 10, maxClockSkewMs: 86_400_000 })
+    await writer.ready
+    broadcast(stateChannel(key), { tag: 'tidings.state', v: 1, kind: 'value', from: 'm', stamp: { t: Date.now() + 3600_000, c: 0, o: 'm' }, value: 'from the future' })
+    await waitFor(() => writer.get() === 'from the future', 'the wide tab to take it')
+    await writer.flush()
+    writer.close()
+    const reader = sharedState(bus(), key, 'init', { persist: true, dbName, peerWaitMs: 10 })
+    cleanups.push(() => reader.close(), () => indexedDB.deleteDatabase(dbName))
+    expect(await reader.ready).toBe('init')
+    expect(reader.stats().refusedStamps).toBe(1)
+    reader.set('now')
+    expect(reader.stamp()!.t).toBeLessThanOrEqual(Date.now())
+  })
+})
+
+function rich(): Record<string, unknown> {
+  const v: Record<string, unknown> = { byId: new Map([['u1', 1]]), at: new Date(0), big: 10n ** 20n, tags: new Set(['a']), nothing: undefined }
+  v['self'] = v
+  return v
+}
+
+function expectRich(got: unknown): void {
+  const v = got as Record<string, unknown>
+  expect(v['byId']).toEqual(new Map([['u1', 1]]))
+  expect(v['at']).toEqual(new Date(0))
+  expect(v['big']).toBe(10n ** 20n)
+  expect(v['tags']).toEqual(new Set(['a']))
+  expect('nothing' in v && v['nothing'] === undefined).toBe(true)
+  expect(v['self']).toBe(v)
+}
+
+describe('sharedState values arrive as set', () => {
+  for (const keyed of [true, false]) {
+    const opts: SharedStateOptions<unknown> = keyed ? { key: 'shared state secret 0123456789' } : {}
+    const how = keyed ? 'with a key (the encoding)' : 'without a key (structured clone)'
+
+    it(`${how}: Map, Date, BigInt, Set, undefined and a cycle arrive as set, also to a late joiner`, async () => {
+      const key = uniqueChannel('k')
+      const a = state<unknown>(key, null, opts)
+      const b = state<unknown>(key, null, opts)
+      await Promise.all([a.ready, b.ready])
+      const value = rich()
+      a.set(value)
+      expect(a.get()).toBe(value)
+      await waitFor(() => b.get() !== null, 'b to get the value')
+      expectRich(b.get())
+      expect(b.stamp()).toEqual(a.stamp())
+      const late = state<unknown>(key, null, opts)
+      await late.ready
+      expectRich(late.get())
+      expect(late.stats().readyFrom).toBe('peer')
+    })
+
+    it(`${how}: a value that cannot travel makes set() throw naming the path, and nothing changes anywhere`, async () => {
+      const key = uniqueChannel('k')
+      const a = state<unknown>(key, { n: 0 }, opts)
+      const b = state<unknown>(key, { n: 0 }, opts)
+      await Promise.all([a.ready, b.ready])
+      a.set({ n: 1 })
+      await waitFor(() => (b.get() as { n: number }).n === 1, 'b to see n: 1')
+      const seen: unknown[] = []
+      b.value$.subscribe((v) => seen.push(v))
+      const stampBefore = a.stamp()
+      const root = `sharedState(${JSON.stringify(key)}).value`
+      expect(() => a.set({ n: 2, byId: new Map([['u1', { onClick: () => 1 }]]) })).toThrow(
+        expect.objectContaining({ name: 'UnencodableValueError', kind: 'function', path: `${root}.byId.get("u1").onClick` }),
+      )
+      expect(() => a.set({ n: 3, list: [1, new WeakMap()] })).toThrow(expect.objectContaining({ name: 'UnencodableValueError', kind: 'WeakMap', path: `${root}.list[1]` }))
+      if (keyed) {
+        // Structured clone carries a Blob; text cannot: with a key it is refused, with its path.
+        expect(() => a.set({ file: new Blob(['x']) })).toThrow(expect.objectContaining({ name: 'UnencodableValueError', kind: 'Blob', path: `${root}.file` }))
+      }
+      expect(a.get()).toEqual({ n: 1 })
+      expect(a.stamp()).toEqual(stampBefore)
+      expect(a.stats().sets).toBe(1)
+      // The next good write is the next thing b sees: nothing of the refused ones crossed.
+      a.set({ n: 4 })
+      await waitFor(() => (b.get() as { n: number }).n === 4, 'b to see n: 4')
+      await sleep(50)
+      expect(seen).toEqual([{ n: 1 }, { n: 4 }])
+      expect(b.stats().malformed).toBe(0)
+    })
+  }
+
+  it('without a key a Blob crosses (structured clone carries it)', async () => {
+    const key = uniqueChannel('k')
+    const a = state<unknown>(key, null)
+    const b = state<unknown>(key, null)
+    await Promise.all([a.ready, b.ready])
+    a.set({ file: new Blob(['hello']) })
+    await waitFor(() => b.get() !== null, 'b to get the blob')
+    expect(await ((b.get() as { file: Blob }).file).text()).toBe('hello')
   })
 })

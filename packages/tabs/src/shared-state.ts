@@ -2,13 +2,18 @@
 // logical clock stamp and every tab keeps the write with the highest stamp (ties by writer id),
 // so concurrent writes from several tabs converge on the same value whatever order they arrive
 // in. A new tab asks the open tabs for the value; with `persist` it also reads IndexedDB, which
-// is what it gets when no other tab is open.
+// is what it gets when no other tab is open. Messages follow the one Tidings convention
+// (state-protocol.ts); with a key they are signed by the same code as the tabs bridge (signer.ts)
+// and values travel as text in the one type-preserving encoding, so they arrive as they were set.
 import { BehaviorSubject, type Observable } from 'rxjs'
 import { createOriginId, type Bus, type EventMap, type EventMapOf } from '@tidings/core'
 import { broadcast } from './broadcast.js'
 import { TabsClosedError, TabsOptionError, TabsUnsupportedError } from './errors.js'
-import { checkKeyOption, createHmac, type Hmac } from './hmac.js'
-import { HybridClock, compareStamps, isStamp, type Stamp } from './hlc.js'
+import { checkKeyOption } from './hmac.js'
+import { DEFAULT_MAX_SKEW_MS, HybridClock, compareStamps, type Stamp } from './hlc.js'
+import { createSigner, encodeMessage, type Signer } from './signer.js'
+import { STATE_TAG, STATE_VERSION, parseStateWire, stateProtocol, type StateMessage } from './state-protocol.js'
+import { uncloneable } from './shared-state-values.js'
 import { StateStore } from './state-store.js'
 
 export interface SharedStateOptions<T> {
@@ -20,13 +25,17 @@ export interface SharedStateOptions<T> {
    *  `initial`. A later answer still updates the value. Default 150 ms. */
   peerWaitMs?: number
   /** Checks values that arrive from other tabs or from IndexedDB; rejected ones are counted
-   *  and ignored. Default: accept any structured-cloneable value. */
+   *  and ignored. Default: accept any value. */
   validate?: (value: unknown) => value is T
   /** Channel suffix, to keep states of different apps on one origin apart. Default 'tidings'. */
   channel?: string
   /** Shared secret (>= 16 chars) or HMAC CryptoKey: messages are signed with HMAC-SHA-256 and
-   *  unsigned or forged ones dropped. Values then cross as JSON. */
+   *  unsigned or forged ones dropped. Values then cross as text in the one type-preserving
+   *  encoding (docs/encoding.md): they arrive as set, and set() throws on what it cannot carry. */
   key?: string | CryptoKey
+  /** How far ahead of this tab's clock a stamp from elsewhere may be (ms, 0 to a day); stamps
+   *  further ahead are refused and counted in `refusedStamps`. Default 60000. */
+  maxClockSkewMs?: number
 }
 
 export interface SharedStateStats {
@@ -38,6 +47,9 @@ export interface SharedStateStats {
   superseded: number
   /** Messages or stored records that failed validation. */
   malformed: number
+  /** Stamps (from other tabs or IndexedDB) the clock refused: a counter above 2^31, or more than
+   *  `maxClockSkewMs` ahead of this tab's clock. Their values are ignored and the clock is unmoved. */
+  refusedStamps: number
   /** With a key: unsigned messages dropped. */
   unsigned: number
   /** With a key: messages whose signature did not verify. */
@@ -53,7 +65,9 @@ export interface SharedState<T> {
   /** The current value; replays it to new subscribers, emits on every change. */
   readonly value$: Observable<T>
   get(): T
-  /** Sets the value in every tab; a function gets the current value. Returns the new value. */
+  /** Sets the value in every tab; a function gets the current value. Returns the new value.
+   *  Throws UnencodableValueError, naming the path, for a value that cannot travel (structured
+   *  clone refuses it, or with a key the encoding cannot carry it); nothing changes then. */
   set(next: T | ((current: T) => T)): T
   /** Resolves once the value from open tabs (or IndexedDB, or `initial`) is known. */
   readonly ready: Promise<T>
@@ -69,13 +83,7 @@ export interface SharedState<T> {
 /** Topic of the local bus event published on each change (never leaves the tab). */
 export const STATE_TOPIC = '$tidings.state'
 
-const TAG = 'tidings.state'
-const MAX_FUTURE_MS = 24 * 3600_000
-
-type StateMessage =
-  | { t: typeof TAG; v: 1; kind: 'ask'; from: string }
-  | { t: typeof TAG; v: 1; kind: 'none'; from: string }
-  | { t: typeof TAG; v: 1; kind: 'value'; from: string; stamp: Stamp; value: unknown }
+const DAY_MS = 24 * 3600_000
 
 let instances = 0
 
@@ -96,7 +104,10 @@ export function sharedState<T, M extends EventMapOf<M> = EventMap>(
   checkKeyOption(options.key)
   const peerWaitMs = options.peerWaitMs ?? 150
   if (typeof peerWaitMs !== 'number' || !(peerWaitMs >= 0)) throw new TabsOptionError('peerWaitMs', peerWaitMs, 'use a number >= 0')
-  return new State<T>(bus as unknown as Bus, key, initial, options, peerWaitMs)
+  const skew = options.maxClockSkewMs ?? DEFAULT_MAX_SKEW_MS
+  if (typeof skew !== 'number' || !(skew >= 0 && skew <= DAY_MS))
+    throw new TabsOptionError('maxClockSkewMs', skew, 'use a number of milliseconds from 0 to 86400000 (a day)')
+  return new State<T>(bus as unknown as Bus, key, initial, options, peerWaitMs, skew)
 }
 
 class State<T> implements SharedState<T> {
@@ -115,11 +126,13 @@ class State<T> implements SharedState<T> {
     applied: 0,
     superseded: 0,
     malformed: 0,
+    refusedStamps: 0,
     unsigned: 0,
     forged: 0,
     storageErrors: 0,
   }
-  private readonly hmac: Promise<Hmac> | undefined
+  private readonly signer: Promise<Signer<StateMessage, typeof STATE_TAG, typeof STATE_VERSION>> | undefined
+  private readonly protocol: ReturnType<typeof stateProtocol>
   private readyFrom: SharedStateStats['readyFrom']
   private peerAnswered: (() => void) | undefined
   private currentFrom: 'peer' | 'storage' | 'initial' | 'local' = 'initial'
@@ -134,6 +147,7 @@ class State<T> implements SharedState<T> {
     initial: T,
     options: SharedStateOptions<T>,
     peerWaitMs: number,
+    maxSkewMs: number,
   ) {
     this.bus = bus
     this.key = key
@@ -141,14 +155,15 @@ class State<T> implements SharedState<T> {
     this.value$ = this.subject.asObservable()
     // Several states on one bus (or one bus in two frames) must not share a tie-breaker.
     this.id = `${bus.origin}#${(instances++).toString(36)}.${createOriginId('s').slice(2, 8)}`
-    this.clock = new HybridClock(this.id)
+    this.clock = new HybridClock(this.id, Date.now, maxSkewMs)
     this.validate = options.validate
+    this.protocol = stateProtocol(key)
     if (options.key !== undefined) {
-      this.hmac = createHmac(options.key, 'sharedState({ key })')
-      this.hmac.catch(() => {})
+      this.signer = createSigner(options.key, this.protocol, 'sharedState({ key })')
+      this.signer.catch(() => {})
     }
     this.store = options.persist ? new StateStore(options.dbName ?? 'tidings-state') : undefined
-    this.bc = new BroadcastChannel(`${TAG}:${options.channel ?? 'tidings'}:${key}`)
+    this.bc = new BroadcastChannel(`${STATE_TAG}:${options.channel ?? 'tidings'}:${key}`)
     this.bc.addEventListener('message', (e: MessageEvent) => {
       // Nothing another tab sends may throw into this page.
       try {
@@ -177,8 +192,8 @@ class State<T> implements SharedState<T> {
     if (this.closed) throw new TabsClosedError(`Shared state "${this.key}"`)
     const value = typeof next === 'function' ? (next as (current: T) => T)(this.subject.value) : next
     const stamp = this.clock.tick()
-    // Post first: if the value cannot be cloned, nothing changes anywhere and the caller learns why.
-    this.post({ t: TAG, v: 1, kind: 'value', from: this.id, stamp, value })
+    // Post first: if the value cannot travel, nothing changes anywhere and the caller learns why.
+    this.post(this.valueMessage(stamp, value))
     this.counters.sets++
     this.apply(value, stamp, 'local')
     return value
@@ -203,7 +218,7 @@ class State<T> implements SharedState<T> {
       return undefined
     })
     const answered = new Promise<void>((resolve) => (this.peerAnswered = resolve))
-    this.post({ t: TAG, v: 1, kind: 'ask', from: this.id })
+    this.post(this.message('ask'))
     let timer: ReturnType<typeof setTimeout> | undefined
     await Promise.race([answered, new Promise<void>((resolve) => (timer = setTimeout(resolve, peerWaitMs)))])
     clearTimeout(timer)
@@ -211,26 +226,40 @@ class State<T> implements SharedState<T> {
     const stored = await fromStorage
     if (stored && !this.closed) {
       if (this.validate && !this.validate(stored.value)) this.counters.malformed++
+      else if (this.clock.refuses(stored.stamp) !== undefined) this.counters.refusedStamps++
       else this.apply(stored.value as T, stored.stamp, 'storage')
     }
     this.readyFrom = this.currentFrom
     return this.subject.value
   }
 
+  private message(kind: 'ask' | 'none'): StateMessage {
+    return { tag: STATE_TAG, v: STATE_VERSION, kind, from: this.id }
+  }
+
+  private valueMessage(stamp: Stamp, value: unknown): StateMessage {
+    return { tag: STATE_TAG, v: STATE_VERSION, kind: 'value', from: this.id, stamp, value }
+  }
+
+  /** Throws (in set()) UnencodableValueError for a value that cannot travel. */
   private post(msg: StateMessage): void {
     if (this.closed) return
-    if (!this.hmac) {
-      broadcast(this.bc, msg)
+    if (!this.signer) {
+      try {
+        broadcast(this.bc, msg)
+      } catch (err) {
+        throw msg.kind === 'value' ? uncloneable(msg.value, `${this.protocol.what(msg)}.value`, err) : err
+      }
       return
     }
-    // JSON drops `value: undefined`; flag it. Throws here (in set) when the value is not JSON.
-    const body = JSON.stringify(msg.kind === 'value' && msg.value === undefined ? { ...msg, value: null, uv: true } : msg)
+    // Encoded now, so set() throws here on what the encoding cannot carry.
+    const body = encodeMessage(msg, this.protocol)
     // Order between messages does not matter here: last writer wins by stamp, not by arrival.
-    this.hmac
-      .then((h) => h.sign(body))
+    this.signer
+      .then((s) => s.signText(body))
       .then(
-        (sig) => {
-          if (!this.closed) broadcast(this.bc, { t: TAG, v: 1, kind: 'signed', body, sig })
+        (signed) => {
+          if (!this.closed) broadcast(this.bc, signed)
         },
         () => this.counters.forged++,
       )
@@ -238,68 +267,57 @@ class State<T> implements SharedState<T> {
 
   private receive(data: unknown): void {
     if (this.closed) return
-    const signed = data as { t?: unknown; v?: unknown; kind?: unknown; body?: unknown; sig?: unknown } | null
-    const isSigned = typeof signed === 'object' && signed !== null && signed.t === TAG && signed.kind === 'signed'
-    if (!this.hmac) {
-      if (isSigned) this.counters.malformed++ // signed, but we have no key to check it
-      else this.handle(data)
-      return
-    }
-    if (!isSigned) {
-      this.counters.unsigned++
-      return
-    }
-    const { body, sig } = signed
-    if (signed.v !== 1 || typeof body !== 'string' || !(sig instanceof Uint8Array) || sig.byteLength !== 32) {
+    const parsed = parseStateWire(data)
+    if (!parsed.ok) {
+      // The channel is ours alone: anything on it that is not a message of ours is malformed.
       this.counters.malformed++
       return
     }
-    this.hmac
-      .then((h) => h.verify(body, sig))
+    const msg = parsed.msg
+    if (msg.kind !== 'signed') {
+      if (this.signer) this.counters.unsigned++
+      else this.handle(msg)
+      return
+    }
+    if (!this.signer) {
+      this.counters.malformed++ // signed, but we have no key to check it
+      return
+    }
+    this.signer
+      .then((s) => s.open(msg))
       .then(
-        (ok) => {
+        (opened) => {
           if (this.closed) return
-          if (!ok) {
-            this.counters.forged++
-            return
-          }
-          let inner: unknown
-          try {
-            inner = JSON.parse(body)
-          } catch {
-            this.counters.malformed++
-            return
-          }
-          if (typeof inner === 'object' && inner !== null && (inner as { uv?: unknown }).uv === true) (inner as { value?: unknown }).value = undefined
-          this.handle(inner)
+          if (opened.ok) this.handle(opened.msg)
+          else if (opened.forged) this.counters.forged++
+          else this.counters.malformed++
         },
         () => this.counters.forged++,
       )
+      .catch(() => this.counters.malformed++)
   }
 
-  private handle(data: unknown): void {
-    const msg = parse(data)
-    if (!msg) {
-      this.counters.malformed++
-      return
-    }
+  private handle(msg: StateMessage): void {
     if (msg.from === this.id) return
     switch (msg.kind) {
       case 'ask':
-        if (this.current) this.post({ t: TAG, v: 1, kind: 'value', from: this.id, stamp: this.current, value: this.subject.value })
-        else this.post({ t: TAG, v: 1, kind: 'none', from: this.id })
+        this.post(this.current ? this.valueMessage(this.current, this.subject.value) : this.message('none'))
         return
       case 'none':
         this.answered()
         return
       case 'value':
-        if (msg.stamp.t > Date.now() + MAX_FUTURE_MS || (this.validate && !this.validate(msg.value))) {
-          // A stamp a day ahead would win every later write: treat it as garbage.
+        if (this.validate && !this.validate(msg.value)) {
           this.counters.malformed++
           return
         }
+        // A stamp the clock cannot go on from (a huge counter, too far ahead) would win every
+        // later write or break the clock: refused, and the clock stays as it was.
+        if (!this.clock.observe(msg.stamp)) {
+          this.counters.refusedStamps++
+          return
+        }
         this.answered()
-        this.clock.observe(msg.stamp)
         if (this.apply(msg.value as T, msg.stamp, 'peer')) this.counters.applied++
         else this.counters.superseded++
         return
@@ -341,20 +359,5 @@ class State<T> implements SharedState<T> {
         this.counters.storageErrors++
       }
     })
-  }
-}
-
-function parse(data: unknown): StateMessage | undefined {
-  if (typeof data !== 'object' || data === null) return undefined
-  const m = data as Record<string, unknown>
-  if (m['t'] !== TAG || m['v'] !== 1 || typeof m['from'] !== 'string' || m['from'].length === 0 || m['from'].length > 300) return undefined
-  switch (m['kind']) {
-    case 'ask':
-    case 'none':
-      return m as unknown as StateMessage
-    case 'value':
-      return isStamp(m['stamp']) && 'value' in m ? (m as unknown as StateMessage) : undefined
-    default:
-      return undefined
   }
 }

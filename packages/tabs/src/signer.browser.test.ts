@@ -1,15 +1,15 @@
 import { encodeBatch } from '@tidings/core/bridge'
 import { describe, expect, it } from 'vitest'
 import { WIRE_TAG, WIRE_VERSION, type BatchMessage } from './protocol.js'
-import { createSigner } from './signer.js'
+import { createSigner, TABS_SIGNED } from './signer.js'
 import { envelope } from './test-helpers.js'
 
 describe('signer', () => {
   it('round-trips a batch (undefined, Map, Date, BigInt and cycles kept), and detects tampering and other keys', async () => {
     const rich: Record<string, unknown> = { byId: new Map([['u1', 1]]), at: new Date(0), big: 10n ** 20n, nan: NaN, holes: Object.assign(new Array<number>(3), { 0: 1, 2: 3 }) }
     rich['self'] = rich
-    const a = await createSigner('a shared secret of enough length')
-    const b = await createSigner('another secret of enough length')
+    const a = await createSigner('a shared secret of enough length', TABS_SIGNED, 'test')
+    const b = await createSigner('another secret of enough length', TABS_SIGNED, 'test')
     const batch = encodeBatch([
       { event: { ...envelope('o', 0, 'chat.a'), data: undefined }, incarnation: 'i', prev: -1 },
       { event: envelope('o', 1, 'chat.b', { n: 1 }), incarnation: 'i', prev: 0 },
@@ -39,6 +39,6 @@ describe('signer', () => {
   })
 
   it('refuses short secrets with a typed error', async () => {
-    await expect(createSigner('short')).rejects.toMatchObject({ name: 'TabsOptionError' })
+    await expect(createSigner('short', TABS_SIGNED, 'test')).rejects.toMatchObject({ name: 'TabsOptionError' })
   })
 })
