@@ -17,7 +17,7 @@ import { CONSUMER_APP } from '../e2e/consumer/paths.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const PACKS = path.join(ROOT, '.packs')
-const PACKAGES = ['core', 'tabs', 'worker', 'history', 'devtools']
+const PACKAGES = ['core', 'tabs', 'worker', 'history', 'devtools', 'react']
 const require = createRequire(import.meta.url)
 
 function run(cmd, args, cwd, label = `${cmd} ${args.join(' ')}`) {
@@ -65,7 +65,7 @@ if (readFileSync(path.join(CONSUMER_APP, 'tsconfig.json'), 'utf8') !== templateT
 const pkg = JSON.parse(readFileSync(path.join(CONSUMER_APP, 'package.json'), 'utf8'))
 pkg.name = 'tidings-consumer-app'
 writeFileSync(path.join(CONSUMER_APP, 'package.json'), JSON.stringify(pkg, null, 2) + '\n')
-run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs, 'rxjs@^7.8.0'], CONSUMER_APP, 'npm install <5 tarballs> rxjs (+ the template\'s vite and typescript)')
+run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs, 'rxjs@^7.8.0', 'react@^19', 'react-dom@^19', '@types/react@^19', '@types/react-dom@^19'], CONSUMER_APP, `npm install <${tarballs.length} tarballs> rxjs react react-dom (+ the template's vite and typescript)`)
 
 // One rxjs in the app: the packages take it as a peer dependency.
 const rxjsCopies = run('find', ['node_modules', '-name', 'package.json', '-path', '*/rxjs/package.json', '-not', '-path', '*/rxjs/*/*'], CONSUMER_APP, 'find rxjs copies').trim().split('\n').filter(Boolean)

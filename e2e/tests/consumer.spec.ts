@@ -1,6 +1,7 @@
 // The consumer app built from the packed tarballs (scripts/consumer-test.mjs builds it; it runs
 // just before the e2e tests in `npm test`), driven in real Chromium with the DevTools extension
-// loaded: publish, globs, a queue, two tabs sharing state, a worker pool job, history, devtools.
+// loaded: publish, globs, a queue, React hooks, two tabs sharing state, a worker pool job,
+// history, devtools.
 import { type Page, expect, test } from '@playwright/test'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -64,6 +65,8 @@ test('publish, exact and glob and brace subscriptions, a queue, and the app\'s o
   expect(r.totals).toEqual([10, 20, 30])
   expect(r.sameRxjs).toBe(true)
   expect(r.stats).toBe(4)
+  // The React component on the page saw the three payments through useEvent and useLatest.
+  await expect(page.locator('#react-counter')).toHaveText('paid 3, last total 30')
   await page.close()
 })
 

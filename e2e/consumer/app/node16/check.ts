@@ -6,6 +6,7 @@ import { isWireItem } from '@tidings/devtools/protocol'
 import { openHistory, type History } from '@tidings/history'
 import { connectTabs, electLeader, sharedState } from '@tidings/tabs'
 import { connectWorker, createWorkerPool, registerHandlers, workerBus } from '@tidings/worker'
+import { BusProvider, typedHooks, useEvent } from '@tidings/react'
 
 export function wire(): { bus: Bus<{ 'a.b': { n: number } }>; history: History; last: TidingsEvent | undefined } {
   const bus = createBus<{ 'a.b': { n: number } }>()
@@ -18,4 +19,4 @@ export function wire(): { bus: Bus<{ 'a.b': { n: number } }>; history: History; 
   return { bus, history, last }
 }
 
-export const entryPoints = [connectDevtools, isWireItem, connectTabs, electLeader, sharedState, connectWorker, createWorkerPool, registerHandlers, workerBus]
+export const entryPoints = [BusProvider, typedHooks, useEvent, connectDevtools, isWireItem, connectTabs, electLeader, sharedState, connectWorker, createWorkerPool, registerHandlers, workerBus]

@@ -10,6 +10,9 @@ import { openHistory } from '@tidings/history'
 import { connectTabs, sharedState } from '@tidings/tabs'
 import { createWorkerPool } from '@tidings/worker'
 import { Observable, firstValueFrom, filter, map, take, toArray } from 'rxjs'
+import { createElement, useState } from 'react'
+import { createRoot } from 'react-dom/client'
+import { BusProvider, typedHooks } from '@tidings/react'
 
 interface Events {
   'order.created': { id: number }
@@ -101,6 +104,19 @@ async function history() {
   await h.close()
   return { audit: audit.map((e) => e.data), all }
 }
+
+// React, without JSX (the template's tsconfig has no jsx setting): a counter fed by useEvent and
+// the last message through useLatest.
+const { useEvent, useLatest } = typedHooks<Events>()
+function Counter() {
+  const [paid, setPaid] = useState(0)
+  useEvent('order.paid', () => setPaid((n) => n + 1))
+  const last = useLatest('order.paid')
+  return createElement('p', { id: 'react-counter' }, `paid ${paid}, last total ${last?.data.total ?? 'none'}`)
+}
+const reactRoot = document.createElement('div')
+document.body.append(reactRoot)
+createRoot(reactRoot).render(createElement(BusProvider, { bus, children: createElement(Counter) }))
 
 const api = { basics, shared, setShared, chat, chatLog, poolJob, history, devtools: () => ({ connected: devtools.connected, sessions: devtools.stats().sessions }) }
 declare global {
