@@ -1,6 +1,7 @@
 // Errors @tidings/history throws or reports. All extend core's TidingsError so apps can match on
 // `name` (stable across contexts) and every message says what to do next.
 import { TidingsError } from '@tidings/core'
+import { describeError } from '@tidings/core/bridge'
 
 export class HistoryError extends TidingsError {
   override name = 'HistoryError'
@@ -100,6 +101,59 @@ export class HistoryBlockedError extends HistoryError {
     )
     this.dbName = dbName
     this.timeoutMs = timeoutMs
+  }
+}
+
+/** One event's data could not be read (a getter threw, a revoked Proxy), cloned into IndexedDB or
+ *  carried by the export encoding. Only that event is affected: its publishAsync rejects with
+ *  this error (or the query skips it), the other events are stored, returned or exported.
+ *  `path` starts at the envelope, like query paths: 'data.card.number', 'metadata.tag'. */
+export class HistoryDataError extends HistoryError {
+  override name = 'HistoryDataError'
+  declare readonly eventId: string
+  declare readonly eventType: string
+  declare readonly path: string
+  constructor(
+    event: { id: string; type: string },
+    path: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Event ${event.id} (${event.type}) ${detail}`, options)
+    this.eventId = event.id
+    this.eventType = event.type
+    this.path = path
+  }
+}
+
+/** A path from core's encoding ('event.data.items[2]') relative to the envelope ('data.items[2]'). */
+export const atEnvelope = (s: string): string => s.replace(/^event\.?/, '') || 'event'
+
+/** Internal: reading user data at `path` threw. The caller, which knows the event, turns it into
+ *  a HistoryDataError (dataError). */
+export class ReadFailure extends Error {
+  declare readonly path: string
+  constructor(path: string, cause: unknown) {
+    super(path, { cause })
+    this.path = path
+  }
+}
+
+/** The HistoryDataError for a read of `event`'s data that threw (`err`: a ReadFailure naming the
+ *  path, or what a read threw). `what` says what became of the event ('was not recorded'). */
+export function dataError(event: { id: string; type: string }, err: unknown, what: string): HistoryDataError {
+  const { path = 'data', cause = err } = err instanceof ReadFailure ? err : {}
+  return new HistoryDataError(event, path, `${what}: ${path} could not be read (${describeError(cause)}): a getter threw or it is a revoked Proxy`, { cause })
+}
+
+/** export() refused: some events hold values the export encoding cannot carry (a Blob, a File, a
+ *  CryptoKey...: IndexedDB stores them, text cannot). `refused` lists each, with its path. */
+export class HistoryExportError extends HistoryError {
+  override name = 'HistoryExportError'
+  declare readonly refused: readonly HistoryDataError[]
+  constructor(refused: readonly HistoryDataError[]) {
+    super(`Nothing was exported: ${refused.length} event(s) hold values text cannot carry (error.refused lists them). ${refused[0]!.message}`)
+    this.refused = refused
   }
 }
 

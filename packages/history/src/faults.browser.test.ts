@@ -7,7 +7,7 @@ import {
   HistoryBlockedError,
   HistoryClosedError,
   HistoryQuotaError,
-  HistoryWriteError,
+  HistoryDataError,
   openHistory,
   type HistoryError,
   type History,
@@ -168,8 +168,9 @@ test('unclonable data fails that event only; the rest of its batch commits', asy
   const bad = bus.publishAsync('c.bad', { fn: () => 1 }, { persistent: true })
   bus.publish('c.ok', 2, { persistent: true })
   const err = await bad.catch((e: unknown) => e)
-  expect(err).toBeInstanceOf(HistoryWriteError)
-  expect((err as Error).message).toMatch(/c\.bad.*could not be cloned/i)
+  expect(err).toBeInstanceOf(HistoryDataError)
+  expect([(err as HistoryDataError).eventType, (err as HistoryDataError).path]).toEqual(['c.bad', 'data.fn'])
+  expect((err as Error).message).toMatch(/c\.bad\) was not stored: data\.fn could not be cloned/)
   await h.flush()
   expect((await h.query()).map((e) => e.data)).toEqual([1, 2])
   expect(h.stats()).toMatchObject({ written: 2, failed: 1 })

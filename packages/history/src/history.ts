@@ -1,13 +1,13 @@
 // openHistory(): wires the connection, the batched writer, capture from buses, queries, TTL sweep,
 // replay and import/export into one History object.
 import { compilePatterns, type TidingsEvent } from '@tidings/core'
-import { Observable, Subject, type Unsubscribable } from 'rxjs'
-import { createCapture } from './capture.js'
+import { Observable, Subject } from 'rxjs'
+import { createCapture, type Attachment } from './capture.js'
 import { connect } from './connection.js'
-import { HistoryClosedError, HistoryError, InvalidHistoryInputError } from './errors.js'
+import { dataError, HistoryClosedError, HistoryDataError, HistoryError, InvalidHistoryInputError } from './errors.js'
 import { readQuery } from './glob.js'
 import { countEvents, countExpired, deleteIds, sweepExpired } from './maintain.js'
-import { planQuery } from './plan.js'
+import { planQuery, type Plan } from './plan.js'
 import { isExpired, makeToRecord } from './record.js'
 import { compileRedact } from './redact.js'
 import { checkSpeed, replayPages } from './replay.js'
@@ -44,20 +44,34 @@ export function openHistory(options: HistoryOptions = {}): History {
     throw new HistoryError('IndexedDB is not available in this context; @tidings/history needs a browser window or worker.')
 
   const errors = new Subject<HistoryError>()
-  const emit = (e: HistoryError) => errors.next(e)
-  const stats: HistoryStats = { written: 0, pending: 0, failed: 0, duplicates: 0, transactions: 0, evicted: 0, expired: 0 }
+  // Every HistoryDataError (a write, a query, an import, an export) is counted here.
+  const emit = (e: HistoryError) => {
+    if (e instanceof HistoryDataError) stats.dataErrors++
+    errors.next(e)
+  }
+  const stats: HistoryStats = { written: 0, pending: 0, failed: 0, duplicates: 0, transactions: 0, evicted: 0, expired: 0, dataErrors: 0 }
   const conn = connect(dbName, blockedTimeoutMs, emit, (db) => writer.startNow(db))
   const writer = createWriter(conn, { dbName, maxEvents, durability, stats, onError: emit })
   const toRecord = makeToRecord(redact, defaultTtlMs)
-  const attach = createCapture({ writer, conn, shouldRecord, toRecord, stats })
-  const attachments = new Set<Unsubscribable>()
-  let closed = false
+  const attach = createCapture({ writer, conn, shouldRecord, toRecord, stats, onError: emit })
+  const attachments = new Set<Attachment>()
+  /** Detaches still draining (publishAsync calls under way when they started). */
+  const drains = new Set<Promise<void>>()
+  let closing: Promise<void> | undefined
 
   const getDb = () => conn.get()
   const ensureOpen = () => {
-    if (closed) throw new HistoryClosedError(dbName, 'closed')
+    if (closing) throw new HistoryClosedError(dbName, 'closed')
   }
-  const read = (q: HistoryQuery | undefined) => readQuery(getDb, planQuery(q))
+  const detach = (a: Attachment) => {
+    if (!attachments.delete(a)) return
+    const p = a.detach()
+    drains.add(p)
+    void p.then(() => drains.delete(p))
+  }
+  /** A where-condition that cannot read one event (a getter in the data) skips that event alone. */
+  const plan = (q: HistoryQuery | undefined): Plan => planQuery(q, (r, f) => emit(dataError(r as TidingsEvent, f, 'was skipped by a query')))
+  const read = (q: HistoryQuery | undefined) => readQuery(getDb, plan(q))
   const collect = async (q: HistoryQuery | undefined): Promise<TidingsEvent[]> => {
     const out: TidingsEvent[] = []
     for await (const page of read(q)) for (const e of page) out.push(e)
@@ -87,7 +101,7 @@ export function openHistory(options: HistoryOptions = {}): History {
     return total
   }
   const runSweep = () => {
-    if (closed || conn.status !== 'open') return
+    if (closing || conn.status !== 'open') return
     sweep().catch((e: unknown) => emit(e instanceof HistoryError ? e : new HistoryError(`TTL sweep of "${dbName}" failed: ${String(e)}`, { cause: e })))
   }
   const sweepTimer = setInterval(runSweep, sweepIntervalMs)
@@ -101,7 +115,7 @@ export function openHistory(options: HistoryOptions = {}): History {
   return {
     dbName,
     get status() {
-      return closed ? 'closed' : conn.status
+      return closing ? 'closed' : conn.status
     },
     ready,
     errors$: errors.asObservable(),
@@ -109,14 +123,8 @@ export function openHistory(options: HistoryOptions = {}): History {
     attach(bus) {
       ensureOpen()
       const a = attach(bus)
-      const handle = {
-        unsubscribe() {
-          attachments.delete(handle)
-          a.unsubscribe()
-        },
-      }
-      attachments.add(handle)
-      return handle
+      attachments.add(a)
+      return { unsubscribe: () => detach(a) }
     },
 
     flush: () => writer.flush(),
@@ -148,14 +156,14 @@ export function openHistory(options: HistoryOptions = {}): History {
 
     async count(q) {
       ensureOpen()
-      const plan = planQuery(q)
-      if (plan.everything) {
+      const p = plan(q)
+      if (p.everything) {
         const store = (await getDb()).transaction(STORE).objectStore(STORE)
         const [all, expired] = await Promise.all([countEvents(store), countExpired(store, Date.now())])
         return all - expired
       }
       let n = 0
-      for await (const page of readQuery(getDb, plan)) n += page.length
+      for await (const page of readQuery(getDb, p)) n += page.length
       return n
     },
 
@@ -182,37 +190,56 @@ export function openHistory(options: HistoryOptions = {}): History {
     async export(opts) {
       ensureOpen()
       const { format, ...q } = opts ?? {}
-      return serialize(await collect(q), checkFormat(format))
+      const f = checkFormat(format)
+      return serialize(await collect(q), f, emit)
     },
 
     async import(input): Promise<ImportReport> {
       ensureOpen()
-      const { events, rejected } = parseImport(input)
+      const { events, rejected, legacy } = parseImport(input)
       const now = Date.now()
       let expired = 0
-      let last: Batch | undefined
-      for (const e of events) {
-        const r = toRecord(e)
-        if (isExpired(r, now)) expired++
-        else last = writer.enqueue(r)
+      const queued: Array<[number, string, Batch]> = []
+      for (const { index, event } of events) {
+        try {
+          const r = toRecord(event)
+          if (isExpired(r, now)) expired++
+          else queued.push([index, r.id, writer.enqueue(r)])
+        } catch (err) {
+          // The redaction read a getter that threw (an array of live objects).
+          const e = dataError(event, err, 'was not imported')
+          emit(e)
+          rejected.push({ index, reason: e.message })
+        }
       }
-      if (last) await writer.flush()
-      return { imported: events.length - expired, expired, rejected }
+      // Each record's own outcome: its batch failed, or its own put (an unclonable value).
+      let imported = 0
+      for (const [index, id, b] of queued) {
+        const failure = await b.done.then(() => b.failures?.get(id), (e: HistoryError) => e)
+        if (failure) rejected.push({ index, reason: failure.message })
+        else imported++
+      }
+      rejected.sort((a, b) => a.index - b.index)
+      return { imported, expired, rejected, legacy }
     },
 
     sweep,
 
     stats: () => ({ ...stats }),
 
-    async close() {
-      if (closed) return
-      for (const a of [...attachments]) a.unsubscribe()
-      await writer.flush().catch(() => {})
-      closed = true
-      clearInterval(sweepTimer)
-      globalThis.removeEventListener?.('pagehide', onPageHide)
-      conn.close()
-      errors.complete()
+    close() {
+      return (closing ??= (async () => {
+        for (const a of [...attachments]) detach(a)
+        // Start what is pending now (a closing tab may not run another task); then wait for the
+        // publishAsync calls already under way to reach the history, and for every commit.
+        writer.startNow()
+        await Promise.all(drains)
+        await writer.flush().catch(() => {})
+        clearInterval(sweepTimer)
+        globalThis.removeEventListener?.('pagehide', onPageHide)
+        conn.close()
+        errors.complete()
+      })())
     },
   }
 }

@@ -2,7 +2,9 @@ export { openHistory } from './history.js'
 export {
   HistoryBlockedError,
   HistoryClosedError,
+  HistoryDataError,
   HistoryError,
+  HistoryExportError,
   HistoryQuotaError,
   HistoryWriteError,
   InvalidHistoryInputError,

@@ -6,7 +6,7 @@ import { assertPattern, assertTopic, compilePattern, compilePatterns } from '@ti
 import { InvalidHistoryInputError } from './errors.js'
 import type { StoredRecord } from './record.js'
 import type { HistoryQuery, TimeInput } from './types.js'
-import { compileWhere } from './where.js'
+import { compileWhere, type OnUnreadable } from './where.js'
 
 type Filter = (r: StoredRecord) => boolean
 
@@ -39,7 +39,8 @@ export function toTime(name: string, v: TimeInput | undefined): number | undefin
   return t
 }
 
-export function planQuery(q: HistoryQuery = {}): Plan {
+/** `onUnreadable`: told about each event a where-condition could not read (it does not match). */
+export function planQuery(q: HistoryQuery = {}, onUnreadable?: OnUnreadable): Plan {
   if (typeof q !== 'object' || q === null) throw new InvalidHistoryInputError('query', q, 'must be an object like { type, from, to, where, limit }')
   const from = toTime('query.from', q.from)
   const to = toTime('query.to', q.to)
@@ -63,7 +64,7 @@ export function planQuery(q: HistoryQuery = {}): Plan {
     filters.push((r) => match(r.type))
     glob = { prefix: compilePattern(type).prefix.join('.'), match }
   }
-  const where = compileWhere(q.where)
+  const where = compileWhere(q.where, onUnreadable)
   if (where) filters.push(where)
   // The corr index finds the segments holding the chain; a segment holds other events too.
   if (correlationId !== undefined) filters.push((r) => r.correlationId === correlationId)

@@ -2,6 +2,7 @@
 // something changes, because IndexedDB clones the value on put anyway), the expiry stripped on the
 // way out.
 import type { TidingsEvent } from '@tidings/core'
+import { ReadFailure } from './errors.js'
 import type { Redactor } from './redact.js'
 
 /** What is stored per event: the envelope (data redacted) plus when it expires. */
@@ -20,7 +21,14 @@ export function makeToRecord(redact: Redactor | undefined, defaultTtlMs: number 
 
 export const isExpired = (r: StoredRecord, now: number): boolean => (r.expiresAt ?? Infinity) <= now
 
-export const isReplayed = (e: TidingsEvent): boolean => e.metadata?.['replayed'] === true
+/** Replayed events are never recorded. Reads the metadata: throws ReadFailure if that throws. */
+export function isReplayed(e: TidingsEvent): boolean {
+  try {
+    return e.metadata?.['replayed'] === true
+  } catch (err) {
+    throw new ReadFailure('metadata.replayed', err)
+  }
+}
 
 export function fromRecord(r: StoredRecord): TidingsEvent {
   if (r.expiresAt === undefined) return r

@@ -1,4 +1,5 @@
 import { expect, test } from 'vitest'
+import { ReadFailure } from './errors.js'
 import { compileRedact, REDACTED } from './redact.js'
 
 test('redacts listed paths, copy-on-write, leaves the input untouched', () => {
@@ -24,4 +25,30 @@ test('no match returns the same value; primitives pass through', () => {
 test('bad paths throw', () => {
   expect(() => compileRedact(['a..b'])).toThrow(/redact/)
   expect(() => compileRedact('a' as never)).toThrow(/must be an array/)
+})
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (e) {
+    return e
+  }
+  throw new Error('expected a throw')
+}
+
+test('a read that throws (a getter, a revoked Proxy) is a ReadFailure naming the path, not a raw error', () => {
+  const r = compileRedact(['*.token', 'card.number'])!
+  const boom = Object.defineProperty({ ok: { token: 't' } }, 'bad', {
+    enumerable: true,
+    get() {
+      throw new Error('boom')
+    },
+  })
+  const e1 = thrown(() => r(boom))
+  expect(e1).toBeInstanceOf(ReadFailure)
+  expect([(e1 as ReadFailure).path, ((e1 as ReadFailure).cause as Error).message]).toEqual(['data.bad', 'boom'])
+  const { proxy, revoke } = Proxy.revocable({}, {})
+  revoke()
+  expect((thrown(() => r({ card: proxy })) as ReadFailure).path).toBe('data.card')
+  expect((thrown(() => r(proxy)) as ReadFailure).path).toBe('data')
 })

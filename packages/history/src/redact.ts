@@ -1,6 +1,8 @@
 // Keeps listed data fields out of storage. Copy-on-write along each matching path, so the live
 // event (already delivered to subscribers) is never mutated and unrelated branches are shared.
-import { InvalidHistoryInputError } from './errors.js'
+// Every read of the data is guarded: a getter that throws or a revoked Proxy becomes a
+// ReadFailure naming the path ('data.card'), which the caller turns into that event's error.
+import { InvalidHistoryInputError, ReadFailure } from './errors.js'
 
 export const REDACTED = '[redacted]'
 
@@ -19,24 +21,38 @@ export function compileRedact(paths: readonly string[] | undefined): Redactor | 
   })
   return <T>(data: T): T => {
     let out: unknown = data
-    for (const segs of compiled) out = redactPath(out, segs, 0)
+    for (const segs of compiled) out = redactPath(out, segs, 0, 'data')
     return out as T
   }
 }
 
-function redactPath(value: unknown, segs: readonly string[], i: number): unknown {
+/** `get()`, or a ReadFailure naming `path` when it throws. */
+function read<T>(path: string, get: () => T): T {
+  try {
+    return get()
+  } catch (err) {
+    throw new ReadFailure(path, err)
+  }
+}
+
+function redactPath(value: unknown, segs: readonly string[], i: number, path: string): unknown {
   if (!isObj(value)) return value
   const seg = segs[i]!
   const last = i === segs.length - 1
-  const keys = seg === '*' ? Object.keys(value) : Object.hasOwn(value, seg) ? [seg] : []
+  const keys = read(path, () => (seg === '*' ? Object.keys(value) : Object.hasOwn(value, seg) ? [seg] : []))
   if (keys.length === 0) return value
-  let copy: Obj | unknown[] | undefined
+  let copy: Obj | undefined
   for (const k of keys) {
-    const before = (value as Obj)[k]
-    const after = last ? REDACTED : redactPath(before, segs, i + 1)
+    const at = `${path}.${k}`
+    const before = read(at, () => value[k])
+    const after = last ? REDACTED : redactPath(before, segs, i + 1, at)
     if (after === before) continue
-    copy ??= Array.isArray(value) ? [...value] : { ...value }
-    ;(copy as Obj)[k] = after
+    if (!copy) {
+      // A shallow copy, each property read on its own so a failure names it (holes stay holes).
+      copy = read(path, () => (Array.isArray(value) ? new Array<unknown>(value.length) : {})) as Obj
+      for (const key of read(path, () => Object.keys(value))) copy[key] = read(`${path}.${key}`, () => value[key])
+    }
+    copy[k] = after
   }
   return copy ?? value
 }

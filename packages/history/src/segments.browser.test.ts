@@ -4,7 +4,7 @@
 // partial failures inside a segment, and the migration of the one-record-per-event layout.
 import { createBus, type TidingsEvent } from '@tidings/core'
 import { afterEach, describe, expect, test } from 'vitest'
-import { HistoryWriteError, openHistory, type History } from './index.js'
+import { HistoryDataError, openHistory, type History } from './index.js'
 import { SEG_PAGE_MIN } from './reader.js'
 import { compareEvents, SEGMENT_MAX } from './segment.js'
 import { createLegacyEventsStore, deleteDb, envelope, readRaw, readSegments, uniqueDb } from './test-helpers.js'
@@ -210,9 +210,9 @@ describe('partial failures and deletes inside a segment', () => {
     bus.publish('c.same', { fn: () => 1 }, { persistent: true })
     bus.publish('c.same', 3, { persistent: true })
     const err = await h.flush().catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(HistoryWriteError)
+    expect(err).toBeInstanceOf(HistoryDataError)
     expect((err as Error).message).toMatch(/c\.same.*could not be cloned/i)
-    expect(errors.map((e) => e.name)).toEqual(['HistoryWriteError'])
+    expect(errors.map((e) => e.name)).toEqual(['HistoryDataError'])
     expect((await h.query()).map((e) => e.data)).toEqual([1, 3])
     expect((await readSegments(dbName)).map((s) => s.n)).toEqual([2])
     expect(h.stats()).toMatchObject({ written: 2, failed: 1, transactions: 1 })

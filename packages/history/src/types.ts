@@ -60,12 +60,16 @@ export interface ReplayResult {
 }
 
 export interface ImportReport {
-  /** Records stored. */
+  /** Records stored (an event whose id was already stored counts: it is kept once). */
   imported: number
   /** Records that were valid but already expired (not stored). */
   expired: number
-  /** Invalid records: `index` is the array index or the 0-based line number for JSON lines. */
+  /** Records not stored, and why: malformed encodings, invalid envelopes, values that could not
+   *  be read or stored. `index` is the array index or the 0-based line number for JSON lines. */
   rejected: Array<{ index: number; reason: string }>
+  /** Records read in the format before the type-preserving encoding (plain JSON objects): JSON
+   *  had already changed what it could not carry (a Date became a string, a Map {}, NaN null...). */
+  legacy: number
 }
 
 export interface HistoryStats {
@@ -74,7 +78,7 @@ export interface HistoryStats {
   written: number
   /** Events waiting for their transaction. */
   pending: number
-  /** Events whose write failed (quota, closed database, unclonable data). */
+  /** Events whose write failed (quota, closed database, data that could not be read or cloned). */
   failed: number
   /** Events skipped because the same id was already stored from this context. */
   duplicates: number
@@ -84,6 +88,10 @@ export interface HistoryStats {
   evicted: number
   /** Deleted by the TTL sweep. */
   expired: number
+  /** HistoryDataErrors: events refused because reading their data threw or it could not be
+   *  cloned, events a query skipped because a where-condition threw on them, events an export
+   *  refused, imported records whose data could not be read. */
+  dataErrors: number
 }
 
 export type HistoryStatus = 'opening' | 'open' | 'versionchange' | 'closed'
@@ -105,12 +113,19 @@ export interface History {
   /** Deletes everything, or only what `q` matches. Resolves with how many were deleted. */
   clear(q?: HistoryQuery): Promise<number>
   replay(bus: Bus, q?: HistoryQuery, opts?: ReplayOptions): Promise<ReplayResult>
+  /** The events `opts` selects, each in the type-preserving encoding: 'json' (default) a JSON array
+   *  of encoded envelopes, 'jsonl' one per line. Rejects with HistoryExportError (listing them)
+   *  when some hold values text cannot carry. */
   export(opts?: HistoryQuery & { format?: 'jsonl' | 'json' }): Promise<string>
+  /** Stores what export() made (also the plain-JSON format before it), or an array of events. */
   import(input: string | readonly unknown[]): Promise<ImportReport>
   /** Deletes expired events now (the background sweep does this every sweepIntervalMs). */
   sweep(): Promise<number>
   stats(): HistoryStats
-  /** Background failures (writes of non-persistent events, sweeps, connection changes). */
+  /** Background failures (writes of non-persistent events, sweeps, connection changes) and every
+   *  HistoryDataError of a write or a query. */
   readonly errors$: Observable<HistoryError>
+  /** Detaches from every bus, waits for the publishAsync calls under way to be recorded and for
+   *  every pending write to commit, then closes. */
   close(): Promise<void>
 }

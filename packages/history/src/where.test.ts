@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { InvalidHistoryInputError } from './errors.js'
+import { InvalidHistoryInputError, ReadFailure } from './errors.js'
 import { compileWhere } from './where.js'
 
 const ev = (data: unknown, extra: object = {}) => ({ type: 'x', data, ...extra })
@@ -37,5 +37,24 @@ describe('compileWhere', () => {
     expect(() => compileWhere({ 'data.v': ['in', 3] })).toThrow(/needs an array/)
     expect(() => compileWhere({ 'data.v': ['exists', 'yes'] })).toThrow(/true or false/)
     expect(() => compileWhere([] as never)).toThrow(/must be an object/)
+  })
+
+  test('a condition that cannot read an event (a getter throws) does not match it, and says which event and path', () => {
+    const seen: Array<[object, ReadFailure]> = []
+    const p = compileWhere({ 'data.a.b.c': 1, 'data.n': 1 }, (e, f) => seen.push([e, f]))!
+    const a = Object.defineProperty({}, 'b', {
+      get() {
+        throw new Error('boom')
+      },
+    })
+    const bad = ev({ a, n: 1 })
+    expect(p(bad)).toBe(false)
+    expect(p(ev({ a: { b: { c: 1 } }, n: 1 }))).toBe(true)
+    expect(seen).toHaveLength(1)
+    expect(seen[0]![0]).toBe(bad)
+    expect(seen[0]![1]).toBeInstanceOf(ReadFailure)
+    expect([seen[0]![1].path, (seen[0]![1].cause as Error).message]).toEqual(['data.a.b.c', 'boom'])
+    // Without a listener it still does not throw.
+    expect(compileWhere({ 'data.a.b': 1 })!(bad)).toBe(false)
   })
 })

@@ -1,13 +1,15 @@
 // Compiles a `where` clause (seed 001: filters = { ["data.amount"] = { ">=", 500 } }) into one
 // predicate, validating paths and operators up front so a typo fails at the call, not silently.
-import { InvalidHistoryInputError } from './errors.js'
+import { InvalidHistoryInputError, ReadFailure } from './errors.js'
 import type { Where, WhereOperator } from './types.js'
 
 const OPS: readonly string[] = ['=', '==', '!=', '>', '>=', '<', '<=', 'in', 'not-in', 'contains', 'starts-with', 'exists'] satisfies WhereOperator[]
 
 export type Predicate = (event: object) => boolean
+/** Told about an event a condition could not read (a getter threw); the event does not match. */
+export type OnUnreadable = (event: object, failure: ReadFailure) => void
 
-export function compileWhere(where: Where | undefined): Predicate | undefined {
+export function compileWhere(where: Where | undefined, onUnreadable?: OnUnreadable): Predicate | undefined {
   if (where === undefined) return undefined
   if (typeof where !== 'object' || where === null || Array.isArray(where))
     throw new InvalidHistoryInputError('query.where', where, "must be an object like { 'data.amount': ['>=', 500] }")
@@ -18,7 +20,14 @@ export function compileWhere(where: Where | undefined): Predicate | undefined {
     const [op, operand] = Array.isArray(cond) ? (cond as readonly [unknown, unknown]) : ['=', cond]
     if (typeof op !== 'string' || !OPS.includes(op)) throw new InvalidHistoryInputError(`query.where['${path}']`, cond, `operator must be one of ${OPS.join(' ')}`)
     const test = compileOne(op as WhereOperator, operand, (rule) => new InvalidHistoryInputError(`query.where['${path}']`, [op, operand], rule))
-    return (e) => test(get(e, segs))
+    return (e) => {
+      try {
+        return test(get(e, segs))
+      } catch (err) {
+        onUnreadable?.(e, new ReadFailure(path, err))
+        return false
+      }
+    }
   })
   return tests.length === 1 ? tests[0] : (e) => tests.every((t) => t(e))
 }

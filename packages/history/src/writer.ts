@@ -5,7 +5,8 @@
 // batch's promise: publishAsync of a persistent event awaits it, so it resolves only after commit.
 import { toError } from '@tidings/core'
 import type { Connection } from './connection.js'
-import { HistoryError, HistoryQuotaError, HistoryWriteError } from './errors.js'
+import { describeError } from '@tidings/core/bridge'
+import { HistoryDataError, HistoryError, HistoryQuotaError, HistoryWriteError } from './errors.js'
 import { countEvents, evictOldest } from './maintain.js'
 import { putRecords, putSegment, type OnThrow } from './put.js'
 import type { StoredRecord } from './record.js'
@@ -145,23 +146,26 @@ export function createWriter(conn: Connection, { dbName, maxEvents, durability, 
       knownTypes.clear()
       knownFor = db
     }
-    /** A put threw: the segment could not be cloned (one bad event fails alone; the rest are
-     *  put), or the browser refused it (quota): every event of the segment fails with one error. */
+    /** A put threw. Unless the browser refused it (quota), an event could not be cloned (a
+     *  function, a getter that throws, a revoked Proxy): each event is cloned alone, the ones
+     *  that fail are refused with a HistoryDataError naming the path, the rest are put. If every
+     *  event clones, the segment's events fail with one error. */
     const onThrow: OnThrow = (seg, e) => {
       const failures = (b.failures ??= new Map())
-      if ((e as Error | null)?.name === 'DataCloneError') {
+      if ((e as Error | null)?.name !== 'QuotaExceededError') {
         const good = seg.events.filter((r) => {
           try {
             structuredClone(r)
             return true
           } catch (err) {
-            failures.set(r.id, new HistoryWriteError(dbName, 1, `event ${r.id} (${r.type}): ${toError(err).message}`, { cause: err }))
+            const path = unclonable(r, '') || 'event'
+            failures.set(r.id, new HistoryDataError(r, path, `was not stored: ${path} could not be cloned (${describeError(err)})`, { cause: err }))
             return false
           }
         })
         if (good.length < seg.n) return good.length > 0 ? putSegment(store, makeSegment(good), onThrow) : undefined
       }
-      const err = refusedError(e, seg.n, `${seg.n} event(s) of type ${seg.type}: ${toError(e).message}`)
+      const err = refusedError(e, seg.n, `${seg.n} event(s) of type ${seg.type}: ${describeError(e)}`)
       for (const r of seg.events) failures.set(r.id, err)
     }
     const { types, done } = putRecords(store, tx.objectStore(TYPES), b.records, knownTypes, onThrow)
@@ -215,4 +219,29 @@ export function createWriter(conn: Connection, { dbName, maxEvents, durability, 
       write(target, b)
     },
   }
+}
+
+/** Where in `v` (which structured clone refuses) the refused value is: the first own property that
+ *  fails alone, followed down ('data.items[2].cb'). A Map, a Set or a Proxy is named as a whole. */
+function unclonable(v: unknown, path: string, seen = new Set<unknown>()): string {
+  if (typeof v === 'object' && v !== null && !seen.has(v)) {
+    seen.add(v)
+    let keys: string[] = []
+    try {
+      keys = Object.keys(v)
+    } catch {
+      // a revoked Proxy: the value itself
+    }
+    for (const k of keys) {
+      const at = Array.isArray(v) ? `${path}[${k}]` : path ? `${path}.${k}` : k
+      let child: unknown
+      try {
+        child = (v as Record<string, unknown>)[k]
+        structuredClone(child)
+      } catch {
+        return unclonable(child, at, seen)
+      }
+    }
+  }
+  return path
 }
