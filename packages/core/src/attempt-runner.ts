@@ -5,7 +5,7 @@
 // queue) or in a queue's worker.
 import { checkDuration, checkNumber, checkPositiveInt, checkTimeout, InvalidOptionError } from './delivery-options.js'
 import type { TidingsEvent } from './envelope.js'
-import { TimeoutError, toError } from './errors.js'
+import { isRetryable, TimeoutError, toError } from './errors.js'
 import { HandlerCtx, readsCtx } from './handler-context.js'
 import type { BaseSubscription } from './subscription.js'
 import type { DeliveryTracker } from './tracker.js'
@@ -152,7 +152,9 @@ export class AttemptRunner {
       return undefined
     }
     const error = toError(value)
-    const final = n >= this.attempts || !sub.active
+    // A terminal error (own `retryable: false`, see isRetryable) ends the retries at once; the
+    // thrown value itself is checked, since toError() copies only name and message of a non-Error.
+    const final = n >= this.attempts || !sub.active || !isRetryable(value)
     this.report(event, error, n, final)
     if (final) return this.failedFinally(error, n, tracker, t0)
     return new Promise<void>((resolve) => {

@@ -1,5 +1,7 @@
 // Every error Tidings throws is one of these classes. `name` is stable (safe to match on across
 // contexts, where instanceof does not survive structured clone) and the message says what to do.
+// An error with an own `retryable: false` is terminal: a handler's retry loop ends at its first
+// such failure (see isRetryable).
 // Their fields are `declare`d and set in the constructor: ES2022 output would otherwise define
 // each one first (as undefined), in every bundle.
 
@@ -75,9 +77,10 @@ export class SecurityError extends TidingsError {
   }
 }
 
-/** The bus was shut down; create a new bus to publish again. */
+/** The bus was shut down; create a new bus to publish again. Terminal: never retried. */
 export class BusClosedError extends TidingsError {
   override name = 'BusClosedError'
+  readonly retryable = false
   declare readonly bus: string
   constructor(bus: string, action = 'publish') {
     super(`Bus "${bus}" is shut down: cannot ${action}. Create a new bus with createBus().`)
@@ -167,6 +170,21 @@ export class AbortedError extends TidingsError {
   constructor(reason: string) {
     super(`Aborted: ${reason}`)
     this.reason = reason
+  }
+}
+
+/**
+ * Whether a handler that threw `thrown` may be tried again (under its `retry` option). The
+ * convention: any thrown object with an OWN property `retryable` set to `false` is terminal and
+ * ends the retries at once (BusClosedError, the worker pool's WorkerPoolTerminatedError,
+ * WorkerRestartLimitError and UnknownHandlerError). Everything else is retryable, including an
+ * object whose `retryable` getter throws.
+ */
+export function isRetryable(thrown: unknown): boolean {
+  try {
+    return !(typeof thrown === 'object' && thrown !== null && Object.hasOwn(thrown, 'retryable') && (thrown as { retryable: unknown }).retryable === false)
+  } catch {
+    return true
   }
 }
 

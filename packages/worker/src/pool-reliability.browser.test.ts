@@ -284,11 +284,26 @@ describe('pool: terminal errors', () => {
     expect((err as WorkerRestartLimitError).retryable).toBe(false)
   })
 
-  // Core's retry loop (attempt-runner.ts outcome(): `final = n >= attempts || !sub.active`) does
-  // not look at `retryable` yet; it is being refactored by another engineer. See the README.
-  it.todo(
-    'core: bus.dispatch with retry { attempts: 5, backoffMs: 500 } after pool.terminate() settles after 1 attempt (an error with own retryable === false, and BusClosedError, end the retry loop at once)',
-  )
+  // Core's retry loop ends at once for an error with an own `retryable: false` (isRetryable in
+  // @tidings/core), so a terminated pool is not called again after backoffs of 0.5, 1, 2 and 4 s.
+  it('core: bus.dispatch with retry { attempts: 5, backoffMs: 500 } after pool.terminate() settles after 1 attempt', async () => {
+    const { pool } = makePool()
+    pool.terminate()
+    const bus = createBus()
+    const attempts: Array<[number, boolean]> = []
+    bus.inspect((i) => {
+      if (i.kind === 'error') attempts.push([i.attempt, i.final])
+    })
+    bus.subscribe('job.retry', pool.handler('double'), { retry: { attempts: 5, backoffMs: 500 } })
+    const res = await bus.dispatch('job.retry', { n: 1 }, { timeoutMs: 30_000 })
+    expect(res.ok).toBe(false)
+    expect(res.results).toHaveLength(1)
+    expect(res.results[0]).toMatchObject({ ok: false, attempts: 1 })
+    expect(res.results[0]!.error).toBeInstanceOf(WorkerPoolTerminatedError)
+    expect(attempts).toEqual([[1, true]]) // one failed attempt, and it was the final one
+    expect(bus.stats().errors).toBe(1)
+    expect(pool.stats().spawned).toBe(0)
+  })
 })
 
 describe('pool: versioned protocol ({ tag: "tidings.pool", v: 1, kind })', () => {
