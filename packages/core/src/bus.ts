@@ -4,6 +4,7 @@ import { Observable, type Unsubscribable } from 'rxjs'
 import { now } from './clock.js'
 import { createOriginId, type TidingsEvent } from './envelope.js'
 import { EventIds } from './event-id.js'
+import { BusObservable, deliverTo } from './bus-observable.js'
 import { checkTimeout } from './delivery-options.js'
 import { DispatchTracker, type OpenTracker } from './dispatch.js'
 import { AbortedError, BusClosedError, NoHandlerError, NoResponderError, QueueFullError, toError, ValidationError } from './errors.js'
@@ -300,12 +301,13 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
 
   on(pattern: Patterns, opts?: { filter?: (e: TidingsEvent) => boolean; key?: string; priority?: number }): Observable<TidingsEvent> {
     const patterns = this.checkPatterns(pattern, opts?.key)
-    return new Observable<TidingsEvent>((subscriber) => {
+    return new BusObservable<TidingsEvent>((subscriber) => {
       if (this.closed) {
         subscriber.complete()
         return
       }
-      const sub = new SyncSubscription(this, patterns, (e) => subscriber.next(e), {
+      // An observer that throws is reported as this subscription's failure (bus-observable.ts).
+      const sub: SyncSubscription = new SyncSubscription(this, patterns, (e) => deliverTo(subscriber, sub, e), {
         filter: opts?.filter,
         key: opts?.key,
         priority: opts?.priority,
