@@ -212,10 +212,14 @@ export function openHistory(options: HistoryOptions = {}): History {
           rejected.push({ index, reason: e.message })
         }
       }
-      // Each record's own outcome: its batch failed, or its own put (an unclonable value).
+      // Each record's own outcome: its batch failed, or its own put (an unclonable value). One
+      // await per batch (records of one batch are consecutive).
       let imported = 0
+      let last: Batch | undefined
+      let batchError: HistoryError | undefined
       for (const [index, id, b] of queued) {
-        const failure = await b.done.then(() => b.failures?.get(id), (e: HistoryError) => e)
+        if (b !== last) batchError = await (last = b).done.then(() => undefined, (e: HistoryError) => e)
+        const failure = batchError ?? b.failures?.get(id)
         if (failure) rejected.push({ index, reason: failure.message })
         else imported++
       }
