@@ -89,7 +89,9 @@ export class DispatchTracker implements OpenTracker<DispatchResult> {
     this.done = true
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.onDone()
-    const results = [...this.slots.values()].map((s) => s.result!)
+    // In priority order, as the handlers are listed by priority: queued handlers accept the event
+    // before the others run (route-index.ts), so the order they were expected in is not it.
+    const results = [...this.slots.values()].sort((a, b) => b.sub.priority - a.sub.priority || a.sub.order - b.sub.order).map((s) => s.result!)
     this.resolve({ id: this.event.id, ok: results.every((r) => r.ok), results })
   }
 }

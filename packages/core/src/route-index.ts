@@ -4,8 +4,10 @@
 //   in place along the topic (no regex, no split);
 // - other globs ('?', classes, braces, 'exec*') hang in a trie under their literal prefix, so a
 //   topic only meets the regexes of patterns whose prefix it shares;
-// - the merged, priority-sorted result per topic is kept in a bounded cache, dropped on any
-//   subscription change that could affect it.
+// - the merged, sorted result per topic is kept in a bounded cache, dropped on any subscription
+//   change that could affect it.
+// Routes are sorted buffered first (queued handlers and inboxes, see RouteEntry.buffered), then by
+// priority, then in subscription order: sorted once here, so publish pays nothing for it.
 import { checkNumber } from './delivery-options.js'
 import { compilePattern, toPath, type CompiledPattern } from './pattern.js'
 import { SegmentTrie, simpleSegments } from './segment-trie.js'
@@ -15,6 +17,10 @@ export interface RouteEntry {
   /** Creation order: ties in priority run in subscription order. */
   readonly order: number
   readonly priority: number
+  /** Takes events into a buffer (a queued handler, an inbox) and runs no code of the app in
+   *  publish. Buffered routes are offered an event before any handler runs inside publish, so an
+   *  event a handler publishes from there (a higher seq) cannot reach a buffer before it. */
+  readonly buffered?: boolean
 }
 
 interface TrieNode<R> {
@@ -24,7 +30,7 @@ interface TrieNode<R> {
 
 const newNode = <R>(): TrieNode<R> => ({ children: new Map(), globs: [] })
 
-const byPriority = (a: RouteEntry, b: RouteEntry) => b.priority - a.priority || a.order - b.order
+const byPriority = (a: RouteEntry, b: RouteEntry) => (b.buffered ? 1 : 0) - (a.buffered ? 1 : 0) || b.priority - a.priority || a.order - b.order
 
 export class RouteIndex<R extends RouteEntry> {
   // A Map, not a dictionary object: a keyed load on an object internalizes a fresh topic string
@@ -156,7 +162,8 @@ export class RouteIndex<R extends RouteEntry> {
     this.clearCache()
   }
 
-  /** Routes for a published topic, highest priority first. Validates unseen topics. */
+  /** Routes for a published topic: buffered first, then highest priority first. Validates
+   *  unseen topics. */
   match(topic: string): R[] {
     if (this.globCount === 0) {
       const hit = this.exact.get(topic)

@@ -100,6 +100,12 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
     }
   }
 
+  /** Queued handlers and inboxes: publish offers them events before any handler runs (see
+   *  RouteEntry.buffered), which keeps each origin's events in seq order in their buffers. */
+  get buffered(): boolean {
+    return this.queue !== undefined
+  }
+
   get pattern(): string | readonly string[] {
     return this.patterns.length === 1 ? this.patterns[0]! : this.patterns
   }

@@ -9,6 +9,9 @@ export interface TrackedSub {
   readonly id: string
   readonly label: string | undefined
   readonly kind: SubscriptionKind
+  readonly priority: number
+  /** Creation order (ties in priority). */
+  readonly order: number
 }
 
 export interface Settlement {
