@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, vi } from 'vitest'
-import fc from 'fast-check'
+import * as fc from 'fast-check'
 import { createBus, type Bus, type TidingsEvent } from './index.js'
 
 const tick = () => new Promise((r) => setTimeout(r, 0))
@@ -67,13 +67,13 @@ describe('queued subscriptions under re-entrant publishes', () => {
     reentrant(bus)
     const started: number[] = []
     const finished: number[] = []
-    let allDone = () => {}
+    let allDone: (() => void) | undefined
     const done = new Promise<void>((r) => (allDone = r))
     bus.subscribe('*', async (e) => {
       started.push(e.seq)
       // Later events finish first.
       await new Promise((r) => setTimeout(r, 10 - e.seq))
-      if (finished.push(e.seq) === 8) allDone()
+      if (finished.push(e.seq) === 8) allDone?.()
     }, { concurrency: 4 })
     for (let i = 0; i < 4; i++) bus.publish('a')
     await done
