@@ -1,6 +1,6 @@
-// Issue 3: heap per queued event, queued async-handler throughput (concurrency 1 and 8) and
+// Core delivery: heap per queued event, queued async-handler throughput (concurrency 1 and 8) and
 // request/reply round trips, Tidings next to EventEmitter2 emitAsync and RxJS mergeMap.
-// One process per library. Until queues/request-reply land, Tidings' rows say n/a (not implemented).
+// One process per library. A library without the feature a row measures shows n/a (not implemented).
 import { clock, formatRate, formatRatio, type RateResult } from './harness.ts'
 import { attempt, fastest, isFailed, isNotApplicable, progress, type Failed, type NotApplicable, type Outcomes } from './node-bench.ts'
 import { BURST } from './delivery/burst.ts'

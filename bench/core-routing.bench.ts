@@ -1,4 +1,4 @@
-// Issue 2: Tidings routing against eventemitter3, mitt, EventEmitter2 (wildcard mode) and an RxJS
+// Core routing: Tidings against eventemitter3, mitt, EventEmitter2 (wildcard mode) and an RxJS
 // Subject per name. One process per library; each timed run checks per-listener/per-pattern counts.
 import { clock, expectCount, formatRate, formatRatio, measureRate, type RateResult } from './harness.ts'
 import { attempt, fastest, isFailed, progress, type Failed, type Outcomes } from './node-bench.ts'

@@ -1,6 +1,6 @@
-// Issue-3 features (queues, request/reply) land after the routing core. Until then their setup
-// throws, and the benchmark reports "n/a (not implemented)" instead of failing the run. Errors
-// after setup (wrong counts, wrong replies) still fail.
+// For a library that lacks a measured feature (a queue, request/reply): its setup throws, and the
+// benchmark reports "n/a (not implemented)" instead of failing the run. Errors after setup (wrong
+// counts, wrong replies) still fail.
 import type { NotApplicable } from '../node-bench.ts'
 
 export class NotAvailable extends Error {

@@ -82,7 +82,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
   private readonly bridged = new WeakMap<TidingsEvent, string>()
   private readonly localEvents = new WeakSet<TidingsEvent>()
   private declare readonly source: BusOptions['source']
-  /** Cleanups run on shutdown (schedules, pending requests): issue-3 features register here. */
+  /** Cleanups run on shutdown: schedules and pending requests register here. */
   readonly shutdownHooks = new Set<() => void>()
   /** dispatch()/request() calls in flight, by their event; `tracking` mirrors the size so
    *  subscriptions skip the lookup with one compare when nothing is tracked. */
@@ -374,7 +374,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
     if (this.inspecting) this.emitInspection({ kind: 'unsubscribe', at: Date.now(), subscriptionId: sub.id })
   }
 
-  // ---------------------------------------------------------------- delivery features (issue 3)
+  // ---------------------------------------------------------------- inboxes, dispatch, request/reply, schedules
 
   inbox(pattern: Patterns, opts: InboxOptions & { key?: string; label?: string } = {}): Inbox {
     return this.add(pattern, opts.key, 'open an inbox', (patterns) => new InboxSubscription(this, patterns, opts))

@@ -31,7 +31,7 @@ function safeString(v: unknown): string {
 export type Strategy = QueueOptions['strategy']
 const STRATEGIES: readonly string[] = ['drop-oldest', 'drop-newest', 'block', 'reject']
 
-/** Seed 001's default: a queue of 10 000 that drops the oldest event when full. */
+/** The default queue (docs/delivery.md): 10 000 events, dropping the oldest when full. */
 export const DEFAULT_QUEUE_MAX = 10_000
 export const DEFAULT_STRATEGY: Strategy = 'drop-oldest'
 export const DEFAULT_BLOCK_TIMEOUT_MS = 5000

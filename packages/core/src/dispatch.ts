@@ -1,5 +1,5 @@
 // dispatch(): publish once, then wait for the final outcome of every handler that accepted the
-// event (retries included), seed 002's EventResult per handler.
+// event (retries included): one HandlerResult per handler (docs/delivery.md "dispatch").
 import type { TidingsEvent } from './envelope.js'
 import { BusClosedError, TimeoutError } from './errors.js'
 import { isHandlerKind, type DeliveryTracker, type Settlement, type TrackedSub } from './tracker.js'

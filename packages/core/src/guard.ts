@@ -1,4 +1,5 @@
-// Seed 000's secure events: topics matched by a guard need a key to publish or to be received.
+// Guarded topics (docs/core.md "Schemas, registry and guards"): topics matched by a guard need a
+// key to publish or to be received.
 import { SecurityError } from './errors.js'
 import { compilePatterns } from './pattern.js'
 

@@ -1,4 +1,4 @@
-// A pull subscription (seed 001's Event.receive / receive_batch): matching events wait in a
+// A pull subscription (receive / receiveBatch, docs/delivery.md "Inboxes"): matching events wait in a
 // BoundedBuffer until the app asks for them. A pending receive() takes the next event straight
 // from publish, without queueing it.
 import { BoundedBuffer } from './bounded-buffer.js'

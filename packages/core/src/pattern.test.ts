@@ -7,7 +7,7 @@ import { isValidTopic } from './topic.js'
 // [pattern, topic, matches]
 type Row = [string, string, boolean]
 
-// Seed 001's pattern table, row by row.
+// The pattern table of docs/core.md ("Topics and patterns"), row by row.
 const seedTable: Row[] = [
   ['agent.*', 'agent.started', true],
   ['agent.*', 'agent.stopped', true],

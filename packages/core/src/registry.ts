@@ -1,4 +1,5 @@
-// Known event types (seed 000's registry): optional schema and description per type.
+// Known event types (bus.define, docs/core.md "Schemas, registry and guards"): optional schema and
+// description per type.
 import type { StandardSchemaV1 } from './schema.js'
 import type { EventDefinition } from './types.js'
 import { assertTopic } from './topic.js'

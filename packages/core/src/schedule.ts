@@ -1,5 +1,5 @@
 // schedule(): publish later (delayMs), repeatedly (everyMs, times), until cancelled or shutdown
-// (seed 002's TimerThread). A chain of setTimeout rather than setInterval, so a slow tick never
+// (docs/delivery.md "schedule"). A chain of setTimeout rather than setInterval, so a slow tick never
 // piles up and the last tick leaves no timer behind.
 import { checkDuration, checkPositiveInt, checkTimeout, InvalidOptionError } from './delivery-options.js'
 import type { ScheduledEvent, ScheduleOptions } from './types.js'

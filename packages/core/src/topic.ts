@@ -1,4 +1,4 @@
-// Topic and pattern rules (DESIGN.md "Events and topics"). Topics are validated once per unique
+// Topic and pattern rules (docs/core.md "Topics and patterns"). Topics are validated once per unique
 // topic (the route cache remembers valid ones), so these loops are off the hot path.
 import { InvalidTopicError } from './errors.js'
 

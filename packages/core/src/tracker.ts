@@ -1,6 +1,7 @@
 // Outcome reporting for dispatch() and request(): before delivering, the bus registers a tracker
-// for the event (a WeakMap keyed by the envelope); handler subscriptions that accept the event
-// call expect(), and settle() once its final outcome is known (after retries, drops or shutdown).
+// for the event (in a Map keyed by the envelope, deleted when the call ends); handler
+// subscriptions that accept the event call expect(), and settle() once its final outcome is known
+// (after retries, drops or shutdown).
 // Nothing is looked up while no dispatch or request is in flight (bus.tracking === 0).
 import type { SubscriptionKind } from './types.js'
 

@@ -1,4 +1,5 @@
-// Public types of @tidings/core. The names are the contract in DESIGN.md.
+// Public types of @tidings/core: their names and fields are the public contract (docs/core.md,
+// docs/delivery.md).
 import type { Observable, Unsubscribable } from 'rxjs'
 import type { EventSource, TidingsEvent } from './envelope.js'
 import type { InspectionEvent } from './inspect.js'

@@ -36,7 +36,7 @@ export type Where = Readonly<Record<string, WhereCondition>>
 export type TimeInput = number | Date | string
 
 export interface HistoryQuery {
-  /** Topic or glob pattern (DESIGN.md semantics). Exact topics use the [type, time] index. */
+  /** Topic or glob pattern (the pattern rules of docs/core.md). Exact topics use the [type, time] index. */
   type?: string
   /** Inclusive lower bound on timestamp (epoch ms, Date or ISO string). */
   from?: TimeInput

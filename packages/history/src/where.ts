@@ -1,4 +1,4 @@
-// Compiles a `where` clause (seed 001: filters = { ["data.amount"] = { ">=", 500 } }) into one
+// Compiles a `where` clause (`{ 'data.amount': ['>=', 500] }`, docs/history.md) into one
 // predicate, validating paths and operators up front so a typo fails at the call, not silently.
 import { InvalidHistoryInputError, ReadFailure } from './errors.js'
 import type { Where, WhereOperator } from './types.js'

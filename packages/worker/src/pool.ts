@@ -1,4 +1,4 @@
-// Handler offloading (seed 002's isolated "corelet" mode, in the browser): named handlers run in a
+// Handler offloading (docs/worker.md, "Offloading handlers to a worker pool"): named handlers run in a
 // pool of module workers called over Comlink. A worker that crashes (uncaught error, self.close(),
 // failed load) or runs a call past timeoutMs is terminated and replaced; its call fails with
 // WorkerCrashedError / TimeoutError so the subscription's retry policy can run it again. No call

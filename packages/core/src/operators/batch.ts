@@ -1,6 +1,6 @@
 // batch({ max, timeMs }): groups values into arrays of at most `max`, emitted when full or
-// `timeMs` after the first value of the batch arrived (seed 003's EventBatcher, seed 001's
-// receive_batch for streams). Never emits an empty array; the rest is flushed on complete.
+// `timeMs` after the first value of the batch arrived (an inbox's receiveBatch for streams; see
+// "Operators" in docs/delivery.md). Never emits an empty array; the rest is flushed on complete.
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs'
 import { checkPositiveInt, checkTimeout, InvalidOptionError } from '../delivery-options.js'
 
