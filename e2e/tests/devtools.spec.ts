@@ -71,6 +71,8 @@ test('live events arrive, filter by pattern, detail with deliveries, redaction a
   await expect(panel.getByTestId('detail-data')).toContainText('"ada"')
   await expect(panel.getByTestId('detail-data')).toContainText('"[redacted]"')
   await expect(panel.getByTestId('detail-data')).toContainText('"visa"')
+  // the page marked it cut (redacted), so the panel says so and would not replay its own copy
+  await expect(panel.getByTestId('detail-cut')).toBeVisible()
 
   // redacted values never reach the extension: not in the DOM, not in the panel's store
   const html = await panel.content()

@@ -89,12 +89,14 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
     }
   }
 
-  const seeContext = (e: Extract<InspectionEvent, { kind: 'publish' }>, via: string | undefined) => {
+  const seeContext = (e: Extract<InspectionEvent, { kind: 'publish' }>) => {
     const origin = e.event.origin
     let c = contexts.get(origin)
     if (!c) {
       if (contexts.size >= MAX_CONTEXTS) contexts.delete(contexts.keys().next().value as string)
       c = { origin, events: 0, lastAt: e.at, self: origin === bus.origin }
+      // An origin arrives over one bridge, so its first event names it for all.
+      const via = bus.bridgedBy(e.event)
       if (via !== undefined) c.via = via
       contexts.set(origin, c)
     }
@@ -107,7 +109,7 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
     const s = session
     if (!s) return
     const k = e.kind
-    if (k === 'publish') seeContext(e, bus.bridgedBy(e.event))
+    if (k === 'publish') seeContext(e)
     // Subscription changes are always kept; everything else is sampled (see Sampler).
     if (k !== 'subscribe' && k !== 'unsubscribe') {
       const sm = s.sampler

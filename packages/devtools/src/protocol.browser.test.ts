@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  CONNECT_REQUEST,
   EXPORT_FORMAT,
   type WireItem,
   isCommand,
@@ -11,6 +12,7 @@ import {
   parseToAgent,
   parseToContent,
   parseToPanel,
+  readMessage,
 } from './protocol.js'
 
 const event = { id: 'o:1', type: 'a.b', timestamp: 1, version: 1, data: { x: 1 }, origin: 'o', seq: 1 }
@@ -76,5 +78,27 @@ describe('protocol validators', () => {
     expect(check.ok && check.file.items).toEqual([publish])
     expect(parseExport({ format: 'other', v: 1, items: [] })).toEqual({ ok: false, reason: `not a ${EXPORT_FORMAT} file` })
     expect(parseExport({ format: EXPORT_FORMAT, v: 9, items: [] }).ok).toBe(false)
+  })
+
+  it("speaks the one Tidings convention { tag, v, kind } and classifies what is not a message of it", () => {
+    expect(msg({ kind: 'ping', nonce: 'n' })).toEqual({ tag: 'tidings.devtools', v: 1, kind: 'ping', nonce: 'n' })
+    expect(CONNECT_REQUEST).toEqual({ tag: 'tidings.devtools', v: 1, kind: 'connect-request' })
+    expect(readMessage(msg({ kind: 'ping', nonce: 'n' }))).toMatchObject({ status: 'ok', kind: 'ping' })
+    // the convention before this version, another protocol's message, an app's: not ours
+    expect(readMessage({ source: 'tidings-devtools', v: 1, type: 'hello', nonce: 'n', leaseMs: 10 })).toEqual({ status: 'foreign' })
+    expect(readMessage({ tag: 'tidings.tabs', v: 1, kind: 'hello' })).toEqual({ status: 'foreign' })
+    expect(parseToAgent({ source: 'tidings-devtools', v: 1, type: 'hello', nonce: 'n', leaseMs: 10 })).toBeUndefined()
+    // ours but unreadable: malformed (counted by receivers), never an exception
+    expect(readMessage({ tag: 'tidings.devtools', v: 2, kind: 'hello' }).status).toBe('malformed')
+    expect(readMessage({ tag: 'tidings.devtools', v: 1 }).status).toBe('malformed')
+    const hostile = {
+      tag: 'tidings.devtools',
+      v: 1,
+      get kind(): string {
+        throw new Error('gotcha')
+      },
+    }
+    expect(readMessage(hostile)).toMatchObject({ status: 'malformed', reason: expect.stringContaining('gotcha') })
+    expect(parseToAgent(hostile)).toBeUndefined()
   })
 })
