@@ -61,11 +61,12 @@ function isReceipt(x: unknown): x is PublishReceipt {
   return isRecord(x) && isId(x['id']) && isNat(x['matched']) && isNat(x['delivered']) && isNat(x['queued']) && isNat(x['dropped']) && isNat(x['rejected'])
 }
 
-// Copies of core's unions (core exports them as types only); `satisfies` makes the build fail
-// when core adds a member, so they cannot drift apart silently.
-const SUB_KINDS: Rec = { handler: 1, queued: 1, observable: 1, inbox: 1, reply: 1, bridge: 1 } satisfies Record<SubscriptionKind, 1>
+// Copies of core's unions (core exports them as types only). Typed so that the build fails when
+// core adds a member (a missing key); a member core dropped ('bridge' was a subscription kind)
+// is still accepted, so panels read older pages and export files.
+const SUB_KINDS: Record<SubscriptionKind, 1> & Rec = { handler: 1, queued: 1, observable: 1, inbox: 1, reply: 1, bridge: 1 }
 type Strategy = NonNullable<SubscriptionInfo['strategy']>
-const STRATEGIES: Rec = { 'drop-oldest': 1, 'drop-newest': 1, block: 1, reject: 1 } satisfies Record<Strategy, 1>
+const STRATEGIES: Record<Strategy, 1> & Rec = { 'drop-oldest': 1, 'drop-newest': 1, block: 1, reject: 1 }
 const has = (table: Rec, v: unknown) => typeof v === 'string' && Object.prototype.hasOwnProperty.call(table, v)
 
 export function isWireSubscription(x: unknown): x is WireSubscription {
