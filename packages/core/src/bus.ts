@@ -1,6 +1,6 @@
 // The bus: publish routes an envelope to matching subscriptions through the RouteIndex; everything
 // else (queues, dispatch, request/reply, inboxes, schedules) is built on subscriptions.
-import { Observable, type Unsubscribable } from 'rxjs'
+import type { Observable, Subscriber, Unsubscribable } from 'rxjs'
 import { now } from './clock.js'
 import { createOriginId, type TidingsEvent } from './envelope.js'
 import { EventIds } from './event-id.js'
@@ -29,7 +29,9 @@ import type {
   BusOptions,
   BusStats,
   DispatchResult,
-  EventMap, EventMapOf,
+  EventFor,
+  EventMap,
+  EventMapOf,
   Handler,
   HandlerFailure,
   Inbox,
@@ -55,10 +57,10 @@ type PublishInputLike = { type: string; data?: unknown; id?: string; origin?: st
 let busCount = 0
 
 export function createBus<M extends EventMapOf<M> = EventMap>(options: BusOptions<M> = {}): Bus<M> {
-  return new TidingsBus<M>(options) as unknown as Bus<M>
+  return new TidingsBus<M>(options)
 }
 
-export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusInternals {
+export class TidingsBus<M extends EventMapOf<M> = EventMap> implements Bus<M>, BusInternals {
   // `declare`d fields are set in the constructor: ES2022 output would otherwise define each one
   // first (as undefined), in every bundle.
   declare readonly name: string
@@ -299,16 +301,17 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
 
   // ---------------------------------------------------------------- subscribe
 
-  on(pattern: Patterns, opts?: { filter?: (e: TidingsEvent) => boolean; key?: string; priority?: number }): Observable<TidingsEvent> {
+  on<P extends string>(pattern: Patterns<P>, opts?: { filter?: (e: EventFor<M, P>) => boolean; key?: string; priority?: number }): Observable<EventFor<M, P>> {
     const patterns = this.checkPatterns(pattern, opts?.key)
-    return new BusObservable<TidingsEvent>((subscriber) => {
+    // The events are typed by the event map at compile time only: at run time they are envelopes.
+    return new BusObservable<EventFor<M, P>>((subscriber) => {
       if (this.closed) {
         subscriber.complete()
         return
       }
       // An observer that throws is reported as this subscription's failure (bus-observable.ts).
-      const sub: SyncSubscription = new SyncSubscription(this, patterns, (e) => deliverTo(subscriber, sub, e), {
-        filter: opts?.filter,
+      const sub: SyncSubscription = new SyncSubscription(this, patterns, (e) => deliverTo(subscriber as Subscriber<TidingsEvent>, sub, e), {
+        filter: opts?.filter as ((e: TidingsEvent) => boolean) | undefined,
         key: opts?.key,
         priority: opts?.priority,
         onClose: () => subscriber.complete(),
@@ -318,12 +321,12 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
     })
   }
 
-  subscribe(pattern: Patterns, handler: Handler<TidingsEvent>, opts: SubscribeOptions = {}): Subscription {
-    return this.addHandler('subscribe', pattern, handler, opts)
+  subscribe<P extends string>(pattern: Patterns<P>, handler: Handler<EventFor<M, P>, M>, opts: SubscribeOptions<EventFor<M, P>> = {}): Subscription {
+    return this.addHandler('subscribe', pattern, handler as Handler<TidingsEvent>, opts as SubscribeOptions)
   }
 
-  reply(pattern: Patterns, handler: Handler<TidingsEvent>, opts: SubscribeOptions = {}): Subscription {
-    return this.addHandler('reply', pattern, handler, opts)
+  reply<P extends string>(pattern: Patterns<P>, handler: Handler<EventFor<M, P>, M>, opts: SubscribeOptions<EventFor<M, P>> = {}): Subscription {
+    return this.addHandler('reply', pattern, handler as Handler<TidingsEvent>, opts as SubscribeOptions)
   }
 
   /** subscribe() and reply(). Delivery policies (queue, concurrency, retry, timeoutMs) need a
@@ -376,8 +379,9 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
 
   // ---------------------------------------------------------------- inboxes, dispatch, request/reply, schedules
 
-  inbox(pattern: Patterns, opts: InboxOptions & { key?: string; label?: string } = {}): Inbox {
-    return this.add(pattern, opts.key, 'open an inbox', (patterns) => new InboxSubscription(this, patterns, opts))
+  inbox<P extends string>(pattern: Patterns<P>, opts: InboxOptions & { key?: string; label?: string } = {}): Inbox<EventFor<M, P>> {
+    const inbox: Inbox<TidingsEvent> = this.add(pattern, opts.key, 'open an inbox', (patterns) => new InboxSubscription(this, patterns, opts))
+    return inbox as Inbox<EventFor<M, P>> // typed by the event map at compile time only
   }
 
   async dispatch(type: string, data?: unknown, opts: PublishOptions & { timeoutMs?: number; requireHandler?: boolean } = {}): Promise<DispatchResult> {
@@ -490,7 +494,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> implements BusIntern
   // ---------------------------------------------------------------- registry, handles, guards
 
   event<K extends keyof M & string>(type: K): TypedEventHandle<M[K], K, M> {
-    return createEventHandle(this as unknown as Bus<M>, type)
+    return createEventHandle(this, type)
   }
 
   define(type: string, def?: { schema?: StandardSchemaV1; description?: string }): void {

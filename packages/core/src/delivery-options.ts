@@ -1,7 +1,7 @@
 // Checks and defaults for the delivery options (queue, concurrency, retry, timeoutMs), so a bad
 // value fails at subscribe time with a message naming it, not later inside a publish.
 import { TidingsError } from './errors.js'
-import type { QueueOptions } from './types.js'
+import { QUEUE_STRATEGIES, type QueueOptions, type QueueStrategy } from './types.js'
 
 /** An option passed to subscribe/inbox/dispatch/request/schedule/processBounded is invalid. */
 export class InvalidOptionError extends TidingsError {
@@ -28,8 +28,7 @@ function safeString(v: unknown): string {
   }
 }
 
-export type Strategy = QueueOptions['strategy']
-const STRATEGIES: readonly string[] = ['drop-oldest', 'drop-newest', 'block', 'reject']
+export type Strategy = QueueStrategy
 
 /** The default queue (docs/delivery.md): 10 000 events, dropping the oldest when full. */
 export const DEFAULT_QUEUE_MAX = 10_000
@@ -42,7 +41,7 @@ export interface NormalQueue {
   blockTimeoutMs: number
 }
 
-export function normalizeQueue(q: { [K in keyof QueueOptions]?: QueueOptions[K] | undefined } | undefined, where: string, allowed: readonly string[] = STRATEGIES): NormalQueue {
+export function normalizeQueue(q: { [K in keyof QueueOptions]?: QueueOptions[K] | undefined } | undefined, where: string, allowed: readonly string[] = QUEUE_STRATEGIES): NormalQueue {
   const max = checkNumber(q?.max ?? DEFAULT_QUEUE_MAX, `${where}.max`, (n) => n === Infinity || (Number.isInteger(n) && n > 0), 'a positive integer (or Infinity)')
   const strategy = q?.strategy ?? DEFAULT_STRATEGY
   if (!allowed.includes(strategy)) throw new InvalidOptionError(`${where}.strategy`, strategy, `one of ${allowed.map((s) => `'${s}'`).join(', ')}`)

@@ -76,9 +76,13 @@ export interface PublishReceipt {
   rejected: number
 }
 
+/** What a full queue does (see QueueOptions.strategy), in the order the docs list them. */
+export const QUEUE_STRATEGIES = ['drop-oldest', 'drop-newest', 'block', 'reject'] as const
+export type QueueStrategy = (typeof QUEUE_STRATEGIES)[number]
+
 export interface QueueOptions {
   max: number
-  strategy: 'drop-oldest' | 'drop-newest' | 'block' | 'reject'
+  strategy: QueueStrategy
   /** For 'block': how long publishAsync waits for room. Default 5000. */
   blockTimeoutMs?: number
 }
@@ -124,15 +128,15 @@ export interface SubscribeOptions<E = TidingsEvent> {
   key?: string
 }
 
-export interface SubscriptionStats {
-  received: number
-  handled: number
-  dropped: number
-  rejected: number
-  errors: number
-  queued: number
-  maxQueued: number
-}
+/** The counters of a subscription's stats(), in the order stats() lists them. */
+export const SUBSCRIPTION_STATS_KEYS = ['received', 'handled', 'dropped', 'rejected', 'errors', 'queued', 'maxQueued'] as const
+export type SubscriptionStatsKey = (typeof SUBSCRIPTION_STATS_KEYS)[number]
+
+/** Counters of one subscription: `received` (events it took, after its filter; dropped and
+ *  rejected ones included), `handled` (successes; for an inbox: taken by receive), `dropped`,
+ *  `rejected`, `errors` (events that failed for good, not attempts), `queued` (waiting now) and
+ *  `maxQueued` (the high-water mark). */
+export type SubscriptionStats = { [K in SubscriptionStatsKey]: number }
 
 export interface Subscription extends Unsubscribable {
   readonly id: string
@@ -142,7 +146,15 @@ export interface Subscription extends Unsubscribable {
   stats(): SubscriptionStats
 }
 
-export type SubscriptionKind = 'handler' | 'queued' | 'observable' | 'inbox' | 'reply' | 'bridge'
+/** What bus.subscriptions() reports as `kind`: subscribe() without a queue ('handler') or with
+ *  one ('queued'), a bus.on() subscriber ('observable'), an inbox, a reply() responder. */
+export const SUBSCRIPTION_KINDS = ['handler', 'queued', 'observable', 'inbox', 'reply'] as const
+/**
+ * One of SUBSCRIPTION_KINDS. `'bridge'` is never reported (no bridge subscribes with a kind of its
+ * own) and is kept in the type only until @tidings/devtools' item schema, whose copy of the kinds
+ * is checked with `satisfies Record<SubscriptionKind, 1>`, reads SUBSCRIPTION_KINDS instead.
+ */
+export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number] | 'bridge'
 
 export interface SubscriptionInfo extends SubscriptionStats {
   id: string
@@ -155,14 +167,14 @@ export interface SubscriptionInfo extends SubscriptionStats {
   concurrency?: number
 }
 
-export interface BusStats {
-  published: number
-  delivered: number
-  dropped: number
-  rejected: number
-  errors: number
-  subscriptions: number
-}
+/** The counters of bus.stats(), in the order stats() lists them. */
+export const BUS_STATS_KEYS = ['published', 'delivered', 'dropped', 'rejected', 'errors', 'subscriptions'] as const
+export type BusStatsKey = (typeof BUS_STATS_KEYS)[number]
+
+/** Bus-wide counters: events `published`, deliveries inside publish (`delivered`: handlers and
+ *  observers), events `dropped` and `rejected` by full queues, final handler failures (`errors`)
+ *  and the `subscriptions` registered now. */
+export type BusStats = { [K in BusStatsKey]: number }
 
 export interface HandlerFailure {
   error: Error
@@ -174,7 +186,8 @@ export interface HandlerFailure {
 
 export interface InboxOptions {
   max?: number
-  strategy?: 'drop-oldest' | 'drop-newest' | 'reject'
+  /** Any queue strategy but 'block' (a reader cannot make a publisher wait). */
+  strategy?: Exclude<QueueStrategy, 'block'>
 }
 
 export interface Inbox<E = TidingsEvent> extends AsyncIterable<E> {
@@ -294,18 +307,24 @@ export interface Bus<M extends EventMapOf<M> = EventMap> {
   readonly errors$: Observable<HandlerFailure>
   inspect(observer: ((e: InspectionEvent) => void) | { next: (e: InspectionEvent) => void }): Unsubscribable
   guard(pattern: string, keys: { publishKey?: string; subscribeKey?: string }): void
-  /** publishAsync waits for what `ack` returns (see PublishAck). Returns a remover. */
+  /** publishAsync waits for what `ack` returns (see PublishAck). Returns a remover.
+   *  For bridges; use bridgeHost(bus) from '@tidings/core/bridge'. */
   addPublishAck(ack: PublishAck): () => void
-  /** Which bridge injected this event (tabs/worker set it on inbound events), if any. */
+  /** Which bridge injected this event (tabs/worker set it on inbound events), if any.
+   *  For bridges; use bridgeHost(bus) from '@tidings/core/bridge'. */
   bridgedBy(event: TidingsEvent): string | undefined
   /** Re-publishes a validated foreign envelope unchanged (keeps id/origin/seq/timestamp);
-   *  marks it as bridged by `bridge` and emits a 'bridge' inspection. */
+   *  marks it as bridged by `bridge` and emits a 'bridge' inspection.
+   *  For bridges; use bridgeHost(bus) from '@tidings/core/bridge'. */
   ingest(event: TidingsEvent, bridge: string): PublishReceipt
-  /** Bridges call this when they send an event out, so inspectors (devtools) can show it. */
+  /** Bridges call this when they send an event out, so inspectors (devtools) can show it.
+   *  For bridges; use bridgeHost(bus) from '@tidings/core/bridge'. */
   noteBridgedOut(event: TidingsEvent, bridge: string): void
-  /** True for events published with { local: true }: bridges must not send them out. */
+  /** True for events published with { local: true }: bridges must not send them out.
+   *  For bridges; use bridgeHost(bus) from '@tidings/core/bridge'. */
   isLocal(event: TidingsEvent): boolean
-  /** Topics currently in the route cache (bounded by routeCacheSize). */
+  /** Topics currently in the route cache (bounded by routeCacheSize), for tests and tools.
+   *  For bridges; use bridgeHost(bus) from '@tidings/core/bridge'. */
   readonly routeCacheSize: number
 
   shutdown(opts?: { drainTimeoutMs?: number }): Promise<{ drained: number; undelivered: number }>

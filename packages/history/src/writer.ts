@@ -3,9 +3,8 @@
 // the next batch keeps growing, so under sustained load batches grow by themselves and the number
 // of transactions and records stays small. Every event of a batch shares the
 // batch's promise: publishAsync of a persistent event awaits it, so it resolves only after commit.
-import { toError } from '@tidings/core'
 import type { Connection } from './connection.js'
-import { describeError } from '@tidings/core/bridge'
+import { describeError, toError } from '@tidings/core/bridge'
 import { HistoryDataError, HistoryError, HistoryQuotaError, HistoryWriteError } from './errors.js'
 import { countEvents, evictOldest } from './maintain.js'
 import { putRecords, putSegment, type OnThrow } from './put.js'

@@ -3,7 +3,7 @@
 // pipe of '@tidings/core/bridge' (Outbox out, ingestBatch in: batches per microtask, per-session
 // dedupe, order and gaps). Liveness: the peer acks our batches; a peer that stops acking is
 // reported unresponsive, and events wait (bounded by maxPending) instead of going into the void.
-import { compilePatterns, createOriginId, toError, type Bus, type EventMapOf, type PublishReceipt, type TidingsEvent } from '@tidings/core'
+import { compilePatterns, createOriginId, type Bus, type EventMapOf, type PublishReceipt, type TidingsEvent } from '@tidings/core'
 import {
   bridgeHost,
   incarnationOf,
@@ -11,6 +11,7 @@ import {
   ingestBatch,
   Outbox,
   SessionTable,
+  toError,
   type BridgeHost,
   type InboundIssue,
   type InboundPipe,

@@ -4,7 +4,8 @@
 // WorkerCrashedError / TimeoutError so the subscription's retry policy can run it again. No call
 // promise is ever left pending: every path out of a call settles it.
 import { transfer as comlinkTransfer, wrap, type Remote } from 'comlink'
-import { AbortedError, toError, type TidingsEvent } from '@tidings/core'
+import { AbortedError, type TidingsEvent } from '@tidings/core'
+import { toError } from '@tidings/core/bridge'
 import {
   InvalidWorkerOptionError,
   NonErrorThrownError,

@@ -21,6 +21,8 @@ export interface BridgeHost {
   isLocal(event: TidingsEvent): boolean
   /** publishAsync waits for the promises `ack` returns (history: until stored). */
   addPublishAck(ack: PublishAck): () => void
+  /** Topics in the bus's route cache (bounded by its routeCacheSize option), for tests and tools. */
+  readonly routeCacheSize: number
 }
 
 /** A value passed as the bus is not a bus made by createBus(). */

@@ -10,3 +10,5 @@ export { MAX_SEQ_JUMP, PrevTable, SessionTable, type SessionTableOptions, type S
 // and import, the DevTools display): see docs/encoding.md.
 export { decode, encode, findUnencodable, type Unencodable } from './encoding.js'
 export { MalformedEncodingError, UnencodableValueError } from '../errors.js'
+// Turns anything a handler or a remote side threw into an Error (name and message kept).
+export { toError } from '../errors.js'
