@@ -71,6 +71,7 @@ function payload(shape: Shape, bytes: number): unknown {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const fmt = (us: number) => (us >= 100 ? us.toFixed(0) : us >= 10 ? us.toFixed(1) : us.toFixed(2))
+const spread = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`
 const human = (b: number) => (b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(1)} MB` : `${Math.round(b / 1024)} KB`)
 
 interface Panel {
@@ -222,7 +223,6 @@ export default async function devtoolsPayloadsBench(): Promise<BenchTable> {
   const rows: (string | number)[][] = []
   let worst = 0
   let worstFloor = 0
-  const spread = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`
   for (const c of cells) {
     const [a, f, b] = VARIANTS.map((v) => median(c.us[v]))
     worst = Math.max(worst, b! / a!)
