@@ -152,15 +152,21 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
     const deadline = performance.now() + readBudgetMs
     const items: WireItem[] = []
     for (const e of raw) {
-      if (e.kind !== 'publish') {
-        items.push(toWireItem(e, shaping))
-        continue
+      try {
+        if (e.kind !== 'publish') {
+          items.push(toWireItem(e, shaping))
+          continue
+        }
+        const over = performance.now() > deadline
+        const size = newReport()
+        items.push(toWireItem(e, over ? unread : shaping, bus.bridgedBy(e.event), size))
+        if (over) stats.unread++
+        else replay.hold(e.event, size)
+      } catch {
+        // toWireItem guards every read of user data; this only keeps one unforeseen failure
+        // from losing the whole batch (and from throwing inside the page's timer)
+        stats.ignored++
       }
-      const over = performance.now() > deadline
-      const size = newReport()
-      items.push(toWireItem(e, over ? unread : shaping, bus.bridgedBy(e.event), size))
-      if (over) stats.unread++
-      else replay.hold(e.event, size)
     }
     stats.skipped += skipped
     for (let i = 0; i < items.length || i === 0; i += FLUSH_AT) {

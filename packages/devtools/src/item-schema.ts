@@ -5,9 +5,18 @@ import { checkEnvelope } from '@tidings/core'
 import type { PublishReceipt, SubscriptionInfo, SubscriptionKind, TidingsEvent } from '@tidings/core'
 import { isBoolean, isFiniteNumber, isId, isNat, isOptionalString, isRecord } from '@tidings/core/bridge'
 
+/** Bounds on what a receiver accepts (a hostile page could post huge messages); ids are
+ *  bounded by core's MAX_ID_LENGTH. */
+export const LIMITS = {
+  maxBatchItems: 5000,
+  maxBatchChars: 32 * 1024 * 1024,
+  maxSubscriptions: 10_000,
+  maxNameLength: 200,
+  maxErrorLength: 4000,
+} as const
 /** Longest subscription label or bridge name a receiver accepts. */
-export const MAX_NAME_LENGTH = 200
-export const MAX_ERROR_LENGTH = 4000
+export const MAX_NAME_LENGTH = LIMITS.maxNameLength
+export const MAX_ERROR_LENGTH = LIMITS.maxErrorLength
 
 /** Where an event came from: the publishing context and, for bridged events, the bridge. */
 export interface ContextLabel {

@@ -7,7 +7,7 @@
 import { checkEnvelope } from '@tidings/core'
 import type { BusStats, TidingsEvent } from '@tidings/core'
 import { isBoolean, isFiniteNumber, isId, isNat, isOptionalString, isRecord, readTagged, type Tagged } from '@tidings/core/bridge'
-import { MAX_ERROR_LENGTH, MAX_NAME_LENGTH, type WireError, type WireItem, type WireSubscription, isName, isWireError, isWireItem, isWireSubscription } from './item-schema.js'
+import { LIMITS, type WireError, type WireItem, type WireSubscription, isName, isWireError, isWireItem, isWireSubscription } from './item-schema.js'
 
 export * from './item-schema.js'
 
@@ -20,15 +20,6 @@ export const PANEL_PORT_PREFIX = 'tidings-panel:'
 /** chrome.tabs.sendMessage payload asking a tab's content script to open its page port. */
 export const CONNECT_REQUEST = { tag: TAG, v: PROTOCOL_VERSION, kind: 'connect-request' } as const
 
-/** Bounds on what a receiver accepts (a hostile page could post huge messages); ids are
- *  bounded by core's MAX_ID_LENGTH. */
-export const LIMITS = {
-  maxBatchItems: 5000,
-  maxBatchChars: 32 * 1024 * 1024,
-  maxSubscriptions: 10_000,
-  maxNameLength: MAX_NAME_LENGTH,
-  maxErrorLength: MAX_ERROR_LENGTH,
-} as const
 
 interface Tag<K extends string> {
   tag: typeof TAG

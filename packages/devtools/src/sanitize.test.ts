@@ -205,6 +205,13 @@ describe('sanitize', () => {
     expect(out['gone']).toMatch(/^\[unreadable data\.gone: TypeError: /)
     expect((out['map'] as Record<string, unknown>)['p']).toMatch(/^\[unreadable data\.map\.p: TypeError: /)
     expect(report).toMatchObject({ sized: false, cut: true })
+    // a redacted field whose getter throws is still just '[redacted]' (the error could quote it)
+    const secret = {
+      get password(): string {
+        throw new Error('wrong password hunter2')
+      },
+    }
+    expect(sanitize(secret, compileRedactor(['password']))).toEqual({ password: REDACTED })
     // the whole value unreadable: still a placeholder, never a throw
     expect(sanitize(proxy, undefined, DEFAULT_LIMITS, undefined, 'metadata')).toMatch(/^\[unreadable metadata: TypeError: /)
   })

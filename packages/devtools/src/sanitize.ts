@@ -202,7 +202,8 @@ function child(o: Record<string | number, unknown>, key: string | number, depth:
   try {
     v = o[key]
   } catch (err) {
-    return unreadable(ctx, depth + 1, err)
+    // A redacted field stays '[redacted]' even when reading it failed (its error could quote it).
+    return next === undefined ? mark(ctx, REDACTED, false) : unreadable(ctx, depth + 1, err)
   }
   return next === undefined ? redacted(v, depth + 1, ctx) : walk(v, depth + 1, next, ctx)
 }

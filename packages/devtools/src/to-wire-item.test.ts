@@ -103,6 +103,13 @@ describe('toWireItem', () => {
     const { proxy, revoke } = Proxy.revocable({}, {})
     revoke()
     bus.publish('h.x', proxy, { metadata: proxy as Record<string, unknown>, source: { component: 'c'.repeat(500) } })
+    bus.publish('h.y', 1, {
+      source: {
+        get component(): string {
+          throw new Error('no')
+        },
+      },
+    })
     const report = newReport()
     const item = toWireItem(seen.find((x) => x.kind === 'publish')!, plainShaping, undefined, report)
     expect(isWireItem(item)).toBe(true)
@@ -110,6 +117,9 @@ describe('toWireItem', () => {
     expect(item.kind === 'publish' && item.event.metadata).toEqual({ '…': expect.stringMatching(/^\[unreadable metadata: TypeError/) })
     expect(item.kind === 'publish' && item.event.source?.component).toHaveLength(200)
     expect(report).toMatchObject({ sized: false, cut: true })
+    const hostileSource = toWireItem(seen.filter((x) => x.kind === 'publish')[1]!, { unread: '[not read]' })
+    expect(hostileSource.kind === 'publish' && hostileSource.event.source).toEqual({ component: '[unreadable source]' })
+    expect(isWireItem(hostileSource)).toBe(true)
   })
 
   it('leaves the data unread when told to (the batch read budget is spent)', () => {

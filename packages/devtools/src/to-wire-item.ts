@@ -1,7 +1,7 @@
 // From bus.inspect() events to wire items: a pure mapping (no bus, no session, no clock), so it is
 // tested on its own and the agent only decides WHICH events to map and WHEN (it maps them when a
 // batch is posted, not inside publish()).
-import type { InspectionEvent, SubscriptionInfo, TidingsEvent } from '@tidings/core'
+import type { EventSource, InspectionEvent, SubscriptionInfo, TidingsEvent } from '@tidings/core'
 import type { WireError, WireItem, WireSubscription } from './item-schema.js'
 import { DEFAULT_LIMITS, type Redactor, type SanitizeLimits, type SanitizeReport, newReport, sanitize } from './sanitize.js'
 
@@ -53,6 +53,7 @@ export function toWireItem(e: InspectionEvent, shaping: Shaping, via?: string, r
 export function wireEvent(event: TidingsEvent, shaping: Shaping, report: SanitizeReport): TidingsEvent {
   const limits = shaping.limits ?? DEFAULT_LIMITS
   const out: TidingsEvent = { ...event }
+  if (event.source !== undefined) out.source = wireSource(event.source)
   if (shaping.unread !== undefined) {
     out.data = shaping.unread
     delete out.metadata
@@ -72,11 +73,18 @@ export function wireEvent(event: TidingsEvent, shaping: Shaping, report: Sanitiz
     // An envelope's metadata must stay an object (the panel validates envelopes).
     out.metadata = typeof m === 'object' && m !== null && !Array.isArray(m) ? (m as Record<string, unknown>) : { '…': m }
   }
-  if (event.source !== undefined) {
-    const { component, instanceId } = event.source
-    out.source = {}
-    if (typeof component === 'string') out.source.component = component.slice(0, 200)
-    if (typeof instanceId === 'string') out.source.instanceId = instanceId.slice(0, 200)
+  return out
+}
+
+/** event.source is the app's own object (getters, Proxies): copied field by field, guarded. */
+function wireSource(source: EventSource): EventSource {
+  const out: EventSource = {}
+  try {
+    const { component, instanceId } = source
+    if (typeof component === 'string') out.component = component.slice(0, 200)
+    if (typeof instanceId === 'string') out.instanceId = instanceId.slice(0, 200)
+  } catch {
+    out.component = '[unreadable source]'
   }
   return out
 }
