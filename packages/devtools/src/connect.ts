@@ -169,6 +169,7 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
       }
     }
     stats.skipped += skipped
+    // In chunks the panel accepts; an empty batch is still posted when it carries a skipped count.
     for (let i = 0; i < items.length || i === 0; i += FLUSH_AT) {
       const chunk = items.slice(i, i + FLUSH_AT)
       let text: string
