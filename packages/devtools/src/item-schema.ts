@@ -1,8 +1,8 @@
 // The ONE item schema: what the agent streams about each inspection event, what the panel's log
 // is made of, and what export files hold. Types and validators live together so that every
 // reader (the panel's batches, its imports, the e2e fixtures) checks items the same way.
-import { checkEnvelope } from '@tidings/core'
-import type { PublishReceipt, SubscriptionInfo, SubscriptionKind, TidingsEvent } from '@tidings/core'
+import { QUEUE_STRATEGIES, SUBSCRIPTION_KINDS, SUBSCRIPTION_STATS_KEYS, checkEnvelope } from '@tidings/core'
+import type { PublishReceipt, SubscriptionInfo, TidingsEvent } from '@tidings/core'
 import { isBoolean, isFiniteNumber, isId, isNat, isOptionalString, isRecord } from '@tidings/core/bridge'
 
 /** Bounds on what a receiver accepts (a hostile page could post huge messages); ids are
@@ -58,7 +58,6 @@ export type FollowerItem = Extract<WireItem, { eventId: string }>
 
 // ---------------------------------------------------------------- validators
 
-type Rec = Record<string, unknown>
 export const isName = (v: unknown): v is string => isId(v, MAX_NAME_LENGTH)
 const isTopic = (v: unknown): v is string => isId(v, 255)
 
@@ -70,22 +69,19 @@ function isReceipt(x: unknown): x is PublishReceipt {
   return isRecord(x) && isId(x['id']) && isNat(x['matched']) && isNat(x['delivered']) && isNat(x['queued']) && isNat(x['dropped']) && isNat(x['rejected'])
 }
 
-// Copies of core's unions (core exports them as types only). Typed so that the build fails when
-// core adds a member (a missing key); a member core dropped ('bridge' was a subscription kind)
-// is still accepted, so panels read older pages and export files.
-const SUB_KINDS: Record<SubscriptionKind, 1> & Rec = { handler: 1, queued: 1, observable: 1, inbox: 1, reply: 1, bridge: 1 }
-type Strategy = NonNullable<SubscriptionInfo['strategy']>
-const STRATEGIES: Record<Strategy, 1> & Rec = { 'drop-oldest': 1, 'drop-newest': 1, block: 1, reject: 1 }
-const has = (table: Rec, v: unknown) => typeof v === 'string' && Object.prototype.hasOwnProperty.call(table, v)
+// Core's own lists (not copies), as lookup sets. A subscription kind core no longer lists (the
+// old 'bridge') is not valid: an export file that has one loses that subscribe item (counted).
+const SUB_KINDS: ReadonlySet<unknown> = /* @__PURE__ */ new Set(SUBSCRIPTION_KINDS)
+const STRATEGIES: ReadonlySet<unknown> = /* @__PURE__ */ new Set(QUEUE_STRATEGIES)
 
 export function isWireSubscription(x: unknown): x is WireSubscription {
   if (!isRecord(x)) return false
   if (!isId(x['id']) || !Array.isArray(x['patterns']) || !x['patterns'].every(isTopic)) return false
-  if (!has(SUB_KINDS, x['kind'])) return false
+  if (!SUB_KINDS.has(x['kind'])) return false
   if (!isOptionalString(x['label'], MAX_NAME_LENGTH) || !isFiniteNumber(x['priority'])) return false
-  for (const k of ['received', 'handled', 'dropped', 'rejected', 'errors', 'queued', 'maxQueued'] as const) if (!isNat(x[k])) return false
+  for (const k of SUBSCRIPTION_STATS_KEYS) if (!isNat(x[k])) return false
   if (x['queueMax'] !== undefined && !isNat(x['queueMax'])) return false
-  if (x['strategy'] !== undefined && !has(STRATEGIES, x['strategy'])) return false
+  if (x['strategy'] !== undefined && !STRATEGIES.has(x['strategy'])) return false
   if (x['concurrency'] !== undefined && !isNat(x['concurrency'])) return false
   return true
 }

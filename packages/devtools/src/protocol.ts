@@ -4,7 +4,7 @@
 // message with readMessage() and validates it with the parsers below before acting: window
 // messages and port messages are untrusted input (any page script can post window messages; see
 // docs/devtools.md "Trust model").
-import { checkEnvelope } from '@tidings/core'
+import { BUS_STATS_KEYS, checkEnvelope } from '@tidings/core'
 import type { BusStats, TidingsEvent } from '@tidings/core'
 import { isBoolean, isFiniteNumber, isId, isNat, isOptionalString, isRecord, readTagged, type Tagged } from '@tidings/core/bridge'
 import { LIMITS, type WireError, type WireItem, type WireSubscription, isName, isWireError, isWireItem, isWireSubscription } from './item-schema.js'
@@ -208,7 +208,7 @@ function isAgentInfo(x: unknown): x is AgentInfo {
 
 function isStats(x: unknown): x is BusStats {
   if (!isRecord(x)) return false
-  for (const k of ['published', 'delivered', 'dropped', 'rejected', 'errors', 'subscriptions'] as const) if (!isNat(x[k])) return false
+  for (const k of BUS_STATS_KEYS) if (!isNat(x[k])) return false
   return true
 }
 
