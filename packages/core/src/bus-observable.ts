@@ -10,45 +10,41 @@ import type { BaseSubscription } from './subscription.js'
 
 type NextFn<T> = (value: T) => void
 
-/** Set while the bus hands an event to an Observable subscriber; holds what observers threw. */
-let delivering = false
-let thrown: unknown[] | undefined
+/** While the bus hands an event to an Observable subscriber: what its observers threw (null:
+ *  nothing yet). Undefined outside such a delivery. */
+let thrown: unknown[] | null | undefined
 
 /** Hands `event` to an Observable subscriber; an observer that threw makes this throw, so the
  *  SyncSubscription reports it like any failed handler (several throws: all are reported). */
 export function deliverTo(subscriber: Subscriber<TidingsEvent>, sub: BaseSubscription, event: TidingsEvent): void {
-  const outerDelivering = delivering
-  const outerThrown = thrown
-  delivering = true
-  thrown = undefined
-  let caught: unknown[] | undefined
+  const outer = thrown
+  let caught: unknown[] | null | undefined
+  thrown = null
   try {
     subscriber.next(event)
   } finally {
-    caught = thrown as unknown[] | undefined
-    delivering = outerDelivering
-    thrown = outerThrown
+    caught = thrown as unknown[] | null
+    thrown = outer
   }
-  if (caught !== undefined) {
-    for (let i = 0; i < caught.length - 1; i++) sub.fail(event, caught[i], 1, true)
-    throw caught[caught.length - 1]
+  if (caught) {
+    const last = caught.pop()
+    for (const err of caught) sub.fail(event, err, 1, true)
+    throw last
   }
 }
 
 /** Runs an observer's next; a throw during a bus delivery is kept for deliverTo(). Outside one
  *  (an asynchronous operator emitting later) it is left to RxJS, as for any Observable. */
-function guard<T>(next: NextFn<T>, self?: unknown): NextFn<T> {
+function guard<T>(next: NextFn<T>): NextFn<T> {
   return (value) => {
     try {
-      next.call(self, value)
+      next(value)
     } catch (err) {
-      if (!delivering) throw err
+      if (thrown === undefined) throw err
       ;(thrown ??= []).push(err)
     }
   }
 }
-
-type ObserverArg<T> = Partial<Observer<T>> | NextFn<T> | null | undefined
 
 export class BusObservable<T> extends Observable<T> {
   override lift<R>(operator?: Operator<T, R>): Observable<R> {
@@ -58,17 +54,18 @@ export class BusObservable<T> extends Observable<T> {
     return lifted
   }
 
-  override subscribe(observerOrNext?: ObserverArg<T>, error?: ((e: unknown) => void) | null, complete?: (() => void) | null): Subscription {
-    let o = observerOrNext
-    if (typeof o === 'function') o = guard(o)
-    // A Subscriber (an operator's, firstValueFrom's) never throws from next: RxJS routes it.
-    else if (o != null && typeof o.next === 'function' && typeof (o as Partial<Subscription>).unsubscribe !== 'function') {
-      const partial = o
-      o = { next: guard(partial.next!, partial) }
-      if (partial.error) o.error = (e) => partial.error!(e)
-      if (partial.complete) o.complete = () => partial.complete!()
-    }
-    // (RxJS reads `error` and `complete` only next to a function, as here.)
-    return super.subscribe(o as NextFn<T>, error, complete)
+  override subscribe(o?: Partial<Observer<T>> | NextFn<T> | null, error?: ((e: unknown) => void) | null, complete?: (() => void) | null): Subscription {
+    // A Subscriber (an operator's, firstValueFrom's) is passed on: its next never throws. An
+    // observer object keeps its `this`.
+    return super.subscribe(
+      (typeof o === 'function'
+        ? guard(o)
+        : o?.next && !(o as Partial<Subscription>).unsubscribe
+          ? { next: guard(o.next.bind(o)), error: o.error?.bind(o), complete: o.complete?.bind(o) }
+          : o) as NextFn<T>,
+      // (RxJS reads `error` and `complete` only next to a function.)
+      error,
+      complete,
+    )
   }
 }

@@ -1,6 +1,7 @@
 // dispatch(): publish once, then wait for the final outcome of every handler that accepted the
 // event (retries included): one HandlerResult per handler (docs/delivery.md "dispatch").
 import type { TidingsEvent } from './envelope.js'
+import { byPriority } from './route-index.js'
 import { BusClosedError, TimeoutError } from './errors.js'
 import { isHandlerKind, type DeliveryTracker, type Settlement, type TrackedSub } from './tracker.js'
 import type { DispatchResult, HandlerResult } from './types.js'
@@ -87,11 +88,11 @@ export class DispatchTracker implements OpenTracker<DispatchResult> {
   private check(): void {
     if (!this.sealed || this.pending !== 0 || this.done) return
     this.done = true
-    if (this.timer !== undefined) clearTimeout(this.timer)
+    clearTimeout(this.timer)
     this.onDone()
     // In priority order, as the handlers are listed by priority: queued handlers accept the event
     // before the others run (route-index.ts), so the order they were expected in is not it.
-    const results = [...this.slots.values()].sort((a, b) => b.sub.priority - a.sub.priority || a.sub.order - b.sub.order).map((s) => s.result!)
+    const results = [...this.slots.values()].sort((a, b) => byPriority(a.sub, b.sub)).map((s) => s.result!)
     this.resolve({ id: this.event.id, ok: results.every((r) => r.ok), results })
   }
 }

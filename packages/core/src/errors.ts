@@ -31,8 +31,8 @@ export class GlobsNotLoadedError extends InvalidTopicError {
   constructor(pattern: string) {
     super(
       pattern,
-      "'?', '[...]' and '{...}' need the extended glob matcher: add `import '@tidings/core/globs'` once, at your app's entry " +
-        "(it bundles picomatch). Patterns made of literals, '*' and '**' need no import.",
+      "'?', '[...]' and '{...}' need `import '@tidings/core/globs'` once, at your app's entry (it bundles picomatch); " +
+        "patterns made of literals, '*' and '**' need no import.",
       'pattern',
     )
   }
@@ -182,7 +182,8 @@ export class AbortedError extends TidingsError {
  */
 export function isRetryable(thrown: unknown): boolean {
   try {
-    return !(typeof thrown === 'object' && thrown !== null && Object.hasOwn(thrown, 'retryable') && (thrown as { retryable: unknown }).retryable === false)
+    // Object.hasOwn throws for null and undefined: retryable, like any other primitive.
+    return !(Object.hasOwn(thrown as object, 'retryable') && (thrown as { retryable: unknown }).retryable === false)
   } catch {
     return true
   }

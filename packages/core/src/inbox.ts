@@ -98,17 +98,13 @@ export class InboxSubscription extends BaseSubscription implements Inbox<Tidings
     w.finish()
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<TidingsEvent> {
-    return {
-      next: async () => {
-        const value = await this.receive()
-        return value === undefined ? { done: true, value: undefined } : { done: false, value }
-      },
-      // Leaving a for-await loop (break, throw) closes the inbox: the loop owned it.
-      return: async () => {
-        this.close()
-        return { done: true, value: undefined }
-      },
+  /** Events until the inbox closes. Leaving a for-await loop (break, throw) closes the inbox: the
+   *  loop owned it. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<TidingsEvent, void, undefined> {
+    try {
+      for (let e; (e = await this.receive()) !== undefined; ) yield e
+    } finally {
+      this.close()
     }
   }
 

@@ -1,7 +1,8 @@
 // The public API of '@tidings/core': every name is listed, so nothing internal is exported by
 // accident. What bridges share (the batch codec, sessions, the outbox, the text encoding, toError)
 // is in '@tidings/core/bridge'.
-export { createBus, ERROR_TOPIC } from './bus.js'
+export { createBus } from './bus.js'
+export { ERROR_TOPIC } from './publishing.js'
 export { createOriginId, type EventSource, type TidingsEvent } from './envelope.js'
 export {
   AbortedError,

@@ -36,13 +36,13 @@ export class Deadlines {
 
   /** Shutdown: no timer stays behind. */
   stop(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer)
+    clearTimeout(this.timer)
     this.timer = undefined
     this.fireAt = Infinity
   }
 
   private arm(at: number): void {
-    if (this.timer !== undefined) clearTimeout(this.timer)
+    clearTimeout(this.timer)
     this.fireAt = at
     this.timer = setTimeout(() => this.fire(), Math.max(0, at - Date.now()))
     if (this.live === 0) refTimer(this.timer, false)

@@ -6,7 +6,7 @@
 //   topic only meets the regexes of patterns whose prefix it shares;
 // - the merged, sorted result per topic is kept in a bounded cache, dropped on any subscription
 //   change that could affect it.
-// Routes are sorted buffered first (queued handlers and inboxes, see RouteEntry.buffered), then by
+// Routes are sorted buffered first (queued handlers and inboxes, see RouteEntry.queue), then by
 // priority, then in subscription order: sorted once here, so publish pays nothing for it.
 import { checkNumber } from './delivery-options.js'
 import { compilePattern, toPath, type CompiledPattern } from './pattern.js'
@@ -17,10 +17,11 @@ export interface RouteEntry {
   /** Creation order: ties in priority run in subscription order. */
   readonly order: number
   readonly priority: number
-  /** Takes events into a buffer (a queued handler, an inbox) and runs no code of the app in
-   *  publish. Buffered routes are offered an event before any handler runs inside publish, so an
-   *  event a handler publishes from there (a higher seq) cannot reach a buffer before it. */
-  readonly buffered?: boolean
+  /** Set for routes that take events into a buffer (a queued handler, an inbox) and run no code
+   *  of the app in publish. Buffered routes are offered an event before any handler runs inside
+   *  publish, so an event a handler publishes from there (a higher seq) cannot reach a buffer
+   *  before it. */
+  readonly queue?: unknown
 }
 
 interface TrieNode<R> {
@@ -30,7 +31,10 @@ interface TrieNode<R> {
 
 const newNode = <R>(): TrieNode<R> => ({ children: new Map(), globs: [] })
 
-const byPriority = (a: RouteEntry, b: RouteEntry) => (b.buffered ? 1 : 0) - (a.buffered ? 1 : 0) || b.priority - a.priority || a.order - b.order
+/** Highest priority first, then in subscription order. */
+export const byPriority = (a: RouteEntry, b: RouteEntry) => b.priority - a.priority || a.order - b.order
+/** Buffered routes first, then byPriority. */
+const routeOrder = (a: RouteEntry, b: RouteEntry) => +!a.queue - +!b.queue || byPriority(a, b)
 
 export class RouteIndex<R extends RouteEntry> {
   // A Map, not a dictionary object: a keyed load on an object internalizes a fresh topic string
@@ -73,14 +77,10 @@ export class RouteIndex<R extends RouteEntry> {
     this.ring.fill(undefined)
   }
 
-  private uncache(topic: string): void {
-    this.cache.delete(topic)
-  }
-
   private remember(topic: string, routes: R[]): void {
     const slot = this.ringNext
     const old = this.ring[slot]
-    if (old !== undefined) this.uncache(old)
+    if (old !== undefined) this.cache.delete(old)
     this.ring[slot] = topic
     this.ringNext = slot + 1 === this.cacheSize ? 0 : slot + 1
     this.cache.set(topic, routes)
@@ -93,17 +93,17 @@ export class RouteIndex<R extends RouteEntry> {
   add(pattern: string, route: R): void {
     const compiled = compilePattern(pattern)
     if (compiled.exact) {
-      const routes = (this.exact.get(pattern) ?? []).concat(route).sort(byPriority)
+      const routes = (this.exact.get(pattern) ?? []).concat(route).sort(routeOrder)
       this.exact.set(pattern, routes)
       this.segments.update(pattern.split('.'), () => routes)
-      this.uncache(pattern)
+      this.cache.delete(pattern)
       return
     }
     this.globCount++
     this.clearCache()
     const segs = simpleSegments(pattern)
     if (segs) {
-      this.segments.update(segs, (routes) => routes.concat(route).sort(byPriority))
+      this.segments.update(segs, (routes) => routes.concat(route).sort(routeOrder))
       return
     }
     let node = this.root
@@ -125,7 +125,7 @@ export class RouteIndex<R extends RouteEntry> {
       if (next.length) this.exact.set(pattern, next)
       else this.exact.delete(pattern)
       this.segments.update(pattern.split('.'), () => next)
-      this.uncache(pattern)
+      this.cache.delete(pattern)
       return
     }
     const segs = simpleSegments(pattern)
@@ -197,7 +197,7 @@ export class RouteIndex<R extends RouteEntry> {
       }
     }
     if (found === undefined) return this.empty
-    return owned ? found.sort(byPriority) : found
+    return owned ? found.sort(routeOrder) : found
   }
 
   /** The regex path: tests only the patterns filed under a literal prefix of the topic. */

@@ -17,7 +17,7 @@ export function startSchedule(opts: ScheduleOptions, fire: () => void, cancelOnS
   const cancel = () => {
     if (!active) return
     active = false
-    if (timer !== undefined) clearTimeout(timer)
+    clearTimeout(timer)
     timer = undefined
     cancelOnShutdown.delete(cancel)
   }

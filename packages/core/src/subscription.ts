@@ -75,7 +75,9 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
   /** Events taken but not finished yet (running, awaited or waiting to retry); shutdown waits
    *  for them. */
   inflight = 0
-  /** The bounded queue of queued handlers and inboxes. */
+  /** The bounded queue of queued handlers and inboxes. Publish offers events to subscriptions
+   *  with one before any handler runs (RouteEntry.queue), which keeps each origin's events in seq
+   *  order in their queues. */
   queue: BoundedBuffer | undefined
   private controller: AbortController | undefined
   /** Set when a `once` subscription left the bus before running its handler: that run keeps a
@@ -100,12 +102,6 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
     }
   }
 
-  /** Queued handlers and inboxes: publish offers them events before any handler runs (see
-   *  RouteEntry.buffered), which keeps each origin's events in seq order in their buffers. */
-  get buffered(): boolean {
-    return this.queue !== undefined
-  }
-
   get pattern(): string | readonly string[] {
     return this.patterns.length === 1 ? this.patterns[0]! : this.patterns
   }
@@ -113,7 +109,8 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
   /** Aborted when the subscription ends; created on first use so plain handlers pay nothing. */
   get signal(): AbortSignal {
     this.controller ??= new AbortController()
-    if (!this.active && !this.retired && !this.controller.signal.aborted) this.controller.abort(new Error('unsubscribed'))
+    // (Aborting an aborted controller changes nothing.)
+    if (!this.active && !this.retired) this.controller.abort(new Error('unsubscribed'))
     return this.controller.signal
   }
 
@@ -201,19 +198,6 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
     })
   }
 
-  queueDepth(): number {
-    return this.queue?.size ?? 0
-  }
-
-  maxQueued(): number {
-    return this.queue?.highWater ?? 0
-  }
-
-  /** The bound of this subscription's queue (0 when it has none); QueueFullError reports it. */
-  queueMax(): number {
-    return this.queue?.max ?? 0
-  }
-
   stats(): SubscriptionStats {
     return {
       received: this.received,
@@ -221,8 +205,8 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
       dropped: this.dropped,
       rejected: this.rejected,
       errors: this.errors,
-      queued: this.queueDepth(),
-      maxQueued: this.maxQueued(),
+      queued: this.queue?.size ?? 0,
+      maxQueued: this.queue?.highWater ?? 0,
     }
   }
 

@@ -36,11 +36,6 @@ const ASCII_TOPIC_CHAR: Uint8Array = new Uint8Array(128).map((_, c) =>
   c === 46 ? DOT : c <= 32 || '*/?[\\]{}'.includes(String.fromCharCode(c)) ? BAD : PLAIN,
 )
 
-/** The non-ASCII whitespace that `\s` matches (never allowed in a topic). */
-function isUnicodeSpace(c: number): boolean {
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
-}
-
 // Map keys that fit a small integer (31-bit Smi) are hashed without boxing a heap number.
 export const SEGMENT_HASH_MASK = 0x3fffffff
 
@@ -62,6 +57,8 @@ export class TopicScan {
     let count = 0
     let h = 0
     let segStart = 0
+    /** Some character is not ASCII: the whole topic is then checked once for Unicode spaces. */
+    let wide = false
     for (let i = 0; i < n; i++) {
       const c = topic.charCodeAt(i)
       if (c < 128) {
@@ -77,10 +74,11 @@ export class TopicScan {
         segStart = i + 1
         continue
       }
-      if (isUnicodeSpace(c)) return false
+      wide = true
       h = (Math.imul(h, 31) + c) | 0
     }
-    if (segStart === n) return false // trailing dot
+    // A trailing dot, or whitespace beyond ASCII (what `\s` matches).
+    if (segStart === n || (wide && /\s/.test(topic))) return false
     ends[count] = n
     hashes[count++] = h & SEGMENT_HASH_MASK
     this.count = count
