@@ -17,6 +17,7 @@ import {
   type BusStatsKey,
   type QueueOptions,
   type QueueStrategy,
+  type SubscriptionKind,
   type SubscriptionStats,
   type SubscriptionStatsKey,
 } from './index.js'
@@ -109,7 +110,8 @@ describe('the exported lists match the bus', () => {
     expectTypeOf<QueueStrategy>().toEqualTypeOf<QueueOptions['strategy']>()
   })
 
-  it('the lists are frozen in type (as const)', () => {
+  it('the lists are frozen in type (as const), and the unions are exactly their members', () => {
+    expectTypeOf<SubscriptionKind>().toEqualTypeOf<'handler' | 'queued' | 'observable' | 'inbox' | 'reply'>()
     expectTypeOf(QUEUE_STRATEGIES).toEqualTypeOf<readonly ['drop-oldest', 'drop-newest', 'block', 'reject']>()
     expectTypeOf(SUBSCRIPTION_KINDS).toEqualTypeOf<readonly ['handler', 'queued', 'observable', 'inbox', 'reply']>()
   })

@@ -149,12 +149,7 @@ export interface Subscription extends Unsubscribable {
 /** What bus.subscriptions() reports as `kind`: subscribe() without a queue ('handler') or with
  *  one ('queued'), a bus.on() subscriber ('observable'), an inbox, a reply() responder. */
 export const SUBSCRIPTION_KINDS = ['handler', 'queued', 'observable', 'inbox', 'reply'] as const
-/**
- * One of SUBSCRIPTION_KINDS. `'bridge'` is never reported (no bridge subscribes with a kind of its
- * own) and is kept in the type only until @tidings/devtools' item schema, whose copy of the kinds
- * is checked with `satisfies Record<SubscriptionKind, 1>`, reads SUBSCRIPTION_KINDS instead.
- */
-export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number] | 'bridge'
+export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number]
 
 export interface SubscriptionInfo extends SubscriptionStats {
   id: string
