@@ -11,6 +11,7 @@ import {
   type HandlerFailure,
   type TidingsEvent,
 } from './index.js'
+import { bridgeHost } from './bridge/host.js'
 
 /** An async handler that never settles: its queue stays busy. */
 const stuck = () => new Promise<void>(() => {})
@@ -376,12 +377,12 @@ describe('inspect', () => {
     bus.inspect((e) => ins.push(e.kind === 'bridge' ? `bridge:${e.direction}:${e.bridge}` : e.kind))
     bus.subscribe('a', (e) => seen.push(e))
     const foreign: TidingsEvent = { id: 'other:7', type: 'a', timestamp: 1, version: 1, data: 'x', origin: 'other', seq: 7 }
-    bus.ingest(foreign, 'tabs')
+    bridgeHost(bus, 'test').ingest(foreign, 'tabs')
     const local = bus.publish('a', 'y', { local: true })
     expect(seen[0]).toBe(foreign)
     expect(bus.bridgedBy(seen[0]!)).toBe('tabs')
     expect(bus.bridgedBy(seen[1]!)).toBeUndefined()
-    expect(bus.isLocal(seen[1]!)).toBe(true)
+    expect(bridgeHost(bus, 'test').isLocal(seen[1]!)).toBe(true)
     expect(seen[1]!.id).toBe(local.id)
     expect(ins).toEqual(['subscribe', 'bridge:in:tabs', 'deliver', 'publish', 'deliver', 'publish'])
   })
@@ -494,7 +495,7 @@ describe('publishAsync', () => {
   it('waits for publish acks (durable writes) before resolving', async () => {
     const bus = createBus()
     const order: string[] = []
-    const remove = bus.addPublishAck((e) =>
+    const remove = bridgeHost(bus, 'test').addPublishAck((e) =>
       e.persistent ? new Promise<void>((r) => setTimeout(() => (order.push('written ' + e.type), r()), 5)) : undefined,
     )
     await bus.publishAsync('a', 1, { persistent: true })

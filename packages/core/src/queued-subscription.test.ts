@@ -10,6 +10,7 @@ import {
   type HandlerFailure,
   type TidingsEvent,
 } from './index.js'
+import { bridgeHost } from './bridge/host.js'
 
 const h = () => {}
 
@@ -64,7 +65,7 @@ describe('queued subscriptions: async delivery and order', () => {
     }, { concurrency: 1 })
     for (let i = 0; i < 5; i++) {
       bus.publish('job', i)
-      bus.ingest({ id: `B:${i}`, type: 'job', timestamp: 1, version: 1, data: i, origin: 'B', seq: i }, 'test')
+      bridgeHost(bus, 'test').ingest({ id: `B:${i}`, type: 'job', timestamp: 1, version: 1, data: i, origin: 'B', seq: i }, 'test')
     }
     await vi.waitFor(() => expect(seen).toHaveLength(10))
     expect(seen.filter((s) => s.startsWith('A'))).toEqual(['A0', 'A1', 'A2', 'A3', 'A4'])

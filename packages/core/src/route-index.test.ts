@@ -4,6 +4,7 @@ import { createBus } from './bus.js'
 import { InvalidTopicError } from './errors.js'
 import { RouteIndex, type RouteEntry } from './route-index.js'
 import { segmentHash } from './segment-trie.js'
+import { bridgeHost } from './bridge/host.js'
 
 let order = 0
 const route = (priority = 0): RouteEntry & { name: string } => ({ order: order++, priority, name: `r${order}` })
@@ -27,7 +28,7 @@ describe('RouteIndex', () => {
       expect(() => createBus({ routeCacheSize: bad })).toThrow(InvalidOptionError)
       expect(() => createBus({ routeCacheSize: bad })).toThrow('Invalid option routeCacheSize')
     }
-    expect(createBus({ routeCacheSize: 1 }).routeCacheSize).toBe(0)
+    expect(bridgeHost(createBus({ routeCacheSize: 1 }), 'test').routeCacheSize).toBe(0)
   })
 
   it('does not cache exact-only lookups at all', () => {

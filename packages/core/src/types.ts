@@ -302,25 +302,9 @@ export interface Bus<M extends EventMapOf<M> = EventMap> {
   readonly errors$: Observable<HandlerFailure>
   inspect(observer: ((e: InspectionEvent) => void) | { next: (e: InspectionEvent) => void }): Unsubscribable
   guard(pattern: string, keys: { publishKey?: string; subscribeKey?: string }): void
-  /** publishAsync waits for what `ack` returns (see PublishAck). Returns a remover.
-   *  For bridges; use bridgeHost(bus) from '@tidings/core/bridge'. */
-  addPublishAck(ack: PublishAck): () => void
-  /** Which bridge injected this event (tabs/worker set it on inbound events), if any.
-   *  For bridges; use bridgeHost(bus) from '@tidings/core/bridge'. */
+  /** Which bridge brought this event in ('tabs', 'worker', ...), or undefined for an event
+   *  published in this context. Apps use it to tell local events from bridged ones. */
   bridgedBy(event: TidingsEvent): string | undefined
-  /** Re-publishes a validated foreign envelope unchanged (keeps id/origin/seq/timestamp);
-   *  marks it as bridged by `bridge` and emits a 'bridge' inspection.
-   *  For bridges; use bridgeHost(bus) from '@tidings/core/bridge'. */
-  ingest(event: TidingsEvent, bridge: string): PublishReceipt
-  /** Bridges call this when they send an event out, so inspectors (devtools) can show it.
-   *  For bridges; use bridgeHost(bus) from '@tidings/core/bridge'. */
-  noteBridgedOut(event: TidingsEvent, bridge: string): void
-  /** True for events published with { local: true }: bridges must not send them out.
-   *  For bridges; use bridgeHost(bus) from '@tidings/core/bridge'. */
-  isLocal(event: TidingsEvent): boolean
-  /** Topics currently in the route cache (bounded by routeCacheSize), for tests and tools.
-   *  For bridges; use bridgeHost(bus) from '@tidings/core/bridge'. */
-  readonly routeCacheSize: number
 
   shutdown(opts?: { drainTimeoutMs?: number }): Promise<{ drained: number; undelivered: number }>
 }

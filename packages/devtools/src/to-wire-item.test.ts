@@ -5,6 +5,7 @@ import { createBus, type InspectionEvent, type TidingsEvent } from '@tidings/cor
 import { isWireItem, type WireItem } from './protocol.js'
 import { REDACTED, compileRedactor, newReport } from './sanitize.js'
 import { REDACT_FN_THREW, type Shaping, toWireItem, wireError } from './to-wire-item.js'
+import { bridgeHost } from '@tidings/core/bridge'
 
 function record() {
   const bus = createBus({ name: 'map-test' })
@@ -33,8 +34,8 @@ describe('toWireItem', () => {
       }
     }
     const foreign: TidingsEvent = { id: 'other:7', type: 'a.c', timestamp: 1, version: 1, data: { from: 'tab' }, origin: 'other', seq: 7 }
-    bus.ingest(foreign, 'tabs')
-    bus.noteBridgedOut(foreign, 'worker')
+    bridgeHost(bus, 'test').ingest(foreign, 'tabs')
+    bridgeHost(bus, 'test').noteBridgedOut(foreign, 'worker')
     sub.unsubscribe()
     failing.unsubscribe()
     full.unsubscribe()

@@ -12,6 +12,7 @@ import { createBus } from '@tidings/core'
 import '@tidings/core/globs'
 import { openHistory, type History } from '@tidings/history'
 import type { BenchTable } from '../../../bench/types.ts'
+import { bridgeHost } from '@tidings/core/bridge'
 
 const BATCHED_EVENTS = 50_000
 const BURST = 500
@@ -77,7 +78,7 @@ async function persistShared(): Promise<{ rate: number; transactions: number; ok
   const b = createBus()
   h1.attach(a)
   h2.attach(b)
-  a.on('order.**').subscribe((e) => b.ingest(e, 'bench-bridge'))
+  a.on('order.**').subscribe((e) => bridgeHost(b, 'test').ingest(e, 'bench-bridge'))
   const t0 = performance.now()
   for (let i = 0; i < BATCHED_EVENTS; i += BURST) {
     for (let j = i; j < i + BURST; j++) a.publish('order.placed', payload(j), { persistent: true })

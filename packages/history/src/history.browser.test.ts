@@ -5,6 +5,7 @@ import { firstValueFrom, take, toArray } from 'rxjs'
 import { afterEach, describe, expect, test } from 'vitest'
 import { InvalidHistoryInputError, openHistory, REDACTED, type History } from './index.js'
 import { createLegacyEventsStore, deleteDb, envelope, readRaw, uniqueDb } from './test-helpers.js'
+import { bridgeHost } from '@tidings/core/bridge'
 
 const ids = (xs: TidingsEvent[]) => xs.map((e) => e.id)
 const opened: Array<{ h: History; dbName: string }> = []
@@ -84,8 +85,8 @@ describe('recording', () => {
     const c = createBus()
     other.attach(c)
     const unsub = a.on('x.**').subscribe((e) => {
-      b.ingest(e, 'test-bridge')
-      c.ingest(e, 'test-bridge')
+      bridgeHost(b, 'test').ingest(e, 'test-bridge')
+      bridgeHost(c, 'test').ingest(e, 'test-bridge')
     })
     await a.publishAsync('x.y', { v: 1 }, { persistent: true })
     await Promise.all([h.flush(), other.flush()])

@@ -8,6 +8,7 @@ import { HistoryDataError, openHistory, type History } from './index.js'
 import { SEG_PAGE_MIN } from './reader.js'
 import { compareEvents, SEGMENT_MAX } from './segment.js'
 import { createLegacyEventsStore, deleteDb, envelope, readRaw, readSegments, uniqueDb } from './test-helpers.js'
+import { bridgeHost } from '@tidings/core/bridge'
 
 const ids = (xs: readonly TidingsEvent[]) => xs.map((e) => e.id)
 const sorted = (xs: readonly TidingsEvent[]) => [...xs].sort(compareEvents)
@@ -65,9 +66,9 @@ describe('stored once by id across histories sharing a database', () => {
     const busB = createBus()
     h1.attach(busA)
     h2.attach(busB)
-    busA.on('t.**').subscribe((e) => busB.ingest(e, 'test-bridge'))
+    busA.on('t.**').subscribe((e) => bridgeHost(busB, 'test').ingest(e, 'test-bridge'))
     busB.on('t.**').subscribe((e) => {
-      if (busB.bridgedBy(e) === undefined) busA.ingest(e, 'test-bridge')
+      if (busB.bridgedBy(e) === undefined) bridgeHost(busA, 'test').ingest(e, 'test-bridge')
     })
     const acks: Array<Promise<unknown>> = []
     for (let i = 0; i < 50; i++) {

@@ -6,6 +6,7 @@ import { broadcast } from './broadcast.js'
 import { connectTabs, TABS_BRIDGE, type TabsBridge, type TabsOptions } from './connect-tabs.js'
 import type { PeerChange, TabPeer } from './peers.js'
 import { batch, envelope, rawChannel, settled, sleep, uniqueChannel, waitFor, withColumns } from './test-helpers.js'
+import { bridgeHost } from '@tidings/core/bridge'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -146,8 +147,8 @@ describe('connectTabs: sharing', () => {
     const b = tab(ch)
     const c = tab(ch)
     // What a worker bridge does on tab A: ingest a foreign envelope.
-    a.bus.ingest(envelope('worker-1', 0, 'chat.fromWorker', 'w0'), 'worker')
-    a.bus.ingest(envelope('worker-1', 1, 'chat.fromWorker', 'w1'), 'worker')
+    bridgeHost(a.bus, 'test').ingest(envelope('worker-1', 0, 'chat.fromWorker', 'w0'), 'worker')
+    bridgeHost(a.bus, 'test').ingest(envelope('worker-1', 1, 'chat.fromWorker', 'w1'), 'worker')
     await waitFor(() => b.got.length === 2 && c.got.length === 2, 'the worker events in B and C')
     await sleep(100)
     for (const t of [b, c]) {

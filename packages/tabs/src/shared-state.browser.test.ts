@@ -5,6 +5,7 @@ import { encode } from '@tidings/core/bridge'
 import { broadcast } from './broadcast.js'
 import { sharedState, STATE_TOPIC, type SharedState, type SharedStateOptions } from './shared-state.js'
 import { sleep, uniqueChannel, waitFor } from './test-helpers.js'
+import { bridgeHost } from '@tidings/core/bridge'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -107,7 +108,7 @@ describe('sharedState', () => {
     await s.ready
     s.set(5)
     expect(events.map((e) => (e.data as { key: string; value: number }).value)).toEqual([5])
-    expect(b.isLocal(events[0]!)).toBe(true)
+    expect(bridgeHost(b, 'test').isLocal(events[0]!)).toBe(true)
   })
 
   it('with a key, signs its messages and drops unsigned and forged ones', async () => {
