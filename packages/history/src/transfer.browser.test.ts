@@ -6,7 +6,7 @@ import { createBus, type TidingsEvent } from '@tidings/core'
 import { decode } from '@tidings/core/bridge'
 import * as fc from 'fast-check'
 import { afterEach, expect, test } from 'vitest'
-import { cloneable, difference } from './cloneable.test-helpers.js'
+import { cloneable, difference } from '../../../test-support/cloneable.js'
 import { HistoryDataError, HistoryExportError, openHistory, type History } from './index.js'
 import { deleteDb, envelope, readRaw, uniqueDb } from './test-helpers.js'
 

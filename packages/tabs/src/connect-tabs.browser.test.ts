@@ -1,34 +1,14 @@
 // Real BroadcastChannel in headless Chromium: two buses in one page, each with its own bridge
 // (hence its own channel object), behave like two tabs.
-import { afterEach, describe, expect, it } from 'vitest'
-import { createBus, InvalidTopicError, type Bus, type TidingsEvent } from '@tidings/core'
+import { describe, expect, it } from 'vitest'
+import { createBus, InvalidTopicError } from '@tidings/core'
 import { broadcast } from './broadcast.js'
-import { connectTabs, TABS_BRIDGE, type TabsBridge, type TabsOptions } from './connect-tabs.js'
+import { connectTabs } from './connect-tabs.js'
 import type { PeerChange, TabPeer } from './peers.js'
-import { batch, envelope, rawChannel, settled, sleep, uniqueChannel, waitFor, withColumns } from './test-helpers.js'
+import { batch, envelope, settled, sleep, tabHarness, uniqueChannel, waitFor, withColumns } from './test-helpers.js'
 import { bridgeHost } from '@tidings/core/bridge'
 
-const cleanups: (() => unknown)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).toReversed()) await c()
-})
-
-function tab(channel: string, opts: TabsOptions = {}, name?: string): { bus: Bus; bridge: TabsBridge; got: TidingsEvent[] } {
-  const bus = createBus(name ? { name } : {})
-  const bridge = connectTabs(bus, { channel, share: 'chat.**', ...opts })
-  const got: TidingsEvent[] = []
-  bus.subscribe('**', (e) => {
-    if (bus.bridgedBy(e) === TABS_BRIDGE) got.push(e)
-  })
-  cleanups.push(() => bridge.close(), () => bus.shutdown())
-  return { bus, bridge, got }
-}
-
-function raw(channel: string): BroadcastChannel {
-  const bc = rawChannel(channel)
-  cleanups.push(() => bc.close())
-  return bc
-}
+const { tab, raw, cleanups } = tabHarness()
 
 describe('connectTabs: sharing', () => {
   it('shares matching events both ways with their envelope intact, and keeps the rest home', async () => {
@@ -367,13 +347,13 @@ describe('connectTabs: presence', () => {
   it('reports peers joining and leaving (bye and timeout)', async () => {
     const ch = uniqueChannel()
     // Generous timeout: a loaded machine may delay heartbeats; the ghost below still times out.
-    const a = tab(ch, { heartbeatMs: 100, peerTimeoutMs: 1500 }, 'tab-a')
+    const a = tab(ch, { heartbeatMs: 100, peerTimeoutMs: 1500 }, { name: 'tab-a' })
     const lists: (readonly TabPeer[])[] = []
     const changes: PeerChange[] = []
     a.bridge.peers$.subscribe((l) => lists.push(l))
     a.bridge.peerChanges$.subscribe((c) => changes.push(c))
-    const b = tab(ch, { heartbeatMs: 100, peerTimeoutMs: 1500 }, 'tab-b')
-    const c = tab(ch, { heartbeatMs: 100, peerTimeoutMs: 1500 }, 'tab-c')
+    const b = tab(ch, { heartbeatMs: 100, peerTimeoutMs: 1500 }, { name: 'tab-b' })
+    const c = tab(ch, { heartbeatMs: 100, peerTimeoutMs: 1500 }, { name: 'tab-c' })
     await waitFor(() => a.bridge.peers().length === 2, 'two peers')
     expect(
       a.bridge

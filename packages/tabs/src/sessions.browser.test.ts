@@ -1,34 +1,12 @@
 // Sessions, presence and forged control traffic on a channel without a key, in real Chromium:
 // nothing a script of the origin posts can mute, evict or crowd out a live tab.
-import { createBus, type Bus, type TidingsEvent } from '@tidings/core'
 import { incarnationOf } from '@tidings/core/bridge'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { broadcast } from './broadcast.js'
-import { connectTabs, TABS_BRIDGE, type TabsBridge, type TabsOptions } from './connect-tabs.js'
 import type { PeerChange } from './peers.js'
-import { batch, envelope, rawChannel, sleep, uniqueChannel, waitFor } from './test-helpers.js'
+import { batch, envelope, sleep, tabHarness, uniqueChannel, waitFor } from './test-helpers.js'
 
-const cleanups: (() => unknown)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).toReversed()) await c()
-})
-
-function tab(channel: string, opts: TabsOptions = {}, busOpts: { name?: string; origin?: string } = {}): { bus: Bus; bridge: TabsBridge; got: TidingsEvent[] } {
-  const bus = createBus(busOpts)
-  const bridge = connectTabs(bus, { channel, share: 'chat.**', ...opts })
-  const got: TidingsEvent[] = []
-  bus.subscribe('**', (e) => {
-    if (bus.bridgedBy(e) === TABS_BRIDGE) got.push(e)
-  })
-  cleanups.push(() => bridge.close(), () => bus.shutdown())
-  return { bus, bridge, got }
-}
-
-function raw(channel: string): BroadcastChannel {
-  const bc = rawChannel(channel)
-  cleanups.push(() => bc.close())
-  return bc
-}
+const { tab, raw } = tabHarness()
 
 describe('sessions', () => {
   it('one forged seq of 2^53 - 1 in a live tab\'s name does not mute it: its next 100 events arrive', async () => {

@@ -1,5 +1,7 @@
 // Shared by the browser tests of this package (not exported from index.ts).
-import type { TidingsEvent } from '@tidings/core'
+import { createBus, type Bus, type TidingsEvent } from '@tidings/core'
+import { afterEach } from 'vitest'
+import { connectTabs, TABS_BRIDGE, type TabsBridge, type TabsOptions } from './connect-tabs.js'
 
 export function uniqueChannel(prefix = 't'): string {
   return `${prefix}-${Math.random().toString(36).slice(2)}`
@@ -72,4 +74,35 @@ export function batch(from: string, events: object[], prev?: number[], canonical
 /** A batch message with some of its columns replaced. */
 export function withColumns(msg: ReturnType<typeof batch>, columns: Record<string, unknown>): ReturnType<typeof batch> {
   return { ...msg, batch: { ...msg.batch, ...columns } }
+}
+
+/** Tabs for one test file: two buses in one page, each with its own bridge (hence its own channel
+ *  object), behave like two tabs. Everything made is closed after each test. */
+export function tabHarness(): {
+  tab(channel: string, opts?: TabsOptions, busOpts?: { name?: string; origin?: string }): { bus: Bus; bridge: TabsBridge; got: TidingsEvent[] }
+  raw(channel: string): BroadcastChannel
+  cleanups: (() => unknown)[]
+} {
+  const cleanups: (() => unknown)[] = []
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).toReversed()) await c()
+  })
+  return {
+    cleanups,
+    tab(channel, opts = {}, busOpts = {}) {
+      const bus = createBus(busOpts)
+      const bridge = connectTabs(bus, { channel, share: 'chat.**', ...opts })
+      const got: TidingsEvent[] = []
+      bus.subscribe('**', (e) => {
+        if (bus.bridgedBy(e) === TABS_BRIDGE) got.push(e)
+      })
+      cleanups.push(() => bridge.close(), () => bus.shutdown())
+      return { bus, bridge, got }
+    },
+    raw(channel) {
+      const bc = rawChannel(channel)
+      cleanups.push(() => bc.close())
+      return bc
+    },
+  }
 }

@@ -1,7 +1,8 @@
-// Test-only (not built): structured-cloneable values for property tests, and a deep comparison
-// that sees what toEqual does not (-0, holes, identity structure of cycles and shared references).
-// Copied from packages/core/src/bridge/encoding.test.ts (importing that file would run its tests
-// here too): the arbitrary makes a plan, build() makes a fresh value from it each time.
+// Shared by the property tests of every text path (core's encoding, history export/import): an
+// arbitrary of structured-cloneable values, and a deep comparison that sees what toEqual does not
+// (-0, holes, the identity structure of cycles and shared references). Test-only: not part of any
+// package. The arbitrary makes a plan; build() makes a fresh value from it each time (so nothing
+// fast-check keeps is mutated), then links add cycles and shared references.
 import * as fc from 'fast-check'
 
 const TAGS = (v: object): string => Object.prototype.toString.call(v)
@@ -80,7 +81,7 @@ export function difference(a: unknown, b: unknown): string | undefined {
   return go(a, b, 'value')
 }
 
-type Plan =
+export type Plan =
   | { t: 'prim'; v: unknown }
   | { t: 'any'; v: unknown }
   | { t: 'date'; ms: number }
@@ -96,7 +97,7 @@ type Plan =
   | { t: 'set'; items: Plan[] }
 
 const ERROR_TYPES = [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError]
-class Point {
+export class Point {
   x = 1
   get sum(): number {
     return this.x + 1
@@ -151,12 +152,14 @@ const { plan } = fc.letrec<{ plan: Plan }>((tie) => ({
 }))
 
 /** Links: [from, to, key]; each puts container `to` into container `from` (cycles, shared refs). */
+export type Links = ReadonlyArray<[number, number, string]>
+
 const links = fc.array(fc.tuple(fc.nat(), fc.nat(), key), { maxLength: 4 })
 
 /** An own enumerable data property, even for the key '__proto__'. */
 const own = (o: object, k: string, value: unknown) => Object.defineProperty(o, k, { value, writable: true, enumerable: true, configurable: true })
 
-function build(root: Plan, linkList: ReadonlyArray<[number, number, string]>): unknown {
+export function build(root: Plan, linkList: Links): unknown {
   const containers: object[] = []
   const make = (p: Plan): unknown => {
     switch (p.t) {
@@ -228,6 +231,9 @@ function build(root: Plan, linkList: ReadonlyArray<[number, number, string]>): u
     }
   return value
 }
+
+/** A plan of a structured-cloneable value: build(p, l) makes a fresh value from it (shrinks well). */
+export const cloneablePlan: fc.Arbitrary<{ p: Plan; l: Links }> = fc.tuple(plan, links).map(([p, l]) => ({ p, l }))
 
 /** A structured-cloneable value (cycles and shared references included), fresh on every run. */
 export const cloneable: fc.Arbitrary<unknown> = fc.tuple(plan, links).map(([p, l]) => build(p, l))
