@@ -2,6 +2,7 @@
 // in real headless Chromium: tabs are pages of one browser context, so they share BroadcastChannel,
 // Web Locks and IndexedDB exactly as two tabs of one browser window do.
 import { expect, test, type Page } from '@playwright/test'
+import { decode } from '@tidings/core/bridge'
 import { readFileSync } from 'node:fs'
 import { DEMO_URL } from '../playwright.config.ts'
 
@@ -144,10 +145,11 @@ test.describe('demo', () => {
       'task.created',
       'task.created',
     ])
-    // Export: the same 4 events as JSON lines, oldest first, envelopes intact.
+    // Export: the same 4 events, one encoded envelope per line (the type-preserving encoding, read
+    // back with decode), oldest first, envelopes intact.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('history-export').click()])
     const lines = readFileSync((await download.path())!, 'utf8').trim().split('\n')
-    const exported = lines.map((l) => JSON.parse(l) as { type: string; version: number; data: unknown })
+    const exported = lines.map((l) => decode(l, 'an exported event') as { type: string; version: number; data: unknown })
     expect(exported.map((e) => e.type)).toEqual(['task.created', 'task.created', 'task.updated', 'task.deleted'])
     expect(exported.every((e) => e.version === 1)).toBe(true)
     expect(exported[0]!.data).toMatchObject({ task: { title: 'alpha', done: false } })
