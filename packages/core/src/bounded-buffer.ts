@@ -22,7 +22,8 @@ const INBOX_STRATEGIES: readonly Strategy[] = ['drop-oldest', 'drop-newest', 're
 
 export class BoundedBuffer {
   // `declare`d: set in the constructor (see TidingsBus).
-  declare readonly max: number
+  /** How many events it holds at most (queue.max). */
+  declare readonly capacity: number
   declare readonly strategy: Strategy
   declare readonly blockTimeoutMs: number
   /** The most events queued at once (stats().maxQueued). */
@@ -41,7 +42,7 @@ export class BoundedBuffer {
     onPush?: (event: TidingsEvent) => void,
   ) {
     const q = normalizeQueue(opts, where, where === 'inbox' ? INBOX_STRATEGIES : undefined)
-    this.max = q.max
+    this.capacity = q.max
     this.strategy = q.strategy
     this.blockTimeoutMs = q.blockTimeoutMs
     this.sub = sub
@@ -49,7 +50,8 @@ export class BoundedBuffer {
     this.onPush = onPush
   }
 
-  get size(): number {
+  /** How many events it holds now (stats().queued). */
+  get depth(): number {
     return this.ring.size
   }
 
@@ -66,7 +68,7 @@ export class BoundedBuffer {
   offer(event: TidingsEvent): Outcome.Code {
     let outcome: Outcome.Code = Outcome.Queued
     // Publishers already waiting for room go first, so a new event cannot overtake them.
-    if (this.ring.size >= this.max || this.blocked.size !== 0) {
+    if (this.ring.size >= this.capacity || this.blocked.size !== 0) {
       switch (this.strategy) {
         case 'drop-newest':
           this.sub.dropped++
@@ -114,7 +116,7 @@ export class BoundedBuffer {
       }
       this.blocked.add(b)
       // Room may have freed since offer() said Full.
-      if (this.ring.size < this.max) this.admitBlocked()
+      if (this.ring.size < this.capacity) this.admitBlocked()
     })
   }
 
@@ -136,7 +138,7 @@ export class BoundedBuffer {
     sub.rejected++
     if (bus.inspecting) bus.emitInspection({ kind: 'reject', at: Date.now(), event, subscriptionId: sub.id, reason })
     if (bus.tracking !== 0)
-      bus.trackerFor(event)?.settle(sub, { ok: false, error: new QueueFullError(event.type, [sub.id], this.max, ` (${reason})`), attempts: 0, durationMs: 0, cause: 'queue' })
+      bus.trackerFor(event)?.settle(sub, { ok: false, error: new QueueFullError(event.type, [sub.id], this.capacity, ` (${reason})`), attempts: 0, durationMs: 0, cause: 'queue' })
   }
 
   private noteDrop(event: TidingsEvent, reason: 'drop-oldest' | 'drop-newest' | 'shutdown'): void {
@@ -147,7 +149,7 @@ export class BoundedBuffer {
       const error =
         reason === 'shutdown'
           ? new AbortedError(`subscription ${sub.id} ended before handling "${event.type}"`)
-          : new QueueFullError(event.type, [sub.id], this.max, ` (dropped by ${reason})`)
+          : new QueueFullError(event.type, [sub.id], this.capacity, ` (dropped by ${reason})`)
       bus.trackerFor(event)?.settle(sub, { ok: false, error, attempts: 0, durationMs: 0, cause: 'queue' })
     }
   }

@@ -44,7 +44,7 @@ export class InboxSubscription extends BaseSubscription implements Inbox<Tidings
 
   receive(opts: { timeoutMs?: number } = {}): Promise<TidingsEvent | undefined> {
     // The timeout only matters (and is only checked) when nothing is queued.
-    const timeoutMs = this.queue.size !== 0 || opts.timeoutMs === undefined ? undefined : checkDuration(opts.timeoutMs, 'receive timeoutMs')
+    const timeoutMs = this.queue.depth !== 0 || opts.timeoutMs === undefined ? undefined : checkDuration(opts.timeoutMs, 'receive timeoutMs')
     return this.collect(1, timeoutMs, (got) => got[0])
   }
 

@@ -92,7 +92,7 @@ export abstract class PublishingBus implements BusInternals {
       receipt.rejected += refused.length
       if (refused.length) {
         this.counters.rejected += refused.length
-        throw new QueueFullError(type, refused.map((s) => s.id), refused[0]!.queue!.max, ' (block timed out)')
+        throw new QueueFullError(type, refused.map((s) => s.id), refused[0]!.queue!.capacity, ' (block timed out)')
       }
     }
     if (this.acks.length) await Promise.all(this.acks.map((ack) => ack(event)))
@@ -196,7 +196,7 @@ export abstract class PublishingBus implements BusInternals {
     }
     this.counters.delivered += receipt.delivered
     if (this.inspecting) this.emitInspection({ kind: 'publish', at: Date.now(), event, receipt })
-    if (refused !== undefined) throw new QueueFullError(event.type, refused.map((s) => s.id), refused[0]!.queue!.max)
+    if (refused !== undefined) throw new QueueFullError(event.type, refused.map((s) => s.id), refused[0]!.queue!.capacity)
     return receipt
   }
 

@@ -205,7 +205,7 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
       dropped: this.dropped,
       rejected: this.rejected,
       errors: this.errors,
-      queued: this.queue?.size ?? 0,
+      queued: this.queue?.depth ?? 0,
       maxQueued: this.queue?.highWater ?? 0,
     }
   }
@@ -214,7 +214,7 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
     const info: SubscriptionInfo = { id: this.id, patterns: this.patterns, kind: this.kind, priority: this.priority, ...this.stats() }
     if (this.label !== undefined) info.label = this.label
     if (this.queue !== undefined) {
-      info.queueMax = this.queue.max
+      info.queueMax = this.queue.capacity
       info.strategy = this.queue.strategy
     }
     return info
