@@ -1,32 +1,11 @@
 // Checks and defaults for the delivery options (queue, concurrency, retry, timeoutMs), so a bad
 // value fails at subscribe time with a message naming it, not later inside a publish.
-import { TidingsError } from './errors.js'
+import { InvalidOptionError } from './errors.js'
+
+// Re-exported: the class lived here before it moved to errors.ts with every other error.
+export { InvalidOptionError }
 import { QUEUE_STRATEGIES, type QueueOptions, type QueueStrategy } from './types.js'
 
-/** An option passed to subscribe/inbox/dispatch/request/schedule/processBounded is invalid. */
-export class InvalidOptionError extends TidingsError {
-  override name = 'InvalidOptionError'
-  // `declare`d: set in the constructor (see TidingsBus).
-  declare readonly option: string
-  declare readonly value: unknown
-  constructor(
-    option: string,
-    value: unknown,
-    expected: string,
-  ) {
-    super(`Invalid option ${option}: ${safeString(value)}. Expected ${expected}.`)
-    this.option = option
-    this.value = value
-  }
-}
-
-function safeString(v: unknown): string {
-  try {
-    return typeof v === 'string' ? JSON.stringify(v) : String(v)
-  } catch {
-    return typeof v
-  }
-}
 
 export type Strategy = QueueStrategy
 
@@ -51,8 +30,17 @@ export function normalizeQueue(q: { [K in keyof QueueOptions]?: QueueOptions[K] 
 
 /** Every numeric option is checked here: returns `v` when it is a number `ok` accepts, otherwise
  *  throws InvalidOptionError naming the option, the value and what was expected. */
-export function checkNumber(v: unknown, option: string, ok: (n: number) => boolean, expected: string): number {
-  if (typeof v !== 'number' || !ok(v)) throw new InvalidOptionError(option, v, expected)
+/** The one numeric option check of every package: `v` if it is a number `ok` accepts, else
+ *  throws `fail(option, v, expected)` (an InvalidOptionError by default; packages pass their own
+ *  subclass so the error's name says which package refused it). */
+export function checkNumber(
+  v: unknown,
+  option: string,
+  ok: (n: number) => boolean,
+  expected: string,
+  fail: (option: string, value: unknown, expected: string) => Error = (o, value, e) => new InvalidOptionError(o, value, e),
+): number {
+  if (typeof v !== 'number' || !ok(v)) throw fail(option, v, expected)
   return v
 }
 

@@ -9,6 +9,32 @@ export class TidingsError extends Error {
   override name = 'TidingsError'
 }
 
+/**
+ * An option is invalid. The one option error of every Tidings package: the packages' own
+ * (TabsOptionError, InvalidWorkerOptionError, DevtoolsOptionsError) extend it, so
+ * `err instanceof InvalidOptionError` holds for all. `option` names the option, `value` is what
+ * was given. `message`, when given, replaces the default wording (the packages keep theirs).
+ */
+export class InvalidOptionError extends TidingsError {
+  override name = 'InvalidOptionError'
+  // `declare`d: set in the constructor (see TidingsBus).
+  declare readonly option: string
+  declare readonly value: unknown
+  constructor(option: string, value: unknown, expected: string, message?: string) {
+    super(message ?? `Invalid option ${option}: ${safeString(value)}. Expected ${expected}.`)
+    this.option = option
+    this.value = value
+  }
+}
+
+function safeString(v: unknown): string {
+  try {
+    return typeof v === 'string' ? JSON.stringify(v) : String(v)
+  } catch {
+    return typeof v
+  }
+}
+
 /** A topic or pattern broke a rule. `input` is what was passed, `rule` the rule it broke. */
 export class InvalidTopicError extends TidingsError {
   override name = 'InvalidTopicError'

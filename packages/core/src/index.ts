@@ -19,7 +19,7 @@ export {
   TimeoutError,
   ValidationError,
 } from './errors.js'
-export { InvalidOptionError } from './delivery-options.js'
+export { InvalidOptionError } from './errors.js'
 export type { InspectionEvent, InspectionKind } from './inspect.js'
 export { compilePattern, compilePatterns, type CompiledPattern } from './pattern.js'
 export type { StandardSchemaV1 } from './schema.js'

@@ -1,17 +1,12 @@
-import { TidingsError } from '@tidings/core'
+import { InvalidOptionError } from '@tidings/core'
 
 /** connectDevtools() was given an option it cannot use. */
-export class DevtoolsOptionsError extends TidingsError {
+export class DevtoolsOptionsError extends InvalidOptionError {
   override name = 'DevtoolsOptionsError'
-  readonly option: string
+  /** What was given (also `value`, as on every InvalidOptionError). */
   readonly input: unknown
-  constructor(
-    option: string,
-    input: unknown,
-    rule: string,
-  ) {
-    super(`connectDevtools: option "${option}" ${rule} (got ${safeString(input)}).`)
-    this.option = option
+  constructor(option: string, input: unknown, rule: string) {
+    super(option, input, rule, `connectDevtools: option "${option}" ${rule} (got ${safeString(input)}).`)
     this.input = input
   }
 }

@@ -1,4 +1,5 @@
 // connectDevtools' options: their documentation, defaults and checks in one place.
+import { checkNumber } from '@tidings/core/bridge'
 import type { TidingsEvent } from '@tidings/core'
 import { DevtoolsOptionsError } from './errors.js'
 import { type Redactor, compileRedactor } from './sanitize.js'
@@ -78,9 +79,10 @@ export function parseOptions(options: DevtoolsOptions, busName: string): ParsedO
   return out
 }
 
+const devtoolsOptionError = (option: string, value: unknown, rule: string) => new DevtoolsOptionsError(option, value, rule)
+
 function count(option: string, v: number | undefined, dflt: number, allowZero = false): number {
   if (v === undefined) return dflt
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < (allowZero ? 0 : 1))
-    throw new DevtoolsOptionsError(option, v, allowZero ? 'must be a non-negative integer' : 'must be a positive integer')
-  return v
+  const min = allowZero ? 0 : 1
+  return checkNumber(v, option, (n) => Number.isSafeInteger(n) && n >= min, allowZero ? 'must be a non-negative integer' : 'must be a positive integer', devtoolsOptionError)
 }

@@ -10,6 +10,7 @@
 import { BusClosedError, compilePatterns, createOriginId, type Bus, type EventMapOf, type TidingsEvent } from '@tidings/core'
 import {
   bridgeHost,
+  checkNumber,
   describeError,
   findUnencodable,
   incarnationOf,
@@ -429,8 +430,8 @@ function unencodable(e: TidingsEvent): string | undefined {
   return bad === undefined ? undefined : `${bad.path} is ${bad.kind === 'unreadable' ? 'unreadable' : `a ${bad.kind}`}, which the signed (text) channel cannot carry`
 }
 
+const tabsOptionError = (option: string, value: unknown, rule: string) => new TabsOptionError(option, value, rule)
+
 function positive(name: string, v: number | undefined, fallback: number): number {
-  if (v === undefined) return fallback
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new TabsOptionError(name, v, 'use a positive number')
-  return v
+  return v === undefined ? fallback : checkNumber(v, name, (n) => Number.isFinite(n) && n > 0, 'use a positive number', tabsOptionError)
 }

@@ -1,18 +1,13 @@
 // Typed errors of @tidings/tabs. They extend core's TidingsError so apps can match on `name`.
-import { TidingsError } from '@tidings/core'
+import { TidingsError, InvalidOptionError } from '@tidings/core'
 
 /** An option passed to connectTabs / electLeader / sharedState is invalid. */
-export class TabsOptionError extends TidingsError {
+export class TabsOptionError extends InvalidOptionError {
   override name = 'TabsOptionError'
-  readonly option: string
+  /** What was given (also `value`, as on every InvalidOptionError). */
   readonly input: unknown
-  constructor(
-    option: string,
-    input: unknown,
-    hint: string,
-  ) {
-    super(`Invalid option "${option}" (${describe(input)}): ${hint}`)
-    this.option = option
+  constructor(option: string, input: unknown, hint: string) {
+    super(option, input, hint, `Invalid option "${option}" (${describe(input)}): ${hint}`)
     this.input = input
   }
 }

@@ -6,6 +6,7 @@
 import { compilePatterns, createOriginId, type Bus, type EventMapOf, type PublishReceipt, type TidingsEvent } from '@tidings/core'
 import {
   bridgeHost,
+  checkNumber,
   incarnationOf,
   incarnationOfEvent,
   ingestBatch,
@@ -18,7 +19,7 @@ import {
 } from '@tidings/core/bridge'
 import { BehaviorSubject, Subject, type Observable } from 'rxjs'
 import { findUncloneable } from './clone-check.js'
-import { InvalidWorkerOptionError, InvalidWorkerTargetError, UncloneableDataError } from './errors.js'
+import { InvalidWorkerTargetError, UncloneableDataError, workerOptionError } from './errors.js'
 import { forwardToSiblings, hubOf, type Hub, type HubMember } from './hub.js'
 import { AckWindow } from './liveness.js'
 import { isEndpoint, parseMessage, TAG, VERSION, type BridgeMessage, type MessageEndpoint } from './protocol.js'
@@ -338,8 +339,7 @@ function uncloneableError(e: TidingsEvent, reason: string): UncloneableDataError
 }
 
 function positive(option: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1) throw new InvalidWorkerOptionError(option, v, 'use a positive integer')
-  return v
+  return checkNumber(v, option, (n) => Number.isInteger(n) && n >= 1, 'use a positive integer', workerOptionError)
 }
 
 /** Throws UncloneableDataError if `data` (or `metadata`) cannot cross to a worker. For code that

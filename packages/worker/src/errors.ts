@@ -1,6 +1,6 @@
 // Errors of @tidings/worker. Like core's, each has a stable `name` (matched across contexts, where
 // instanceof does not survive structured clone) and a message that says what to do.
-import { TidingsError, TimeoutError } from '@tidings/core'
+import { TidingsError, TimeoutError, InvalidOptionError } from '@tidings/core'
 
 // Re-exported so `import { TimeoutError } from '@tidings/worker'` is the very class core throws.
 export { TimeoutError }
@@ -154,17 +154,15 @@ export class NonErrorThrownError extends TidingsError {
 }
 
 /** A bad option given to createWorkerPool/connectWorker. */
-export class InvalidWorkerOptionError extends TidingsError {
+/** Builds an InvalidWorkerOptionError (for core's checkNumber). */
+export const workerOptionError = (option: string, input: unknown, rule: string): InvalidWorkerOptionError => new InvalidWorkerOptionError(option, input, rule)
+
+export class InvalidWorkerOptionError extends InvalidOptionError {
   override name = 'InvalidWorkerOptionError'
-  readonly option: string
+  /** What was given (also `value`, as on every InvalidOptionError). */
   readonly input: unknown
-  constructor(
-    option: string,
-    input: unknown,
-    rule: string,
-  ) {
-    super(`Invalid option ${option}: ${describe(input)}; ${rule}.`)
-    this.option = option
+  constructor(option: string, input: unknown, rule: string) {
+    super(option, input, rule, `Invalid option ${option}: ${describe(input)}; ${rule}.`)
     this.input = input
   }
 }

@@ -5,9 +5,10 @@
 // promise is ever left pending: every path out of a call settles it.
 import { transfer as comlinkTransfer, wrap, type Remote } from 'comlink'
 import { AbortedError, type TidingsEvent } from '@tidings/core'
-import { toError } from '@tidings/core/bridge'
+import { checkNumber, toError } from '@tidings/core/bridge'
 import {
   InvalidWorkerOptionError,
+  workerOptionError,
   NonErrorThrownError,
   TimeoutError,
   UncloneableDataError,
@@ -470,7 +471,5 @@ function reasonText(signal: AbortSignal): string {
 }
 
 function check(option: string, v: number, min: number, rule: string): number {
-  if (typeof v !== 'number' || Number.isNaN(v) || v < min || (!option.endsWith('Ms') && !Number.isInteger(v)))
-    throw new InvalidWorkerOptionError(option, v, rule)
-  return v
+  return checkNumber(v, option, (n) => !Number.isNaN(n) && n >= min && (option.endsWith('Ms') || Number.isInteger(n)), rule, workerOptionError)
 }

@@ -12,3 +12,5 @@ export { decode, encode, findUnencodable, type Unencodable } from './encoding.js
 export { MalformedEncodingError, UnencodableValueError } from '../errors.js'
 // Turns anything a handler or a remote side threw into an Error (name and message kept).
 export { toError } from '../errors.js'
+// The one numeric option check, for every package's options.
+export { checkNumber } from '../delivery-options.js'
