@@ -9,7 +9,7 @@
 // are reported with their position and reason, good ones are stored. The format before (plain
 // JSON objects, one per line or in an array) is still read, and counted as `legacy`.
 import { checkEnvelope, type TidingsEvent } from '@tidings/core'
-import { decode, describeError, encode, type UnencodableValueError } from '@tidings/core/bridge'
+import { decode, describeError, encode, OPTIONAL_ENVELOPE_FIELDS, type UnencodableValueError } from '@tidings/core/bridge'
 import { atEnvelope, HistoryDataError, HistoryExportError, InvalidHistoryInputError } from './errors.js'
 import type { ImportReport } from './types.js'
 
@@ -97,7 +97,9 @@ export function parseImport(input: string | readonly unknown[]): Parsed {
   return out
 }
 
-const FIELDS = ['id', 'type', 'timestamp', 'version', 'data', 'origin', 'seq', 'source', 'correlationId', 'causationId', 'metadata', 'priority', 'persistent', 'ttlMs'] as const
+// The required envelope fields, then the optional ones as core's codec lists them (one list for
+// every boundary).
+const FIELDS = ['id', 'type', 'timestamp', 'version', 'data', 'origin', 'seq', ...OPTIONAL_ENVELOPE_FIELDS] as const
 
 /** Only envelope fields: an import must not smuggle other properties (say, expiresAt) into storage. */
 function pickEnvelope(e: TidingsEvent): TidingsEvent {
