@@ -80,6 +80,9 @@ export abstract class PublishingBus implements BusInternals {
     const o = input ?? opts
     if (this.closed) throw new BusClosedError(this.name)
     const routes = this.index.match(type)
+    // The acks (a history's "stored") are those in place when publishAsync is called, like the
+    // routes: one detached meanwhile still answers for this event, if only to say it was not stored.
+    const acks = this.acks
     const value = await this.validate(type, input ? input.data : data)
     if (this.guarded) this.guards.checkPublish(type, o?.key)
     const event = this.envelope(type, value, o, input)
@@ -95,7 +98,7 @@ export abstract class PublishingBus implements BusInternals {
         throw new QueueFullError(type, refused.map((s) => s.id), refused[0]!.queue!.capacity, ' (block timed out)')
       }
     }
-    if (this.acks.length) await Promise.all(this.acks.map((ack) => ack(event)))
+    if (acks.length) await Promise.all(acks.map((ack) => ack(event)))
     return receipt
   }
 

@@ -86,6 +86,43 @@ test('close() waits for publishAsync calls still validating (async schema) in th
   expect(await readRaw(dbName)).toHaveLength(50)
 })
 
+test('a publishAsync whose schema validates only after close() finished rejects with HistoryClosedError (detached): never resolves unstored', async () => {
+  const { h, dbName } = open('close-late-schema')
+  const bus = createBus()
+  let release!: () => void
+  const gate = new Promise<void>((r) => (release = r))
+  bus.define('slow', { schema: { '~standard': { version: 1, vendor: 'test', validate: async (v: unknown) => (await gate, { value: v }) } } })
+  h.attach(bus)
+  await h.ready
+  const early = bus.publishAsync('slow', { n: 1 }, { persistent: true }) // still validating at close
+  await h.close()
+  release()
+  const { resolved, rejected } = await outcomes([early])
+  expect(resolved).toBe(0)
+  expect(rejected).toHaveLength(1)
+  expect(rejected[0]).toBeInstanceOf(HistoryClosedError)
+  expect((rejected[0] as HistoryClosedError).reason).toBe('detached')
+  expect(await readRaw(dbName)).toHaveLength(0)
+})
+
+test("a publishAsync waiting for room in a 'block' queue across close() resolves only after its write", async () => {
+  const { h, dbName } = open('close-block-queue')
+  const bus = createBus()
+  let release!: () => void
+  const busy = new Promise<void>((r) => (release = r))
+  bus.subscribe('job', () => busy, { queue: { max: 1, strategy: 'block', blockTimeoutMs: 5000 } })
+  h.attach(bus)
+  await h.ready
+  void bus.publishAsync('job', { n: 0 }) // taken by the handler, which stays busy
+  void bus.publishAsync('job', { n: 1 }) // fills the queue
+  const waiting = bus.publishAsync('job', { n: 2 }, { persistent: true }) // waits for room
+  const closed = h.close()
+  release()
+  await waiting
+  expect((await readRaw(dbName)).map((e) => (e.data as { n: number }).n)).toEqual([2])
+  await closed
+})
+
 test('a second close() returns the same promise; after close() every persistent ack of that history is settled and the history refuses use', async () => {
   const { h, dbName } = open('close-twice')
   const bus = createBus()

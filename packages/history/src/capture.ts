@@ -13,7 +13,7 @@
 import type { Bus, TidingsEvent } from '@tidings/core'
 import { bridgeHost } from '@tidings/core/bridge'
 import type { Connection } from './connection.js'
-import { dataError, type HistoryClosedError, type HistoryError } from './errors.js'
+import { dataError, HistoryClosedError, type HistoryError } from './errors.js'
 import { isReplayed, type StoredRecord } from './record.js'
 import type { HistoryStats } from './types.js'
 import { newBatch, type Batch, type Writer } from './writer.js'
@@ -21,6 +21,7 @@ import { newBatch, type Batch, type Writer } from './writer.js'
 const SEEN_MAX = 50_000
 
 export interface CaptureDeps {
+  dbName: string
   writer: Writer
   conn: Connection
   shouldRecord: (type: string) => boolean
@@ -50,7 +51,7 @@ const settled = (e: TidingsEvent, b: Batch): Promise<void> =>
   })
 
 /** Returns attach(bus): starts recording `bus` until the attachment is detached. */
-export function createCapture({ writer, conn, shouldRecord, toRecord, stats, onError }: CaptureDeps): (bus: Bus) => Attachment {
+export function createCapture({ dbName, writer, conn, shouldRecord, toRecord, stats, onError }: CaptureDeps): (bus: Bus) => Attachment {
   /** id -> the batch holding it; bounded (insertion order = age). */
   const seen = new Map<string, Batch>()
   /** A batch already failed with the reason writes are refused (one per reason). */
@@ -84,8 +85,12 @@ export function createCapture({ writer, conn, shouldRecord, toRecord, stats, onE
   return (bus) => {
     const host = bridgeHost(bus, 'history.attach(bus)')
     let draining = false
+    let gone = false
     const ack = (e: TidingsEvent): Promise<void> | undefined => {
       if (e.persistent !== true) return undefined
+      // publishAsync took this ack when it was called, but the event reached the bus only after
+      // the detach had finished (an async schema, a 'block' queue): say it was not stored.
+      if (gone && !seen.has(e.id)) return Promise.reject(new HistoryClosedError(dbName, 'detached'))
       // Published before the detach, delivered after it: record it now.
       if (draining && !seen.has(e.id)) take(e)
       const b = seen.get(e.id)
@@ -106,7 +111,10 @@ export function createCapture({ writer, conn, shouldRecord, toRecord, stats, onE
             draining = false
             return writer.flush().catch(() => {})
           })
-          .then(removeAck)
+          .then(() => {
+            gone = true
+            removeAck()
+          })
         return detached
       },
     }

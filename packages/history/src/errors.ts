@@ -61,7 +61,7 @@ export class HistoryWriteError extends HistoryError {
   }
 }
 
-export type ClosedReason = 'closed' | 'versionchange' | 'deleted'
+export type ClosedReason = 'closed' | 'versionchange' | 'deleted' | 'detached'
 
 /** The history cannot be used any more. */
 export class HistoryClosedError extends HistoryError {
@@ -76,6 +76,8 @@ export class HistoryClosedError extends HistoryError {
     super(
       reason === 'closed'
         ? `History "${dbName}" is closed. Open a new one with openHistory().`
+        : reason === 'detached'
+          ? `History "${dbName}" was detached from this bus (history.close(), or the attach handle's unsubscribe()) before this event reached it, so it was not stored. Await publishAsync before closing.`
         : reason === 'versionchange'
           ? `History "${dbName}" closed its connection because another tab upgraded the database${detail}. ` +
             `Reload this tab to use the new version.`

@@ -53,7 +53,7 @@ export function openHistory(options: HistoryOptions = {}): History {
   const conn = connect(dbName, blockedTimeoutMs, emit, (db) => writer.startNow(db))
   const writer = createWriter(conn, { dbName, maxEvents, durability, stats, onError: emit })
   const toRecord = makeToRecord(redact, defaultTtlMs)
-  const attach = createCapture({ writer, conn, shouldRecord, toRecord, stats, onError: emit })
+  const attach = createCapture({ dbName, writer, conn, shouldRecord, toRecord, stats, onError: emit })
   const attachments = new Set<Attachment>()
   /** Detaches still draining (publishAsync calls under way when they started). */
   const drains = new Set<Promise<void>>()
