@@ -1,9 +1,20 @@
 // One event: envelope, data tree, who received it (with timing), errors, drops, the bridges it
 // crossed, and the correlation/causation chain as links.
+import { decode } from '@tidings/core/bridge'
 import type { WireSubscription } from '@tidings/devtools/protocol'
 import { ms, time } from './format.ts'
 import type { LoggedEvent, PanelStore } from './store.ts'
 import { DataTree } from './tree.tsx'
+
+/** The data itself when the page sent it exactly (small, read whole), else the preview. */
+function exactData(exact: string | undefined, preview: unknown): unknown {
+  if (exact === undefined) return preview
+  try {
+    return decode(exact, 'the event data')
+  } catch {
+    return preview
+  }
+}
 
 function subLabel(subs: Map<string, WireSubscription>, id: string): string {
   const s = subs.get(id)
@@ -37,7 +48,8 @@ export function Detail(props: {
   replayResult: string | undefined
 }) {
   const { store, e, onSelect } = props
-  const { data, ...envelope } = e.event
+  const { data: preview, ...envelope } = e.event
+  const data = exactData(e.item.exact, preview)
   const parent = e.event.causationId !== undefined ? store.byId.get(e.event.causationId) : undefined
   const children = store.causedBy(e)
   const correlated = store.correlated(e)

@@ -46,7 +46,7 @@ function replay(host: CommandHost, eventId: string, panelCopy: TidingsEvent | un
   if (!original || (original === panelCopy && JSON.stringify(original).includes(JSON.stringify(REDACTED))))
     return {
       ok: false,
-      error: { name: 'ReplayError', message: `Event ${eventId} is no longer held by the page (see replayBufferBytes) and the panel's copy is cut (redacted or capped).` },
+      error: { name: 'ReplayError', message: `Event ${eventId} is no longer held by the page (see replayBufferBytes); the panel's copy is cut.` },
     }
   const input: Record<string, unknown> = {
     type: original.type,

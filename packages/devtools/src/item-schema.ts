@@ -40,8 +40,13 @@ export type WireSubscription = SubscriptionInfo
  * shown is not the data published (redacted, capped, or a placeholder), so the panel's copy
  * cannot stand in for the original on replay.
  */
+/** Longest PublishItem.exact text a receiver accepts (the agent sends nothing longer). */
+export const MAX_EXACT_CHARS = 64 * 1024
+
 export type WireItem =
-  | { kind: 'publish'; at: number; event: TidingsEvent; ctx: ContextLabel; receipt: PublishReceipt; cut?: true }
+  /** `exact`: for data read whole and small, the data itself in the one type-preserving encoding
+   *  (decode from '@tidings/core/bridge'); `event.data` is then the preview of the same value. */
+  | { kind: 'publish'; at: number; event: TidingsEvent; ctx: ContextLabel; receipt: PublishReceipt; cut?: true; exact?: string }
   | { kind: 'deliver'; at: number; eventId: string; sub: string; ms: number; attempt: number }
   | { kind: 'drop'; at: number; eventId: string; type: string; sub: string; reason: string }
   | { kind: 'reject'; at: number; eventId: string; type: string; sub: string; reason: string }
@@ -95,7 +100,13 @@ export function isWireItem(x: unknown): x is WireItem {
   if (!isRecord(x) || !isFiniteNumber(x['at'])) return false
   switch (x['kind']) {
     case 'publish':
-      return checkEnvelope(x['event']).ok && isContextLabel(x['ctx']) && isReceipt(x['receipt']) && (x['cut'] === undefined || x['cut'] === true)
+      return (
+        checkEnvelope(x['event']).ok &&
+        isContextLabel(x['ctx']) &&
+        isReceipt(x['receipt']) &&
+        (x['cut'] === undefined || x['cut'] === true) &&
+        (x['exact'] === undefined || (typeof x['exact'] === 'string' && x['exact'].length <= MAX_EXACT_CHARS))
+      )
     case 'deliver':
       return isId(x['eventId']) && isId(x['sub']) && isFiniteNumber(x['ms']) && isNat(x['attempt'])
     case 'drop':

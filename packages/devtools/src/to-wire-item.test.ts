@@ -5,7 +5,7 @@ import { createBus, type InspectionEvent, type TidingsEvent } from '@tidings/cor
 import { isWireItem, type WireItem } from './protocol.js'
 import { REDACTED, compileRedactor, newReport } from './sanitize.js'
 import { REDACT_FN_THREW, type Shaping, toWireItem, wireError } from './to-wire-item.js'
-import { bridgeHost } from '@tidings/core/bridge'
+import { bridgeHost, decode } from '@tidings/core/bridge'
 
 function record() {
   const bus = createBus({ name: 'map-test' })
@@ -144,5 +144,23 @@ describe('toWireItem', () => {
       },
     })
     expect(wireError(hostile)).toEqual({ name: 'Error', message: '[unreadable error]' })
+  })
+
+  it('small data read whole also travels exactly, in the type-preserving encoding; capped or unencodable data does not', () => {
+    const { bus, seen } = record()
+    const value = { byId: new Map([['u1', { at: new Date(0) }]]), big: 10n ** 20n, tags: new Set(['a']), negZero: -0 }
+    bus.publish('x.small', value)
+    bus.publish('x.big', { m: new Map(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i])) })
+    bus.publish('x.fn', { cb: () => 1 })
+    const items = seen.filter((e) => e.kind === 'publish').map((e) => toWireItem(e, plainShaping) as Extract<WireItem, { kind: 'publish' }>)
+    expect(items.map((i) => [i.event.type, i.exact !== undefined, i.cut === true])).toEqual([
+      ['x.small', true, false],
+      ['x.big', false, true],
+      ['x.fn', false, false], // shown as a preview; the encoding refuses a function, so no exact copy
+    ])
+    expect(decode(items[0]!.exact!, 'data')).toStrictEqual(value)
+    expect(items.every((i) => isWireItem(i))).toBe(true)
+    expect(isWireItem({ ...items[0]!, exact: 7 })).toBe(false)
+    expect(isWireItem({ ...items[0]!, exact: 'x'.repeat(64 * 1024 + 1) })).toBe(false)
   })
 })

@@ -2,7 +2,8 @@
 // tested on its own and the agent only decides WHICH events to map and WHEN (it maps them when a
 // batch is posted, not inside publish()).
 import type { EventSource, InspectionEvent, SubscriptionInfo, TidingsEvent } from '@tidings/core'
-import type { WireError, WireItem, WireSubscription } from './item-schema.js'
+import { encode } from '@tidings/core/bridge'
+import { MAX_EXACT_CHARS, type WireError, type WireItem, type WireSubscription } from './item-schema.js'
 import { DEFAULT_LIMITS, type Redactor, type SanitizeLimits, type SanitizeReport, newReport, sanitize } from './sanitize.js'
 
 /** How event data is shaped before it leaves the page. */
@@ -19,6 +20,9 @@ export interface Shaping {
 
 export const REDACT_FN_THREW = '[redact function threw]'
 
+/** Data whose estimated size is at most this (bytes) also travels exactly (PublishItem.exact). */
+export const EXACT_MAX_BYTES = 16 * 1024
+
 /**
  * The wire item for one inspection event. For a publish, `report` (when given) receives the
  * sanitizer's estimate of the ORIGINAL data + metadata (see SanitizeReport); `via` is
@@ -31,6 +35,17 @@ export function toWireItem(e: InspectionEvent, shaping: Shaping, via?: string, r
       const event = wireEvent(e.event, shaping, r)
       const item: WireItem = { kind: 'publish', at: e.at, event, ctx: via === undefined ? { origin: event.origin } : { origin: event.origin, via }, receipt: { ...e.receipt } }
       if (r.cut) item.cut = true
+      // Read whole and small: also send the data itself, in the one type-preserving encoding,
+      // so the panel shows a Map as a Map and a Date as a Date (the preview above cannot). Not
+      // encodable (a function, a Blob): the preview stands alone.
+      else if (r.sized && r.bytes <= EXACT_MAX_BYTES) {
+        try {
+          const text = encode(e.event.data, '')
+          if (text.length <= MAX_EXACT_CHARS) item.exact = text
+        } catch {
+          // the preview stands alone
+        }
+      }
       return item
     }
     case 'deliver':
