@@ -2,23 +2,11 @@
 // after the transaction holding it has committed, also when the history is closed or detached in
 // the same task as the publishes (they were under way; close() finishes them and then closes).
 import { createBus } from '@tidings/core'
-import { afterEach, expect, test } from 'vitest'
-import { HistoryClosedError, openHistory, type History } from './index.js'
-import { deleteDb, readRaw, uniqueDb } from './test-helpers.js'
+import { expect, test } from 'vitest'
+import { HistoryClosedError } from './index.js'
+import { historyHarness, readRaw } from './test-helpers.js'
 
-const opened: Array<{ h: History; dbName: string }> = []
-function open(label: string) {
-  const dbName = uniqueDb(label)
-  const h = openHistory({ dbName })
-  opened.push({ h, dbName })
-  return { h, dbName }
-}
-afterEach(async () => {
-  for (const { h, dbName } of opened.splice(0)) {
-    await h.close()
-    await deleteDb(dbName)
-  }
-})
+const { open } = historyHarness()
 
 /** Settles every promise; returns how many resolved and the rejections. */
 async function outcomes(ps: Array<Promise<unknown>>): Promise<{ resolved: number; rejected: unknown[] }> {

@@ -2,25 +2,13 @@
 // redaction, replay, export/import, dedupe of bridged events.
 import { createBus, type TidingsEvent } from '@tidings/core'
 import { firstValueFrom, take, toArray } from 'rxjs'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { InvalidHistoryInputError, openHistory, REDACTED, type History } from './index.js'
-import { createLegacyEventsStore, deleteDb, envelope, readRaw, uniqueDb } from './test-helpers.js'
+import { createLegacyEventsStore, envelope, historyHarness, readRaw, uniqueDb } from './test-helpers.js'
 import { bridgeHost } from '@tidings/core/bridge'
 
 const ids = (xs: TidingsEvent[]) => xs.map((e) => e.id)
-const opened: Array<{ h: History; dbName: string }> = []
-function open(label: string, opts: Parameters<typeof openHistory>[0] = {}) {
-  const dbName = uniqueDb(label)
-  const h = openHistory({ dbName, ...opts })
-  opened.push({ h, dbName })
-  return { h, dbName }
-}
-afterEach(async () => {
-  for (const { h, dbName } of opened.splice(0)) {
-    await h.close()
-    await deleteDb(dbName)
-  }
-})
+const { open, opened } = historyHarness()
 
 describe('recording', () => {
   test('publishAsync of a persistent event resolves after its record is committed', async () => {

@@ -1,5 +1,7 @@
 // Helpers shared by the browser tests (not exported from the package).
 import type { TidingsEvent } from '@tidings/core'
+import { afterEach } from 'vitest'
+import { openHistory, type History } from './index.js'
 import { compareEvents, type Segment } from './segment.js'
 
 let n = 0
@@ -57,4 +59,27 @@ export function createLegacyEventsStore(db: IDBDatabase): IDBObjectStore {
   store.createIndex('correlation_time', ['correlationId', 'timestamp', 'seq', 'id'])
   store.createIndex('expires', 'expiresAt')
   return store
+}
+
+/** Histories for one test file: each on its own database, closed and deleted after each test. */
+export function historyHarness(): {
+  open(label: string, opts?: Parameters<typeof openHistory>[0]): { h: History; dbName: string }
+  opened: Array<{ h: History; dbName: string }>
+} {
+  const opened: Array<{ h: History; dbName: string }> = []
+  afterEach(async () => {
+    for (const { h, dbName } of opened.splice(0)) {
+      await h.close()
+      await deleteDb(dbName)
+    }
+  })
+  return {
+    opened,
+    open(label, opts = {}) {
+      const dbName = uniqueDb(label)
+      const h = openHistory({ dbName, ...opts })
+      opened.push({ h, dbName })
+      return { h, dbName }
+    },
+  }
 }

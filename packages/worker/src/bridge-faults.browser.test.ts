@@ -96,18 +96,6 @@ describe('control messages', () => {
     expect(s.bridge['forged']).toBe(2)
     expect(bridge.closed).toBe(false)
   })
-
-  it('a bye from the real peer closes the bridge', async () => {
-    const a = createBus()
-    const b = createBus()
-    const { port1, port2 } = new MessageChannel()
-    const ab = connectWorker(a, port1, { share: '**' })
-    const ba = connectWorker(b, port2, { share: '**' })
-    await Promise.all([ab.ready, ba.ready])
-    ab.close()
-    await expect.poll(() => ba.closed).toBe(true)
-    expect(ba.stats().forged).toBe(0)
-  })
 })
 
 describe('liveness', () => {

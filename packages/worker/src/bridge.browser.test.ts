@@ -258,6 +258,7 @@ describe('connectWorker + workerBus (dedicated module worker)', () => {
     ab.close()
     await new Promise((r) => setTimeout(r, 50))
     expect(ba.closed).toBe(true)
+    expect(ba.stats().forged).toBe(0) // the real peer's bye carries the nonce of its hello
     const after: unknown[] = []
     a.on('**').subscribe((e) => after.push(e.type))
     b.publish('x.three', 3)
