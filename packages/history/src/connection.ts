@@ -7,7 +7,8 @@
 // - our own open is blocked by an older connection: fail after blockedTimeoutMs with a clear error.
 import { openDB, unwrap } from 'idb'
 import { HistoryBlockedError, HistoryClosedError, type HistoryError } from './errors.js'
-import { createSchema, hasSchema } from './schema.js'
+import { heal } from './meta.js'
+import { createSchema, hasSchema, STORE } from './schema.js'
 import type { HistoryStatus } from './types.js'
 
 export interface Connection {
@@ -98,6 +99,11 @@ export function connect(dbName: string, blockedTimeoutMs: number, emit: (e: Hist
       opened.close()
       opened = await openVersion(opened.version + 1)
     }
+    // The maintained count: checked in O(1), rebuilt once if missing or stale (meta.ts).
+    await heal(opened, STORE).catch((e: unknown) => {
+      opened.close()
+      throw e
+    })
     if (closedError) {
       opened.close()
       throw closedError

@@ -8,6 +8,7 @@ import { readPages } from './reader.js'
 import { request } from './requests.js'
 import { TYPES } from './schema.js'
 import { compareEvents } from './segment.js'
+import { slicer, type Slicer } from './slice.js'
 
 /** Beyond this many matching types, one range read per type costs more than one time scan. */
 export const MAX_MATCHING_TYPES = 64
@@ -29,12 +30,12 @@ interface Source {
 }
 
 /** Pages of the k-way merge of one exact-type scan per type, in plan order, up to plan.limit. */
-export async function* mergeTypes(getDb: () => Promise<IDBDatabase>, plan: Plan, types: readonly string[], now: number): AsyncGenerator<TidingsEvent[]> {
+export async function* mergeTypes(getDb: () => Promise<IDBDatabase>, plan: Plan, types: readonly string[], now: number, sl: Slicer): AsyncGenerator<TidingsEvent[]> {
   const { glob, ...base } = plan
   const sign = plan.direction === 'next' ? 1 : -1
   const sources: Source[] = []
   for (const prefix of types) {
-    const it = readPages(getDb, { ...base, index: 'type_bucket', prefix, filter: glob!.where, everything: false }, now)
+    const it = readPages(getDb, { ...base, index: 'type_bucket', prefix, filter: glob!.where, everything: false }, now, sl)
     const first = await it.next()
     if (!first.done) sources.push({ it, page: first.value, pos: 0 })
   }
@@ -55,6 +56,7 @@ export async function* mergeTypes(getDb: () => Promise<IDBDatabase>, plan: Plan,
     if (out.length >= 1000) {
       yield out
       out = []
+      await sl.pause()
     }
   }
   for (const s of sources) void s.it.return(undefined)
@@ -62,7 +64,7 @@ export async function* mergeTypes(getDb: () => Promise<IDBDatabase>, plan: Plan,
 }
 
 /** readPages for any plan: glob types go through mergeTypes when the type list is short. */
-export async function* readQuery(getDb: () => Promise<IDBDatabase>, plan: Plan, now = Date.now()): AsyncGenerator<TidingsEvent[]> {
+export async function* readQuery(getDb: () => Promise<IDBDatabase>, plan: Plan, sl: Slicer = slicer(), now = Date.now()): AsyncGenerator<TidingsEvent[]> {
   const types = plan.glob && plan.limit > 0 ? await matchingTypes(await getDb(), plan.glob.prefix, plan.glob.match) : undefined
-  yield* types ? mergeTypes(getDb, plan, types, now) : readPages(getDb, plan, now)
+  yield* types ? mergeTypes(getDb, plan, types, now, sl) : readPages(getDb, plan, now, sl)
 }

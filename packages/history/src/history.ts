@@ -6,15 +6,18 @@ import { createCapture, type Attachment } from './capture.js'
 import { connect } from './connection.js'
 import { dataError, HistoryClosedError, HistoryDataError, HistoryError, InvalidHistoryInputError } from './errors.js'
 import { readQuery } from './glob.js'
-import { countEvents, countExpired, deleteIds, sweepExpired } from './maintain.js'
+import { countFromIndexes } from './count.js'
+import { deleteIds, sweepExpired } from './maintain.js'
+import { bump, META, readMeta } from './meta.js'
 import { planQuery, type Plan } from './plan.js'
 import { isExpired, makeToRecord } from './record.js'
 import { compileRedact } from './redact.js'
 import { checkSpeed, replayPages } from './replay.js'
 import { txDone } from './requests.js'
+import { slicer, type Slicer } from './slice.js'
 import { STORE } from './schema.js'
 import { checkFormat, parseImport, serialize } from './transfer.js'
-import type { History, HistoryOptions, HistoryQuery, HistoryStats, ImportReport } from './types.js'
+import type { History, HistoryOptions, HistoryQuery, HistoryStats, ImportReport, ReadOptions } from './types.js'
 import { createWriter, type Batch } from './writer.js'
 
 const positive = (name: string, v: number | undefined, integer = false): number | undefined => {
@@ -71,17 +74,20 @@ export function openHistory(options: HistoryOptions = {}): History {
   }
   /** A where-condition that cannot read one event (a getter in the data) skips that event alone. */
   const plan = (q: HistoryQuery | undefined): Plan => planQuery(q, (r, f) => emit(dataError(r as TidingsEvent, f, 'was skipped by a query')))
-  const read = (q: HistoryQuery | undefined) => readQuery(getDb, plan(q))
-  const collect = async (q: HistoryQuery | undefined): Promise<TidingsEvent[]> => {
+  const read = (q: HistoryQuery | undefined, sl?: Slicer) => readQuery(getDb, plan(q), sl)
+  const collect = async (q: HistoryQuery | undefined, opts?: ReadOptions): Promise<TidingsEvent[]> => {
     const out: TidingsEvent[] = []
-    for await (const page of read(q)) for (const e of page) out.push(e)
+    for await (const page of read(q, slicer(opts))) for (const e of page) out.push(e)
     return out
   }
-  /** Runs `fn` on the segments store in a readwrite transaction; resolves after the commit. */
-  const writing = async <T>(fn: (store: IDBObjectStore) => Promise<T>): Promise<T> => {
-    const tx = (await getDb()).transaction(STORE, 'readwrite')
+  /** Runs `fn` on the segments store in a readwrite transaction, with the maintained count moved
+   *  by the number of events `fn` removed (first of its result) in the same transaction; resolves
+   *  with `fn`'s result after the commit. */
+  const writing = async <T extends [number, ...unknown[]]>(fn: (store: IDBObjectStore) => Promise<T>): Promise<T> => {
+    const tx = (await getDb()).transaction([STORE, META], 'readwrite')
     const done = txDone(tx)
     const result = await fn(tx.objectStore(STORE))
+    await bump(tx, -result[0])
     await done
     return result
   }
@@ -93,9 +99,12 @@ export function openHistory(options: HistoryOptions = {}): History {
     ensureOpen()
     let total = 0
     for (let more = true; more; ) {
-      const r = await writing((store) => sweepExpired(store, Date.now(), 200))
-      total += r.expired
-      more = r.more
+      const [expired, again] = await writing(async (store) => {
+        const r = await sweepExpired(store, Date.now(), 200)
+        return [r.expired, r.more] as [number, boolean]
+      })
+      total += expired
+      more = again
     }
     stats.expired += total
     return total
@@ -129,17 +138,17 @@ export function openHistory(options: HistoryOptions = {}): History {
 
     flush: () => writer.flush(),
 
-    async query(q) {
+    async query(q, opts) {
       ensureOpen()
-      return collect(q)
+      return collect(q, opts)
     },
 
-    stream(q) {
+    stream(q, opts) {
       return new Observable<TidingsEvent>((sub) => {
         let stopped = false
         ;(async () => {
           ensureOpen()
-          for await (const page of read(q)) {
+          for await (const page of read(q, slicer(opts))) {
             for (const e of page) {
               if (stopped) return
               sub.next(e)
@@ -154,16 +163,14 @@ export function openHistory(options: HistoryOptions = {}): History {
       })
     },
 
-    async count(q) {
+    async count(q, opts) {
       ensureOpen()
       const p = plan(q)
-      if (p.everything) {
-        const store = (await getDb()).transaction(STORE).objectStore(STORE)
-        const [all, expired] = await Promise.all([countEvents(store), countExpired(store, Date.now())])
-        return all - expired
-      }
+      const now = Date.now()
+      const fast = await countFromIndexes(await getDb(), p, now)
+      if (fast !== undefined) return fast
       let n = 0
-      for await (const page of readQuery(getDb, p)) n += page.length
+      for await (const page of readQuery(getDb, p, slicer(opts), now)) n += page.length
       return n
     },
 
@@ -171,13 +178,15 @@ export function openHistory(options: HistoryOptions = {}): History {
       ensureOpen()
       await writer.flush().catch(() => {})
       if (planQuery(q).everything)
-        return writing(async (store) => {
-          const n = await countEvents(store)
-          store.clear()
-          return n
-        })
+        return (
+          await writing(async (store) => {
+            const n = (await readMeta(store.transaction))?.n ?? 0
+            store.clear()
+            return [n]
+          })
+        )[0]
       const ids = (await collect(q)).map((e) => e.id)
-      return writing((store) => deleteIds(store, ids))
+      return (await writing(async (store) => [await deleteIds(store, ids)]))[0]
     },
 
     async replay(bus, q, opts) {

@@ -19,17 +19,42 @@ function rewrite(store: IDBObjectStore, seg: Segment, drop: (e: StoredRecord) =>
   return removed
 }
 
-/** How many events are stored (one index entry per event id). */
-export const countEvents = (store: IDBObjectStore): Promise<number> => request(store.index('ids').count())
-
-/** Deletes the `excess` oldest events (by timestamp, seq, id), exactly: whole segments of the
- *  oldest buckets, and the boundary bucket's segments rewritten. Resolves with how many. */
+/** Deletes the `excess` oldest events (by timestamp, seq, id), exactly, in time proportional to
+ *  what it deletes: the [bucket, n] index's keys give each segment's bucket and size without
+ *  reading it, so whole oldest buckets are deleted by key; the one bucket the cut falls in is read
+ *  and its segments rewritten without the evicted events. Resolves with how many. */
 export async function evictOldest(store: IDBObjectStore, excess: number): Promise<number> {
-  const index = store.index('bucket')
   let left = excess
-  let first: Segment | undefined
-  while (left > 0 && (first = await request(index.get(IDBKeyRange.lowerBound(first?.bucket ?? -Infinity, first !== undefined))))) {
-    const segs = await request<Segment[]>(index.getAll(first.bucket))
+  const whole: IDBValidKey[] = []
+  let cut: number | undefined
+  let bucket: number | undefined
+  let keys: IDBValidKey[] = []
+  let total = 0
+  const req = store.index('bucket_n').openKeyCursor()
+  for (let c: IDBCursor | null; (c = await request(req)); c.continue()) {
+    const [b, n] = c.key as [number, number]
+    if (b !== bucket) {
+      // The previous bucket ended within what is left to evict: it goes whole.
+      whole.push(...keys)
+      left -= total
+      ;[bucket, keys, total] = [b, [], 0]
+      if (left === 0) break
+    }
+    keys.push(c.primaryKey)
+    total += n
+    if (total > left) {
+      cut = b
+      break
+    }
+  }
+  if (cut === undefined && total <= left) {
+    // The cursor ran out: the last bucket goes whole too.
+    whole.push(...keys)
+    left -= total
+  }
+  for (const k of whole) store.delete(k)
+  if (cut !== undefined && left > 0) {
+    const segs = await request<Segment[]>(store.index('bucket').getAll(cut))
     const drop = new Set(mergeBucket(segs, false).slice(0, left).map((e) => e.id))
     for (const s of segs) left -= rewrite(store, s, (e) => drop.has(e.id))
   }
@@ -49,10 +74,13 @@ export async function sweepExpired(store: IDBObjectStore, now: number, maxSegmen
   return { expired, more: segs.length === maxSegments }
 }
 
-/** How many stored events have expired but are not swept yet. */
-export async function countExpired(store: IDBObjectStore, now: number): Promise<number> {
+/** How many stored events have expired but are not swept yet, among the segments `keep` accepts:
+ *  one index count, and only the segments holding an expired event are read (the sweep keeps them
+ *  few). */
+export async function countExpired(store: IDBObjectStore, now: number, keep: (s: Segment) => boolean = () => true): Promise<number> {
+  if ((await request(store.index('exp').count(IDBKeyRange.upperBound(now)))) === 0) return 0
   let n = 0
-  for (const s of await expiredSegments(store, now)) n += s.events.filter((e) => isExpired(e, now)).length
+  for (const s of await expiredSegments(store, now)) if (keep(s)) n += s.events.filter((e) => isExpired(e, now)).length
   return n
 }
 

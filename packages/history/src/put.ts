@@ -4,17 +4,25 @@
 // on, and the segment is put again without the events that are stored.
 import type { StoredRecord } from './record.js'
 import { request } from './requests.js'
-import { buildSegments, makeSegment, type Segment } from './segment.js'
+import { buildSegments, compareEvents, makeSegment, type Segment } from './segment.js'
 
-/** Handles a put that threw (unclonable data, quota); may put a smaller segment instead. */
-export type OnThrow = (seg: Segment, e: unknown) => Promise<void> | void
+/** Handles a put that threw (unclonable data, quota); may put a smaller segment instead.
+ *  Resolves with how many events it stored. */
+export type OnThrow = (seg: Segment, e: unknown) => Promise<number> | number
 
 /** Parallel id lookups per round (findStored). */
 const LOOKUPS_PER_ROUND = 16
+/** A new segment smaller than this is merged into a small stored segment of its type and bucket
+ *  (compaction at write time: events arriving one per transaction share a record). */
+export const MERGE_BELOW = 64
+/** A merged segment holds at most this many events (a merge rewrites the target whole). */
+export const MERGE_MAX = 256
+/** Batches with more segments than this (imports, bursts) skip the merge lookup. */
+const MERGE_BATCH_MAX = 16
 
-/** Puts one segment. Resolves when it is stored, handed to `onThrow`, or failed with a request
- *  error (which aborts the transaction). */
-export function putSegment(store: IDBObjectStore, seg: Segment, onThrow: OnThrow): Promise<void> {
+/** Puts one segment. Resolves with how many of its events are stored (0 when it failed with a
+ *  request error, which aborts the transaction). */
+export function putSegment(store: IDBObjectStore, seg: Segment, onThrow: OnThrow): Promise<number> {
   return new Promise((resolve) => {
     let req: IDBRequest
     try {
@@ -22,36 +30,70 @@ export function putSegment(store: IDBObjectStore, seg: Segment, onThrow: OnThrow
     } catch (e) {
       return resolve(onThrow(seg, e))
     }
-    req.addEventListener('success', () => resolve())
+    req.addEventListener('success', () => resolve(seg.n))
     req.addEventListener('error', (ev) => {
-      if (req.error?.name !== 'ConstraintError') return resolve()
+      if (req.error?.name !== 'ConstraintError') return resolve(0)
       // Handled: neither abort the transaction nor reach transaction-level listeners (idb's).
       ev.preventDefault()
       ev.stopPropagation()
       resolve(
         findStored(store, seg.ids).then(({ fresh }) => {
           const events = seg.events.filter((e) => fresh.has(e.id))
-          if (events.length > 0) return putSegment(store, makeSegment(events), onThrow)
+          return events.length > 0 ? putSegment(store, makeSegment(events), onThrow) : 0
         }),
       )
     })
   })
 }
 
+/** Puts a small segment into a small stored segment of the same type and bucket when there is
+ *  one with room (found through the [type, bucket, n] index, so only that one is read), keeping
+ *  that segment's key; otherwise, or when the merged put fails for any reason, puts it alone
+ *  (putSegment: collisions and unclonable data are handled there). Ids the target already holds
+ *  are not stored twice. */
+export async function putMerging(store: IDBObjectStore, seg: Segment, onThrow: OnThrow): Promise<number> {
+  const range = IDBKeyRange.bound([seg.type, seg.bucket, 0], [seg.type, seg.bucket, MERGE_MAX - seg.n])
+  const [target] = await request<Segment[]>(store.index('type_bucket_n').getAll(range, 1))
+  if (!target) return putSegment(store, seg, onThrow)
+  const have = new Set(target.ids)
+  const fresh = seg.events.filter((e) => !have.has(e.id))
+  if (fresh.length === 0) return 0
+  const merged = makeSegment([...target.events, ...fresh].sort(compareEvents), target.k)
+  return new Promise((resolve) => {
+    let req: IDBRequest
+    try {
+      req = store.put(merged)
+    } catch {
+      return resolve(putSegment(store, seg, onThrow))
+    }
+    req.addEventListener('success', () => resolve(fresh.length))
+    req.addEventListener('error', (ev) => {
+      // A failed put leaves the target as it was; the segment goes in alone.
+      ev.preventDefault()
+      ev.stopPropagation()
+      resolve(putSegment(store, seg, onThrow))
+    })
+  })
+}
+
 /** Puts `records` as segments and lists their types that are not in `listed`. Returns the types
- *  of the records and a promise of every put (never unhandled: a failed request aborts the
- *  transaction, whose abort handler reports it). */
+ *  of the records and a promise of how many events were stored (never unhandled: a failed
+ *  request aborts the transaction, whose abort handler reports it). `merge`: small segments of
+ *  small batches go through putMerging. */
 export function putRecords(
   store: IDBObjectStore,
   typeStore: IDBObjectStore,
   records: readonly StoredRecord[],
   listed: ReadonlySet<string>,
   onThrow: OnThrow,
-): { types: Set<string>; done: Promise<unknown> } {
+  merge = false,
+): { types: Set<string>; done: Promise<number> } {
   const types = new Set<string>()
-  const puts = buildSegments(records).map((seg) => (types.add(seg.type), putSegment(store, seg, onThrow)))
+  const segs = buildSegments(records)
+  const small = merge && segs.length <= MERGE_BATCH_MAX
+  const puts = segs.map((seg) => (types.add(seg.type), (small && seg.n < MERGE_BELOW ? putMerging : putSegment)(store, seg, onThrow)))
   for (const t of types) if (!listed.has(t)) typeStore.put(1, t)
-  const done = Promise.all(puts)
+  const done = Promise.all(puts).then((ns) => ns.reduce((a, b) => a + b, 0))
   done.catch(() => {})
   return { types, done }
 }

@@ -3,16 +3,21 @@
 // ends inside a bucket, that bucket is read again whole with the next page. The segments of one
 // bucket may interleave in time (several batches, several tabs), so each bucket's events are
 // merged by (timestamp, seq, id) before the time window, expiry, filters and the limit apply.
+// Pages are sized by events (about PAGE_EVENTS decoded per request), and the in-memory work
+// yields between buckets once a slice is used up (slice.ts), so no task runs long.
 import type { TidingsEvent } from '@tidings/core'
 import type { Plan } from './plan.js'
 import { fromRecord, isExpired } from './record.js'
 import { request } from './requests.js'
 import { STORE } from './schema.js'
 import { bucketOf, mergeBucket, type Segment } from './segment.js'
+import { slicer, type Slicer } from './slice.js'
 
 /** Segments per request: the first page is small (a limit often needs little), then doubles. */
 export const SEG_PAGE_MIN = 8
 export const SEG_PAGE_MAX = 256
+/** Events decoded per page at most (estimated from the previous page's segments). */
+export const PAGE_EVENTS = 4000
 
 type GetAllRecords = (opts: { query: IDBKeyRange; count?: number | undefined; direction: 'prev' }) => IDBRequest<Array<{ value: Segment }>>
 
@@ -29,7 +34,7 @@ export async function fetchSegments(index: IDBIndex, range: IDBKeyRange, count?:
 }
 
 /** Yields pages of live (unexpired, matching) events in plan order until the limit. */
-export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, now = Date.now()): AsyncGenerator<TidingsEvent[]> {
+export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, now = Date.now(), sl: Slicer = slicer()): AsyncGenerator<TidingsEvent[]> {
   const { from, to, filter, prefix } = plan
   const desc = plan.direction === 'prev'
   const keyFor = (b: number): IDBValidKey => (prefix === undefined ? b : [prefix, b])
@@ -41,8 +46,10 @@ export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, 
   let remaining = plan.limit
   let count = SEG_PAGE_MIN
   while (remaining > 0 && (lo < hi || (lo === hi && !loOpen && !hiOpen))) {
+    await sl.pause()
     const index = await openIndex()
     const segs = await fetchSegments(index, IDBKeyRange.bound(keyFor(lo), keyFor(hi), loOpen, hiOpen), count, desc)
+    sl.fresh()
     if (segs.length === 0) return
     const more = segs.length === count
     let ready = segs
@@ -59,19 +66,26 @@ export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, 
       }
       if (desc) [hi, hiOpen] = [last, readWhole]
       else [lo, loOpen] = [last, readWhole]
-      count = Math.min(count * 2, SEG_PAGE_MAX)
+      // Double, but keep a page near PAGE_EVENTS decoded events (segments hold 1 to 500).
+      const perSeg = segs.reduce((a, s) => a + s.n, 0) / segs.length
+      count = Math.max(1, Math.min(count * 2, SEG_PAGE_MAX, Math.floor(PAGE_EVENTS / perSeg)))
     }
     const out: TidingsEvent[] = []
     for (let i = 0; i < ready.length && remaining > 0; ) {
       let j = i + 1
       while (j < ready.length && ready[j]!.bucket === ready[i]!.bucket) j++
       for (const r of mergeBucket(ready.slice(i, j), desc)) {
+        sl.p.scanned++
         if (r.timestamp < from || r.timestamp > to || isExpired(r, now) || (filter && !filter(r))) continue
         out.push(fromRecord(r))
+        sl.p.matched++
         if (--remaining === 0) break
       }
       i = j
+      // Between buckets: hand the thread back when the slice is used up.
+      if (i < ready.length) await sl.pause()
     }
+    sl.report()
     if (out.length > 0) yield out
     if (!more) return
   }

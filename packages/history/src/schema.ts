@@ -5,7 +5,11 @@
 // - corr [correlationId, bucket] (multiEntry, one entry per distinct correlationId): chains;
 // - exp: the segment's earliest expiresAt (sparse), for the TTL sweep;
 // - ids (multiEntry, unique): every event id, so an event is stored once by id even when several
-//   contexts share the database, and the number of events is one index count.
+//   contexts share the database;
+// - type_bucket_n [type, bucket, n] and bucket_n [bucket, n]: the same keys plus the segment's
+//   event count, so count() walks keys (no segment is read) for type and time filters.
+// The `meta` store holds the maintained event count (see meta.ts).
+import { META } from './meta.js'
 import { putRecords } from './put.js'
 import type { StoredRecord } from './record.js'
 import { request } from './requests.js'
@@ -16,7 +20,7 @@ export const LEGACY_STORE = 'events'
 /** Every type ever written (key = type): lets a glob list its candidate types in one request. */
 export const TYPES = 'types'
 
-export type IndexName = 'type_bucket' | 'bucket' | 'corr' | 'exp' | 'ids'
+export type IndexName = 'type_bucket' | 'bucket' | 'corr' | 'exp' | 'ids' | 'type_bucket_n' | 'bucket_n'
 
 const INDEXES: Array<[IndexName, string | string[], IDBIndexParameters?]> = [
   ['type_bucket', ['type', 'bucket']],
@@ -24,6 +28,8 @@ const INDEXES: Array<[IndexName, string | string[], IDBIndexParameters?]> = [
   ['corr', 'corr', { multiEntry: true }],
   ['exp', 'exp'],
   ['ids', 'ids', { multiEntry: true, unique: true }],
+  ['type_bucket_n', ['type', 'bucket', 'n']],
+  ['bucket_n', ['bucket', 'n']],
 ]
 
 /** Events per read while migrating the legacy store. */
@@ -36,6 +42,8 @@ export function createSchema(db: IDBDatabase, tx: IDBTransaction): void {
   const has = (name: string) => db.objectStoreNames.contains(name)
   const store = has(STORE) ? tx.objectStore(STORE) : db.createObjectStore(STORE, { keyPath: 'k', autoIncrement: true })
   for (const [name, keyPath, options] of INDEXES) if (!store.indexNames.contains(name)) store.createIndex(name, keyPath, options)
+  // The count is filled on open (meta.ts heal), after any migration below has put its segments.
+  if (!has(META)) db.createObjectStore(META)
   const newTypes = !has(TYPES)
   const types = newTypes ? db.createObjectStore(TYPES) : tx.objectStore(TYPES)
   // A failed request aborts the upgrade by itself, and so does a put that throws (below): a
@@ -53,7 +61,7 @@ async function migrateLegacy(db: IDBDatabase, tx: IDBTransaction, store: IDBObje
   const listed = new Set<string>()
   for (let after: IDBKeyRange | null = null; ; ) {
     const records = await request<StoredRecord[]>(legacy.getAll(after, MIGRATE_PAGE))
-    for (const t of putRecords(store, types, records, listed, () => tx.abort()).types) listed.add(t)
+    for (const t of putRecords(store, types, records, listed, () => (tx.abort(), 0)).types) listed.add(t)
     if (records.length < MIGRATE_PAGE) break
     after = IDBKeyRange.lowerBound(records.at(-1)!.id, true)
   }
@@ -72,7 +80,7 @@ async function fillTypes(store: IDBObjectStore, types: IDBObjectStore): Promise<
 
 export function hasSchema(db: IDBDatabase): boolean {
   const names = db.objectStoreNames
-  if (!names.contains(STORE) || !names.contains(TYPES) || names.contains(LEGACY_STORE)) return false
+  if (!names.contains(STORE) || !names.contains(TYPES) || !names.contains(META) || names.contains(LEGACY_STORE)) return false
   const indexes = db.transaction(STORE).objectStore(STORE).indexNames
   return INDEXES.every(([name]) => indexes.contains(name))
 }

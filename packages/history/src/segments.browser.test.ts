@@ -5,6 +5,7 @@
 import { createBus, type TidingsEvent } from '@tidings/core'
 import { afterEach, describe, expect, test } from 'vitest'
 import { HistoryDataError, openHistory, type History } from './index.js'
+import { MERGE_BELOW } from './put.js'
 import { SEG_PAGE_MIN } from './reader.js'
 import { compareEvents, SEGMENT_MAX } from './segment.js'
 import { createLegacyEventsStore, deleteDb, envelope, readRaw, readSegments, uniqueDb } from './test-helpers.js'
@@ -106,20 +107,21 @@ describe('order across segments', () => {
     const events: TidingsEvent[] = []
     for (let k = 0; k < imports; k++) {
       const batch: TidingsEvent[] = []
-      for (let bucket = 0; bucket < 3; bucket++) for (let j = 0; j < 4; j++) batch.push(envelope('o.e', 5000 + bucket * 1000 + j * 50 + k, { k, bucket, j }))
+      // MERGE_BELOW events per segment: big enough not to be merged at write time (compaction).
+      for (let bucket = 0; bucket < 3; bucket++) for (let j = 0; j < MERGE_BELOW; j++) batch.push(envelope('o.e', 5000 + bucket * 1000 + j * 15 + k, { k, bucket, j }))
       events.push(...batch)
       await h.import(batch.toReversed())
     }
     const segs = await readSegments(dbName)
     expect(segs).toHaveLength(3 * imports)
-    expect(segs.every((s) => s.n === 4 && s.type === 'o.e')).toBe(true)
+    expect(segs.every((s) => s.n === MERGE_BELOW && s.type === 'o.e')).toBe(true)
     const want = sorted(events)
     expect(ids(await h.query({ type: 'o.e' }))).toEqual(ids(want))
     expect(ids(await h.query({ type: 'o.*', order: 'desc' }))).toEqual(ids(want.toReversed()))
     expect(ids(await h.query({ order: 'desc', limit: 30 }))).toEqual(ids(want.toReversed().slice(0, 30)))
     expect(ids(await h.query({ from: 6010, to: 7020 }))).toEqual(ids(want.filter((e) => e.timestamp >= 6010 && e.timestamp <= 7020)))
     expect(ids(await h.query({ type: 'o.e', from: 5001, limit: 25 }))).toEqual(ids(want.filter((e) => e.timestamp >= 5001).slice(0, 25)))
-    expect(await h.count({ type: 'o.e', to: 5999 })).toBe(4 * imports)
+    expect(await h.count({ type: 'o.e', to: 5999 })).toBe(MERGE_BELOW * imports)
   })
 
   test('a bucket larger than SEGMENT_MAX is cut into several segments, read back in order', async () => {
@@ -260,7 +262,7 @@ describe('migration from one record per event', () => {
       const req = indexedDB.open(dbName)
       req.addEventListener('success', () => resolve(req.result))
     })
-    expect([...db.objectStoreNames].sort()).toEqual(['segments', 'types'])
+    expect([...db.objectStoreNames].sort()).toEqual(['meta', 'segments', 'types'])
     expect(db.version).toBe(3)
     db.close()
     const raw = await readRaw(dbName)

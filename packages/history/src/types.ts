@@ -49,6 +49,21 @@ export interface HistoryQuery {
   order?: 'asc' | 'desc'
 }
 
+/** How far a read has got: events examined (after the index narrowed the scan) and matched. */
+export interface HistoryProgress {
+  scanned: number
+  matched: number
+}
+
+/** Options of a read (query, count, stream). Every read runs in slices of about 12 ms of
+ *  main-thread work per task, whatever its size. */
+export interface ReadOptions {
+  /** Aborting stops the read at its next slice; the promise rejects with core's AbortedError. */
+  signal?: AbortSignal
+  /** Called after each page read (a few thousand events at most), with the totals so far. */
+  onProgress?: (p: HistoryProgress) => void
+}
+
 export interface ReplayOptions {
   /** 'instant' (default) or a factor on the original spacing: 1 = real time, 10 = ten times faster. */
   speed?: 'instant' | number
@@ -106,10 +121,14 @@ export interface History {
   attach(bus: Bus): Unsubscribable
   /** Resolves when every event handed to the history so far is committed (rejects if any failed). */
   flush(): Promise<void>
-  query(q?: HistoryQuery): Promise<TidingsEvent[]>
+  /** Matching events in order. Rejects with AbortedError when `opts.signal` aborts. */
+  query(q?: HistoryQuery, opts?: ReadOptions): Promise<TidingsEvent[]>
   /** The same results as query, delivered in pages; unsubscribing stops reading. */
-  stream(q?: HistoryQuery): Observable<TidingsEvent>
-  count(q?: HistoryQuery): Promise<number>
+  stream(q?: HistoryQuery, opts?: Pick<ReadOptions, 'onProgress'>): Observable<TidingsEvent>
+  /** How many live events match: O(1) without a query; from index keys alone for an exact or
+   *  globbed type and a time window; through the correlation index for a correlationId; a
+   *  sliced scan with `where`. */
+  count(q?: HistoryQuery, opts?: ReadOptions): Promise<number>
   /** Deletes everything, or only what `q` matches. Resolves with how many were deleted. */
   clear(q?: HistoryQuery): Promise<number>
   replay(bus: Bus, q?: HistoryQuery, opts?: ReplayOptions): Promise<ReplayResult>

@@ -6,7 +6,8 @@
 import type { Connection } from './connection.js'
 import { describeError, toError } from '@tidings/core/bridge'
 import { HistoryDataError, HistoryError, HistoryQuotaError, HistoryWriteError } from './errors.js'
-import { countEvents, evictOldest } from './maintain.js'
+import { evictOldest } from './maintain.js'
+import { lastKey, META, readMeta, setMeta } from './meta.js'
 import { putRecords, putSegment, type OnThrow } from './put.js'
 import type { StoredRecord } from './record.js'
 import { STORE, TYPES } from './schema.js'
@@ -116,7 +117,7 @@ export function createWriter(conn: Connection, { dbName, maxEvents, durability, 
   const write = (db: IDBDatabase, b: Batch, retried = false): void => {
     let tx: IDBTransaction
     try {
-      tx = db.transaction([STORE, TYPES], 'readwrite', { durability })
+      tx = db.transaction([STORE, TYPES, META], 'readwrite', { durability })
     } catch (e) {
       // The connection closed under us (versionchange, delete, terminated): let the connection
       // reopen or refuse, and retry this batch once.
@@ -162,22 +163,36 @@ export function createWriter(conn: Connection, { dbName, maxEvents, durability, 
             return false
           }
         })
-        if (good.length < seg.n) return good.length > 0 ? putSegment(store, makeSegment(good), onThrow) : undefined
+        if (good.length < seg.n) return good.length > 0 ? putSegment(store, makeSegment(good), onThrow) : 0
       }
       const err = refusedError(e, seg.n, `${seg.n} event(s) of type ${seg.type}: ${describeError(e)}`)
       for (const r of seg.events) failures.set(r.id, err)
+      return 0
     }
-    const { types, done } = putRecords(store, tx.objectStore(TYPES), b.records, knownTypes, onThrow)
+    // Small batches (events arriving one or a few per task) merge into small stored segments.
+    const { types, done } = putRecords(store, tx.objectStore(TYPES), b.records, knownTypes, onThrow, true)
     let evicted = 0
-    if (maxEvents !== undefined) {
-      // After every put (dedup fallbacks included), so the count is exact.
-      done
-        .then(() => countEvents(store))
-        .then(async (n) => {
-          if (n > maxEvents) evicted = await evictOldest(store, n - maxEvents)
-        })
-        .catch(() => {}) // a failed request aborts the transaction; the abort handler reports it
-    }
+    let thrown: unknown
+    // After every put (dedup fallbacks included), the maintained count (meta.ts) moves by what
+    // was stored, and maxEvents evicts the excess: O(1) plus O(evicted), whatever is stored.
+    done
+      .then(async (added) => {
+        const [m, k] = await Promise.all([readMeta(tx), lastKey(store)])
+        let n = (m?.n ?? 0) + added
+        if (maxEvents !== undefined && n > maxEvents) n -= evicted = await evictOldest(store, n - maxEvents)
+        setMeta(tx, { n, k: Math.max(m?.k ?? 0, k) })
+      })
+      .catch((e: unknown) => {
+        // A failed request aborts the transaction by itself (the abort handler reports it);
+        // anything else (a put of the count that throws, e.g. for quota) must not commit puts
+        // without their count.
+        thrown = e
+        try {
+          tx.abort()
+        } catch {
+          // already aborting
+        }
+      })
     tx.addEventListener('complete', () => {
       inFlight--
       stats.evicted += evicted
@@ -186,7 +201,7 @@ export function createWriter(conn: Connection, { dbName, maxEvents, durability, 
     })
     tx.addEventListener('abort', () => {
       inFlight--
-      const err = tx.error
+      const err = tx.error ?? (thrown as DOMException | undefined)
       settle(b, refusedError(err, b.records.length, err ? `${err.name}: ${err.message}` : 'the transaction was aborted'))
     })
   }

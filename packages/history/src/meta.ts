@@ -1,0 +1,55 @@
+// The maintained event count: one record in the `meta` store, updated in the same readwrite
+// transaction as every change to the segments (write, eviction, sweep, clear, delete), so an
+// aborted transaction rolls both back together. `count()` and `maxEvents` read it in one request
+// instead of counting the `ids` index (which costs time in proportion to everything stored).
+//
+// `k` is the highest segment key this bookkeeping has seen. Keys come from the store's key
+// generator, which never reuses or lowers a key, so a stored key above `k` means code that does not
+// keep the count (an older version of this package in another tab) wrote segments: the count is
+// then rebuilt once on open (heal), from the `ids` index.
+import { request } from './requests.js'
+
+export const META = 'meta'
+const KEY = 'count'
+
+export interface Meta {
+  /** Events stored (expired ones not swept yet included). */
+  n: number
+  /** Highest segment key accounted for (0: none). */
+  k: number
+}
+
+/** The highest key in the segments store, or 0. One request. */
+export async function lastKey(store: IDBObjectStore): Promise<number> {
+  const c = await request(store.openKeyCursor(null, 'prev'))
+  return (c?.primaryKey as number | undefined) ?? 0
+}
+
+export const readMeta = async (tx: IDBTransaction): Promise<Meta | undefined> => request(tx.objectStore(META).get(KEY))
+
+/** Adds `delta` events (negative: removed) in `tx`, after its puts; `k`: the highest key now
+ *  stored, when new segments were put. Resolves with the new count. */
+export async function bump(tx: IDBTransaction, delta: number, k?: number): Promise<number> {
+  const m = (await readMeta(tx)) ?? { n: 0, k: 0 }
+  const next: Meta = { n: Math.max(0, m.n + delta), k: Math.max(m.k, k ?? 0) }
+  if (delta !== 0 || next.k !== m.k) tx.objectStore(META).put(next, KEY)
+  return next.n
+}
+
+export const setMeta = (tx: IDBTransaction, m: Meta): void => void tx.objectStore(META).put(m, KEY)
+
+/** Rebuilds the count when it is missing or when segments were put by code that does not keep it
+ *  (or they were all cleared by it). Runs once per open, in one readwrite transaction: O(1) when
+ *  the count is consistent, one `ids` index count otherwise. Resolves true when it rebuilt. */
+export async function heal(db: IDBDatabase, storeName: string): Promise<boolean> {
+  const tx = db.transaction([storeName, META], 'readwrite')
+  const store = tx.objectStore(storeName)
+  const [m, k] = await Promise.all([readMeta(tx), lastKey(store)])
+  const consistent = m !== undefined && k <= m.k && (k > 0 || m.n === 0)
+  if (!consistent) setMeta(tx, { n: await request(store.index('ids').count()), k })
+  await new Promise<void>((resolve, reject) => {
+    tx.addEventListener('complete', () => resolve())
+    tx.addEventListener('abort', () => reject(tx.error ?? new Error('count check aborted')))
+  })
+  return !consistent
+}
