@@ -6,6 +6,7 @@ import { defaultClientConditions, defaultServerConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
 import { playwright } from '@vitest/browser-playwright'
 import { chromiumPath, chromiumArgs } from './e2e/chromium.mjs'
+import { natsCommands } from './test-support/nats-server.ts'
 
 const executablePath = chromiumPath()
 if (!existsSync(executablePath)) {
@@ -20,7 +21,7 @@ export default defineConfig({
   resolve,
   // Node-project tests outside a package (bench/) import @tidings/* from source too.
   ssr: { resolve: { conditions: ['source', ...defaultServerConditions], externalConditions: ['source'] } },
-  optimizeDeps: { include: ['comlink', 'idb', 'rxjs', 'rxjs/operators', 'rxjs/testing', 'picomatch/posix.js', 'valibot'] },
+  optimizeDeps: { include: ['comlink', 'idb', 'rxjs', 'rxjs/operators', 'rxjs/testing', 'picomatch/posix.js', 'valibot', '@nats-io/nats-core', '@nats-io/jetstream'] },
   worker: { format: 'es' },
   test: {
     // The repo's tests use every glob form, so the extended matcher is loaded for all of them
@@ -50,6 +51,8 @@ export default defineConfig({
             screenshotFailures: false,
             provider: playwright({ launchOptions: { executablePath, args: chromiumArgs } }),
             instances: [{ browser: 'chromium' }],
+            // A real nats-server per test file (packages/nats): started, stopped and restarted by PID.
+            commands: natsCommands,
           },
         },
       },

@@ -137,8 +137,10 @@ export class PendingRequest<R> implements OpenTracker<R> {
     this.expect(sub)
     ;(this.failedIds ??= new Set()).add(sub.id)
     // A responder's own failure travels as RemoteError (name and message survive any context);
-    // a queue refusal is reported as itself.
-    this.firstFailure ??= s.cause === 'handler' && s.error !== undefined ? new RemoteError(s.error.name, s.error.message, this.event.type) : s.error
+    // a queue refusal is reported as itself, and so is a responder that declines with
+    // NoResponderError (a bridge's forwarding responder that found no one on the other side).
+    const declined = s.error instanceof NoResponderError
+    this.firstFailure ??= s.cause === 'handler' && s.error !== undefined && !declined ? new RemoteError(s.error.name, s.error.message, this.event.type) : s.error
     this.check()
   }
 

@@ -1,0 +1,459 @@
+// connectNats: one bus across devices and users through a NATS server over WebSocket, a thin
+// transport over the shared pipe of '@tidings/core/bridge'.
+//
+// Out: events matching `share` (not `local`, not brought in by this bridge) are queued and sent
+// once per microtask, each session in seq order, one message per event on
+// `<prefix>.<escaped type>`. While not connected they wait in the queue, bounded by maxBuffered
+// with the bus's drop strategies (drop-oldest, drop-newest), every drop counted. In: every message is untrusted: it must decode, hold one valid envelope whose
+// type is the subject's topic, and pass the session table (dedupe by id, gaps by prev, echoes
+// dropped) before the bus ingests it with its origin kept. NATS keeps the order of one
+// publisher's messages, so per-origin order holds.
+import { wsconnect, PermissionViolationError, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/nats-core'
+import { BusClosedError, compilePatterns, type Bus, type EventMapOf, type TidingsEvent } from '@tidings/core'
+import {
+  bridgeHost,
+  describeError,
+  incarnationOfEvent,
+  ingestBatch,
+  PrevTable,
+  SessionTable,
+  type BridgeHost,
+  type InboundIssue,
+  type InboundPipe,
+} from '@tidings/core/bridge'
+import { electLeader, type LeaderElection } from '@tidings/tabs'
+import { BehaviorSubject, Subject, type Observable, type Subscription as RxSubscription } from 'rxjs'
+import { NatsConnectionError, NatsMalformedError, NatsPermissionError } from './errors.js'
+import { decodeFrame, encodeFrame, frameType } from './frame.js'
+import { JetStreamLink } from './jetstream.js'
+import { resolveOptions, type Resolved } from './options.js'
+import { RequestLink } from './requests.js'
+import { coveringFilters, subjectFor, topicOf } from './subjects.js'
+import type { NatsBridge, NatsIssue, NatsOptions, NatsStats, NatsStatus } from './types.js'
+
+/** The name inbound events are ingested under (`bus.bridgedBy(event) === 'nats'`). */
+export const NATS_BRIDGE = 'nats'
+
+
+export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsOptions): NatsBridge {
+  return new NatsBridgeImpl(bus as unknown as Bus, bridgeHost(bus, 'connectNats()'), options)
+}
+
+class NatsBridgeImpl implements NatsBridge {
+  private readonly state = new BehaviorSubject<NatsStatus>('connecting')
+  readonly status$: Observable<NatsStatus> = this.state.asObservable()
+  private readonly issues = new Subject<NatsIssue>()
+  readonly errors$: Observable<NatsIssue> = this.issues.asObservable()
+  private readonly counters = {
+    sent: 0, received: 0, acked: 0, unacked: 0, duplicates: 0, echoes: 0, malformed: 0, gaps: 0, outOfOrder: 0,
+    rejected: 0, unsendable: 0, denied: 0, reconnects: 0, requestsSent: 0, requestsServed: 0,
+  }
+  private closed = false
+  private readonly o: Resolved
+  private readonly options: NatsOptions
+  private readonly host: BridgeHost
+  private readonly accepts: (type: string) => boolean
+  private readonly sessions = new SessionTable()
+  private readonly prev = new PrevTable()
+  private readonly inbound: InboundPipe
+  private readonly election: LeaderElection | undefined
+  private readonly ownElection: boolean
+  private readonly js: JetStreamLink | undefined
+  private readonly requests: RequestLink
+  private readonly subs: RxSubscription[] = []
+  /** The live connection (undefined while standing by or closed); `generation` tells a late
+   *  connect that it was superseded. */
+  private nc: NatsConnection | undefined
+  private natsSubs: NatsSubscription[] = []
+  private generation = 0
+  /** The outbound queue: events from `head` on wait to be sent. */
+  private queue: TidingsEvent[] = []
+  private head = 0
+  private scheduled = false
+  /** A handler published from inside publish: its event reached us before its cause. */
+  private inverted = false
+  private lastSeq = new Map<string, number>()
+  private dropped = 0
+
+  constructor(bus: Bus, host: BridgeHost, options: NatsOptions) {
+    this.host = host
+    if (host.closed) throw new BusClosedError(host.name, 'connect NATS')
+    this.options = options
+    this.o = resolveOptions(options)
+    this.accepts = this.o.share.length > 0 ? compilePatterns(this.o.share) : () => false
+    this.inbound = {
+      host,
+      bridge: NATS_BRIDGE,
+      sessions: this.sessions,
+      accepts: this.accepts,
+      issue: (kind, reason, error) => this.inboundIssue(kind, reason, error),
+      forward: () => void this.counters.received++,
+    }
+    if (this.o.share.length > 0) this.subs.push(host.on(this.o.share).subscribe({ next: (e) => this.enqueue(e), complete: () => void this.close() }))
+    this.js = options.jetstream ? new JetStreamLink(this.o, options.jetstream.stream, host, {
+      acked: () => void this.counters.acked++,
+      unacked: (err) => {
+        this.counters.unacked++
+        this.emit('unacked', err)
+      },
+      isLeading: () => this.leading(),
+      accepts: (e) => this.accepts(e.type) && !host.isLocal(e) && host.bridgedBy(e) !== NATS_BRIDGE,
+    }) : undefined
+    this.requests = new RequestLink(bus, host, this.o, {
+      sent: () => void this.counters.requestsSent++,
+      served: () => void this.counters.requestsServed++,
+      malformed: (subject, reason) => this.malformed(subject, reason),
+    })
+
+    const leader = options.leader ?? (typeof window !== 'undefined' && typeof navigator !== 'undefined' && navigator.locks !== undefined)
+    this.ownElection = leader === true
+    this.election = leader === true ? electLeader('tidings.nats:' + this.o.prefix) : leader === false ? undefined : leader
+    if (this.election) {
+      this.state.next('standby')
+      this.subs.push(this.election.isLeader$.subscribe((lead) => (lead ? this.start() : void this.stop('standby'))))
+    } else this.start()
+  }
+
+  get status(): NatsStatus {
+    return this.state.value
+  }
+
+  stats(): NatsStats {
+    return {
+      ...this.counters,
+      dropped: this.dropped,
+      buffered: this.queue.length - this.head,
+      replayed: this.js?.replayed ?? 0,
+      lastStreamSeq: this.js?.lastSeq ?? 0,
+    }
+  }
+
+  whenConnected(): Promise<void> {
+    if (this.state.value === 'connected') return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const sub = this.state.subscribe({
+        next: (s) => {
+          if (s === 'connected') {
+            resolve()
+            queueMicrotask(() => sub.unsubscribe())
+          } else if (s === 'closed') reject(new NatsConnectionError('connectNats()', 'the bridge was closed before it connected'))
+        },
+      })
+    })
+  }
+
+  async flush(): Promise<void> {
+    this.drain()
+    const nc = this.nc
+    if (nc && this.state.value === 'connected') await nc.flush().catch(() => {})
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    await this.flush().catch(() => {})
+    this.closed = true
+    for (const s of this.subs) s.unsubscribe()
+    await this.stop('closed')
+    if (this.ownElection) await this.election?.close()
+    this.js?.close()
+    this.requests.close()
+    this.state.complete()
+    this.issues.complete()
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  private leading(): boolean {
+    return this.election === undefined || this.election.isLeader
+  }
+
+  private setStatus(s: NatsStatus): void {
+    if (this.state.value === s || this.state.value === 'closed') return
+    this.state.next(s)
+    if (s === 'connected') this.drain()
+    try {
+      // A system event per status change (never bridged; free when nobody listens).
+      ;(this.host as unknown as Bus).publish('$tidings.nats.status', { status: s }, { local: true })
+    } catch {
+      // the bus is shutting down
+    }
+  }
+
+  private start(): void {
+    if (this.closed) return
+    const gen = ++this.generation
+    this.setStatus('connecting')
+    const o = this.options
+    const auth: Record<string, string> = {}
+    if (o.token !== undefined) auth['token'] = o.token
+    if (o.user !== undefined) auth['user'] = o.user
+    if (o.pass !== undefined) auth['pass'] = o.pass
+    wsconnect({
+      maxReconnectAttempts: -1,
+      waitOnFirstConnect: true,
+      reconnectTimeWait: 250,
+      ...o.connection,
+      ...auth,
+      servers: this.o.servers,
+      noEcho: true,
+    }).then(
+      (nc) => {
+        if (gen !== this.generation || this.closed) {
+          void nc.close()
+          return
+        }
+        this.nc = nc
+        void this.watch(nc, gen)
+        this.subscribeInbound(nc)
+        this.requests.attach(nc)
+        // 'connected' once the server has our subscriptions (and the JetStream consumer exists),
+        // so what is published after whenConnected() resolves is received.
+        const consumer = this.js ? this.js.attach(nc, (m) => this.receive(m.subject, m.data), (err) => this.connectionIssue(err)) : undefined
+        void Promise.all([consumer, nc.flush().catch(() => {})]).then(() => {
+          if (gen === this.generation && !this.closed && this.state.value === 'connecting') this.setStatus('connected')
+        })
+      },
+      (err: unknown) => {
+        if (gen !== this.generation) return
+        this.connectionIssue(new NatsConnectionError('connectNats()', describeError(err)))
+        void this.stop('closed').then(() => this.close())
+      },
+    )
+  }
+
+  private async stop(to: NatsStatus): Promise<void> {
+    this.generation++
+    const nc = this.nc
+    this.nc = undefined
+    this.natsSubs = []
+    this.requests.detach()
+    await this.js?.detach()
+    this.setStatus(to)
+    if (nc) await nc.close().catch(() => {})
+  }
+
+  private async watch(nc: NatsConnection, gen: number): Promise<void> {
+    for await (const s of nc.status()) {
+      if (gen !== this.generation) return
+      switch (s.type) {
+        case 'disconnect':
+          this.setStatus('reconnecting')
+          break
+        case 'reconnect':
+          this.counters.reconnects++
+          this.setStatus('connected')
+          break
+        case 'error':
+          this.serverError(s.error)
+          break
+        default:
+      }
+    }
+  }
+
+  private serverError(err: Error): void {
+    if (err instanceof PermissionViolationError) {
+      this.counters.denied++
+      this.emit('denied', new NatsPermissionError(err.operation, err.subject))
+    } else this.connectionIssue(new NatsConnectionError('NATS server', describeError(err)))
+  }
+
+  private connectionIssue(err: Error): void {
+    this.emit('connection', err)
+  }
+
+  // ---------------------------------------------------------------- outbound
+
+  private enqueue(e: TidingsEvent): void {
+    if (this.closed || !this.outgoing(e)) return
+    if (this.state.value === 'standby') return this.observe(e)
+    const inc = incarnationOfEvent(this.host, e)
+    const key = e.origin + '\u0000' + inc
+    const last = this.lastSeq.get(key)
+    if (last !== undefined && e.seq < last) this.inverted = true
+    else this.lastSeq.set(key, e.seq)
+    if (!this.canSend() && this.queue.length - this.head >= this.o.maxBuffered) {
+      this.dropped++
+      this.emit('dropped', new NatsConnectionError(`outbound buffer full (${this.o.maxBuffered}) while ${this.state.value}`, `${this.o.overflow === 'drop-oldest' ? 'dropped the oldest event' : `dropped ${e.type} (${e.id})`}`))
+      if (this.o.overflow === 'drop-newest') {
+        this.js?.failed(e, new NatsConnectionError(`publish of ${e.type} (${e.id})`, 'dropped: the outbound buffer was full'))
+        return
+      }
+      const old = this.queue[this.head]!
+      this.queue[this.head++] = undefined as unknown as TidingsEvent
+      this.js?.failed(old, new NatsConnectionError(`publish of ${old.type} (${old.id})`, 'dropped: the outbound buffer was full'))
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head)
+        this.head = 0
+      }
+    }
+    this.queue.push(e)
+    if (!this.scheduled && this.canSend()) {
+      this.scheduled = true
+      queueMicrotask(() => this.drain())
+    }
+  }
+
+  private canSend(): boolean {
+    return this.nc !== undefined && this.state.value === 'connected'
+  }
+
+  /** Sends what waits, in order, while connected. */
+  private drain(): void {
+    this.scheduled = false
+    if (!this.canSend() || this.head >= this.queue.length) return
+    let items = this.head === 0 ? this.queue : this.queue.slice(this.head)
+    this.queue = []
+    this.head = 0
+    this.lastSeq.clear()
+    if (this.inverted) {
+      this.inverted = false
+      items = sortPerSession(items, (e) => e.origin + '\u0000' + incarnationOfEvent(this.host, e))
+    }
+    for (let i = 0; i < items.length; i++) {
+      if (!this.canSend()) {
+        // The connection dropped meanwhile: keep the rest for later, bounded as above.
+        this.queue = items.slice(i).concat(this.queue)
+        return
+      }
+      this.send(items[i]!)
+    }
+  }
+
+  /** Whether `e` goes out over NATS at all (not local, not one this bridge brought in). */
+  private outgoing(e: TidingsEvent): boolean {
+    return !this.host.isLocal(e) && this.host.bridgedBy(e) !== NATS_BRIDGE
+  }
+
+  /** Another tab leads: remember events that reach this tab, so that after a handover the same
+   *  events replayed from JetStream are duplicates here. */
+  private observe(e: TidingsEvent): void {
+    if (!this.outgoing(e) || e.origin === this.host.origin) return
+    this.sessions.observe(e.origin, incarnationOfEvent(this.host, e), e.seq)
+  }
+
+  private send(e: TidingsEvent): void {
+    if (!this.outgoing(e)) return
+    const host = this.host
+    const inc = incarnationOfEvent(host, e)
+    // Another origin's event (another tab's, a worker's) that this leader forwards: remember it,
+    // so the same event coming back over NATS is a duplicate here.
+    if (e.origin !== host.origin) this.sessions.observe(e.origin, inc, e.seq)
+    let bytes: Uint8Array
+    try {
+      bytes = encodeFrame(e, inc, this.prev.next(e.origin, inc, e.seq))
+    } catch (err) {
+      this.counters.unsendable++
+      const error = err instanceof Error ? err : new Error(describeError(err))
+      this.emit('unsendable', error)
+      this.js?.failed(e, error)
+      return
+    }
+    const subject = subjectFor(this.o.prefix, e.type)
+    try {
+      if (this.js && e.persistent === true) this.js.publish(subject, bytes, e)
+      else this.nc!.publish(subject, bytes)
+    } catch (err) {
+      this.counters.unsendable++
+      const error = new NatsConnectionError(`publish of ${e.type} (${e.id})`, describeError(err))
+      this.emit('unsendable', error)
+      this.js?.failed(e, error)
+      return
+    }
+    this.counters.sent++
+    host.noteBridgedOut(e, NATS_BRIDGE)
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  private subscribeInbound(nc: NatsConnection): void {
+    if (this.o.share.length === 0 || this.js) return
+    for (const filter of coveringFilters(this.o.prefix, this.o.share)) {
+      this.natsSubs.push(
+        nc.subscribe(filter, {
+          callback: (err, msg) => {
+            if (err) this.serverError(err)
+            else this.receive(msg.subject, msg.data)
+          },
+        }),
+      )
+    }
+  }
+
+  /** One message from NATS: never throws. */
+  receive(subject: string, data: Uint8Array): void {
+    if (this.closed) return
+    try {
+      const type = topicOf(this.o.prefix, subject)
+      if (type === undefined) return this.malformed(subject, 'the subject is not under the bridge prefix')
+      let batch: unknown
+      try {
+        batch = decodeFrame(data)
+      } catch (err) {
+        return this.malformed(subject, describeError(err))
+      }
+      const claimed = frameType(batch)
+      // Per-subject permissions are the server's only guard: an event must travel on its own
+      // topic's subject, or a user allowed on `chat.>` could inject `admin.*` events.
+      if (claimed !== type) return this.malformed(subject, claimed === undefined ? 'not a one-event Tidings batch' : `it claims topic "${claimed.slice(0, 100)}", which is not its subject's`)
+      ingestBatch(this.inbound, batch, subject)
+    } catch (err) {
+      this.malformed(subject, describeError(err))
+    }
+  }
+
+  private malformed(subject: string, reason: string): void {
+    this.counters.malformed++
+    this.emit('malformed', new NatsMalformedError(subject, reason))
+  }
+
+  private inboundIssue(kind: InboundIssue, reason: string, error?: unknown): void {
+    const c = this.counters
+    switch (kind) {
+      case 'malformed':
+        c.malformed++
+        this.emit('malformed', new NatsMalformedError('(event)', reason))
+        return
+      case 'rejected':
+        c.rejected++
+        this.emit('rejected', error instanceof Error ? error : new Error(reason))
+        return
+      case 'gap':
+        c.gaps++
+        this.emit('gap', new NatsConnectionError('events were lost', reason))
+        return
+      case 'echo':
+        c.echoes++
+        return
+      case 'duplicate':
+        c.duplicates++
+        return
+      case 'late':
+        c.outOfOrder++
+        return
+      case 'implausible':
+      case 'unshared':
+    }
+  }
+
+  private emit(kind: NatsIssue['kind'], error: Error): void {
+    if (this.issues.observed) this.issues.next({ kind, error })
+  }
+}
+
+/** Each session's events in seq order, keeping the slots each session occupies. */
+function sortPerSession(items: TidingsEvent[], key: (e: TidingsEvent) => string): TidingsEvent[] {
+  const slots = new Map<string, number[]>()
+  items.forEach((e, i) => {
+    const k = key(e)
+    const list = slots.get(k)
+    if (list) list.push(i)
+    else slots.set(k, [i])
+  })
+  const out = items.slice()
+  for (const idx of slots.values()) {
+    const sorted = idx.map((i) => items[i]!).sort((a, b) => a.seq - b.seq)
+    idx.forEach((slot, k) => (out[slot] = sorted[k]!))
+  }
+  return out
+}

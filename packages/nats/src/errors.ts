@@ -1,0 +1,56 @@
+// Typed errors of @tidings/nats. They extend core's TidingsError so apps can match on `name`.
+import { InvalidOptionError, TidingsError } from '@tidings/core'
+
+/** An option passed to connectNats is invalid. */
+export class NatsOptionError extends InvalidOptionError {
+  override name = 'NatsOptionError'
+  constructor(option: string, input: unknown, hint: string) {
+    super(option, input, hint, `Invalid connectNats option "${option}" (${describe(input)}): ${hint}`)
+  }
+}
+
+/** The server refused a publish or a subscription: the user lacks the permission. The connection
+ *  stays up and every other subject keeps working. */
+export class NatsPermissionError extends TidingsError {
+  override name = 'NatsPermissionError'
+  readonly operation: 'publish' | 'subscription'
+  readonly subject: string
+  constructor(operation: 'publish' | 'subscription', subject: string) {
+    super(
+      `The NATS server refused to let this user ${operation === 'publish' ? 'publish to' : 'subscribe to'} "${subject}". ` +
+        `Grant the permission in the server's authorization block, or narrow the bridge's ${operation === 'publish' ? 'share' : 'share/jetstream'} patterns.`,
+    )
+    this.operation = operation
+    this.subject = subject
+  }
+}
+
+/** The bridge could not connect, or JetStream refused a publish or a consumer. */
+export class NatsConnectionError extends TidingsError {
+  override name = 'NatsConnectionError'
+  readonly reason: string
+  constructor(what: string, reason: string) {
+    super(`${what}: ${reason}. Check the servers option, the credentials and that the server enables WebSocket (and JetStream if used).`)
+    this.reason = reason
+  }
+}
+
+/** A message on the bridge's subjects was not a valid Tidings event (or lied about its topic):
+ *  counted in stats().malformed and ignored. */
+export class NatsMalformedError extends TidingsError {
+  override name = 'NatsMalformedError'
+  readonly subject: string
+  readonly reason: string
+  constructor(subject: string, reason: string) {
+    super(`Ignored a message on "${subject.slice(0, 200)}": ${reason}. Only Tidings bridges should publish on these subjects; restrict publish permissions.`)
+    this.subject = subject
+    this.reason = reason
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null'
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? v.slice(0, 60) + '…' : v)
+  if (typeof v === 'object') return Array.isArray(v) ? 'an array' : 'an object'
+  return `${typeof v} ${String(v)}`
+}

@@ -1,0 +1,184 @@
+// JetStream: persistent events are published with their id as the message id (the server drops
+// a retried duplicate) and publishAsync waits for the server's ack; inbound, one ordered consumer
+// reads the stream from where this browser left off, or per the replay option for a newcomer.
+// The leader tells the other tabs the last stream sequence it delivered (a BroadcastChannel), so
+// the tab that takes over resumes from there: nothing acknowledged is skipped, and what the old
+// leader had already delivered arrives again and is dropped as a duplicate.
+import type { NatsConnection } from '@nats-io/nats-core'
+import { DeliverPolicy, jetstream, type ConsumerMessages, type JetStreamClient, type JsMsg, type OrderedConsumerOptions } from '@nats-io/jetstream'
+import type { TidingsEvent } from '@tidings/core'
+import { describeError, isNat, isRecord, type BridgeHost } from '@tidings/core/bridge'
+import { NatsConnectionError } from './errors.js'
+import type { Resolved } from './options.js'
+import { coveringFilters } from './subjects.js'
+
+interface Deferred {
+  promise: Promise<void>
+  resolve(): void
+  reject(err: Error): void
+  done: boolean
+}
+
+export interface JetStreamHooks {
+  acked(): void
+  unacked(err: Error): void
+  isLeading(): boolean
+  accepts(e: TidingsEvent): boolean
+}
+
+const SEQ_TAG = 'tidings.nats.seq'
+
+export class JetStreamLink {
+  lastSeq = 0
+  replayed = 0
+  private client: JetStreamClient | undefined
+  private messages: ConsumerMessages | undefined
+  private readonly acks = new WeakMap<TidingsEvent, Deferred>()
+  private readonly removeAck: () => void
+  private readonly channel: BroadcastChannel | undefined
+  private lastPosted = 0
+  private postTimer: ReturnType<typeof setTimeout> | undefined
+  private gen = 0
+  private readonly o: Resolved
+  private readonly stream: string
+  private readonly hooks: JetStreamHooks
+
+  constructor(o: Resolved, stream: string, host: BridgeHost, hooks: JetStreamHooks) {
+    this.o = o
+    this.stream = stream
+    this.hooks = hooks
+    // publishAsync of a persistent, shared event resolves when JetStream has it.
+    this.removeAck = host.addPublishAck((e) => {
+      if (e.persistent !== true || !hooks.accepts(e) || !hooks.isLeading()) return undefined
+      return this.deferred(e).promise
+    })
+    if (typeof BroadcastChannel === 'function') {
+      this.channel = new BroadcastChannel(`${SEQ_TAG}:${stream}:${o.prefix}`)
+      this.channel.addEventListener('message', (m: MessageEvent) => {
+        // Another tab's word only moves our resume point forward while we do not lead.
+        const d: unknown = m.data
+        if (!hooks.isLeading() && isRecord(d) && d['tag'] === SEQ_TAG && isNat(d['seq']) && d['seq'] > this.lastSeq) this.lastSeq = d['seq']
+      })
+    }
+  }
+
+  private deferred(e: TidingsEvent): Deferred {
+    let d = this.acks.get(e)
+    if (d) return d
+    let resolve!: () => void
+    let reject!: (err: Error) => void
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res
+      reject = rej
+    })
+    promise.catch(() => {}) // a publish() (not publishAsync) of a persistent event has no waiter
+    const timer = setTimeout(() => settle(new NatsConnectionError(`JetStream ack of ${e.type} (${e.id})`, `none within ${this.o.ackTimeoutMs} ms (dropped from a full buffer, or the server is unreachable)`)), this.o.ackTimeoutMs)
+    const settle = (err?: Error) => {
+      if (d!.done) return
+      d!.done = true
+      clearTimeout(timer)
+      if (err) reject(err)
+      else resolve()
+    }
+    d = { promise, resolve: () => settle(), reject: (err) => settle(err), done: false }
+    this.acks.set(e, d)
+    return d
+  }
+
+  publish(subject: string, bytes: Uint8Array, e: TidingsEvent): void {
+    const client = this.client
+    if (!client) throw new Error('JetStream is not attached')
+    const d = this.deferred(e)
+    client.publish(subject, bytes, { msgID: e.id, timeout: this.o.ackTimeoutMs }).then(
+      () => {
+        this.hooks.acked()
+        d.resolve()
+      },
+      (err: unknown) => {
+        const error = new NatsConnectionError(`JetStream publish of ${e.type} (${e.id})`, describeError(err))
+        this.hooks.unacked(error)
+        d.reject(error)
+      },
+    )
+  }
+
+  /** `e` could not be sent at all. */
+  failed(e: TidingsEvent, err: Error): void {
+    if (e.persistent === true) this.acks.get(e)?.reject(err)
+  }
+
+  async attach(nc: NatsConnection, deliver: (m: JsMsg) => void, onError: (err: Error) => void): Promise<void> {
+    const gen = ++this.gen
+    this.client = jetstream(nc)
+    if (this.o.share.length === 0) return
+    const filters = coveringFilters(this.o.prefix, this.o.share)
+    // nats-server 2.9 takes one filter per consumer: several become the whole prefix (the
+    // bridge checks every type against the patterns anyway).
+    const filter = filters.length === 1 ? filters[0]! : this.o.prefix + '.>'
+    const opts: Partial<OrderedConsumerOptions> = { filter_subjects: filter }
+    const replay = this.o.replay
+    if (this.lastSeq > 0) {
+      opts.deliver_policy = DeliverPolicy.StartSequence
+      opts.opt_start_seq = this.lastSeq + 1
+    } else if (replay === 'all') opts.deliver_policy = DeliverPolicy.All
+    else if (replay === 'new') opts.deliver_policy = DeliverPolicy.New
+    else if (replay === 'last-per-subject') opts.deliver_policy = DeliverPolicy.LastPerSubject
+    else {
+      opts.deliver_policy = DeliverPolicy.StartTime
+      opts.opt_start_time = new Date(replay.since).toISOString()
+    }
+    const started = Date.now()
+    try {
+      const consumer = await this.client.consumers.get(this.stream, opts)
+      if (gen !== this.gen) return
+      this.messages = await consumer.consume({
+        callback: (m) => {
+          this.lastSeq = m.seq
+          if (Number(m.info.timestampNanos) / 1e6 < started) this.replayed++
+          deliver(m)
+          this.post()
+        },
+      })
+      if (gen !== this.gen) this.messages.stop()
+    } catch (err) {
+      onError(new NatsConnectionError(`JetStream consumer on stream "${this.stream}"`, describeError(err)))
+    }
+  }
+
+  /** Tells the other tabs where this leader got to (at most every 100 ms). */
+  private post(): void {
+    if (!this.channel || this.postTimer !== undefined) return
+    const wait = Math.max(0, this.lastPosted + 100 - Date.now())
+    this.postTimer = setTimeout(() => {
+      this.postTimer = undefined
+      this.lastPosted = Date.now()
+      this.postNow()
+    }, wait)
+  }
+
+  private postNow(): void {
+    try {
+      this.channel?.postMessage({ tag: SEQ_TAG, seq: this.lastSeq })
+    } catch {
+      // closed
+    }
+  }
+
+  async detach(): Promise<void> {
+    this.gen++
+    if (this.postTimer !== undefined) {
+      clearTimeout(this.postTimer)
+      this.postTimer = undefined
+    }
+    if (this.lastSeq > 0) this.postNow()
+    const m = this.messages
+    this.messages = undefined
+    this.client = undefined
+    m?.stop()
+  }
+
+  close(): void {
+    this.removeAck()
+    this.channel?.close()
+  }
+}

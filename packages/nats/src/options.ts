@@ -1,0 +1,77 @@
+// Checks connectNats options up front: a bad one throws NatsOptionError naming it.
+import { compilePatterns } from '@tidings/core'
+import { checkNumber } from '@tidings/core/bridge'
+import { NatsOptionError } from './errors.js'
+import type { NatsOptions, NatsReplay } from './types.js'
+
+export interface Resolved {
+  servers: string[]
+  share: string[]
+  prefix: string
+  requests: string[]
+  serve: string[]
+  requestPrefix: string
+  maxBuffered: number
+  overflow: 'drop-oldest' | 'drop-newest'
+  ackTimeoutMs: number
+  requestTimeoutMs: number
+  replay: NatsReplay
+}
+
+const fail = (option: string, value: unknown, rule: string) => new NatsOptionError(option, value, rule)
+const SUBJECT = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/
+
+function patterns(name: string, v: unknown): string[] {
+  if (v === undefined) return []
+  const list = typeof v === 'string' ? [v] : v
+  if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) throw fail(name, v, 'use a pattern or an array of patterns')
+  compilePatterns(list as string[]) // InvalidTopicError names a bad pattern
+  return [...(list as string[])]
+}
+
+function prefixOption(name: string, v: unknown, fallback: string): string {
+  const p = v ?? fallback
+  if (typeof p !== 'string' || p.length > 200 || !SUBJECT.test(p))
+    throw fail(name, v, 'use dot-separated tokens of letters, digits, "_" or "-" (no wildcards), e.g. "tidings" or "app1.tidings"')
+  return p
+}
+
+export function resolveOptions(o: NatsOptions): Resolved {
+  if (typeof o !== 'object' || o === null) throw fail('options', o, 'pass { servers, share, ... }')
+  const raw = typeof o.servers === 'string' ? [o.servers] : o.servers
+  if (!Array.isArray(raw) || raw.length === 0 || !raw.every((s) => typeof s === 'string' && /^wss?:\/\/[^/]+:\d+/.test(s)))
+    throw fail('servers', o.servers, 'use ws:// or wss:// URLs with a port, e.g. "ws://127.0.0.1:9222"')
+  const prefix = prefixOption('subject', o.subject, 'tidings')
+  const requestPrefix = prefixOption('requestSubject', o.requestSubject, prefix + '-rpc')
+  if (requestPrefix === prefix || requestPrefix.startsWith(prefix + '.'))
+    throw fail('requestSubject', o.requestSubject, `must lie outside "${prefix}.>" (a stream on the events would capture requests)`)
+  const overflow = o.overflow ?? 'drop-oldest'
+  if (overflow !== 'drop-oldest' && overflow !== 'drop-newest') throw fail('overflow', overflow, "use 'drop-oldest' or 'drop-newest'")
+  for (const k of ['token', 'user', 'pass'] as const) if (o[k] !== undefined && typeof o[k] !== 'string') throw fail(k, o[k], 'use a string')
+  const positive = (name: string, v: number | undefined, d: number) =>
+    v === undefined ? d : checkNumber(v, name, (n) => Number.isFinite(n) && n > 0, 'use a positive number', fail)
+  let replay: NatsReplay = 'new'
+  if (o.jetstream !== undefined) {
+    const js = o.jetstream
+    if (typeof js !== 'object' || js === null || typeof js.stream !== 'string' || !/^[A-Za-z0-9_-]{1,200}$/.test(js.stream))
+      throw fail('jetstream', js, 'use { stream: "NAME", replay? } with a stream name of letters, digits, "_" or "-"')
+    replay = js.replay ?? 'new'
+    const ok =
+      replay === 'new' || replay === 'all' || replay === 'last-per-subject' ||
+      (typeof replay === 'object' && replay !== null && (replay.since instanceof Date ? !isNaN(replay.since.getTime()) : Number.isFinite(replay.since)))
+    if (!ok) throw fail('jetstream.replay', replay, "use 'new', 'last-per-subject', 'all' or { since: epochMs | Date }")
+  }
+  return {
+    servers: [...raw],
+    share: patterns('share', o.share),
+    prefix,
+    requests: patterns('requests', o.requests),
+    serve: patterns('serve', o.serve),
+    requestPrefix,
+    maxBuffered: Math.floor(positive('maxBuffered', o.maxBuffered, 10_000)),
+    overflow,
+    ackTimeoutMs: positive('ackTimeoutMs', o.ackTimeoutMs, 10_000),
+    requestTimeoutMs: positive('requestTimeoutMs', o.requestTimeoutMs, 5000),
+    replay,
+  }
+}

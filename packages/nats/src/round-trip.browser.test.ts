@@ -1,0 +1,39 @@
+import type { TidingsEvent } from '@tidings/core'
+import { describe, expect, it } from 'vitest'
+import { NATS_BRIDGE } from './connect-nats.js'
+import { device, uniquePrefix, useNatsServer, waitFor } from './test-helpers.js'
+
+const ctx = useNatsServer()
+
+describe('connectNats: two devices through a real nats-server', () => {
+  it('carries events both ways in order, with types, origin and id kept, never echoed', async () => {
+    const subject = uniquePrefix()
+    const a = device(ctx.server, { share: 'chat.**', subject })
+    const b = device(ctx.server, { share: 'chat.**', subject })
+    await Promise.all([a.bridge.whenConnected(), b.bridge.whenConnected()])
+    await b.bridge.flush()
+    const atB: TidingsEvent[] = []
+    const atA: TidingsEvent[] = []
+    b.bus.on('chat.**').subscribe((e) => e.origin !== b.bus.origin && atB.push(e))
+    a.bus.on('chat.**').subscribe((e) => e.origin !== a.bus.origin && atA.push(e))
+    const sent: TidingsEvent[] = []
+    a.bus.on('chat.**').subscribe((e) => e.origin === a.bus.origin && sent.push(e))
+    for (let i = 0; i < 100; i++) a.bus.publish(i % 2 ? 'chat.msg' : 'chat', { i, at: new Date(i), tags: new Set([i]), big: BigInt(i) })
+    a.bus.publish('other.topic', { no: true })
+    b.bus.publish('chat.reply', new Map([['k', 1]]))
+    await waitFor(() => atB.length === 100 && atA.length === 1, 'both directions')
+    expect(atB.map((e) => (e.data as { i: number }).i)).toEqual([...Array(100).keys()])
+    expect(atB.map((e) => e.id)).toEqual(sent.map((e) => e.id))
+    const first = atB[1]!
+    expect(first.origin).toBe(a.bus.origin)
+    expect(first.type).toBe('chat.msg')
+    expect((first.data as { at: Date }).at).toEqual(new Date(1))
+    expect((first.data as { tags: Set<number> }).tags).toEqual(new Set([1]))
+    expect((first.data as { big: bigint }).big).toBe(1n)
+    expect(b.bus.bridgedBy(first)).toBe(NATS_BRIDGE)
+    expect(atA.at(-1)!.data).toEqual(new Map([['k', 1]]))
+    await a.bridge.flush()
+    expect(a.bridge.stats()).toMatchObject({ sent: 100, received: 1, echoes: 0, malformed: 0, duplicates: 0, gaps: 0 })
+    expect(b.bridge.stats()).toMatchObject({ sent: 1, received: 100, malformed: 0, gaps: 0 })
+  })
+})

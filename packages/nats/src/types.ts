@@ -1,0 +1,126 @@
+import type { ConnectionOptions } from '@nats-io/nats-core'
+import type { LeaderElection } from '@tidings/tabs'
+import type { Observable } from 'rxjs'
+
+/**
+ * connecting: opening the first connection (or the new leader's); connected: events flow;
+ * reconnecting: the connection dropped, the client retries and outbound events wait (bounded);
+ * standby: another tab leads and holds the connection (leader mode); closed: close() was called
+ * or the bus shut down.
+ */
+export type NatsStatus = 'connecting' | 'connected' | 'reconnecting' | 'standby' | 'closed'
+
+/** Where a JetStream consumer starts when this bridge has no sequence of its own to resume from:
+ *  only new events, the last event of every subject, everything the stream holds, or everything
+ *  since a time (epoch ms or a Date). */
+export type NatsReplay = 'new' | 'last-per-subject' | 'all' | { since: number | Date }
+
+export interface NatsJetStreamOptions {
+  /** The stream's name. It must exist and its subjects must cover `<subject>.>` (see docs/nats.md). */
+  stream: string
+  /** Default 'new'. */
+  replay?: NatsReplay
+}
+
+export interface NatsOptions {
+  /** ws:// or wss:// URLs, with their port (`ws://host` means port 80). */
+  servers: string | readonly string[]
+  /** Patterns of the topics that travel over NATS, both ways. Default: none. */
+  share?: string | readonly string[]
+  /** The subject prefix: topic `a.b` travels on `<subject>.a.b`. Default 'tidings'. Apps that share
+   *  a server use different prefixes, and the server's permissions can be set per prefix. */
+  subject?: string
+  /** Request types this bus may ask other devices (bus.request() goes over NATS request/reply). */
+  requests?: string | readonly string[]
+  /** Request types this bus answers for other devices (with its own bus.reply() responders). */
+  serve?: string | readonly string[]
+  /** Subject prefix of requests. Default `<subject>-rpc` (outside `<subject>.>`, so a stream on
+   *  the events never captures a request). */
+  requestSubject?: string
+  /** Token authentication. */
+  token?: string
+  /** User and password authentication. */
+  user?: string
+  pass?: string
+  /** Anything else the nats-core client supports (an authenticator, reconnect timing, ...).
+   *  `servers`, `noEcho`, `token`, `user` and `pass` are set by the bridge. */
+  connection?: Omit<ConnectionOptions, 'servers' | 'noEcho' | 'token' | 'user' | 'pass'>
+  /** Only the leader tab holds the connection; the others get events through the tabs bridge
+   *  (connectTabs with the same share patterns). true elects with electLeader(`tidings.nats:<subject>`);
+   *  pass a LeaderElection to share one. Default: true in a page with Web Locks, false elsewhere. */
+  leader?: boolean | LeaderElection
+  /** Persistence and replay through JetStream. */
+  jetstream?: NatsJetStreamOptions
+  /** Outbound events held while not connected. Default 10 000. */
+  maxBuffered?: number
+  /** What happens when the outbound buffer is full: the bus's drop strategies, every drop counted
+   *  in stats().dropped. ('reject' and 'block' would have to fail or hold the publish that fills
+   *  it, which a bridge sees only after the fact.) Default 'drop-oldest'. */
+  overflow?: 'drop-oldest' | 'drop-newest'
+  /** How long publishAsync of a persistent event waits for the JetStream ack, in ms. Default 10 000. */
+  ackTimeoutMs?: number
+  /** How long a request forwarded over NATS waits for the other device, in ms. Default 5000. */
+  requestTimeoutMs?: number
+}
+
+export interface NatsStats {
+  /** Events published to NATS. */
+  sent: number
+  /** Events received and delivered locally. */
+  received: number
+  /** Of `received`, events that came from a JetStream replay (before the stream's live end). */
+  replayed: number
+  /** Persistent events the JetStream server acknowledged. */
+  acked: number
+  /** Persistent events whose publish JetStream did not acknowledge (error or timeout). */
+  unacked: number
+  /** Received twice (same session and seq) and dropped. */
+  duplicates: number
+  /** This context's own events coming back (dropped). */
+  echoes: number
+  /** Messages on our subjects that were not valid events, or whose topic did not match the
+   *  subject they came on (hostile or foreign publishers): ignored. */
+  malformed: number
+  /** Events of a session that were missed (detected by its `prev`): at-most-once losses. */
+  gaps: number
+  /** Delivered after a later event of the same session. */
+  outOfOrder: number
+  /** Delivered to other subscribers but refused by one (schema, full 'reject' queue). */
+  rejected: number
+  /** Events that could not be encoded (a function, a DOM node, ...): never sent. */
+  unsendable: number
+  /** Outbound events dropped or refused because the buffer was full while not connected. */
+  dropped: number
+  /** Outbound events waiting now. */
+  buffered: number
+  /** Publishes or subscriptions the server refused for lack of permission. */
+  denied: number
+  /** Times the connection came back after dropping. */
+  reconnects: number
+  /** Requests forwarded to other devices, and requests of other devices answered here. */
+  requestsSent: number
+  requestsServed: number
+  /** Stream sequence of the last JetStream message received (0: none). */
+  lastStreamSeq: number
+}
+
+/** Something the bridge noticed: counted in stats(), emitted on errors$. */
+export interface NatsIssue {
+  kind: 'malformed' | 'denied' | 'unsendable' | 'unacked' | 'gap' | 'rejected' | 'dropped' | 'connection'
+  error: Error
+}
+
+export interface NatsBridge {
+  /** Replays the current status; completes on close(). */
+  readonly status$: Observable<NatsStatus>
+  readonly status: NatsStatus
+  /** Typed errors (NatsPermissionError, NatsMalformedError, ...), never thrown into the app. */
+  readonly errors$: Observable<NatsIssue>
+  stats(): NatsStats
+  /** Resolves once connected (at once if connected); rejects when closed first. */
+  whenConnected(): Promise<void>
+  /** Sends what is buffered (when connected) and waits for the server to have it. */
+  flush(): Promise<void>
+  /** Flushes, closes the connection and stops. */
+  close(): Promise<void>
+}
