@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { defaultClientConditions, defaultServerConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
 import { playwright } from '@vitest/browser-playwright'
+import babel from '@rolldown/plugin-babel'
 import { chromiumPath, chromiumArgs } from './e2e/chromium.mjs'
 import { natsCommands } from './test-support/nats-server.ts'
 
@@ -19,6 +20,9 @@ const resolve = { conditions: ['source', ...defaultClientConditions] }
 
 export default defineConfig({
   resolve,
+  // Vite 8's transform (oxc) does not lower standard decorators: test files that use `@` syntax
+  // (*decorators*.test.ts) go through Babel's 2023-11 decorators plugin, as an app would.
+  plugins: [babel({ include: [/decorators[^/]*\.test\.ts$/], plugins: [['@babel/plugin-proposal-decorators', { version: '2023-11' }]] })],
   // Node-project tests outside a package (bench/) import @tidings/* from source too.
   ssr: { resolve: { conditions: ['source', ...defaultServerConditions], externalConditions: ['source'] } },
   optimizeDeps: { include: ['comlink', 'idb', 'rxjs', 'rxjs/operators', 'rxjs/testing', 'picomatch/posix.js', 'valibot', '@nats-io/nats-core', '@nats-io/jetstream'] },

@@ -8,7 +8,9 @@ import { normalizeQueue, type Strategy } from './delivery-options.js'
 import type { TidingsEvent } from './envelope.js'
 import { AbortedError, QueueFullError } from './errors.js'
 import * as Outcome from './outcome.js'
+import { PriorityQueue } from './priority-buffer.js'
 import type { BaseSubscription } from './subscription.js'
+import type { SystemHost } from './system-events.js'
 import type { QueueOptions } from './types.js'
 
 /** A publishAsync() waiting for room in a full 'block' queue. */
@@ -28,8 +30,12 @@ export class BoundedBuffer {
   declare readonly blockTimeoutMs: number
   /** The most events queued at once (stats().maxQueued). */
   highWater = 0
-  private readonly ring = new RingQueue<TidingsEvent>()
+  /** The queued events: a FIFO ring, or with `order: 'priority'` a PriorityQueue. */
+  private declare readonly ring: RingQueue<TidingsEvent> | PriorityQueue
   private readonly blocked = new Set<BlockedPublish>()
+  /** Lost and refused since the last `$tidings.queue.overflow` (sent from a timer: one per task). */
+  private lost = 0
+  private refused = 0
 
   private declare readonly sub: BaseSubscription
   private declare readonly where: 'queue' | 'inbox'
@@ -45,6 +51,7 @@ export class BoundedBuffer {
     this.capacity = q.max
     this.strategy = q.strategy
     this.blockTimeoutMs = q.blockTimeoutMs
+    this.ring = q.priority ? new PriorityQueue() : new RingQueue()
     this.sub = sub
     this.where = where
     this.onPush = onPush
@@ -64,26 +71,39 @@ export class BoundedBuffer {
     return this.ring.shift()
   }
 
+  /** The events queued now, in the order they will be taken; they stay queued. */
+  snapshot(): TidingsEvent[] {
+    const all = this.ring.takeAll()
+    for (const e of all) this.ring.push(e)
+    return all
+  }
+
   /** Queues a published event, or applies the strategy when the queue is full. */
   offer(event: TidingsEvent): Outcome.Code {
     let outcome: Outcome.Code = Outcome.Queued
     // Publishers already waiting for room go first, so a new event cannot overtake them.
     if (this.ring.size >= this.capacity || this.blocked.size !== 0) {
-      switch (this.strategy) {
-        case 'drop-newest':
-          this.sub.dropped++
-          this.noteDrop(event, 'drop-newest')
-          return Outcome.Dropped
+      const ring = this.ring
+      const strategy = this.strategy
+      // The event lost: in FIFO order the new one (drop-newest) or the oldest queued; in priority
+      // order the lowest-ranked, which may be the new one either way (PriorityQueue.evictFor).
+      let lost: TidingsEvent | undefined
+      switch (strategy) {
         case 'reject':
           this.refuse(event, `${this.where} full`)
           return Outcome.Rejected
         case 'block':
           return Outcome.Full
+        case 'drop-newest':
+          lost = ring instanceof PriorityQueue ? ring.evictFor(event, true) : event
+          break
+        default:
+          lost = ring instanceof PriorityQueue ? ring.evictFor(event, false) : ring.shift()
       }
-      const oldest = this.ring.shift()
-      if (oldest !== undefined) {
+      if (lost !== undefined) {
         this.sub.dropped++
-        this.noteDrop(oldest, 'drop-oldest')
+        this.noteDrop(lost, strategy as 'drop-oldest' | 'drop-newest')
+        if (lost === event) return Outcome.Dropped
       }
       outcome = Outcome.QueuedEvicted
     }
@@ -136,6 +156,7 @@ export class BoundedBuffer {
     const sub = this.sub
     const bus = sub.bus
     sub.rejected++
+    if ((bus as unknown as SystemHost).sys) this.overflow(0, 1)
     if (bus.inspecting) bus.emitInspection({ kind: 'reject', at: Date.now(), event, subscriptionId: sub.id, reason })
     if (bus.tracking !== 0)
       bus.trackerFor(event)?.settle(sub, { ok: false, error: new QueueFullError(event.type, [sub.id], this.capacity, ` (${reason})`), attempts: 0, durationMs: 0, cause: 'queue' })
@@ -144,6 +165,7 @@ export class BoundedBuffer {
   private noteDrop(event: TidingsEvent, reason: 'drop-oldest' | 'drop-newest' | 'shutdown'): void {
     const sub = this.sub
     const bus = sub.bus
+    if (reason !== 'shutdown' && (bus as unknown as SystemHost).sys) this.overflow(1, 0)
     if (bus.inspecting) bus.emitInspection({ kind: 'drop', at: Date.now(), event, subscriptionId: sub.id, reason })
     if (bus.tracking !== 0) {
       const error =
@@ -152,6 +174,19 @@ export class BoundedBuffer {
           : new QueueFullError(event.type, [sub.id], this.capacity, ` (dropped by ${reason})`)
       bus.trackerFor(event)?.settle(sub, { ok: false, error, attempts: 0, durationMs: 0, cause: 'queue' })
     }
+  }
+
+  /** Counts toward the next `$tidings.queue.overflow`, sent from a timer so that one task's
+   *  drops make one event. */
+  private overflow(lost: number, refused: number): void {
+    if (this.lost + this.refused === 0)
+      setTimeout(() => {
+        const data = { subscription: this.sub.id, strategy: this.strategy, dropped: this.lost, rejected: this.refused }
+        this.lost = this.refused = 0
+        ;(this.sub.bus as unknown as SystemHost).systemEvent('$tidings.queue.overflow', this.sub.label === undefined ? data : { ...data, label: this.sub.label })
+      })
+    this.lost += lost
+    this.refused += refused
   }
 
   /** The subscription ends (or shutdown's deadline passed): everything still queued is counted

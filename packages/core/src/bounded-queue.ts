@@ -48,6 +48,15 @@ export class RingQueue<T> {
     return item
   }
 
+  /** Removes and returns the newest item, or undefined when empty. */
+  pop(): T | undefined {
+    if (this.count === 0) return undefined
+    const i = (this.head + --this.count) & this.mask
+    const item = this.items[i]
+    this.items[i] = undefined
+    return item
+  }
+
   peek(): T | undefined {
     return this.count === 0 ? undefined : this.items[this.head]
   }

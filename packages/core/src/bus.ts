@@ -12,10 +12,15 @@ import { startSchedule } from './schedule.js'
 import type { StandardSchemaV1 } from './schema.js'
 import { TrackingBus } from './tracked-calls.js'
 import { assertPattern, assertTopic } from './topic.js'
-import type { Bus, BusOptions, BusStats, EventMap, EventMapOf, ScheduledEvent, ScheduleOptions, TypedEventHandle } from './types.js'
+import { registerHooks } from './registrations.js'
+import { VERSION } from './system-events.js'
+import type { Bus, BusOptions, BusStats, EventMap, EventMapOf, Registration, ScheduledEvent, ScheduleOptions, TypedEventHandle } from './types.js'
 
 export function createBus<M extends EventMapOf<M> = EventMap>(options: BusOptions<M> = {}): Bus<M> {
-  return new TidingsBus<M>(options)
+  const bus = new TidingsBus<M>(options)
+  // In a microtask, so subscribers added synchronously right after createBus() get it.
+  queueMicrotask(() => bus.sys && bus.systemEvent('$tidings.bus.started', { name: bus.name, origin: bus.origin, version: VERSION }))
+  return bus
 }
 
 export class TidingsBus<M extends EventMapOf<M> = EventMap> extends TrackingBus<M> implements Bus<M> {
@@ -64,13 +69,23 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> extends TrackingBus<
     this.guarded = true
   }
 
+  /** Subscribes every @subscribeTo method of `instance` and lets its @publishes methods publish
+   *  here (decorators.ts); the handle undoes both. */
+  register(instance: object): Registration {
+    const hooks = registerHooks.get(instance)
+    if (hooks === undefined) throw new TypeError('register(): no @subscribeTo or @publishes method on it')
+    const subs = hooks.map((hook) => hook(this as unknown as Bus))
+    const unsubscribe = () => subs.forEach((s) => s.unsubscribe())
+    return { unsubscribe, [Symbol.dispose]: unsubscribe }
+  }
+
   stats(): BusStats {
     return { published: this.seq, ...this.counters, subscriptions: this.subs.size }
   }
 
   // ---------------------------------------------------------------- shutdown
 
-  async shutdown(opts: { drainTimeoutMs?: number } = {}): Promise<{ drained: number; undelivered: number }> {
+  async shutdown(opts: { drainTimeoutMs?: number; reason?: string } = {}): Promise<{ drained: number; undelivered: number }> {
     if (this.closed) return { drained: 0, undelivered: 0 }
     this.closed = true
     for (const hook of this.shutdownHooks) hook()
@@ -81,6 +96,12 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> extends TrackingBus<
     for (const r of await Promise.all([...this.subs].map((s) => s.drain(deadline)))) {
       drained += r.drained
       undelivered += r.undelivered
+    }
+    // The last event: its queued subscribers get until the same deadline to take it.
+    if (this.sys) {
+      const routes = this.index.match('$tidings.bus.shutdown')
+      this.systemEvent('$tidings.bus.shutdown', { reason: opts.reason ?? 'shutdown()', graceful: undelivered === 0, drained, dropped: undelivered })
+      await Promise.all(routes.map((s) => s.drain(deadline)))
     }
     for (const s of [...this.subs]) s.unsubscribe()
     // Dispatches and requests still waiting now will never be answered.

@@ -18,6 +18,8 @@ export interface NormalQueue {
   max: number
   strategy: Strategy
   blockTimeoutMs: number
+  /** order: 'priority' */
+  priority: boolean
 }
 
 export function normalizeQueue(q: { [K in keyof QueueOptions]?: QueueOptions[K] | undefined } | undefined, where: string, allowed: readonly string[] = QUEUE_STRATEGIES): NormalQueue {
@@ -25,7 +27,9 @@ export function normalizeQueue(q: { [K in keyof QueueOptions]?: QueueOptions[K] 
   const strategy = q?.strategy ?? DEFAULT_STRATEGY
   if (!allowed.includes(strategy)) throw new InvalidOptionError(`${where}.strategy`, strategy, `one of ${allowed.map((s) => `'${s}'`).join(', ')}`)
   const blockTimeoutMs = checkDuration(q?.blockTimeoutMs ?? DEFAULT_BLOCK_TIMEOUT_MS, `${where}.blockTimeoutMs`)
-  return { max, strategy, blockTimeoutMs }
+  const order = q?.order ?? 'fifo'
+  if (order !== 'fifo' && order !== 'priority') throw new InvalidOptionError(`${where}.order`, order, "'fifo' or 'priority'")
+  return { max, strategy, blockTimeoutMs, priority: order === 'priority' }
 }
 
 /** Every numeric option is checked here: returns `v` when it is a number `ok` accepts, otherwise

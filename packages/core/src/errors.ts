@@ -251,3 +251,25 @@ export class MalformedEncodingError extends TidingsError {
     this.reason = reason
   }
 }
+
+/** A method decorated with @subscribeTo or @publishes was called on an instance that no bus has
+ *  registered (bus.register(instance)), or that was unregistered. `method` is `Class.method`. */
+export class NotRegisteredError extends TidingsError {
+  override name = 'NotRegisteredError'
+  declare readonly method: string
+  constructor(method: string) {
+    super(`${method}() is decorated, but its instance is not registered on a bus: call bus.register(instance) first.`)
+    this.method = method
+  }
+}
+
+/** A lazy() handler's module failed to load, or has no such export. Every event that waited for
+ *  that load fails with one; the next event tries the load again. `cause` is the load's error. */
+export class LazyLoadError extends TidingsError {
+  override name = 'LazyLoadError'
+  declare readonly exportName: string
+  constructor(exportName: string, reason: string, cause?: unknown) {
+    super(`The lazy handler's module could not provide export "${exportName}": ${reason}. The next matching event tries the import again.`, { cause })
+    this.exportName = exportName
+  }
+}

@@ -20,6 +20,18 @@ export {
   ValidationError,
 } from './errors.js'
 export { InvalidOptionError } from './errors.js'
+export { LazyLoadError, NotRegisteredError } from './errors.js'
+export { decoratorsFor, publishes, subscribeTo, type Decorators, type PublishDecorator, type SubscribeDecorator } from './decorators.js'
+export { lazy, type LazyOptions } from './lazy.js'
+export {
+  emitSystemEvent,
+  VERSION,
+  type ErrorEventData,
+  type SubscriptionChange,
+  type SystemEventFor,
+  type SystemEventMap,
+  type SystemTopic,
+} from './system-events.js'
 export type { InspectionEvent, InspectionKind } from './inspect.js'
 export { compilePattern, compilePatterns, type CompiledPattern } from './pattern.js'
 export type { StandardSchemaV1 } from './schema.js'
@@ -50,7 +62,9 @@ export type {
   PublishOptions,
   PublishReceipt,
   QueueOptions,
+  QueueOrder,
   QueueStrategy,
+  Registration,
   RetryOptions,
   ScheduledEvent,
   ScheduleOptions,

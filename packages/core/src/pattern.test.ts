@@ -113,7 +113,8 @@ describe('pattern table through the bus router', () => {
     const bus = createBus()
     const rows = publishable
     const hits = rows.map(() => 0)
-    rows.forEach(([pattern], i) => bus.subscribe(pattern, () => hits[i]!++))
+    // ('$tidings.*' rows also hear the later subscriptions' '$tidings.subscription.added'.)
+    rows.forEach(([pattern], i) => bus.subscribe(pattern, (e) => e.type !== '$tidings.subscription.added' && hits[i]!++))
     const topics = [...new Set(rows.map(([, t]) => t))]
     for (const t of topics) bus.publish(t)
     const expected = rows.map(([p]) => topics.filter((t) => compilePatterns(p)(t)).length)

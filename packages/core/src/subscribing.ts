@@ -13,10 +13,13 @@ import { PublishingBus } from './publishing.js'
 import type { BaseSubscription } from './subscription.js'
 import { SyncSubscription, type SyncHandler, type SyncSubscriptionOptions } from './sync-subscription.js'
 import { assertPattern, hasWildcard } from './topic.js'
+import type { SystemHost } from './system-events.js'
 import type { EventFor, EventMapOf, Handler, Inbox, InboxOptions, Patterns, SubscribeOptions, Subscription, SubscriptionInfo } from './types.js'
 
-export abstract class SubscribingBus<M extends EventMapOf<M>> extends PublishingBus {
+export abstract class SubscribingBus<M extends EventMapOf<M>> extends PublishingBus implements SystemHost {
   protected readonly subs = new Set<BaseSubscription>()
+  /** Patterns starting with `$` among the subscriptions: while 0, no system event is built. */
+  sys = 0
 
   on<P extends string>(pattern: Patterns<P>, opts?: { filter?: (e: EventFor<M, P>) => boolean; key?: string; priority?: number }): Observable<EventFor<M, P>> {
     const patterns = this.checkPatterns(pattern, opts?.key)
@@ -82,16 +85,44 @@ export abstract class SubscribingBus<M extends EventMapOf<M>> extends Publishing
     return list
   }
 
+  // A subscription's own added/removed event does not reach it: it is announced before it joins
+  // the index and after it left.
   private attach(sub: BaseSubscription): void {
+    if (this.sys) this.announce('added', sub)
     this.subs.add(sub)
-    for (const p of sub.patterns) this.index.add(p, sub)
+    for (const p of sub.patterns) {
+      this.index.add(p, sub)
+      if (p.charCodeAt(0) === 36) this.sys++
+    }
     if (this.inspecting) this.emitInspection({ kind: 'subscribe', at: Date.now(), subscription: sub.info() })
   }
 
   detach(sub: BaseSubscription): void {
     if (!this.subs.delete(sub)) return
-    for (const p of sub.patterns) this.index.remove(p, sub)
+    for (const p of sub.patterns) {
+      this.index.remove(p, sub)
+      if (p.charCodeAt(0) === 36) this.sys--
+    }
     if (this.inspecting) this.emitInspection({ kind: 'unsubscribe', at: Date.now(), subscriptionId: sub.id })
+    if (this.sys) this.announce('removed', sub)
+  }
+
+  private announce(what: 'added' | 'removed', sub: BaseSubscription): void {
+    const { id, patterns, kind, label } = sub
+    this.systemEvent(`$tidings.subscription.${what}`, () => ({ id, pattern: patterns.length > 1 ? [...patterns] : patterns[0], kind, ...(label !== undefined && { label }) }))
+  }
+
+  /** Publishes a system event (system-events.ts) if anyone listens to `type`: `data` (or what
+   *  it returns) and the envelope are built only then. Local, and it never throws into the
+   *  caller (a full 'reject' queue is counted as usual); delivered even while shutdown drains. */
+  systemEvent(type: string, data: object | (() => object)): void {
+    const routes = this.sys ? this.index.match(type) : []
+    if (routes.length === 0) return
+    try {
+      this.deliver(this.envelope(type, typeof data === 'function' ? data() : data, { local: true }, undefined), routes, undefined)
+    } catch {
+      // Only a full 'reject' queue throws here, and deliver() counted and inspected it.
+    }
   }
 
   subscriptions(): SubscriptionInfo[] {

@@ -169,6 +169,11 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
     this.onClose()
   }
 
+  /** `using sub = bus.subscribe(...)` unsubscribes at the end of the block. */
+  [Symbol.dispose](): void {
+    this.unsubscribe()
+  }
+
   /** What this kind lets go of when it ends (timers, waiting readers, queued events). */
   protected onClose(): void {}
 

@@ -4,6 +4,15 @@ import type { Observable, Unsubscribable } from 'rxjs'
 import type { EventSource, TidingsEvent } from './envelope.js'
 import type { InspectionEvent } from './inspect.js'
 import type { StandardSchemaV1 } from './schema.js'
+import type { SystemEventFor } from './system-events.js'
+
+// `Symbol.dispose` (explicit resource management) for apps whose `lib` predates it: the same
+// declaration TypeScript's own lib and @types/node make, so the three merge.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol
+  }
+}
 
 /** Maps event types to their data: `{ 'user.login': { userId: string } }`. The default, untyped map. */
 export type EventMap = Record<string, unknown>
@@ -30,8 +39,11 @@ export type MatchingKeys<M extends EventMapOf<M>, P extends string> = string ext
           : Extract<keyof M & string, `${Pre}.${string}`>
         : keyof M & string
 
-/** The union of typed envelopes for the keys a pattern may match. */
-export type EventFor<M extends EventMapOf<M>, P extends string> = string extends keyof M
+/** The union of typed envelopes for the keys a pattern may match. Patterns that start with `$`
+ *  match the system topics (SystemEventMap), on every bus. */
+export type EventFor<M extends EventMapOf<M>, P extends string> = P extends `$${string}`
+  ? SystemEventFor<P>
+  : string extends keyof M
   ? TidingsEvent<unknown, string>
   : { [K in MatchingKeys<M, P>]: TidingsEvent<M[K], K> }[MatchingKeys<M, P>]
 
@@ -80,9 +92,15 @@ export interface PublishReceipt {
 export const QUEUE_STRATEGIES = ['drop-oldest', 'drop-newest', 'block', 'reject'] as const
 export type QueueStrategy = (typeof QUEUE_STRATEGIES)[number]
 
+/** The order queued events are handled in: 'fifo' (the default) or 'priority' (the envelope's
+ *  `priority`, higher first, FIFO among equals; docs/delivery.md "Priority order"). */
+export type QueueOrder = 'fifo' | 'priority'
+
 export interface QueueOptions {
   max: number
   strategy: QueueStrategy
+  /** Default 'fifo'. */
+  order?: QueueOrder
   /** For 'block': how long publishAsync waits for room. Default 5000. */
   blockTimeoutMs?: number
 }
@@ -143,7 +161,16 @@ export interface Subscription extends Unsubscribable {
   readonly pattern: string | readonly string[]
   readonly active: boolean
   unsubscribe(): void
+  /** unsubscribe(), for `using sub = bus.subscribe(...)`. */
+  [Symbol.dispose](): void
   stats(): SubscriptionStats
+}
+
+/** What bus.register(instance) returns: one handle for every decorated method. */
+export interface Registration extends Unsubscribable {
+  /** Unsubscribes every @subscribeTo method; @publishes methods throw NotRegisteredError again. */
+  unsubscribe(): void
+  [Symbol.dispose](): void
 }
 
 /** What bus.subscriptions() reports as `kind`: subscribe() without a queue ('handler') or with
@@ -183,6 +210,8 @@ export interface InboxOptions {
   max?: number
   /** Any queue strategy but 'block' (a reader cannot make a publisher wait). */
   strategy?: Exclude<QueueStrategy, 'block'>
+  /** Default 'fifo'; 'priority' hands out higher envelope priority first. */
+  order?: QueueOrder
 }
 
 export interface Inbox<E = TidingsEvent> extends AsyncIterable<E> {
@@ -305,6 +334,10 @@ export interface Bus<M extends EventMapOf<M> = EventMap> {
   /** Which bridge brought this event in ('tabs', 'worker', ...), or undefined for an event
    *  published in this context. Apps use it to tell local events from bridged ones. */
   bridgedBy(event: TidingsEvent): string | undefined
+  /** Subscribes the @subscribeTo methods of `instance` and lets its @publishes methods publish
+   *  here (docs/core.md "Decorators"). Throws TypeError when it has no decorated method. */
+  register(instance: object): Registration
 
-  shutdown(opts?: { drainTimeoutMs?: number }): Promise<{ drained: number; undelivered: number }>
+  /** `reason` goes into the `$tidings.bus.shutdown` event (default 'shutdown()'). */
+  shutdown(opts?: { drainTimeoutMs?: number; reason?: string }): Promise<{ drained: number; undelivered: number }>
 }
