@@ -7,10 +7,11 @@
 // reaches the bus, and ingestBatch drops duplicates per session (origin + incarnation) and
 // reports gaps. BroadcastChannel reaches every tab directly, so no tab relays another's events.
 // Presence (hello, heartbeat, bye) is in peers.ts; a bye is probed before a peer is dropped.
-import { BusClosedError, compilePatterns, createOriginId, type Bus, type EventMapOf, type TidingsEvent } from '@tidings/core'
+import { BusClosedError, compilePatterns, createOriginId, emitSystemEvent, type Bus, type EventMapOf, type TidingsEvent } from '@tidings/core'
 import {
   bridgeHost,
   checkNumber,
+  DEFAULT_MAX_BATCH_BYTES,
   describeError,
   findUnencodable,
   incarnationOf,
@@ -61,7 +62,7 @@ class TabsBridgeImpl implements TabsBridge {
   private readonly bc: BroadcastChannel
   private readonly counters: Omit<TabsStats, 'peers'> = {
     sent: 0, batchesSent: 0, received: 0, batchesReceived: 0, duplicates: 0, outOfOrder: 0, gaps: 0, implausible: 0,
-    malformed: 0, unsigned: 0, forged: 0, contradicted: 0, rejected: 0, unsendable: 0, echoes: 0,
+    malformed: 0, unsigned: 0, forged: 0, contradicted: 0, rejected: 0, unsendable: 0, echoes: 0, unrouted: 0,
   }
   private readonly host: BridgeHost
   private readonly incarnation: string
@@ -106,10 +107,11 @@ class TabsBridgeImpl implements TabsBridge {
     const peerTimeoutMs = positive('peerTimeoutMs', options.peerTimeoutMs, heartbeatMs * 5)
     if (peerTimeoutMs <= heartbeatMs) throw new TabsOptionError('peerTimeoutMs', peerTimeoutMs, `must be longer than heartbeatMs (${heartbeatMs})`)
     const maxBatch = positive('maxBatch', options.maxBatch, 5000)
+    const maxBatchBytes = positive('maxBatchBytes', options.maxBatchBytes, DEFAULT_MAX_BATCH_BYTES)
     if (options.redact !== undefined && typeof options.redact !== 'function') throw new TabsOptionError('redact', options.redact, 'pass a function (event) => event | null')
     this.redact = options.redact
     const share = options.share ?? []
-    compilePatterns(share) // validates every pattern (InvalidTopicError names the bad one)
+    const shared = compilePatterns(share) // validates every pattern (InvalidTopicError names the bad one)
     const key = options.key
     checkKeyOption(key)
     this.keyed = key !== undefined
@@ -126,6 +128,13 @@ class TabsBridgeImpl implements TabsBridge {
     this.tracker = new PeerTracker(peerTimeoutMs, this.graceMs)
     this.peers$ = this.tracker.peers$
     this.peerChanges$ = this.tracker.changes$
+    // One '$tidings.tabs.peer.joined' / '.left' system event per change (nothing is built while
+    // nobody subscribes to it); the tracker completes on close.
+    this.tracker.changes$.subscribe((c) =>
+      c.kind === 'join'
+        ? emitSystemEvent(host, '$tidings.tabs.peer.joined', () => ({ channel, peer: c.peer.id, origin: c.peer.origin }))
+        : emitSystemEvent(host, '$tidings.tabs.peer.left', () => ({ channel, peer: c.peer.id, origin: c.peer.origin, reason: c.reason })),
+    )
     this.sessions = new SessionTable({ window: positive('dedupeWindow', options.dedupeWindow, 2048) })
     this.inbound = {
       host,
@@ -133,9 +142,15 @@ class TabsBridgeImpl implements TabsBridge {
       sessions: this.sessions,
       issue: (kind, reason) => this.inboundIssue(kind, reason),
       forward: () => void this.counters.received++,
+      // A tab that does nothing with an event type never reads its payload (it relays nothing).
+      // Its own outbound observer is a route of every shared type, but never takes an ingested
+      // event (see enqueue), so it does not count.
+      skipUnrouted: true,
+      ownRoutes: (type) => (shared(type) ? 1 : 0),
     }
     this.outbox = new Outbox({
       maxBatch,
+      maxBatchBytes,
       post: (batch, events) => this.postBatch(batch, events.length),
       unsendable: (e, reason) => this.issue('unsendable', `${e.type} (${e.id}) cannot be sent: ${reason}`),
       // With a key, events travel as encoded text: name what the encoding refuses, by path.
@@ -182,7 +197,7 @@ class TabsBridgeImpl implements TabsBridge {
   }
 
   async flush(): Promise<void> {
-    this.outbox.flush()
+    this.outbox.flush(true)
     await this.ordered.drained()
   }
 
@@ -198,7 +213,7 @@ class TabsBridgeImpl implements TabsBridge {
       removeEventListener('pageshow', this.onPageShow)
     }
     this.closed = false // let the last batch out
-    this.outbox.flush()
+    this.outbox.flush(true)
     this.closed = true
     await this.ordered.drained()
     this.postBye()
@@ -403,6 +418,9 @@ class TabsBridgeImpl implements TabsBridge {
         c.echoes++
         return
       case 'unshared':
+        return
+      case 'unrouted':
+        c.unrouted++
         return
       case 'duplicate':
         c.duplicates++

@@ -23,6 +23,11 @@ export interface TabsOptions {
   dedupeWindow?: number
   /** Most events per posted message (a larger microtask batch is split). Default 5000. */
   maxBatch?: number
+  /** Most bytes per posted message, estimated without serializing (strings by length, typed
+   *  arrays and ArrayBuffers by byteLength, objects by a bounded sampling walk); an event larger
+   *  than this goes alone. A burst over it is posted across tasks, about this many bytes per
+   *  task, so serializing never blocks the page for long. Default 1048576 (1 MiB). */
+  maxBatchBytes?: number
 }
 
 export interface TabsStats {
@@ -54,6 +59,9 @@ export interface TabsStats {
   unsendable: number
   /** Inbound events that claimed this tab's origin. */
   echoes: number
+  /** Inbound events no subscription in this tab receives: skipped without reading their data
+   *  (their seqs still count, so a replay is a duplicate and a hole is a gap). */
+  unrouted: number
   peers: number
 }
 

@@ -8,8 +8,14 @@ export interface ConnectWorkerOptions {
   share?: string | readonly string[]
   /** Name the bridge marks ingested events with (bus.bridgedBy). Default `worker`, `worker#2`... */
   name?: string
-  /** Send at once when this many events are waiting instead of waiting for the microtask. Default 1024. */
+  /** Most events per posted batch; this many small events waiting are sent at once instead of
+   *  at the end of the microtask. Default 1024. */
   maxBatch?: number
+  /** Most bytes per posted batch, estimated without serializing (strings by length, typed arrays
+   *  and ArrayBuffers by byteLength, objects by a bounded sampling walk); an event larger than
+   *  this goes alone. A burst over it is posted across tasks, about this many bytes per task, so
+   *  serializing never blocks the thread for long. Default 1048576 (1 MiB). */
+  maxBatchBytes?: number
   /** Events kept while the peer has not said hello yet, or is unresponsive; older ones are
    *  dropped and counted. Default 10000. */
   maxPending?: number
@@ -72,7 +78,7 @@ export interface WorkerBridge<M extends EventMapOf<M> = EventMap> {
    *  (the event has been delivered locally either way). */
   publish: Bus<M>['publish']
   stats(): WorkerBridgeStats
-  /** Sends buffered events now instead of at the end of the microtask. */
+  /** Sends every buffered event now (in this task, ignoring the per-task byte budget). */
   flush(): void
   /** Stops forwarding both ways and tells the peer. Does not terminate the worker. */
   close(): void

@@ -3,10 +3,11 @@
 // pipe of '@tidings/core/bridge' (Outbox out, ingestBatch in: batches per microtask, per-session
 // dedupe, order and gaps). Liveness: the peer acks our batches; a peer that stops acking is
 // reported unresponsive, and events wait (bounded by maxPending) instead of going into the void.
-import { compilePatterns, createOriginId, type Bus, type EventMapOf, type PublishReceipt, type TidingsEvent } from '@tidings/core'
+import { compilePatterns, createOriginId, emitSystemEvent, type Bus, type EventMapOf, type PublishReceipt, type TidingsEvent } from '@tidings/core'
 import {
   bridgeHost,
   checkNumber,
+  DEFAULT_MAX_BATCH_BYTES,
   incarnationOf,
   incarnationOfEvent,
   ingestBatch,
@@ -91,6 +92,7 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
     this.ready = new Promise((resolve) => (this.resolveReady = resolve))
     this.outbox = new Outbox({
       maxBatch: positive('maxBatch', opts.maxBatch ?? 1024),
+      maxBatchBytes: positive('maxBatchBytes', opts.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES),
       post: (batch, events) => {
         this.endpoint.postMessage({ tag: TAG, v: VERSION, kind: 'events', batch } satisfies BridgeMessage, [])
         this.counters.sent += events.length
@@ -150,7 +152,7 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
   }
 
   flush(): void {
-    if (!this.closed) this.outbox.flush()
+    if (!this.closed) this.outbox.flush(true)
   }
 
   // ------------------------------------------------------------------ outbound
@@ -164,10 +166,14 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
   /** Queues one outbound event (called from the bus observer, or by a sibling bridge). */
   send(e: TidingsEvent, incarnation: string): void {
     if (this.closed || this.host.isLocal(e)) return
-    const bad = checkCloneable(e)
-    if (bad !== undefined) {
-      this.reject(bad)
-      return
+    // Only bridge.publish() walks the event first (it promises to throw synchronously); every
+    // other event is checked once, by the clone postMessage makes (see the Outbox).
+    if (this.publishing > 0) {
+      const bad = checkCloneable(e)
+      if (bad !== undefined) {
+        this.reject(bad)
+        return
+      }
     }
     this.host.noteBridgedOut(e, this.name)
     if (this.peerNonce === undefined || !this.acks.responsive) {
@@ -197,10 +203,12 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
     if (this.closed) return
     if (responsive) {
       this.status.next('ready')
+      emitSystemEvent(this.host, '$tidings.worker.restarted', () => ({ worker: this.name }))
       this.release()
     } else {
       this.counters.unresponsive++
       this.status.next('unresponsive')
+      emitSystemEvent(this.host, '$tidings.worker.crashed', () => ({ worker: this.name, reason: `no acknowledgement for ${this.acks.unacknowledged} batch(es)` }))
       // What the outbox still holds would go into the void too: hold it instead.
       for (const it of this.outbox.take()) this.held.push({ event: it.event, incarnation: it.incarnation })
       this.errors.next(new Error(`worker bridge "${this.name}": the peer has not acknowledged ${this.acks.unacknowledged} batch(es); it may be terminated or busy. Events wait (up to maxPending) until it answers.`))
@@ -307,7 +315,7 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
 
   private shutdown(tellPeer: boolean): void {
     if (this.closed) return
-    if (tellPeer && this.peerNonce !== undefined && this.acks.responsive) this.outbox.flush()
+    if (tellPeer && this.peerNonce !== undefined && this.acks.responsive) this.outbox.flush(true)
     this.closed = true
     this.hub.bridges.delete(this)
     this.outbound?.unsubscribe()

@@ -21,11 +21,13 @@ interface ConnectEventLike {
 /** Creates (or takes) the worker's bus and connects it to the page(s). Call it once per worker. */
 export function workerBus<M extends EventMapOf<M> = EventMap>(opts: WorkerBusOptions<M> = {}): Bus<M> {
   const bus = opts.bus ?? createBus<M>({ origin: createOriginId('worker'), ...opts.busOptions })
-  const { share, maxBatch, maxPending } = opts
+  const { share, maxBatch, maxBatchBytes, maxPending, livenessTimeoutMs } = opts
   const bridgeOpts: ConnectWorkerOptions = {}
   if (share !== undefined) bridgeOpts.share = share
   if (maxBatch !== undefined) bridgeOpts.maxBatch = maxBatch
+  if (maxBatchBytes !== undefined) bridgeOpts.maxBatchBytes = maxBatchBytes
   if (maxPending !== undefined) bridgeOpts.maxPending = maxPending
+  if (livenessTimeoutMs !== undefined) bridgeOpts.livenessTimeoutMs = livenessTimeoutMs
   const scope = globalThis as unknown as EventTarget & { postMessage?: unknown }
   if (isSharedWorkerScope()) {
     let n = 0

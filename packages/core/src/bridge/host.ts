@@ -23,6 +23,10 @@ export interface BridgeHost {
   addPublishAck(ack: PublishAck): () => void
   /** Topics in the bus's route cache (bounded by its routeCacheSize option), for tests and tools. */
   readonly routeCacheSize: number
+  /** Active subscriptions that would receive an event of this (exact) type. */
+  subscriberCount?(type: string): number
+  /** An inspector (DevTools) watches: it sees every event, routed or not. */
+  readonly inspecting?: boolean
 }
 
 /** A value passed as the bus is not a bus made by createBus(). */

@@ -2,9 +2,15 @@
 // check it as an untrusted envelope, drop echoes and duplicates per session, report gaps, and
 // ingest it into the bus. One bad event never fails its neighbours, and nothing it does reaches
 // the app as an exception: every failure becomes an issue for the bridge to count and report.
+//
+// With `skipUnrouted`, an event whose type no subscription of the bus matches (and no inspector
+// watches) is decided from the batch's columns alone: its payload and extras are never read or
+// rebuilt. Its session fields are still checked and recorded, so a replay of it is a duplicate
+// and a hole before it is a gap, exactly as if it had been delivered.
 import type { TidingsEvent } from '../envelope.js'
+import { isValidTopic } from '../topic.js'
 import { checkEnvelope } from '../validate-envelope.js'
-import { checkBatch, decodeEvent, type EventBatch } from './codec.js'
+import { checkBatch, decodeEvent, NO_PREV, type EventBatch } from './codec.js'
 import { noteIncarnation, type BridgeHost } from './host.js'
 import type { SessionTable } from './sessions.js'
 import { describeError } from './wire.js'
@@ -27,6 +33,8 @@ export type InboundIssue =
   | 'implausible'
   /** The local bus refused it (a schema, a full 'reject' queue); other subscribers got it. */
   | 'rejected'
+  /** Nothing here subscribes to its type: skipped unread (skipUnrouted; the reason is the type). */
+  | 'unrouted'
 
 export interface InboundPipe {
   readonly host: BridgeHost
@@ -39,6 +47,12 @@ export interface InboundPipe {
   issue(kind: InboundIssue, reason: string, error?: unknown): void
   /** Called with each event about to be ingested (before local handlers run). */
   forward?: ((event: TidingsEvent, incarnation: string) => void) | undefined
+  /** Skip events no subscription of the bus would receive, before reading their payload. Only
+   *  for bridges that do nothing else with an inbound event (no relaying to other bridges). */
+  readonly skipUnrouted?: boolean | undefined
+  /** Subscriptions of the bridge itself among a type's routes (its outbound observer), which
+   *  never take what it ingests: they do not count as a route. Default none. */
+  readonly ownRoutes?: ((type: string) => number) | undefined
 }
 
 /** Ingests a received batch; returns how many events were delivered. `from` names the sender
@@ -52,7 +66,12 @@ export function ingestBatch(pipe: InboundPipe, batch: unknown, from: string): nu
   const b = batch as EventBatch
   const host = pipe.host
   let delivered = 0
+  const skip = pipe.skipUnrouted === true && typeof host.subscriberCount === 'function'
+  // Per entry of the types table: -1 when it is not a valid topic, else the bridge's own routes
+  // for it (both found once per batch).
+  const topics: (number | undefined)[] | undefined = skip ? [] : undefined
   for (let i = 0; i < b.n; i++) {
+    if (topics !== undefined && !host.inspecting && skipUnrouted(pipe, b, i, topics)) continue
     let decoded
     try {
       decoded = decodeEvent(b, i)
@@ -96,4 +115,48 @@ export function ingestBatch(pipe: InboundPipe, batch: unknown, from: string): nu
     delivered++
   }
   return delivered
+}
+
+/** Handles event i without reading its payload when nothing here subscribes to its type: true
+ *  when done with it. Anything unusual (a bad field, an echo, an unshared type) returns false, so
+ *  the full path judges and reports it as it always does. */
+function skipUnrouted(pipe: InboundPipe, b: EventBatch, i: number, topics: (number | undefined)[]): boolean {
+  const ti = b.tx[i]
+  if (typeof ti !== 'number') return false
+  let own = topics[ti]
+  if (own === undefined) {
+    const t = b.tt[ti]
+    own = topics[ti] = b.ev === 1 && isValidTopic(t) && (pipe.accepts === undefined || pipe.accepts(t)) ? (pipe.ownRoutes?.(t) ?? 0) : -1
+  }
+  if (own < 0) return false
+  const type = b.tt[ti] as string
+  const host = pipe.host
+  // Read per event, not per batch: a handler of an earlier event may subscribe to this type.
+  if (host.subscriberCount!(type) > own) return false
+  const at = b.sx[i]
+  if (typeof at !== 'number') return false
+  const origin = b.so[at]
+  const incarnation = b.si[at]
+  const seq = b.s[i]
+  const prev = b.p[i]
+  const ts = b.ts[i]
+  const id = b.id?.[i]
+  if (
+    typeof origin !== 'string' || origin.length === 0 || origin.length > 200 || origin === host.origin ||
+    typeof incarnation !== 'string' || incarnation.length > 64 ||
+    typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0 ||
+    typeof prev !== 'number' || !Number.isSafeInteger(prev) || prev < NO_PREV ||
+    typeof ts !== 'number' || !Number.isFinite(ts) ||
+    (id !== undefined && id !== null && (typeof id !== 'string' || id.length === 0 || id.length > 200))
+  )
+    return false
+  const verdict = pipe.sessions.check(origin, incarnation, seq, prev)
+  if (verdict === 'duplicate') pipe.issue('duplicate', `${type} (seq ${seq} of ${origin}) was already delivered`)
+  else {
+    if (verdict === 'gap') pipe.issue('gap', `events of ${origin} before seq ${seq} were lost`)
+    else if (verdict === 'late') pipe.issue('late', `${type} (seq ${seq} of ${origin}) arrived after a later event of ${origin}`)
+    else if (verdict === 'implausible') pipe.issue('implausible', `${origin} jumped to seq ${seq}`)
+    pipe.issue('unrouted', type)
+  }
+  return true
 }

@@ -4,7 +4,8 @@ export { describeError, isBoolean, isFiniteNumber, isId, isNat, isOptionalString
 export { checkBatch, decodeEvent, encodeBatch, isCanonicalId, MAX_BATCH_EVENTS, NO_PREV, OPTIONAL_ENVELOPE_FIELDS, type Decoded, type EventBatch, type Outgoing } from './codec.js'
 export { bridgeHost, incarnationOf, incarnationOfEvent, noteIncarnation, NotABusError, type BridgeHost } from './host.js'
 export { ingestBatch, type InboundIssue, type InboundPipe } from './inbound.js'
-export { Outbox, type OutboxOptions } from './outbox.js'
+export { DEFAULT_MAX_BATCH_BYTES, Outbox, type OutboxOptions } from './outbox.js'
+export { estimateBytes, estimateEventBytes } from './size.js'
 export { MAX_SEQ_JUMP, PrevTable, SessionTable, type SessionTableOptions, type SessionVerdict } from './sessions.js'
 // The one type-preserving text encoding (signed tabs batches and shared state, history export
 // and import, the DevTools display): see docs/encoding.md.

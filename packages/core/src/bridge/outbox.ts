@@ -1,60 +1,96 @@
 // The sending half of the event pipe, shared by every bridge: events are collected and sent as
-// one batch per microtask (or at once when `maxBatch` are waiting), each session's events in seq
-// order, each with `prev` for the receiver's gap check. A batch the transport cannot send (one
-// event holds a function, a DOM node, a throwing getter) is split so that only the bad events
-// stay behind, each reported on its own: one bad event never sinks its neighbours.
+// batches, each session's events in seq order, each with `prev` for the receiver's gap check.
+//
+// A batch ends at `maxBatch` events or at `maxBatchBytes` estimated bytes (size.ts guesses them
+// without serializing), whichever comes first; an event larger than the bound goes alone.
+// Small events go at the end of the microtask (or at once when `maxBatch` are waiting, which
+// bounds memory in a long synchronous burst). Posting is where the transport serializes, so a
+// burst of large events is spread over tasks: after about `maxBatchBytes` posted, or a few
+// milliseconds, the rest waits for the next task, and events published meanwhile queue behind
+// it, so order per session holds. A batch the transport cannot send (one event holds a
+// function, a DOM node, a throwing getter) is split in halves until the bad events stand alone,
+// each reported on its own: one bad event never sinks its neighbours, and the good ones are
+// serialized once (no walk or clone of every event beforehand).
 import type { TidingsEvent } from '../envelope.js'
 import { encodeBatch, type EventBatch, type Outgoing } from './codec.js'
 import { PrevTable } from './sessions.js'
+import { estimateEventBytes } from './size.js'
 import { describeError } from './wire.js'
+
+/** Default byte bound of one batch: 1 MiB (estimated). */
+export const DEFAULT_MAX_BATCH_BYTES = 1 << 20
+/** Posting goes on in one task for at most about this long before it yields (ms). */
+const TASK_BUDGET_MS = 8
 
 export interface OutboxOptions {
   /** Most events per batch; a larger burst is split. */
   maxBatch: number
+  /** Most estimated bytes per batch (an event larger than this goes alone). Default 1 MiB. */
+  maxBatchBytes?: number | undefined
   /** Posts one batch; throws when the transport cannot send it (e.g. DataCloneError). */
   post(batch: EventBatch, events: readonly TidingsEvent[]): void
   /** An event that could not be sent, with the reason. */
   unsendable(event: TidingsEvent, reason: string): void
-  /** When a batch fails, finds the events the transport cannot carry: the reason, or undefined
-   *  for an event that can go. Default: a structured clone of the event. */
+  /** Names why one event alone could not be sent (e.g. the path of the bad value); runs only
+   *  for an event that failed on its own. Default: what the transport threw. */
   check?: ((event: TidingsEvent) => string | undefined) | undefined
 }
 
-function cloneCheck(event: TidingsEvent): string | undefined {
-  try {
-    structuredClone(event)
-    return undefined
-  } catch (err) {
-    return describeError(err)
-  }
+interface Queued extends Outgoing {
+  bytes: number
 }
 
+type Later = (fn: () => void) => void
+
+const later: Later = (() => {
+  const s = (globalThis as { scheduler?: { postTask?: (fn: () => void, o?: object) => Promise<unknown> } }).scheduler
+  if (typeof s?.postTask === 'function') return (fn) => void s.postTask!(fn).catch(() => {})
+  return (fn) => void setTimeout(fn, 0)
+})()
+
+const clock: () => number = typeof performance === 'object' ? () => performance.now() : () => Date.now()
+
 export class Outbox {
-  private pending: Outgoing[] = []
+  private pending: Queued[] = []
+  private pendingBytes = 0
   /** Highest seq per session in `pending`, to notice a re-entrant publish (see flush). */
   private readonly pendingHigh = new Map<string, number>()
   private inverted = false
   private scheduled = false
+  /** Sorted events a yield left for the next task; `backlog[at]` goes next. */
+  private backlog: Queued[] = []
+  private at = 0
+  /** Bumped by take(): a continuation of an older backlog does nothing. */
+  private epoch = 0
+  private continuing = false
   private readonly prev = new PrevTable()
   private readonly opts: OutboxOptions
+  private readonly maxBytes: number
 
   constructor(opts: OutboxOptions) {
     this.opts = opts
+    this.maxBytes = opts.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES
   }
 
+  /** Events waiting (queued now, or left for a later task). */
   get size(): number {
-    return this.pending.length
+    return this.pending.length + this.backlog.length - this.at
   }
 
-  /** Queues `event` of session (event.origin, incarnation). Never sends from inside publish: a
-   *  handler that publishes re-entrantly must land in the same flush as its cause. */
+  /** Queues `event` of session (event.origin, incarnation). Never sends from inside publish,
+   *  except a full batch of small events: a handler that publishes re-entrantly must land in the
+   *  same flush as its cause. */
   push(event: TidingsEvent, incarnation: string): void {
-    this.pending.push({ event, incarnation, prev: 0 })
+    const bytes = estimateEventBytes(event)
+    this.pending.push({ event, incarnation, prev: 0, bytes })
+    this.pendingBytes += bytes
     const key = event.origin + '\u0000' + incarnation
     const high = this.pendingHigh.get(key)
     if (high === undefined || event.seq > high) this.pendingHigh.set(key, event.seq)
     else this.inverted = true
-    if (this.pending.length >= this.opts.maxBatch) this.flush()
+    // A full batch of small events goes now (memory stays bounded in a long loop); large ones
+    // wait for the microtask, so their serializing never piles up inside the app's task.
+    if (this.pending.length >= this.opts.maxBatch && this.pendingBytes < this.maxBytes && !this.continuing) this.flush()
     else if (!this.scheduled) {
       this.scheduled = true
       queueMicrotask(() => {
@@ -63,66 +99,111 @@ export class Outbox {
     }
   }
 
-  /** Drops what is waiting; returns it. */
+  /** Drops what is waiting (queued and left for later); returns it in send order. */
   take(): Outgoing[] {
-    const items = this.pending
+    const left = this.at === 0 ? this.backlog : this.backlog.slice(this.at)
+    const items = left.length === 0 ? this.pending : left.concat(this.pending)
+    this.backlog = []
+    this.at = 0
+    this.epoch++
+    this.continuing = false
     this.pending = []
+    this.pendingBytes = 0
     this.pendingHigh.clear()
     this.inverted = false
     this.scheduled = false
     return items
   }
 
-  /** Sends everything waiting now. */
-  flush(): void {
+  /** Sends what is waiting. By default it yields to the next task after about `maxBatchBytes`
+   *  or a few ms of posting; `all` sends everything now (close, an explicit flush). */
+  flush(all = false): void {
     this.scheduled = false
-    if (this.pending.length === 0) return
-    const inverted = this.inverted
-    const items = this.take()
-    // A handler that publishes from inside publish gives its event a higher seq but hands it to
-    // the bridge first. Receivers judge gaps by seq, so put each session back in seq order.
-    if (inverted) sortPerSession(items)
-    const max = this.opts.maxBatch
-    for (let start = 0; start < items.length; start += max) {
-      const chunk = items.length <= max ? items : items.slice(start, start + max)
-      for (const it of chunk) it.prev = this.prev.next(it.event.origin, it.incarnation, it.event.seq)
-      this.send(chunk)
+    if (this.pending.length !== 0) {
+      const inverted = this.inverted
+      const items = this.pending
+      this.pending = []
+      this.pendingBytes = 0
+      this.pendingHigh.clear()
+      this.inverted = false
+      // A handler that publishes from inside publish gives its event a higher seq but hands it
+      // to the bridge first. Receivers judge gaps by seq, so put each session back in seq order.
+      if (inverted) sortPerSession(items)
+      if (this.at === this.backlog.length) {
+        this.backlog = items
+        this.at = 0
+      } else for (const it of items) this.backlog.push(it)
     }
+    // A continuation is already due: it sends these in their turn.
+    if (this.continuing && !all) return
+    this.drain(all)
   }
 
-  private send(items: Outgoing[]): void {
-    const events = items.map((it) => it.event)
-    let batch: EventBatch
-    try {
-      batch = encodeBatch(items)
-      this.opts.post(batch, events)
-      return
-    } catch (err) {
-      if (items.length === 1) {
-        this.opts.unsendable(items[0]!.event, describeError(err))
+  private drain(all: boolean): void {
+    const max = this.opts.maxBatch
+    const maxBytes = this.maxBytes
+    const start = all ? 0 : clock()
+    let posted = 0
+    const q = this.backlog
+    while (this.at < q.length) {
+      const from = this.at
+      let end = from
+      let bytes = 0
+      while (end < q.length && end - from < max) {
+        const b = q[end]!.bytes
+        if (end > from && bytes + b > maxBytes) break
+        bytes += b
+        end++
+      }
+      const chunk = from === 0 && end === q.length ? q : q.slice(from, end)
+      this.at = end
+      for (const it of chunk) it.prev = this.prev.next(it.event.origin, it.incarnation, it.event.seq)
+      this.send(chunk)
+      if (this.backlog !== q) return // take() ran from inside a post (the bridge closed or went down)
+      posted += bytes
+      if (!all && this.at < q.length && (posted >= maxBytes || clock() - start >= TASK_BUDGET_MS)) {
+        this.continuing = true
+        const epoch = this.epoch
+        later(() => {
+          if (this.epoch !== epoch || !this.continuing) return
+          this.continuing = false
+          this.flush()
+        })
         return
       }
     }
-    // Find the events the transport cannot carry, one check each (the slow path only).
-    const check = this.opts.check ?? cloneCheck
-    const keep: Outgoing[] = []
-    for (const it of items) {
-      const reason = check(it.event)
-      if (reason === undefined) keep.push(it)
-      else this.opts.unsendable(it.event, reason)
-    }
-    if (keep.length === items.length) {
-      // Every event clones alone, yet the batch failed (the transport is closed, or too big):
-      // send them one by one so each succeeds or fails on its own.
-      for (const it of keep) this.send([it])
+    this.backlog = []
+    this.at = 0
+    this.continuing = false
+  }
+
+  private send(items: Queued[]): void {
+    try {
+      this.opts.post(encodeBatch(items), items.map((it) => it.event))
       return
+    } catch (err) {
+      if (items.length === 1) {
+        const e = items[0]!.event
+        let reason: string | undefined
+        try {
+          reason = this.opts.check?.(e)
+        } catch {
+          // the namer failed too: the transport's reason stands
+        }
+        this.opts.unsendable(e, reason ?? describeError(err))
+        return
+      }
     }
-    if (keep.length > 0) this.send(keep)
+    // Split in halves: the halves without a bad event go through, each serialized once more at
+    // most log2(n) times in all; a closed or refusing transport ends with each event alone.
+    const mid = items.length >>> 1
+    this.send(items.slice(0, mid))
+    this.send(items.slice(mid))
   }
 }
 
 /** Sorts each session's items by seq, keeping the slots each session occupies in the list. */
-function sortPerSession(items: Outgoing[]): void {
+function sortPerSession(items: Queued[]): void {
   const slots = new Map<string, number[]>()
   items.forEach((it, i) => {
     const key = it.event.origin + '\u0000' + it.incarnation

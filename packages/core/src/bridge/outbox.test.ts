@@ -1,0 +1,105 @@
+// The outbox's bounds and its split of a refused batch, with a fake transport (pure logic; the
+// real transports are tested in the tabs and worker packages).
+import { describe, expect, it } from 'vitest'
+import type { TidingsEvent } from '../envelope.js'
+import type { EventBatch } from './codec.js'
+import { Outbox } from './outbox.js'
+import { estimateBytes, estimateEventBytes } from './size.js'
+
+const ev = (seq: number, data: unknown, origin = 'o'): TidingsEvent => ({ id: `${origin}:${seq}`, type: 't', timestamp: 1, version: 1, data, origin, seq })
+
+function harness(maxBatch: number, maxBatchBytes: number, refuse: (e: TidingsEvent) => boolean = () => false) {
+  const batches: number[][] = []
+  const bad: Array<[number, string]> = []
+  let posts = 0
+  const box = new Outbox({
+    maxBatch,
+    maxBatchBytes,
+    post(batch: EventBatch, events) {
+      posts++
+      if (events.some(refuse)) throw new DOMException('could not be cloned', 'DataCloneError')
+      batches.push(batch.s.slice())
+    },
+    unsendable: (e, reason) => bad.push([e.seq, reason]),
+  })
+  return { box, batches, bad, posts: () => posts }
+}
+
+describe('estimateBytes', () => {
+  it('counts strings by length, binary by byteLength, and scales sampled collections', () => {
+    expect(estimateBytes('x'.repeat(1000))).toBe(1004)
+    expect(estimateBytes(new Uint8Array(5000))).toBe(5016)
+    expect(estimateBytes(new ArrayBuffer(100))).toBe(116)
+    const rows = Array.from({ length: 10_000 }, (_, i) => ({ id: i, name: 'row-name' }))
+    const est = estimateBytes(rows)
+    const json = JSON.stringify(rows).length
+    expect(est).toBeGreaterThan(json / 3)
+    expect(est).toBeLessThan(json * 3)
+    expect(estimateBytes(new Map([[1, 'a'.repeat(100)]]))).toBeGreaterThan(100)
+  })
+
+  it('is bounded on cycles and huge objects, and never throws', () => {
+    const cyclic: Record<string, unknown> = { a: 1 }
+    cyclic['self'] = cyclic
+    expect(estimateBytes(cyclic)).toBeGreaterThan(0)
+    const wide = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i]))
+    expect(estimateBytes(wide)).toBeGreaterThan(5000 * 10)
+    const hostile = {
+      get x(): never {
+        throw new Error('boom')
+      },
+    }
+    expect(estimateEventBytes(ev(0, hostile))).toBeGreaterThan(0)
+  })
+})
+
+describe('Outbox', () => {
+  it('ends a batch at maxBatch events or maxBatchBytes, whichever comes first, in seq order', () => {
+    const { box, batches } = harness(4, 10_000)
+    for (let i = 0; i < 6; i++) box.push(ev(i, 'x'.repeat(3000)), 'inc')
+    for (let i = 6; i < 12; i++) box.push(ev(i, i), 'inc')
+    box.flush(true)
+    expect(batches).toEqual([[0, 1, 2], [3, 4, 5, 6], [7, 8, 9, 10], [11]])
+  })
+
+  it('sends an event larger than the bound alone', () => {
+    const { box, batches } = harness(100, 1000)
+    box.push(ev(0, 1), 'inc')
+    box.push(ev(1, 'y'.repeat(5000)), 'inc')
+    box.push(ev(2, 2), 'inc')
+    box.flush(true)
+    expect(batches).toEqual([[0], [1], [2]])
+  })
+
+  it('yields after about maxBatchBytes in one task and sends the rest later, new events behind it', async () => {
+    const { box, batches } = harness(100, 1000)
+    for (let i = 0; i < 5; i++) box.push(ev(i, 'z'.repeat(2000)), 'inc')
+    expect(batches).toEqual([])
+    await Promise.resolve()
+    expect(batches).toEqual([[0]])
+    box.push(ev(5, 5), 'inc')
+    await new Promise((r) => setTimeout(r, 50))
+    expect(batches.flat()).toEqual([0, 1, 2, 3, 4, 5])
+    expect(box.size).toBe(0)
+  })
+
+  it('splits a refused batch in halves so each bad event fails alone and the rest go once', () => {
+    const { box, batches, bad, posts } = harness(1000, 1 << 20, (e) => e.seq === 13 || e.seq === 40)
+    for (let i = 0; i < 64; i++) box.push(ev(i, i), 'inc')
+    box.flush(true)
+    expect(bad.map(([s]) => s)).toEqual([13, 40])
+    expect(bad[0]![1]).toContain('DataCloneError')
+    expect(batches.flat()).toEqual([...Array(64).keys()].filter((i) => i !== 13 && i !== 40))
+    expect(posts()).toBeLessThan(30) // log-depth splitting, not one post per event
+  })
+
+  it('take() returns what waits in send order, including what a yield left behind', async () => {
+    const { box, batches } = harness(100, 1000)
+    for (let i = 0; i < 4; i++) box.push(ev(i, 'w'.repeat(2000)), 'inc')
+    await Promise.resolve()
+    box.push(ev(4, 4), 'inc')
+    expect(box.take().map((o) => o.event.seq)).toEqual([1, 2, 3, 4])
+    await new Promise((r) => setTimeout(r, 20))
+    expect(batches).toEqual([[0]])
+  })
+})
