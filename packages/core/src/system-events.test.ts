@@ -141,10 +141,10 @@ describe('system events', () => {
     })
     emitSystemEvent(bus, '$tidings.worker.crashed', () => {
       built++
-      return { pool: 'p', reason: 'boom', kind: 'crash' }
+      return { worker: 'w', reason: 'boom' }
     })
     expect(built).toBe(1)
-    expect(seen.map((e) => [e.type, e.data])).toEqual([['$tidings.worker.crashed', { pool: 'p', reason: 'boom', kind: 'crash' }]])
+    expect(seen.map((e) => [e.type, e.data])).toEqual([['$tidings.worker.crashed', { worker: 'w', reason: 'boom' }]])
     expect((bus as unknown as { isLocal(e: TidingsEvent): boolean }).isLocal(seen[0]!)).toBe(true)
   })
 })

@@ -52,9 +52,10 @@ export interface SystemEventMap {
   /** @tidings/tabs: a tab joined or left the channel. */
   '$tidings.tabs.peer.joined': { channel: string; peer: string; origin: string }
   '$tidings.tabs.peer.left': { channel: string; peer: string; origin: string; reason: string }
-  /** @tidings/worker: a pool worker died (crash or timeout) / its replacement started. */
-  '$tidings.worker.crashed': { pool: string; reason: string; kind: 'crash' | 'timeout' }
-  '$tidings.worker.restarted': { pool: string; restarts: number }
+  /** @tidings/worker: the worker behind a bridge stopped answering (crashed, terminated or
+   *  stuck) / answers again. `worker` is the bridge's name. */
+  '$tidings.worker.crashed': { worker: string; reason: string }
+  '$tidings.worker.restarted': { worker: string }
   /** @tidings/history: a write, capture or connection failed. */
   '$tidings.history.error': { db: string; name: string; message: string }
   /** @tidings/nats: the connection's status changed. */

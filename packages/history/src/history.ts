@@ -1,6 +1,6 @@
 // openHistory(): wires the connection, the batched writer, capture from buses, queries, TTL sweep,
 // replay and import/export into one History object.
-import { compilePatterns, type TidingsEvent } from '@tidings/core'
+import { compilePatterns, emitSystemEvent, type TidingsEvent } from '@tidings/core'
 import { Observable, Subject } from 'rxjs'
 import { createCapture, type Attachment } from './capture.js'
 import { connect } from './connection.js'
@@ -47,10 +47,14 @@ export function openHistory(options: HistoryOptions = {}): History {
     throw new HistoryError('IndexedDB is not available in this context; @tidings/history needs a browser window or worker.')
 
   const errors = new Subject<HistoryError>()
+  /** The buses attached now, told about errors by '$tidings.history.error'. */
+  const buses = new Set<object>()
   // Every HistoryDataError (a write, a query, an import, an export) is counted here.
   const emit = (e: HistoryError) => {
     if (e instanceof HistoryDataError) stats.dataErrors++
     errors.next(e)
+    // And one '$tidings.history.error' on each attached bus (built only if someone listens).
+    for (const bus of buses) emitSystemEvent(bus, '$tidings.history.error', () => ({ db: dbName, name: e.name, message: e.message }))
   }
   const stats: HistoryStats = { written: 0, pending: 0, failed: 0, duplicates: 0, transactions: 0, evicted: 0, expired: 0, dataErrors: 0 }
   const conn = connect(dbName, blockedTimeoutMs, emit, (db) => writer.startNow(db))
@@ -133,7 +137,13 @@ export function openHistory(options: HistoryOptions = {}): History {
       ensureOpen()
       const a = attach(bus)
       attachments.add(a)
-      return { unsubscribe: () => detach(a) }
+      buses.add(bus)
+      return {
+        unsubscribe: () => {
+          buses.delete(bus)
+          detach(a)
+        },
+      }
     },
 
     flush: () => writer.flush(),
