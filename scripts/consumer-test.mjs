@@ -17,7 +17,7 @@ import { CONSUMER_APP } from '../e2e/consumer/paths.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const PACKS = path.join(ROOT, '.packs')
-const PACKAGES = ['core', 'tabs', 'worker', 'history', 'devtools', 'react']
+const PACKAGES = ['core', 'tabs', 'worker', 'history', 'devtools', 'react', 'nats']
 const require = createRequire(import.meta.url)
 
 function run(cmd, args, cwd, label = `${cmd} ${args.join(' ')}`) {

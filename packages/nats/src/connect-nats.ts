@@ -8,8 +8,8 @@
 // type is the subject's topic, and pass the session table (dedupe by id, gaps by prev, echoes
 // dropped) before the bus ingests it with its origin kept. NATS keeps the order of one
 // publisher's messages, so per-origin order holds.
-import { wsconnect, PermissionViolationError, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/nats-core'
-import { BusClosedError, compilePatterns, type Bus, type EventMapOf, type TidingsEvent } from '@tidings/core'
+import { wsconnect, PermissionViolationError, type ConnectionOptions, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/nats-core'
+import { BusClosedError, compilePatterns, emitSystemEvent, type Bus, type EventMapOf, type TidingsEvent } from '@tidings/core'
 import {
   bridgeHost,
   describeError,
@@ -27,6 +27,7 @@ import { NatsConnectionError, NatsMalformedError, NatsPermissionError } from './
 import { decodeFrame, encodeFrame, frameType } from './frame.js'
 import { JetStreamLink } from './jetstream.js'
 import { resolveOptions, type Resolved } from './options.js'
+import { OutboundQueue } from './outbound.js'
 import { RequestLink } from './requests.js'
 import { coveringFilters, subjectFor, topicOf } from './subjects.js'
 import type { NatsBridge, NatsIssue, NatsOptions, NatsStats, NatsStatus } from './types.js'
@@ -66,13 +67,7 @@ class NatsBridgeImpl implements NatsBridge {
   private nc: NatsConnection | undefined
   private natsSubs: NatsSubscription[] = []
   private generation = 0
-  /** The outbound queue: events from `head` on wait to be sent. */
-  private queue: TidingsEvent[] = []
-  private head = 0
-  private scheduled = false
-  /** A handler published from inside publish: its event reached us before its cause. */
-  private inverted = false
-  private lastSeq = new Map<string, number>()
+  private readonly outbound: OutboundQueue
   private dropped = 0
 
   constructor(bus: Bus, host: BridgeHost, options: NatsOptions) {
@@ -89,6 +84,12 @@ class NatsBridgeImpl implements NatsBridge {
       issue: (kind, reason, error) => this.inboundIssue(kind, reason, error),
       forward: () => void this.counters.received++,
     }
+    this.outbound = new OutboundQueue(this.o.maxBuffered, this.o.overflow, {
+      canSend: () => this.canSend(),
+      send: (e) => this.send(e),
+      session: (e) => e.origin + '\u0000' + incarnationOfEvent(host, e),
+      dropped: (e) => this.drop(e),
+    })
     if (this.o.share.length > 0) this.subs.push(host.on(this.o.share).subscribe({ next: (e) => this.enqueue(e), complete: () => void this.close() }))
     this.js = options.jetstream ? new JetStreamLink(this.o, options.jetstream.stream, host, {
       acked: () => void this.counters.acked++,
@@ -122,7 +123,7 @@ class NatsBridgeImpl implements NatsBridge {
     return {
       ...this.counters,
       dropped: this.dropped,
-      buffered: this.queue.length - this.head,
+      buffered: this.outbound.size,
       replayed: this.js?.replayed ?? 0,
       lastStreamSeq: this.js?.lastSeq ?? 0,
     }
@@ -143,7 +144,7 @@ class NatsBridgeImpl implements NatsBridge {
   }
 
   async flush(): Promise<void> {
-    this.drain()
+    this.outbound.drain()
     const nc = this.nc
     if (nc && this.state.value === 'connected') await nc.flush().catch(() => {})
   }
@@ -170,13 +171,9 @@ class NatsBridgeImpl implements NatsBridge {
   private setStatus(s: NatsStatus): void {
     if (this.state.value === s || this.state.value === 'closed') return
     this.state.next(s)
-    if (s === 'connected') this.drain()
-    try {
-      // A system event per status change (never bridged; free when nobody listens).
-      ;(this.host as unknown as Bus).publish('$tidings.nats.status', { status: s }, { local: true })
-    } catch {
-      // the bus is shutting down
-    }
+    if (s === 'connected') this.outbound.drain()
+    // A system event per status change (local, and free while nobody listens to `$` topics).
+    emitSystemEvent(this.host, '$tidings.nats.status', { status: s })
   }
 
   private start(): void {
@@ -192,7 +189,8 @@ class NatsBridgeImpl implements NatsBridge {
       maxReconnectAttempts: -1,
       waitOnFirstConnect: true,
       reconnectTimeWait: 250,
-      ...o.connection,
+      // The bridge's own types describe the same fields (nats-core's do not compile strictly).
+      ...(o.connection as ConnectionOptions | undefined),
       ...auth,
       servers: this.o.servers,
       noEcho: true,
@@ -267,57 +265,18 @@ class NatsBridgeImpl implements NatsBridge {
   private enqueue(e: TidingsEvent): void {
     if (this.closed || !this.outgoing(e)) return
     if (this.state.value === 'standby') return this.observe(e)
-    const inc = incarnationOfEvent(this.host, e)
-    const key = e.origin + '\u0000' + inc
-    const last = this.lastSeq.get(key)
-    if (last !== undefined && e.seq < last) this.inverted = true
-    else this.lastSeq.set(key, e.seq)
-    if (!this.canSend() && this.queue.length - this.head >= this.o.maxBuffered) {
-      this.dropped++
-      this.emit('dropped', new NatsConnectionError(`outbound buffer full (${this.o.maxBuffered}) while ${this.state.value}`, `${this.o.overflow === 'drop-oldest' ? 'dropped the oldest event' : `dropped ${e.type} (${e.id})`}`))
-      if (this.o.overflow === 'drop-newest') {
-        this.js?.failed(e, new NatsConnectionError(`publish of ${e.type} (${e.id})`, 'dropped: the outbound buffer was full'))
-        return
-      }
-      const old = this.queue[this.head]!
-      this.queue[this.head++] = undefined as unknown as TidingsEvent
-      this.js?.failed(old, new NatsConnectionError(`publish of ${old.type} (${old.id})`, 'dropped: the outbound buffer was full'))
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.head)
-        this.head = 0
-      }
-    }
-    this.queue.push(e)
-    if (!this.scheduled && this.canSend()) {
-      this.scheduled = true
-      queueMicrotask(() => this.drain())
-    }
+    this.outbound.push(e)
   }
 
   private canSend(): boolean {
     return this.nc !== undefined && this.state.value === 'connected'
   }
 
-  /** Sends what waits, in order, while connected. */
-  private drain(): void {
-    this.scheduled = false
-    if (!this.canSend() || this.head >= this.queue.length) return
-    let items = this.head === 0 ? this.queue : this.queue.slice(this.head)
-    this.queue = []
-    this.head = 0
-    this.lastSeq.clear()
-    if (this.inverted) {
-      this.inverted = false
-      items = sortPerSession(items, (e) => e.origin + '\u0000' + incarnationOfEvent(this.host, e))
-    }
-    for (let i = 0; i < items.length; i++) {
-      if (!this.canSend()) {
-        // The connection dropped meanwhile: keep the rest for later, bounded as above.
-        this.queue = items.slice(i).concat(this.queue)
-        return
-      }
-      this.send(items[i]!)
-    }
+  private drop(e: TidingsEvent): void {
+    this.dropped++
+    const error = new NatsConnectionError(`publish of ${e.type} (${e.id})`, `dropped (${this.o.overflow}): the outbound buffer of ${this.o.maxBuffered} was full while ${this.state.value}`)
+    this.emit('dropped', error)
+    this.js?.failed(e, error)
   }
 
   /** Whether `e` goes out over NATS at all (not local, not one this bridge brought in). */
@@ -439,21 +398,4 @@ class NatsBridgeImpl implements NatsBridge {
   private emit(kind: NatsIssue['kind'], error: Error): void {
     if (this.issues.observed) this.issues.next({ kind, error })
   }
-}
-
-/** Each session's events in seq order, keeping the slots each session occupies. */
-function sortPerSession(items: TidingsEvent[], key: (e: TidingsEvent) => string): TidingsEvent[] {
-  const slots = new Map<string, number[]>()
-  items.forEach((e, i) => {
-    const k = key(e)
-    const list = slots.get(k)
-    if (list) list.push(i)
-    else slots.set(k, [i])
-  })
-  const out = items.slice()
-  for (const idx of slots.values()) {
-    const sorted = idx.map((i) => items[i]!).sort((a, b) => a.seq - b.seq)
-    idx.forEach((slot, k) => (out[slot] = sorted[k]!))
-  }
-  return out
 }

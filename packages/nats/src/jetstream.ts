@@ -5,7 +5,8 @@
 // the tab that takes over resumes from there: nothing acknowledged is skipped, and what the old
 // leader had already delivered arrives again and is dropped as a duplicate.
 import type { NatsConnection } from '@nats-io/nats-core'
-import { DeliverPolicy, jetstream, type ConsumerMessages, type JetStreamClient, type JsMsg, type OrderedConsumerOptions } from '@nats-io/jetstream'
+// Loaded on first use (import() below): apps without JetStream do not bundle it.
+import type { ConsumerMessages, JetStreamClient, JsMsg, OrderedConsumerOptions } from '@nats-io/jetstream'
 import type { TidingsEvent } from '@tidings/core'
 import { describeError, isNat, isRecord, type BridgeHost } from '@tidings/core/bridge'
 import { NatsConnectionError } from './errors.js'
@@ -109,7 +110,16 @@ export class JetStreamLink {
 
   async attach(nc: NatsConnection, deliver: (m: JsMsg) => void, onError: (err: Error) => void): Promise<void> {
     const gen = ++this.gen
-    this.client = jetstream(nc)
+    let client: JetStreamClient
+    try {
+      const { jetstream } = await import('@nats-io/jetstream')
+      client = jetstream(nc)
+    } catch (err) {
+      onError(new NatsConnectionError('loading @nats-io/jetstream', describeError(err)))
+      return
+    }
+    if (gen !== this.gen) return
+    this.client = client
     if (this.o.share.length === 0) return
     const filters = coveringFilters(this.o.prefix, this.o.share)
     // nats-server 2.9 takes one filter per consumer: several become the whole prefix (the
@@ -118,18 +128,18 @@ export class JetStreamLink {
     const opts: Partial<OrderedConsumerOptions> = { filter_subjects: filter }
     const replay = this.o.replay
     if (this.lastSeq > 0) {
-      opts.deliver_policy = DeliverPolicy.StartSequence
+      opts.deliver_policy = 'by_start_sequence'
       opts.opt_start_seq = this.lastSeq + 1
-    } else if (replay === 'all') opts.deliver_policy = DeliverPolicy.All
-    else if (replay === 'new') opts.deliver_policy = DeliverPolicy.New
-    else if (replay === 'last-per-subject') opts.deliver_policy = DeliverPolicy.LastPerSubject
+    } else if (replay === 'all') opts.deliver_policy = 'all'
+    else if (replay === 'new') opts.deliver_policy = 'new'
+    else if (replay === 'last-per-subject') opts.deliver_policy = 'last_per_subject'
     else {
-      opts.deliver_policy = DeliverPolicy.StartTime
+      opts.deliver_policy = 'by_start_time'
       opts.opt_start_time = new Date(replay.since).toISOString()
     }
     const started = Date.now()
     try {
-      const consumer = await this.client.consumers.get(this.stream, opts)
+      const consumer = await client.consumers.get(this.stream, opts)
       if (gen !== this.gen) return
       this.messages = await consumer.consume({
         callback: (m) => {

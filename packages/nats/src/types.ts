@@ -1,4 +1,3 @@
-import type { ConnectionOptions } from '@nats-io/nats-core'
 import type { LeaderElection } from '@tidings/tabs'
 import type { Observable } from 'rxjs'
 
@@ -42,9 +41,8 @@ export interface NatsOptions {
   /** User and password authentication. */
   user?: string
   pass?: string
-  /** Anything else the nats-core client supports (an authenticator, reconnect timing, ...).
-   *  `servers`, `noEcho`, `token`, `user` and `pass` are set by the bridge. */
-  connection?: Omit<ConnectionOptions, 'servers' | 'noEcho' | 'token' | 'user' | 'pass'>
+  /** Connection options passed to the nats-core client (see NatsConnectionOptions). */
+  connection?: NatsConnectionOptions
   /** Only the leader tab holds the connection; the others get events through the tabs bridge
    *  (connectTabs with the same share patterns). true elects with electLeader(`tidings.nats:<subject>`);
    *  pass a LeaderElection to share one. Default: true in a page with Web Locks, false elsewhere. */
@@ -61,6 +59,37 @@ export interface NatsOptions {
   ackTimeoutMs?: number
   /** How long a request forwarded over NATS waits for the other device, in ms. Default 5000. */
   requestTimeoutMs?: number
+}
+
+/** What a NATS authenticator returns: credentials for the CONNECT message (nkey/JWT included). */
+export interface NatsAuth {
+  user?: string
+  pass?: string
+  auth_token?: string
+  nkey?: string
+  sig?: string
+  jwt?: string
+}
+
+/** The nats-core client options the bridge passes through (its own types are not part of this
+ *  package's API: they do not compile under strict app settings). Times in ms. */
+export interface NatsConnectionOptions {
+  /** Connection name, shown by the server's monitoring. */
+  name?: string
+  /** nkey, JWT or custom authentication: called with the server's nonce. */
+  authenticator?: (nonce?: string) => NatsAuth
+  /** Wait between reconnect attempts. Default 250. */
+  reconnectTimeWait?: number
+  /** Attempts per server before giving up; -1 (the default) never gives up. */
+  maxReconnectAttempts?: number
+  reconnectJitter?: number
+  /** How long the first connect waits for the server. */
+  timeout?: number
+  /** Client pings (a dead connection is noticed after maxPingOut missed ones). */
+  pingInterval?: number
+  maxPingOut?: number
+  /** Prefix of reply subjects (set it to what the user may subscribe to). Default '_INBOX'. */
+  inboxPrefix?: string
 }
 
 export interface NatsStats {

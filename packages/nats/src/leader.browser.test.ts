@@ -1,0 +1,69 @@
+import { createBus, type Bus } from '@tidings/core'
+import { connectTabs, type TabsBridge } from '@tidings/tabs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { connectNats } from './connect-nats.js'
+import { createStream, device, USERS, uniquePrefix, useNatsServer, waitFor } from './test-helpers.js'
+import type { NatsBridge, NatsOptions, NatsStatus } from './types.js'
+
+const ctx = useNatsServer()
+const cleanup: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  for (const c of cleanup.splice(0).toReversed()) await c()
+})
+
+/** A "tab": a bus with a tabs bridge and a NATS bridge in leader mode. */
+function tab(channel: string, opts: Partial<NatsOptions>): { bus: Bus; tabs: TabsBridge; nats: NatsBridge; statuses: NatsStatus[] } {
+  const bus = createBus()
+  const tabs = connectTabs(bus, { channel, share: 'note.**' })
+  const nats = connectNats(bus, { servers: ctx.server.ws, ...USERS.device, share: 'note.**', leader: true, connection: { reconnectTimeWait: 50 }, ...opts })
+  const statuses: NatsStatus[] = []
+  nats.status$.subscribe((s) => statuses.push(s))
+  cleanup.push(() => nats.close(), () => tabs.close(), () => bus.shutdown())
+  return { bus, tabs, nats, statuses }
+}
+
+describe('connectNats leader mode', () => {
+  it('only the leader tab connects; the others get events through the tabs bridge; a new leader resumes from the old one\'s stream sequence', async () => {
+    const subject = uniquePrefix()
+    const stream = 'L' + subject.slice(-6)
+    await createStream(ctx.server, stream, [`${subject}.>`])
+    const channel = 'nats-leader-' + subject
+    const jetstream = { stream, replay: 'all' as const }
+    const t1 = tab(channel, { subject, jetstream })
+    await t1.nats.whenConnected()
+    const t2 = tab(channel, { subject, jetstream })
+    await t1.tabs.ready
+    await t2.tabs.ready
+    await waitFor(() => t1.tabs.stats().peers === 1 && t2.tabs.stats().peers === 1, 'the tabs to meet')
+    expect(t2.nats.status).toBe('standby')
+
+    const remote = device(ctx.server, { share: 'note.**', subject, jetstream: { stream } })
+    await remote.bridge.whenConnected()
+    const atT2: number[] = []
+    t2.bus.on('note.**').subscribe((e) => e.origin === remote.bus.origin && atT2.push(e.data as number))
+    const atRemote: unknown[] = []
+    remote.bus.on('note.**').subscribe((e) => e.origin !== remote.bus.origin && atRemote.push(e.data))
+
+    for (let i = 0; i < 5; i++) await remote.bus.publishAsync('note.n', i, { persistent: true })
+    await waitFor(() => atT2.length === 5, 'the remote events at the follower')
+    // The follower's own event goes out through the leader, with the follower's origin.
+    t2.bus.publish('note.from-t2', 'hi')
+    await waitFor(() => atRemote.length === 1, 'the follower event at the remote device')
+    expect(t2.nats.stats().sent).toBe(0)
+    expect(t1.nats.stats().sent).toBe(1)
+
+    // The leader tab goes away: the follower takes the connection over.
+    await t1.nats.close()
+    await t1.tabs.close()
+    for (let i = 5; i < 10; i++) await remote.bus.publishAsync('note.n', i, { persistent: true })
+    await t2.nats.whenConnected()
+    await waitFor(() => atT2.length >= 10, 'the events after the handover')
+    expect(atT2).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    expect(t2.statuses).toEqual(['standby', 'connecting', 'connected'])
+    // It resumed after the old leader's last stream sequence (replay 'all' would have sent 0..9
+    // again, to be dropped as duplicates).
+    expect(t2.nats.stats()).toMatchObject({ received: 5, duplicates: 0, echoes: 0, lastStreamSeq: 11 })
+    t2.bus.publish('note.from-t2', 'again')
+    await waitFor(() => atRemote.length === 2, 'the new leader publishing')
+  })
+})
