@@ -25,11 +25,12 @@ const { values: flags } = parseArgs({
     'browser-only': { type: 'boolean', default: false },
     filter: { type: 'string' },
     rounds: { type: 'string' },
+    'history-size': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
 if (flags.help) {
-  console.log('usage: node bench/run.mjs [--node-only | --browser-only] [--filter <substring>] [--rounds <n>]')
+  console.log('usage: node bench/run.mjs [--node-only | --browser-only] [--filter <substring>] [--rounds <n>] [--history-size 1m]')
   process.exit(0)
 }
 if (flags['node-only'] && flags['browser-only']) {
@@ -42,6 +43,14 @@ if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) {
   console.error(`--rounds wants a positive integer, got ${flags.rounds}`)
   process.exit(2)
 }
+
+// --history-size 1m adds 1,000,000 stored events to the history scale bench (minutes to fill).
+const historySize = flags['history-size']
+if (historySize !== undefined && historySize !== '1m') {
+  console.error(`--history-size takes 1m (the default sizes, 10k and 100k, always run), got ${historySize}`)
+  process.exit(2)
+}
+const browserOpts = historySize ? { params: { historySize }, timeoutMs: 1_800_000 } : {}
 
 const log = (line) => process.stderr.write(`${line}\n`)
 
@@ -135,7 +144,7 @@ if (!flags['node-only']) {
   if (files.length === 0) log('no browser benchmarks found' + (filter ? ` matching "${filter}"` : ''))
   else {
     try {
-      const items = await runBrowserBenches(ROOT, files, path.join(WORK, 'vite-browser'), log)
+      const items = await runBrowserBenches(ROOT, files, path.join(WORK, 'vite-browser'), log, browserOpts)
       collect('browser', items, 'headless Chromium')
     } catch (e) {
       collect('browser', [{ title: 'Browser benchmarks', error: e.stack ?? String(e) }], files.join(', '))

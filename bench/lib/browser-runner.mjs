@@ -1,7 +1,8 @@
 // Browser benchmarks: packages/*/bench/*.browser-bench.ts, each imported into a fresh page (own
 // browser context) of headless Chromium through a Vite dev server that resolves @tidings/* from
 // source; the module's default export must resolve to a BenchTable (or an array of them).
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import path from 'node:path'
 import { chromiumArgs, chromiumPath } from '../../e2e/chromium.mjs'
 
 const PORT = 5175
@@ -43,8 +44,19 @@ function withTimeout(promise, ms, what) {
   ]).finally(() => clearTimeout(timer))
 }
 
-async function runOne(browser, baseUrl, rel, log) {
-  const context = await browser.newContext()
+// A file named *.disk.browser-bench.ts runs in a persistent context: its own Chromium with a real
+// --user-data-dir (a fresh temp dir under the run's work dir, removed after), so IndexedDB lives
+// in LevelDB on disk. Every other file runs in an in-memory (incognito-like) context.
+async function openContext(browser, rel, profileRoot) {
+  if (!rel.includes('.disk.')) return { context: await browser.newContext(), done: async () => {} }
+  const { chromium } = await import('playwright')
+  const dir = mkdtempSync(path.join(profileRoot, 'profile-'))
+  const context = await chromium.launchPersistentContext(dir, { executablePath: chromiumPath(), args: chromiumArgs, headless: true })
+  return { context, done: async () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+async function runOne(browser, baseUrl, rel, log, { params = {}, timeoutMs = MODULE_TIMEOUT_MS, profileRoot }) {
+  const { context, done } = await openContext(browser, rel, profileRoot)
   try {
     const page = await context.newPage()
     const pageErrors = []
@@ -52,25 +64,29 @@ async function runOne(browser, baseUrl, rel, log) {
     page.on('console', (msg) => {
       if (msg.type() === 'error' || msg.type() === 'warning') log(`  [page ${msg.type()}] ${msg.text()}`)
     })
-    await page.goto(`${baseUrl}/bench/browser.html`)
+    const query = new URLSearchParams(params).toString()
+    await page.goto(`${baseUrl}/bench/browser.html${query ? `?${query}` : ''}`)
     const run = page.evaluate(async (spec) => {
       const mod = await import(spec)
       if (typeof mod.default !== 'function') throw new Error(`${spec} has no default export function`)
       return await mod.default()
     }, `/${rel}`)
     try {
-      return await withTimeout(run, MODULE_TIMEOUT_MS, rel)
+      return await withTimeout(run, timeoutMs, rel)
     } catch (e) {
       const extra = pageErrors.length ? `\nuncaught in page: ${pageErrors.join('\n')}` : ''
       throw new Error(`${e.message}${extra}`, { cause: e })
     }
   } finally {
     await context.close()
+    await done()
   }
 }
 
-/** Runs every file; returns [{ table } | { title, error }] in order. */
-export async function runBrowserBenches(root, files, cacheDir, log) {
+/** Runs every file; returns [{ table } | { title, error }] in order. `opts.params` go to the page's
+ *  query string (a module reads them from location.search); `opts.timeoutMs` per module. */
+export async function runBrowserBenches(root, files, cacheDir, log, opts = {}) {
+  const one = { ...opts, profileRoot: path.dirname(cacheDir) }
   const executablePath = chromiumPath()
   if (!existsSync(executablePath)) {
     throw new Error(`Chromium not found at ${executablePath}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`)
@@ -92,13 +108,13 @@ export async function runBrowserBenches(root, files, cacheDir, log) {
       const t0 = Date.now()
       let result
       try {
-        result = await runOne(browser, baseUrl, rel, log)
+        result = await runOne(browser, baseUrl, rel, log, one)
       } catch (e) {
         // A dependency discovered late makes Vite re-optimize and fail the first import: retry once.
         if (/Outdated Optimize Dep|Failed to fetch dynamically imported module/i.test(String(e.message))) {
           log(`  retrying ${rel} after dependency optimization`)
           try {
-            result = await runOne(browser, baseUrl, rel, log)
+            result = await runOne(browser, baseUrl, rel, log, one)
           } catch (e2) {
             out.push({ title: rel, error: e2.stack ?? String(e2) })
             continue

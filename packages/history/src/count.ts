@@ -1,8 +1,8 @@
 // count(q) from index keys where the indexes can answer, without reading events:
 // - no query: the maintained count (meta.ts) minus expired events not swept yet;
-// - an exact type and/or a time window (no where, no correlationId): the [type, bucket, n] or
-//   [bucket, n] keys of the buckets the window covers whole are summed (a key walk, no segment is
-//   read); only the one or two buckets the window cuts are read and counted event by event;
+// - an exact type and/or a time range (no where, no correlationId): the [type, bucket, n] or
+//   [bucket, t0, n] keys of the windows the range covers whole are summed (a key walk, no
+//   segment is read); only the one or two windows the range cuts are read, event by event;
 // - a glob type: the same per matching type (the types store lists them).
 // Anything else (where, correlationId) returns undefined: the caller counts a (sliced) read.
 import { matchingTypes } from './glob.js'
@@ -12,27 +12,29 @@ import type { Plan } from './plan.js'
 import { isExpired } from './record.js'
 import { request } from './requests.js'
 import { STORE } from './schema.js'
-import { bucketOf, type Segment } from './segment.js'
+import { BUCKET_MS, WINDOW, windowOf, type Segment } from './segment.js'
 
 /** Live events of `type` (or every type) with from <= timestamp <= to. */
 async function countWindow(db: IDBDatabase, type: string | undefined, from: number, to: number, now: number): Promise<number> {
   const store = db.transaction([STORE, META]).objectStore(STORE)
   const key = (b: number, ...rest: number[]): IDBValidKey => (type === undefined ? [b, ...rest] : [type, b, ...rest])
-  const b0 = bucketOf(from)
-  const b1 = bucketOf(to)
-  // Whole buckets: every bucket strictly inside, plus an end the window leaves open.
-  const lo = from === -Infinity ? b0 : b0 + 1
-  const hi = to === Infinity ? b1 : b1 - 1
+  const sec = (t: number) => Math.floor(t / BUCKET_MS)
+  // Windows the range covers whole (keys are seconds; a window's keys are its WINDOW seconds).
+  const lo = from === -Infinity ? from : Math.ceil(from / (BUCKET_MS * WINDOW)) * WINDOW
+  const hi = to === Infinity ? to : windowOf(sec(to)) - WINDOW
+  const inside = (b: number) => windowOf(b) >= lo && windowOf(b) <= hi
   let n = 0
   if (lo <= hi) {
-    const req = store.index(type === undefined ? 'bucket_n' : 'type_bucket_n').openKeyCursor(IDBKeyRange.bound(key(lo), key(hi, Infinity)))
+    const range = IDBKeyRange.bound(key(lo), key(hi + WINDOW - 1, Infinity))
+    const req = store.index(type === undefined ? 'bucket' : 'type_bucket').openKeyCursor(range)
     for (let c: IDBCursor | null; (c = await request(req)); c.continue()) n += (c.key as number[]).at(-1)!
-    n -= await countExpired(store, now, (s) => (type === undefined || s.type === type) && s.bucket >= lo && s.bucket <= hi)
+    n -= await countExpired(store, now, (s) => (type === undefined || s.type === type) && inside(s.bucket))
   }
-  // The cut buckets, event by event.
-  for (const b of new Set([b0, b1])) {
-    if (b >= lo && b <= hi) continue
-    const segs = await request<Segment[]>(store.index(type === undefined ? 'bucket' : 'type_bucket').getAll(type === undefined ? b : [type, b]))
+  // The windows the range cuts, event by event.
+  for (const w of new Set([windowOf(sec(from)), windowOf(sec(to))])) {
+    if (!Number.isFinite(w) || (w >= lo && w <= hi)) continue
+    const range = IDBKeyRange.bound(key(w), key(w + WINDOW - 1, Infinity))
+    const segs = await request<Segment[]>(store.index(type === undefined ? 'bucket' : 'type_bucket').getAll(range))
     for (const s of segs) for (const e of s.events) if (e.timestamp >= from && e.timestamp <= to && !isExpired(e, now)) n++
   }
   return n

@@ -5,7 +5,7 @@
 import { findStored } from './put.js'
 import { isExpired, type StoredRecord } from './record.js'
 import { request } from './requests.js'
-import { makeSegment, mergeBucket, type Segment } from './segment.js'
+import { makeSegment, mergeBucket, windowOf, type Segment } from './segment.js'
 
 /** Rewrites `seg` without the events `drop` selects (deletes it when none is left). Returns how
  *  many it dropped. */
@@ -20,42 +20,50 @@ function rewrite(store: IDBObjectStore, seg: Segment, drop: (e: StoredRecord) =>
 }
 
 /** Deletes the `excess` oldest events (by timestamp, seq, id), exactly, in time proportional to
- *  what it deletes: the [bucket, n] index's keys give each segment's bucket and size without
- *  reading it, so whole oldest buckets are deleted by key; the one bucket the cut falls in is read
- *  and its segments rewritten without the evicted events. Resolves with how many. */
+ *  what it deletes. The [bucket, t0, n] index's keys give each segment's window, first timestamp
+ *  and size without reading it: whole oldest windows are deleted by key; in the window the cut
+ *  falls in, segments are read oldest first (by t0) only until every unread one starts after the
+ *  cut, and rewritten without the evicted events. Resolves with how many. */
 export async function evictOldest(store: IDBObjectStore, excess: number): Promise<number> {
   let left = excess
-  const whole: IDBValidKey[] = []
-  let cut: number | undefined
-  let bucket: number | undefined
-  let keys: IDBValidKey[] = []
+  type Key = { pk: IDBValidKey; t0: number; n: number }
+  let win: number | undefined
+  let keys: Key[] = []
   let total = 0
-  const req = store.index('bucket_n').openKeyCursor()
+  let cut = false
+  const req = store.index('bucket').openKeyCursor()
   for (let c: IDBCursor | null; (c = await request(req)); c.continue()) {
-    const [b, n] = c.key as [number, number]
-    if (b !== bucket) {
-      // The previous bucket ended within what is left to evict: it goes whole.
-      whole.push(...keys)
+    const [b, t0, n] = c.key as [number, number, number]
+    const w = windowOf(b)
+    if (w !== win) {
+      if (total > left) {
+        cut = true
+        break
+      }
+      // The previous window fits in what is left to evict: it goes whole.
+      for (const k of keys) store.delete(k.pk)
       left -= total
-      ;[bucket, keys, total] = [b, [], 0]
+      ;[win, keys, total] = [w, [], 0]
       if (left === 0) break
     }
-    keys.push(c.primaryKey)
+    keys.push({ pk: c.primaryKey, t0, n })
     total += n
-    if (total > left) {
-      cut = b
-      break
-    }
   }
-  if (cut === undefined && total <= left) {
-    // The cursor ran out: the last bucket goes whole too.
-    whole.push(...keys)
+  if (!cut && total <= left) {
+    // The cursor ran out within what is left: the last window goes whole too.
+    for (const k of keys) store.delete(k.pk)
     left -= total
-  }
-  for (const k of whole) store.delete(k)
-  if (cut !== undefined && left > 0) {
-    const segs = await request<Segment[]>(store.index('bucket').getAll(cut))
-    const drop = new Set(mergeBucket(segs, false).slice(0, left).map((e) => e.id))
+  } else if (left > 0) {
+    keys.sort((a, b) => a.t0 - b.t0)
+    const segs: Segment[] = []
+    let events: StoredRecord[] = []
+    for (const [i, k] of keys.entries()) {
+      segs.push((await request<Segment | undefined>(store.get(k.pk)))!)
+      events = mergeBucket(segs, false)
+      // Every unread segment starts after the left-th oldest read event: the cut is known.
+      if (events.length >= left && (i + 1 === keys.length || events[left - 1]!.timestamp < keys[i + 1]!.t0)) break
+    }
+    const drop = new Set(events.slice(0, left).map((e) => e.id))
     for (const s of segs) left -= rewrite(store, s, (e) => drop.has(e.id))
   }
   return excess - left

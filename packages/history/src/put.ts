@@ -53,7 +53,7 @@ export function putSegment(store: IDBObjectStore, seg: Segment, onThrow: OnThrow
  *  are not stored twice. */
 export async function putMerging(store: IDBObjectStore, seg: Segment, onThrow: OnThrow): Promise<number> {
   const range = IDBKeyRange.bound([seg.type, seg.bucket, 0], [seg.type, seg.bucket, MERGE_MAX - seg.n])
-  const [target] = await request<Segment[]>(store.index('type_bucket_n').getAll(range, 1))
+  const [target] = await request<Segment[]>(store.index('type_bucket').getAll(range, 1))
   if (!target) return putSegment(store, seg, onThrow)
   const have = new Set(target.ids)
   const fresh = seg.events.filter((e) => !have.has(e.id))

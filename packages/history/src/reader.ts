@@ -1,7 +1,7 @@
 // Reads a planned query over segments, bucket by bucket, in plan order. A page is one getAll (or
-// getAllRecords for desc) of whole segments; a bucket is never split across pages: when a page
-// ends inside a bucket, that bucket is read again whole with the next page. The segments of one
-// bucket may interleave in time (several batches, several tabs), so each bucket's events are
+// getAllRecords for desc) of whole segments; a window (segment.ts) is never split across pages:
+// when a page ends inside one, that window is read again whole with the next page. The segments of
+// one window may interleave in time (several batches, several tabs), so each window's events are
 // merged by (timestamp, seq, id) before the time window, expiry, filters and the limit apply.
 // Pages are sized by events (about PAGE_EVENTS decoded per request), and the in-memory work
 // yields between buckets once a slice is used up (slice.ts), so no task runs long.
@@ -10,7 +10,7 @@ import type { Plan } from './plan.js'
 import { fromRecord, isExpired } from './record.js'
 import { request } from './requests.js'
 import { STORE } from './schema.js'
-import { bucketOf, mergeBucket, type Segment } from './segment.js'
+import { BUCKET_MS, bucketOf, mergeBucket, WINDOW, windowOf, type Segment } from './segment.js'
 import { slicer, type Slicer } from './slice.js'
 
 /** Segments per request: the first page is small (a limit often needs little), then doubles. */
@@ -33,39 +33,51 @@ export async function fetchSegments(index: IDBIndex, range: IDBKeyRange, count?:
   return out
 }
 
+/** Every segment of `range` through a cursor: one segment per task (a window of dense traffic
+ *  holds thousands of events; one getAll would decode them all in one task). */
+async function fetchWindow(index: IDBIndex, range: IDBKeyRange, desc: boolean): Promise<Segment[]> {
+  const out: Segment[] = []
+  const req = index.openCursor(range, desc ? 'prev' : 'next')
+  for (let c: IDBCursorWithValue | null; (c = await request(req)); c.continue()) out.push(c.value as Segment)
+  return out
+}
+
 /** Yields pages of live (unexpired, matching) events in plan order until the limit. */
 export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, now = Date.now(), sl: Slicer = slicer()): AsyncGenerator<TidingsEvent[]> {
   const { from, to, filter, prefix } = plan
   const desc = plan.direction === 'prev'
-  const keyFor = (b: number): IDBValidKey => (prefix === undefined ? b : [prefix, b])
+  // Index keys are [prefix?, bucket, ...]: a range from [.., lo] to [.., hi, Infinity] holds every
+  // key of the buckets lo..hi, whatever follows the bucket.
+  const lower = (b: number): IDBValidKey => (prefix === undefined ? [b] : [prefix, b])
+  const upper = (b: number): IDBValidKey => (prefix === undefined ? [b, Infinity] : [prefix, b, Infinity])
   const openIndex = async () => (await getDb()).transaction(STORE).objectStore(STORE).index(plan.index)
+  // Keys are seconds; new segments are keyed by their window's first second, older ones (the
+  // 1 s layout) by their own: scan from the window holding `from` to the second holding `to`.
   let lo = bucketOf(from)
-  let hi = bucketOf(to)
-  let loOpen = false
-  let hiOpen = false
+  let hi = Math.floor(to / BUCKET_MS)
   let remaining = plan.limit
   let count = SEG_PAGE_MIN
-  while (remaining > 0 && (lo < hi || (lo === hi && !loOpen && !hiOpen))) {
+  while (remaining > 0 && lo <= hi) {
     await sl.pause()
     const index = await openIndex()
-    const segs = await fetchSegments(index, IDBKeyRange.bound(keyFor(lo), keyFor(hi), loOpen, hiOpen), count, desc)
+    const segs = await fetchSegments(index, IDBKeyRange.bound(lower(lo), upper(hi)), count, desc)
     sl.fresh()
     if (segs.length === 0) return
     const more = segs.length === count
     let ready = segs
     if (more) {
-      // The page may end inside its last bucket: keep the whole buckets, and continue from the
-      // last bucket (inclusive); if the page is one bucket, read that bucket whole.
-      const last = segs.at(-1)!.bucket
-      ready = segs.filter((s) => s.bucket !== last)
+      // The page may end inside its last window: keep the whole windows, and continue from the
+      // last window (inclusive); if the page is one window, read that window whole.
+      const last = windowOf(segs.at(-1)!.bucket)
+      ready = segs.filter((s) => windowOf(s.bucket) !== last)
       const readWhole = ready.length === 0
       if (readWhole) {
-        const whole = IDBKeyRange.only(keyFor(last))
+        const whole = IDBKeyRange.bound(lower(last), upper(last + WINDOW - 1))
         // Same transaction when it is still active (it is, right after the page's request).
-        ready = await fetchSegments(index, whole).catch(async () => fetchSegments(await openIndex(), whole))
+        ready = await fetchWindow(index, whole, desc).catch(async () => fetchWindow(await openIndex(), whole, desc))
       }
-      if (desc) [hi, hiOpen] = [last, readWhole]
-      else [lo, loOpen] = [last, readWhole]
+      if (desc) hi = readWhole ? last - 1 : last + WINDOW - 1
+      else lo = readWhole ? last + WINDOW : last
       // Double, but keep a page near PAGE_EVENTS decoded events (segments hold 1 to 500).
       const perSeg = segs.reduce((a, s) => a + s.n, 0) / segs.length
       count = Math.max(1, Math.min(count * 2, SEG_PAGE_MAX, Math.floor(PAGE_EVENTS / perSeg)))
@@ -73,7 +85,7 @@ export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, 
     const out: TidingsEvent[] = []
     for (let i = 0; i < ready.length && remaining > 0; ) {
       let j = i + 1
-      while (j < ready.length && ready[j]!.bucket === ready[i]!.bucket) j++
+      while (j < ready.length && windowOf(ready[j]!.bucket) === windowOf(ready[i]!.bucket)) j++
       for (const r of mergeBucket(ready.slice(i, j), desc)) {
         sl.p.scanned++
         if (r.timestamp < from || r.timestamp > to || isExpired(r, now) || (filter && !filter(r))) continue

@@ -1,13 +1,13 @@
 // The IndexedDB layout: events are stored in segments (see segment.ts), one record per type per
 // write batch per 1 s bucket, with indexes over the segments:
-// - type_bucket [type, bucket]: exact type + time;
-// - bucket: time ranges, globs over many types, eviction of the oldest;
+// - type_bucket [type, bucket, n]: exact type + time; n (the segment's event count) lets count()
+//   sum a range from keys alone, without reading a segment;
+// - bucket [bucket, t0, n]: time ranges, globs over many types, counts, and eviction of the
+//   oldest (t0, the first timestamp, orders a window's segments without reading them);
 // - corr [correlationId, bucket] (multiEntry, one entry per distinct correlationId): chains;
 // - exp: the segment's earliest expiresAt (sparse), for the TTL sweep;
 // - ids (multiEntry, unique): every event id, so an event is stored once by id even when several
 //   contexts share the database;
-// - type_bucket_n [type, bucket, n] and bucket_n [bucket, n]: the same keys plus the segment's
-//   event count, so count() walks keys (no segment is read) for type and time filters.
 // The `meta` store holds the maintained event count (see meta.ts).
 import { META } from './meta.js'
 import { putRecords } from './put.js'
@@ -20,16 +20,14 @@ export const LEGACY_STORE = 'events'
 /** Every type ever written (key = type): lets a glob list its candidate types in one request. */
 export const TYPES = 'types'
 
-export type IndexName = 'type_bucket' | 'bucket' | 'corr' | 'exp' | 'ids' | 'type_bucket_n' | 'bucket_n'
+export type IndexName = 'type_bucket' | 'bucket' | 'corr' | 'exp' | 'ids'
 
 const INDEXES: Array<[IndexName, string | string[], IDBIndexParameters?]> = [
-  ['type_bucket', ['type', 'bucket']],
-  ['bucket', 'bucket'],
+  ['type_bucket', ['type', 'bucket', 'n']],
+  ['bucket', ['bucket', 't0', 'n']],
   ['corr', 'corr', { multiEntry: true }],
   ['exp', 'exp'],
   ['ids', 'ids', { multiEntry: true, unique: true }],
-  ['type_bucket_n', ['type', 'bucket', 'n']],
-  ['bucket_n', ['bucket', 'n']],
 ]
 
 /** Events per read while migrating the legacy store. */
@@ -41,7 +39,11 @@ const MIGRATE_PAGE = 5000
 export function createSchema(db: IDBDatabase, tx: IDBTransaction): void {
   const has = (name: string) => db.objectStoreNames.contains(name)
   const store = has(STORE) ? tx.objectStore(STORE) : db.createObjectStore(STORE, { keyPath: 'k', autoIncrement: true })
-  for (const [name, keyPath, options] of INDEXES) if (!store.indexNames.contains(name)) store.createIndex(name, keyPath, options)
+  for (const [name, keyPath, options] of INDEXES) {
+    // An index of an older layout (type_bucket and bucket without n and t0) is rebuilt.
+    if (store.indexNames.contains(name) && !sameKeyPath(store.index(name), keyPath)) store.deleteIndex(name)
+    if (!store.indexNames.contains(name)) store.createIndex(name, keyPath, options)
+  }
   // The count is filled on open (meta.ts heal), after any migration below has put its segments.
   if (!has(META)) db.createObjectStore(META)
   const newTypes = !has(TYPES)
@@ -81,6 +83,8 @@ async function fillTypes(store: IDBObjectStore, types: IDBObjectStore): Promise<
 export function hasSchema(db: IDBDatabase): boolean {
   const names = db.objectStoreNames
   if (!names.contains(STORE) || !names.contains(TYPES) || !names.contains(META) || names.contains(LEGACY_STORE)) return false
-  const indexes = db.transaction(STORE).objectStore(STORE).indexNames
-  return INDEXES.every(([name]) => indexes.contains(name))
+  const store = db.transaction(STORE).objectStore(STORE)
+  return INDEXES.every(([name, keyPath]) => store.indexNames.contains(name) && sameKeyPath(store.index(name), keyPath))
 }
+
+const sameKeyPath = (index: IDBIndex, keyPath: string | string[]): boolean => JSON.stringify(index.keyPath) === JSON.stringify(keyPath)

@@ -4,10 +4,16 @@
 // near 20k events/s; a segment of up to SEGMENT_MAX events is one request.
 import type { StoredRecord } from './record.js'
 
-/** Bucket width: events of one type within one bucket (and one batch) share a segment. */
+/** Key unit: a segment's `bucket` is in seconds (Math.floor(timestamp / BUCKET_MS)). */
 export const BUCKET_MS = 1000
+/** Seconds per window: a segment holds events of one type within one window of WINDOW seconds,
+ *  and is keyed by the window's first second. Databases written with 1 s segments (keys that are
+ *  not multiples of WINDOW) are read, counted and evicted alike: readers group by window. */
+export const WINDOW = 10
 /** Events per segment at most: bounds what a rewrite (eviction, TTL, dedup fallback) costs. */
 export const SEGMENT_MAX = 500
+/** A segment this full ends at the next second boundary (see buildSegments). */
+export const DENSE = 64
 
 export interface Segment {
   /** Primary key (auto-increment); absent until stored. */
@@ -26,7 +32,10 @@ export interface Segment {
   events: StoredRecord[]
 }
 
-export const bucketOf = (t: number): number => Math.floor(t / BUCKET_MS)
+/** The first second of the window holding second `b` (infinite bounds stay as they are). */
+export const windowOf = (b: number): number => (Number.isFinite(b) ? b - (((b % WINDOW) + WINDOW) % WINDOW) : b)
+/** The key of the segment holding timestamp `t`: its window's first second. */
+export const bucketOf = (t: number): number => windowOf(Math.floor(t / BUCKET_MS))
 
 type Ordered = { timestamp: number; seq: number; id: string }
 export const compareEvents = (a: Ordered, b: Ordered): number =>
@@ -49,8 +58,8 @@ export function makeSegment(events: StoredRecord[], k?: number): Segment {
   return s
 }
 
-/** Groups a batch into segments: duplicates (same id) dropped, grouped by (type, bucket), each
- *  group sorted and cut at SEGMENT_MAX. */
+/** Groups a batch into segments: duplicates (same id) dropped, grouped by (type, window), each
+ *  group sorted and cut at SEGMENT_MAX or, past DENSE events, at a second boundary. */
 export function buildSegments(records: readonly StoredRecord[]): Segment[] {
   const groups = new Map<string, StoredRecord[]>()
   const ids = new Set<string>()
@@ -65,7 +74,17 @@ export function buildSegments(records: readonly StoredRecord[]): Segment[] {
   const segments: Segment[] = []
   for (const events of groups.values()) {
     events.sort(compareEvents)
-    for (let i = 0; i < events.length; i += SEGMENT_MAX) segments.push(makeSegment(events.slice(i, i + SEGMENT_MAX)))
+    // Cut at SEGMENT_MAX, and at a second boundary once a segment holds DENSE events: dense
+    // traffic gets segments of about one second (eviction rewrites little), sparse traffic one
+    // segment per window.
+    let start = 0
+    for (let i = 1; i <= events.length; i++) {
+      const n = i - start
+      if (i === events.length || n === SEGMENT_MAX || (n >= DENSE && Math.floor(events[i]!.timestamp / BUCKET_MS) !== Math.floor(events[start]!.timestamp / BUCKET_MS))) {
+        segments.push(makeSegment(events.slice(start, i)))
+        start = i
+      }
+    }
   }
   return segments
 }

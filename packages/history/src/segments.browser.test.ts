@@ -101,14 +101,14 @@ describe('order across segments', () => {
   test('segments of one bucket interleave in time; queries merge them, asc, desc, limits and globs', async () => {
     const dbName = uniqueDb('interleave')
     const h = open(dbName)
-    // 3 buckets x (2 * SEG_PAGE_MIN + 3) imports, each import one segment per bucket of one type,
+    // 3 windows x (2 * SEG_PAGE_MIN + 3) imports, each import one segment per window of one type,
     // timestamps interleaved across imports: pages end inside buckets.
     const imports = 2 * SEG_PAGE_MIN + 3
     const events: TidingsEvent[] = []
     for (let k = 0; k < imports; k++) {
       const batch: TidingsEvent[] = []
       // MERGE_BELOW events per segment: big enough not to be merged at write time (compaction).
-      for (let bucket = 0; bucket < 3; bucket++) for (let j = 0; j < MERGE_BELOW; j++) batch.push(envelope('o.e', 5000 + bucket * 1000 + j * 15 + k, { k, bucket, j }))
+      for (let bucket = 0; bucket < 3; bucket++) for (let j = 0; j < MERGE_BELOW; j++) batch.push(envelope('o.e', 50_000 + bucket * 10_000 + j * 15 + k, { k, bucket, j }))
       events.push(...batch)
       await h.import(batch.toReversed())
     }
@@ -119,9 +119,9 @@ describe('order across segments', () => {
     expect(ids(await h.query({ type: 'o.e' }))).toEqual(ids(want))
     expect(ids(await h.query({ type: 'o.*', order: 'desc' }))).toEqual(ids(want.toReversed()))
     expect(ids(await h.query({ order: 'desc', limit: 30 }))).toEqual(ids(want.toReversed().slice(0, 30)))
-    expect(ids(await h.query({ from: 6010, to: 7020 }))).toEqual(ids(want.filter((e) => e.timestamp >= 6010 && e.timestamp <= 7020)))
-    expect(ids(await h.query({ type: 'o.e', from: 5001, limit: 25 }))).toEqual(ids(want.filter((e) => e.timestamp >= 5001).slice(0, 25)))
-    expect(await h.count({ type: 'o.e', to: 5999 })).toBe(MERGE_BELOW * imports)
+    expect(ids(await h.query({ from: 60_010, to: 70_020 }))).toEqual(ids(want.filter((e) => e.timestamp >= 60_010 && e.timestamp <= 70_020)))
+    expect(ids(await h.query({ type: 'o.e', from: 50_001, limit: 25 }))).toEqual(ids(want.filter((e) => e.timestamp >= 50_001).slice(0, 25)))
+    expect(await h.count({ type: 'o.e', to: 59_999 })).toBe(MERGE_BELOW * imports)
   })
 
   test('a bucket larger than SEGMENT_MAX is cut into several segments, read back in order', async () => {
