@@ -39,7 +39,7 @@ afterEach(() => {
 
 describe('docs/delivery.md examples', () => {
   it('has the blocks this test expects', () => {
-    expect(blocks).toHaveLength(11)
+    expect(blocks).toHaveLength(13)
   })
 
   it('queued subscription', async () => {
@@ -84,5 +84,13 @@ describe('docs/delivery.md examples', () => {
 
   it('shutdown', async () => {
     expect(await run(9)).toEqual(['{"drained":2,"undelivered":3}'])
+  })
+
+  it('priority order', async () => {
+    expect(await run(11)).toEqual(['handled p9', 'handled p5', 'handled p1', 'handled p1', 'handled p1'])
+  })
+
+  it('lazy handlers', async () => {
+    expect(await run(12)).toEqual(['loading the report module', 'report 1', 'report 2'])
   })
 })
