@@ -89,10 +89,18 @@ function close(): void {
   clearTimeout(noAgentTimer)
 }
 
+const present = () => window.postMessage(msg({ kind: 'present' }), '*')
+
 window.addEventListener('message', (e: MessageEvent) => {
-  if (e.source !== window || !port || !nonce) return
+  if (e.source !== window) return
   const t = readMessage(e.data)
   if (t.status === 'foreign') return
+  if (!port || !nonce) {
+    // Panel closed: the only thing to do is to tell a starting agent that the extension is
+    // installed, so it records what happens before the panel opens.
+    if (t.status === 'ok' && t.kind === 'announce') present()
+    return
+  }
   if (t.status === 'malformed') {
     rejected++ // our tag, but another version or no kind
     return
@@ -117,6 +125,8 @@ window.addEventListener('message', (e: MessageEvent) => {
     case 'announce':
       if (!agent) hello()
       return
+    case 'present':
+      return // our own post
   }
   const m = parseFromAgent(e.data)
   if (!m || m.kind === 'announce' || m.nonce !== nonce) {
@@ -130,6 +140,10 @@ window.addEventListener('message', (e: MessageEvent) => {
   }
   port.postMessage(m)
 })
+
+// At document_start no agent exists yet, so this one is usually unheard; an agent that starts
+// later announces itself and gets its own answer above.
+present()
 
 chrome.runtime.onMessage.addListener((m: unknown) => {
   const t = readMessage(m)

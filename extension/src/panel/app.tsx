@@ -5,9 +5,11 @@ import { Detail } from './detail.tsx'
 import { EventLog } from './log.tsx'
 import type { LoggedEvent, PanelStore } from './store.ts'
 import { useStore } from './use-store.ts'
-import { Contexts, PublishForm, Subscriptions, Throughput } from './views.tsx'
+import { ThroughputChart } from './chart.tsx'
+import { StateView } from './state-view.tsx'
+import { Contexts, PublishForm, Subscriptions } from './views.tsx'
 
-type View = 'log' | 'subscriptions' | 'contexts' | 'throughput' | 'publish'
+type View = 'log' | 'state' | 'subscriptions' | 'contexts' | 'throughput' | 'publish'
 
 export interface AppProps {
   store: PanelStore
@@ -96,6 +98,15 @@ export function App({ store, send, tabId }: AppProps) {
           title="Glob patterns (space or comma separated), same rules as bus.subscribe"
         />
         <input class="search" placeholder="search text" value={search} onInput={(e) => applyFilter(filter, e.currentTarget.value)} data-testid="search" />
+        <button
+          class={store.problemsOnly ? 'toggle on' : 'toggle'}
+          aria-pressed={store.problemsOnly}
+          onClick={() => store.setFilter(filter, search, !store.problemsOnly)}
+          title="Show only events with a handler error, a drop or a refusal"
+          data-testid="problems-filter"
+        >
+          ⚠ Errors &amp; drops only
+        </button>
         <button onClick={() => command({ op: store.paused ? 'resume' : 'pause' }, 'Pause').then(() => command({ op: 'snapshot' }, 'Snapshot'))} data-testid="pause">
           {store.paused ? 'Resume' : 'Pause'}
         </button>
@@ -117,7 +128,7 @@ export function App({ store, send, tabId }: AppProps) {
         </span>
       </header>
       <nav class="tabs">
-        {(['log', 'subscriptions', 'contexts', 'throughput', 'publish'] as const).map((v) => (
+        {(['log', 'state', 'subscriptions', 'contexts', 'throughput', 'publish'] as const).map((v) => (
           <button key={v} class={view === v ? 'active' : ''} onClick={() => setView(v)} data-testid={`tab-${v}`}>
             {v === 'subscriptions' ? `subscriptions (${store.subscriptions.size})` : v}
           </button>
@@ -134,19 +145,63 @@ export function App({ store, send, tabId }: AppProps) {
           <EmptyState store={store} />
         ) : view === 'log' ? (
           <div class="split">
-            <EventLog rows={store.filtered} selected={selected} onSelect={(id) => (setSelected(id), setReplayResult(undefined))} version={version} />
+            <div class="log-pane">
+              {store.recordedCount > 0 && (
+                <div class="recorded-banner" data-testid="recorded-banner">
+                  ◷ {store.recordedCount} event{store.recordedCount === 1 ? ' was' : 's were'} recorded by the page before this panel opened (marked ◷).
+                </div>
+              )}
+              {store.filtered.length === 0 ? (
+                <LogEmpty store={store} />
+              ) : (
+                <EventLog rows={store.filtered} selected={selected} onSelect={(id) => (setSelected(id), setReplayResult(undefined))} version={version} />
+              )}
+            </div>
             {sel && <Detail store={store} e={sel} onSelect={setSelected} onClose={() => setSelected(undefined)} onReplay={replay} replayResult={replayResult} />}
           </div>
+        ) : view === 'state' ? (
+          <StateView store={store} onOpenEvent={(id) => (setView('log'), setSelected(id))} />
         ) : view === 'subscriptions' ? (
           <Subscriptions store={store} />
         ) : view === 'contexts' ? (
           <Contexts store={store} />
         ) : view === 'throughput' ? (
-          <Throughput store={store} />
+          <ThroughputChart store={store} version={version} />
         ) : (
           <PublishForm send={send} />
         )}
       </main>
+    </div>
+  )
+}
+
+/** The log has no rows: say why and what to do. */
+function LogEmpty({ store }: { store: PanelStore }) {
+  if (store.events.length > 0)
+    return (
+      <div class="empty-state" data-testid="log-empty" data-reason="filtered">
+        <h2>No event matches</h2>
+        <p>
+          {store.events.length} events are hidden by the {store.problemsOnly ? 'errors & drops toggle' : ''}
+          {store.problemsOnly && (store.filterText || store.searchText) ? ' and the ' : ''}
+          {store.filterText || store.searchText ? 'filter or search' : ''}. Clear them to see every event.
+        </p>
+      </div>
+    )
+  return (
+    <div class="empty-state" data-testid="log-empty" data-reason="no-events">
+      <h2>Connected to {store.agent?.name ?? 'the page'}: no events yet</h2>
+      <p>Events appear here as the page publishes them. To see some now:</p>
+      <ul>
+        <li>use the page (click, navigate) so it publishes on its bus;</li>
+        <li>
+          or open <b>publish</b> above and send one, e.g. <code>app.hello</code>;
+        </li>
+        <li>
+          events published before this panel opened are shown too (marked ◷), unless the page passed <code>recordBytes: 0</code> to{' '}
+          <code>connectDevtools</code>.
+        </li>
+      </ul>
     </div>
   )
 }

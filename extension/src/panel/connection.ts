@@ -43,7 +43,7 @@ export function connectPanel(tabId: number, store: PanelStore): PanelConnection 
         case 'batch': {
           // The content script only checked tag and nonce; every item is validated here.
           const items = parseBatchItems(m.items)
-          if (items) store.applyBatch({ items, skipped: m.skipped })
+          if (items) store.applyBatch({ items, skipped: m.skipped, recorded: m.recorded === true })
           else invalid++
           break
         }

@@ -2,7 +2,8 @@
 // crossed, and the correlation/causation chain as links.
 import { decode } from '@tidings/core/bridge'
 import type { WireSubscription } from '@tidings/devtools/protocol'
-import { ms, time } from './format.ts'
+import { iso, ms, relative, time } from './format.ts'
+import { CallSite } from './call-site.tsx'
 import type { LoggedEvent, PanelStore } from './store.ts'
 import { DataTree } from './tree.tsx'
 
@@ -66,6 +67,11 @@ export function Detail(props: {
         </button>
       </div>
       {props.replayResult && <div class="note" data-testid="replay-result">{props.replayResult}</div>}
+      {e.recorded && (
+        <p class="muted" data-testid="detail-recorded">
+          ◷ Recorded by the page before this panel opened.
+        </p>
+      )}
       <section>
         <h3>Envelope</h3>
         <table class="kv">
@@ -73,7 +79,13 @@ export function Detail(props: {
             {Object.entries(envelope).map(([k, v]) => (
               <tr key={k}>
                 <th>{k}</th>
-                <td>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</td>
+                {k === 'timestamp' && typeof v === 'number' ? (
+                  <td data-testid="detail-time" title={String(v)}>
+                    {iso(v)} <span class="muted">({relative(v)}; local {time(v)})</span>
+                  </td>
+                ) : (
+                  <td>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</td>
+                )}
               </tr>
             ))}
             <tr>
@@ -101,6 +113,7 @@ export function Detail(props: {
           <DataTree value={data} />
         </div>
       </section>
+      {e.item.stack !== undefined && <CallSite stack={e.item.stack} />}
       <section>
         <h3>Received by ({e.deliveries.length})</h3>
         {e.deliveries.length === 0 ? (

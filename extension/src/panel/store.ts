@@ -13,6 +13,7 @@ import {
   type SnapshotMsg,
   type StatusMsg,
   type WireItem,
+  type WireState,
   type WireSubscription,
   EXPORT_FORMAT,
   PROTOCOL_VERSION,
@@ -32,12 +33,15 @@ export class LoggedEvent {
   readonly n: number
   readonly item: PublishItem
   readonly followers: FollowerItem[]
+  /** Recorded by the agent while the panel was closed (shown as "before the panel opened"). */
+  readonly recorded: boolean
   search: string | undefined
 
-  constructor(n: number, item: PublishItem, followers: FollowerItem[]) {
+  constructor(n: number, item: PublishItem, followers: FollowerItem[], recorded = false) {
     this.n = n
     this.item = item
     this.followers = followers
+    this.recorded = recorded
   }
 
   get event() {
@@ -68,7 +72,14 @@ export class LoggedEvent {
   get hops() {
     return this.of('bridge')
   }
+  /** A handler failed or a subscription dropped or refused it. */
+  get problem(): 'error' | 'dropped' | undefined {
+    if (this.of('error').length > 0) return 'error'
+    const r = this.receipt
+    return r.dropped > 0 || r.rejected > 0 || this.of('drop', 'reject').length > 0 ? 'dropped' : undefined
+  }
 }
+
 
 export type PipeState = 'connecting' | 'connected' | 'disconnected'
 
@@ -86,7 +97,12 @@ export class PanelStore {
   /** Items whose publish item has not arrived (yet, or ever: it may have been sampled out). */
   private pending = new Map<string, FollowerItem[]>()
   subscriptions = new Map<string, WireSubscription>()
-  contexts: ContextSeen[] = []
+  /** Contexts counted from the publish items received (this page and bridged tabs/workers). */
+  private seen = new Map<string, ContextSeen>()
+  /** The page's sharedStates as of the last snapshot. */
+  states: WireState[] = []
+  /** Events shown that the agent recorded before this panel opened. */
+  recordedCount = 0
   stats: BusStats | undefined
   agent: AgentInfo | undefined
   status: StatusMsg | undefined
@@ -97,10 +113,13 @@ export class PanelStore {
   orphanFailures = 0
   private nextN = 0
   private buckets = new Map<number, Map<string, number>>()
+  /** Drops, rejects and handler errors per second (the chart marks them). */
+  private problemBuckets = new Map<number, number>()
   private latestSecond = 0
 
   filterText = ''
   searchText = ''
+  problemsOnly = false
   filterError: string | undefined
   private match: ((e: LoggedEvent) => boolean) | undefined
 
@@ -140,16 +159,16 @@ export class PanelStore {
     this.changed()
   }
 
-  applyBatch(b: { items: readonly WireItem[]; skipped: number }): void {
+  applyBatch(b: { items: readonly WireItem[]; skipped: number; recorded?: boolean }): void {
     this.skipped += b.skipped
-    for (const it of b.items) this.applyItem(it)
+    for (const it of b.items) this.applyItem(it, b.recorded === true)
     this.evict()
     this.changed()
   }
 
   applySnapshot(s: SnapshotMsg): void {
     this.subscriptions = new Map(s.subscriptions.map((x) => [x.id, x]))
-    this.contexts = s.contexts
+    if (s.states) this.states = s.states
     this.stats = s.stats
     this.paused = s.paused
     this.changed()
@@ -165,10 +184,16 @@ export class PanelStore {
     return p
   }
 
-  private applyItem(it: WireItem): void {
+  /** Every context seen, the page's own first. */
+  get contexts(): ContextSeen[] {
+    const self = this.agent?.origin
+    return [...this.seen.values()].map((c) => ({ ...c, self: c.origin === self })).sort((a, b) => Number(b.self) - Number(a.self))
+  }
+
+  private applyItem(it: WireItem, recorded: boolean): void {
     switch (it.kind) {
       case 'publish':
-        this.addEvent(it)
+        this.addEvent(it, recorded)
         break
       case 'subscribe':
         this.subscriptions.set(it.subscription.id, it.subscription)
@@ -176,17 +201,34 @@ export class PanelStore {
       case 'unsubscribe':
         this.subscriptions.delete(it.sub)
         break
-      default:
+      default: {
         // deliver, error, drop, reject, bridge: kept as they are, on their event
-        ;(this.byId.get(it.eventId)?.followers ?? this.pendingFor(it.eventId)).push(it)
+        const e = this.byId.get(it.eventId)
+        ;(e?.followers ?? this.pendingFor(it.eventId)).push(it)
+        if (it.kind === 'drop' || it.kind === 'reject' || it.kind === 'error') {
+          const sec = Math.floor(it.at / 1000)
+          this.problemBuckets.set(sec, (this.problemBuckets.get(sec) ?? 0) + 1)
+          // A row already filtered out may now be a problem row.
+          if (e && this.problemsOnly && !this.filtered.includes(e) && this.matches(e)) this.filtered = this.events.filter((x) => this.matches(x))
+        }
+      }
     }
   }
 
-  addEvent(item: PublishItem): LoggedEvent {
+  addEvent(item: PublishItem, recorded = false): LoggedEvent {
     const { event } = item
     const p = this.pending.get(event.id)
     if (p) this.pending.delete(event.id)
-    const e = new LoggedEvent(this.nextN++, item, p ?? [])
+    const e = new LoggedEvent(this.nextN++, item, p ?? [], recorded)
+    if (recorded) this.recordedCount++
+    let c = this.seen.get(event.origin)
+    if (!c) {
+      if (this.seen.size >= 500) this.seen.delete(this.seen.keys().next().value as string)
+      this.seen.set(event.origin, (c = { origin: event.origin, events: 0, lastAt: item.at, self: false }))
+      if (item.ctx.via !== undefined) c.via = item.ctx.via
+    }
+    c.events++
+    c.lastAt = Math.max(c.lastAt, item.at)
     this.events.push(e)
     this.byId.set(event.id, e)
     if (event.correlationId !== undefined) push(this.byCorrelation, event.correlationId, e)
@@ -202,7 +244,10 @@ export class PanelStore {
     const cut = this.events.length - this.maxEvents + Math.floor(this.maxEvents / 10)
     const gone = this.events.slice(0, cut)
     this.events = this.events.slice(cut)
-    for (const e of gone) this.byId.delete(e.event.id)
+    for (const e of gone) {
+      this.byId.delete(e.event.id)
+      if (e.recorded) this.recordedCount--
+    }
     const minN = this.events[0]?.n ?? this.nextN
     this.filtered = this.filtered.filter((e) => e.n >= minN)
     for (const [k, list] of this.byCorrelation) {
@@ -225,16 +270,20 @@ export class PanelStore {
     this.byCause.clear()
     this.pending.clear()
     this.buckets.clear()
+    this.problemBuckets.clear()
+    this.recordedCount = 0
     this.skipped = 0
     this.changed()
   }
 
   // ------------------------------------------------------------ filter and search
 
-  /** Space- or comma-separated glob patterns (core's semantics); empty shows everything. */
-  setFilter(text: string, search: string): void {
+  /** Space- or comma-separated glob patterns (core's semantics); empty shows everything.
+   *  `problemsOnly`: only events with a handler error, a drop or a refusal. */
+  setFilter(text: string, search: string, problemsOnly = this.problemsOnly): void {
     this.filterText = text
     this.searchText = search
+    this.problemsOnly = problemsOnly
     const patterns = text.split(/[\s,]+/).filter(Boolean)
     let byType: ((t: string) => boolean) | undefined
     this.filterError = undefined
@@ -247,9 +296,9 @@ export class PanelStore {
     }
     const needle = search.trim().toLowerCase()
     this.match =
-      !byType && !needle
+      !byType && !needle && !problemsOnly
         ? undefined
-        : (e) => (!byType || byType(e.event.type)) && (!needle || searchable(e).includes(needle))
+        : (e) => (!problemsOnly || e.problem !== undefined) && (!byType || byType(e.event.type)) && (!needle || searchable(e).includes(needle))
     this.filtered = this.match ? this.events.filter(this.match) : this.events.slice()
     this.changed()
   }
@@ -282,8 +331,9 @@ export class PanelStore {
     b.set(type, (b.get(type) ?? 0) + 1)
   }
 
-  /** Events/s for the last 60 seconds, per top topic (the rest summed as 'other'). */
-  throughput(top = 5, endSecond = this.latestSecond): { seconds: number[]; series: { type: string; values: number[] }[] } {
+  /** Events/s for the last 60 seconds, per top topic (the rest summed as 'other'), and the
+   *  drops/rejects/errors of each second. */
+  throughput(top = 5, endSecond = this.latestSecond): { seconds: number[]; series: { type: string; values: number[] }[]; problems: number[] } {
     const seconds: number[] = []
     for (let s = endSecond - CHART_SECONDS + 1; s <= endSecond; s++) seconds.push(s)
     const totals = new Map<string, number>()
@@ -301,7 +351,7 @@ export class PanelStore {
         }),
       })
     }
-    return { seconds, series }
+    return { seconds, series, problems: seconds.map((s) => this.problemBuckets.get(s) ?? 0) }
   }
 
   // ------------------------------------------------------------ export / import

@@ -1,4 +1,4 @@
-// The secondary views: subscriptions, contexts, throughput chart, publish form.
+// The secondary views: subscriptions, contexts, publish form (the chart is chart.tsx).
 import type { Command, ResultMsg } from '@tidings/devtools/protocol'
 import { useState } from 'preact/hooks'
 import { time } from './format.ts'
@@ -82,39 +82,6 @@ export function Contexts({ store }: { store: PanelStore }) {
           </tbody>
         </table>
       )}
-    </div>
-  )
-}
-
-const COLORS = ['#3b82f6', '#ef4444', '#10b981', '#f59e0b', '#8b5cf6', '#94a3b8']
-
-export function Throughput({ store }: { store: PanelStore }) {
-  const { seconds, series } = store.throughput(5)
-  const W = 600
-  const H = 160
-  const max = Math.max(1, ...series.flatMap((s) => s.values))
-  const x = (i: number) => (i / Math.max(1, seconds.length - 1)) * W
-  const y = (v: number) => H - (v / max) * (H - 10)
-  return (
-    <div class="chart" data-testid="throughput">
-      <svg viewBox={`0 0 ${W} ${H}`} width="100%" height={H} role="img" aria-label="events per second by topic, last 60 s">
-        <line x1="0" y1={H - 0.5} x2={W} y2={H - 0.5} class="axis" />
-        {series.map((s, i) => (
-          <polyline key={s.type} fill="none" stroke={COLORS[i % COLORS.length]} stroke-width="2" points={s.values.map((v, j) => `${x(j)},${y(v)}`).join(' ')} />
-        ))}
-        <text x="4" y="12" class="axis-label">
-          {max}/s
-        </text>
-      </svg>
-      <ul class="legend">
-        {series.map((s, i) => (
-          <li key={s.type}>
-            <span class="swatch" style={{ background: COLORS[i % COLORS.length] }} />
-            {s.type} <span class="muted">{s.values.at(-1) ?? 0}/s now, {s.values.reduce((a, b) => a + b, 0)} in 60 s</span>
-          </li>
-        ))}
-      </ul>
-      {series.length === 0 && <p class="empty">No events in the last 60 seconds.</p>}
     </div>
   )
 }

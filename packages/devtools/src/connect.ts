@@ -1,15 +1,17 @@
-// The page agent. Until the extension's content script says hello it only listens for window
-// messages (no bus.inspect, no timers), so shipping it costs ~nothing. During a session it keeps
-// the inspection events it samples as they are, and turns them into redacted, bounded wire items
-// when a batch is posted: publish() pays for a sampling decision and an array push, never for
-// reading the payload (docs/devtools.md "What it costs").
+// The page agent. Without the extension it only listens for window messages (no bus.inspect, no
+// timers), so shipping it costs ~nothing. When the extension's content script says it is present,
+// the agent captures: it keeps the inspection events it samples as they are and turns them into
+// redacted, bounded wire items in its timer. publish() pays for a sampling decision and an array
+// push, never for reading the payload (docs/devtools.md "What a session costs"). With the panel
+// closed those items go to a ring bounded in characters of JSON (recordBytes); when the panel
+// says hello they are sent first, marked `recorded`, then the session streams live.
 import type { Bus, EventMapOf, InspectionEvent } from '@tidings/core'
 import { type CommandHost, runCommand } from './commands.js'
 import { type DevtoolsOptions, parseOptions } from './options.js'
-import { type AgentInfo, type ContextSeen, type FromAgentMsg, type WireItem, PROTOCOL_VERSION, msg, parseToAgent, readMessage } from './protocol.js'
-import { ReplayBuffer } from './replay-buffer.js'
-import { Sampler } from './sampler.js'
-import { newReport } from './sanitize.js'
+import { type AgentInfo, type FromAgentMsg, type WireItem, type WireState, PROTOCOL_VERSION, msg, parseToAgent, readMessage } from './protocol.js'
+import { createReplayBuffer } from './replay-buffer.js'
+import { createSampler } from './sampler.js'
+import { newReport, sanitize } from './sanitize.js'
 import { type Shaping, plainSubscription, toWireItem } from './to-wire-item.js'
 
 export type { DevtoolsOptions, DevtoolsTarget } from './options.js'
@@ -31,6 +33,8 @@ export interface DevtoolsAgentStats {
   /** Events held for replay, and the bytes charged for them (see replayBufferBytes). */
   replayEvents: number
   replayBytes: number
+  /** Characters of JSON recorded while the panel was closed, held now (see recordBytes). */
+  recordedBytes: number
 }
 
 export interface DevtoolsConnection {
@@ -42,19 +46,14 @@ export interface DevtoolsConnection {
   disconnect(): void
 }
 
-interface Session {
-  nonce: string
-  leaseMs: number
-  leaseUntil: number
-  /** Sampled inspection events not yet mapped to wire items (mapped at flush time). */
-  pending: InspectionEvent[]
-  inspection: { unsubscribe(): void }
-  flushTimer: ReturnType<typeof setInterval>
-  snapshotTimer: ReturnType<typeof setInterval>
-  sampler: Sampler
+/** Where @tidings/tabs lists a bus's live sharedStates (a symbol on the bus: no import). */
+const STATES = Symbol.for('tidings.sharedStates')
+interface StateLike {
+  key: string
+  get(): unknown
+  stamp(): WireState['stamp'] | undefined
 }
 
-const MAX_CONTEXTS = 500
 /** Items per batch message (the panel accepts up to LIMITS.maxBatchItems). */
 const FLUSH_AT = 1000
 
@@ -69,15 +68,31 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
   // time too (a 200k-key object still costs V8 one pass over its keys): past the budget, the
   // rest of the batch goes out without data rather than holding the page's main thread.
   const readBudgetMs = Math.max(2, o.batchMs / 10)
-  const unread: Shaping = { unread: `[not read: the agent's ${readBudgetMs} ms budget for this batch was spent]` }
+  const unread: Shaping = { unread: `[not read: the ${readBudgetMs} ms batch budget was spent]` }
 
   const stats = emptyStats()
-  let session: Session | undefined
+  // The session (a panel is open): its nonce, lease and snapshot timer; none while `nonce` is unset.
+  let nonce: string | undefined
+  let leaseMs = 0
+  let leaseUntil = 0
+  let snapshotTimer: ReturnType<typeof setInterval> | undefined
+  // The capture (recording or in a session): sampled inspection events not yet mapped to wire
+  // items (mapped at flush time), and with trace each kept publish's Error, made inside
+  // publish(); V8 formats `stack` lazily, so its text is only built at flush time.
+  let pending: InspectionEvent[] | undefined
+  let stacks = new Map<InspectionEvent, Error>()
+  let inspection: { unsubscribe(): void } | undefined
+  let captureTimer: ReturnType<typeof setInterval> | undefined
+  let sampler = createSampler(o.maxEventsPerSecond)
+  /** The extension said it is installed (a `present` message). */
+  let present = false
+  // Recorded while the panel is closed: one JSON text per item, so the ring evicts item by item.
+  let ring: string[] = []
+  let ringChars = 0
+  let ringSkipped = 0
   let paused = false
   let listening = true
-  let flushSoon = false
-  const replay = new ReplayBuffer(o.replayBufferBytes, o.replayBuffer)
-  const contexts = new Map<string, ContextSeen>()
+  const replay = createReplayBuffer(o.replayBufferBytes, o.replayBuffer)
   const host: CommandHost = { bus: plainBus, replay, setPaused: (p) => (paused = p) }
 
   const post = (m: FromAgentMsg) => {
@@ -89,46 +104,25 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
     }
   }
 
-  const seeContext = (e: Extract<InspectionEvent, { kind: 'publish' }>) => {
-    const origin = e.event.origin
-    let c = contexts.get(origin)
-    if (!c) {
-      if (contexts.size >= MAX_CONTEXTS) contexts.delete(contexts.keys().next().value as string)
-      c = { origin, events: 0, lastAt: e.at, self: origin === bus.origin }
-      // An origin arrives over one bridge, so its first event names it for all.
-      const via = bus.bridgedBy(e.event)
-      if (via !== undefined) c.via = via
-      contexts.set(origin, c)
-    }
-    c.events++
-    c.lastAt = e.at
-  }
-
   // Runs inside publish(): decide and keep a reference, nothing more.
   const onInspect = (e: InspectionEvent) => {
-    const s = session
-    if (!s) return
+    if (!pending) return
     const k = e.kind
-    if (k === 'publish') seeContext(e)
-    // Subscription changes are always kept; everything else is sampled (see Sampler).
+    // Subscription changes are always kept; everything else is sampled (see createSampler).
     if (k !== 'subscribe' && k !== 'unsubscribe') {
-      const sm = s.sampler
-      if (paused) {
-        sm.skipped++
-        return
-      }
+      const sm = sampler
+      if (paused) return sm.skip()
       if (!(k === 'publish' ? sm.takePublish(e.at, e.event.seq) : k === 'deliver' || k === 'bridge' ? sm.takeFollower(e.at, e.event.seq) : sm.takeImportant(e.at))) return
     }
-    s.pending.push(e)
-    if (s.pending.length >= FLUSH_AT && !flushSoon) {
-      // Not from inside publish(): the flush reads payloads, which is the work kept out of it.
-      flushSoon = true
-      setTimeout(flush, 0)
-    }
+    pending.push(e)
+    // Error.stackTraceLimit frames (V8's default 10): the first ~4 are the agent's and core's.
+    if (o.trace && k === 'publish') stacks.set(e, new Error())
+    // Not from inside publish(): the flush reads payloads, which is the work kept out of it.
+    // (=== : once per FLUSH_AT items, since a flush empties `pending`.)
+    if (pending.length === FLUSH_AT) setTimeout(flush, 0)
   }
 
   const flush = () => {
-    flushSoon = false
     const t0 = performance.now()
     try {
       flushNow()
@@ -138,70 +132,75 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
   }
 
   const flushNow = () => {
-    const s = session
-    if (!s) return
-    if (Date.now() > s.leaseUntil) {
+    if (nonce && Date.now() > leaseUntil) {
       // The content script stopped renewing (extension reloaded, tab navigated in DevTools): stop.
       endSession()
       return
     }
-    const skipped = s.sampler.takeSkipped()
-    const raw = s.pending
+    const raw = pending
+    if (!raw) return
+    const skipped = sampler.takeSkipped()
     if (raw.length === 0 && skipped === 0) return
-    s.pending = []
+    const traced = stacks
+    pending = []
+    stacks = new Map()
     const deadline = performance.now() + readBudgetMs
-    const items: WireItem[] = []
+    // One JSON text per item: the ring evicts item by item, and a batch is their join.
+    const texts: string[] = []
     for (const e of raw) {
       try {
-        if (e.kind !== 'publish') {
-          items.push(toWireItem(e, shaping))
-          continue
+        let item: WireItem & { stack?: string }
+        if (e.kind !== 'publish') item = toWireItem(e, shaping)
+        else {
+          const over = performance.now() > deadline
+          const size = newReport()
+          item = toWireItem(e, over ? unread : shaping, bus.bridgedBy(e.event), size)
+          const err = traced.get(e)
+          if (err) item.stack = String(err.stack).slice(0, 16000)
+          if (over) stats.unread++
+          else replay.hold(e.event, size)
         }
-        const over = performance.now() > deadline
-        const size = newReport()
-        items.push(toWireItem(e, over ? unread : shaping, bus.bridgedBy(e.event), size))
-        if (over) stats.unread++
-        else replay.hold(e.event, size)
+        texts.push(JSON.stringify(item))
       } catch {
-        // toWireItem guards every read of user data; this only keeps one unforeseen failure
-        // from losing the whole batch (and from throwing inside the page's timer)
+        // toWireItem guards every read of user data and its output is JSON-safe; this only keeps
+        // one unforeseen failure from losing the whole batch (or throwing in the page's timer)
         stats.ignored++
       }
     }
     stats.skipped += skipped
-    // In chunks the panel accepts; an empty batch is still posted when it carries a skipped count.
-    for (let i = 0; i < items.length || i === 0; i += FLUSH_AT) {
-      const chunk = items.slice(i, i + FLUSH_AT)
-      let text: string
-      try {
-        text = JSON.stringify(chunk)
-      } catch {
-        // sanitize() output is JSON-safe; this is only a guard against the unforeseen
-        stats.ignored++
-        continue
-      }
+    if (nonce) return send(texts, skipped)
+    ringSkipped += skipped
+    for (const t of texts) {
+      ring.push(t)
+      ringChars += t.length
+    }
+    while (ringChars > o.recordBytes && ring.length) ringChars -= ring.shift()!.length
+  }
+
+  /** Posts items (JSON texts) in batches the panel accepts; an empty batch is still posted when
+   *  it carries a skipped count. */
+  const send = (texts: string[], skipped: number, recorded?: true) => {
+    for (let i = 0; i < texts.length || i === 0; i += FLUSH_AT) {
+      const chunk = texts.slice(i, i + FLUSH_AT)
       stats.batches++
       stats.items += chunk.length
-      post(msg({ kind: 'batch', nonce: s.nonce, at: Date.now(), items: text, skipped: i === 0 ? skipped : 0 }))
+      post(msg({ kind: 'batch', nonce: nonce!, at: Date.now(), items: `[${chunk.join(',')}]`, skipped: i ? 0 : skipped, ...(recorded && { recorded }) }))
     }
   }
 
   const snapshot = () => {
-    const s = session
-    if (!s) return
-    const t0 = performance.now()
-    post(
-      msg({
-        kind: 'snapshot',
-        nonce: s.nonce,
-        at: Date.now(),
-        subscriptions: bus.subscriptions().map(plainSubscription),
-        stats: { ...bus.stats() },
-        paused,
-        contexts: [...contexts.values()].map((c) => ({ ...c })),
-      }),
-    )
-    stats.flushMs += performance.now() - t0
+    if (nonce)
+      post(
+        msg({
+          kind: 'snapshot',
+          nonce,
+          at: Date.now(),
+          subscriptions: bus.subscriptions().map(plainSubscription),
+          stats: { ...bus.stats() },
+          paused,
+          ...states(),
+        }),
+      )
   }
 
   const info = (): AgentInfo => ({
@@ -214,34 +213,55 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
     paused,
   })
 
-  const startSession = (nonce: string, leaseMs: number) => {
+  /** Every live sharedState (from @tidings/tabs' registry on the bus), values sanitized like
+   *  event data (sanitize never throws; get() and stamp() are the state's own plain reads).
+   *  Capped: the panel accepts 10k. */
+  const states = (): { states?: WireState[] } => {
+    const reg = (bus as unknown as Record<symbol, Set<StateLike> | undefined>)[STATES]
+    return reg ? { states: [...reg].slice(0, 5000).map((st) => ({ key: st.key, value: sanitize(st.get(), o.redactor), stamp: st.stamp() })) } : {}
+  }
+
+  const startCapture = () => {
+    if (pending) return
+    pending = []
+    captureTimer = setInterval(flush, o.batchMs)
+    inspection = bus.inspect(onInspect)
+  }
+
+  const stopCapture = () => {
+    pending = undefined
+    stacks = new Map()
+    sampler = createSampler(o.maxEventsPerSecond)
+    ring = []
+    ringChars = ringSkipped = 0
+    inspection?.unsubscribe()
+    clearInterval(captureTimer)
+    replay.clear()
+  }
+
+
+  const startSession = (n: string, lease: number) => {
     endSession()
+    // What is still pending joins the ring, so it is sent (marked recorded) before live items.
+    flush()
     stats.sessions++
-    contexts.clear()
-    const s: Session = {
-      nonce,
-      leaseMs,
-      leaseUntil: Date.now() + leaseMs,
-      pending: [],
-      inspection: { unsubscribe() {} },
-      flushTimer: setInterval(flush, o.batchMs),
-      snapshotTimer: setInterval(snapshot, o.snapshotMs),
-      sampler: new Sampler(o.maxEventsPerSecond),
-    }
-    session = s
-    post(msg({ kind: 'ready', nonce, agent: info() }))
+    nonce = n
+    leaseMs = lease
+    leaseUntil = Date.now() + lease
+    snapshotTimer = setInterval(snapshot, o.snapshotMs)
+    post(msg({ kind: 'ready', nonce: n, agent: info() }))
+    if (ring.length) send(ring, ringSkipped, true)
+    ring = []
+    ringChars = ringSkipped = 0
     snapshot()
-    s.inspection = bus.inspect(onInspect)
+    startCapture()
   }
 
   function endSession() {
-    const s = session
-    if (!s) return
-    session = undefined
-    s.inspection.unsubscribe()
-    clearInterval(s.flushTimer)
-    clearInterval(s.snapshotTimer)
-    replay.clear()
+    if (!nonce) return
+    nonce = undefined
+    clearInterval(snapshotTimer)
+    if (!present || !o.recordBytes) stopCapture()
   }
 
   const onMessage = (e: MessageEvent) => {
@@ -250,8 +270,14 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
     if (e.source !== (target as unknown) && options.target === undefined) return
     const t = readMessage(e.data)
     if (t.status === 'foreign') return
+    const k = t.status === 'ok' && t.kind
+    if (k === 'present') {
+      present = true
+      if (o.recordBytes) startCapture()
+      return
+    }
     // Our own posts (announce, ready, batch...) come back to this listener: not ours to judge.
-    if (t.status === 'ok' && t.kind !== 'hello' && t.kind !== 'ping' && t.kind !== 'bye' && t.kind !== 'command') return
+    if (k && k !== 'hello' && k !== 'ping' && k !== 'bye' && k !== 'command') return
     const m = parseToAgent(e.data)
     if (!m) {
       stats.ignored++
@@ -261,46 +287,52 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
       startSession(m.nonce, m.leaseMs)
       return
     }
-    const s = session
-    if (!s || m.nonce !== s.nonce) {
+    if (!nonce || m.nonce !== nonce) {
       stats.ignored++
       return
     }
-    if (m.kind === 'ping') s.leaseUntil = Date.now() + s.leaseMs
+    if (m.kind === 'ping') leaseUntil = Date.now() + leaseMs
     else if (m.kind === 'bye') endSession()
     else {
       stats.commands++
       // Events still pending are not in the replay buffer yet (it is filled when they are read).
       if (m.command.op === 'replay') flush()
       const r = runCommand(host, m.command)
-      post(msg({ kind: 'result', nonce: s.nonce, id: m.id, ...r }))
+      post(msg({ kind: 'result', nonce, id: m.id, ...r }))
       const op = m.command.op
       if (op === 'pause' || op === 'resume' || op === 'snapshot') snapshot()
     }
   }
 
   target.addEventListener('message', onMessage)
-  // One tiny message so a content script that said hello before this ran says it again.
+  // One tiny message so a content script that said hello before this ran says it again, and
+  // one that is merely installed answers `present`. Until that answer arrives (one message round
+  // trip), the agent records provisionally, so events published right after this call are kept.
   post(msg({ kind: 'announce', name: o.name }))
+  if (o.recordBytes) {
+    startCapture()
+    setTimeout(() => present || nonce || stopCapture(), 250)
+  }
 
   return {
     get connected() {
-      return session !== undefined
+      return nonce !== undefined
     },
     get paused() {
       return paused
     },
-    stats: () => ({ ...stats, replayEvents: replay.size, replayBytes: replay.bytes }),
+    stats: () => ({ ...stats, replayEvents: replay.size, replayBytes: replay.bytes, recordedBytes: ringChars }),
     disconnect() {
       if (!listening) return
       listening = false
       target.removeEventListener('message', onMessage)
       flush()
       endSession()
+      stopCapture()
     },
   }
 }
 
 function emptyStats(): DevtoolsAgentStats {
-  return { sessions: 0, batches: 0, items: 0, skipped: 0, commands: 0, flushMs: 0, ignored: 0, unread: 0, replayEvents: 0, replayBytes: 0 }
+  return { sessions: 0, batches: 0, items: 0, skipped: 0, commands: 0, flushMs: 0, ignored: 0, unread: 0, replayEvents: 0, replayBytes: 0, recordedBytes: 0 }
 }

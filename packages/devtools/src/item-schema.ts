@@ -14,9 +14,11 @@ export const LIMITS = {
   maxNameLength: 200,
   maxErrorLength: 4000,
 } as const
+// Literals, not LIMITS.x: a property read at module level is kept by bundlers even when unused,
+// and the page agent's bundle has a size budget.
 /** Longest subscription label or bridge name a receiver accepts. */
-export const MAX_NAME_LENGTH = LIMITS.maxNameLength
-export const MAX_ERROR_LENGTH = LIMITS.maxErrorLength
+export const MAX_NAME_LENGTH = 200
+export const MAX_ERROR_LENGTH = 4000
 
 /** Where an event came from: the publishing context and, for bridged events, the bridge. */
 export interface ContextLabel {
@@ -45,8 +47,10 @@ export const MAX_EXACT_CHARS = 64 * 1024
 
 export type WireItem =
   /** `exact`: for data read whole and small, the data itself in the one type-preserving encoding
-   *  (decode from '@tidings/core/bridge'); `event.data` is then the preview of the same value. */
-  | { kind: 'publish'; at: number; event: TidingsEvent; ctx: ContextLabel; receipt: PublishReceipt; cut?: true; exact?: string }
+   *  (decode from '@tidings/core/bridge'); `event.data` is then the preview of the same value.
+   *  `stack`: with connectDevtools({ trace: true }), the V8 stack captured inside publish() (its
+   *  first frames are the agent's and core's; the panel shows the caller's). */
+  | { kind: 'publish'; at: number; event: TidingsEvent; ctx: ContextLabel; receipt: PublishReceipt; cut?: true; exact?: string; stack?: string }
   | { kind: 'deliver'; at: number; eventId: string; sub: string; ms: number; attempt: number }
   | { kind: 'drop'; at: number; eventId: string; type: string; sub: string; reason: string }
   | { kind: 'reject'; at: number; eventId: string; type: string; sub: string; reason: string }
@@ -105,7 +109,8 @@ export function isWireItem(x: unknown): x is WireItem {
         isContextLabel(x['ctx']) &&
         isReceipt(x['receipt']) &&
         (x['cut'] === undefined || x['cut'] === true) &&
-        (x['exact'] === undefined || (typeof x['exact'] === 'string' && x['exact'].length <= MAX_EXACT_CHARS))
+        (x['exact'] === undefined || (typeof x['exact'] === 'string' && x['exact'].length <= MAX_EXACT_CHARS)) &&
+        isOptionalString(x['stack'], MAX_ERROR_LENGTH * 4)
       )
     case 'deliver':
       return isId(x['eventId']) && isId(x['sub']) && isFiniteNumber(x['ms']) && isNat(x['attempt'])

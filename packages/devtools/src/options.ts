@@ -25,6 +25,13 @@ export interface DevtoolsOptions {
    *  (oldest evicted first; an event larger than this, or of unknown size, is not kept).
    *  Default 4 MiB; 0 disables. */
   replayBufferBytes?: number
+  /** Most characters (≈ bytes) of JSON the agent keeps while the extension is installed and the
+   *  panel is closed, so the panel shows what happened before it opened (oldest dropped first).
+   *  Default 2 MiB; 0 opts out (nothing is recorded until the panel opens). */
+  recordBytes?: number
+  /** Capture each kept publish's call stack (the panel shows it and opens frames in Sources).
+   *  Costs a stack capture per kept event (docs/devtools.md). Default false. */
+  trace?: boolean
   /** Window to talk over. Default: globalThis (the page). */
   target?: DevtoolsTarget
 }
@@ -43,6 +50,8 @@ export interface ParsedOptions {
   snapshotMs: number
   replayBuffer: number
   replayBufferBytes: number
+  recordBytes: number
+  trace: boolean
   redactor: Redactor | undefined
   redactFn: ((e: TidingsEvent) => unknown) | undefined
   /** undefined outside a window (a worker, SSR): nothing to talk to. */
@@ -62,6 +71,8 @@ export function parseOptions(options: DevtoolsOptions, busName: string): ParsedO
     snapshotMs: count('snapshotMs', options.snapshotMs, 1000),
     replayBuffer: count('replayBuffer', options.replayBuffer, 500, true),
     replayBufferBytes: count('replayBufferBytes', options.replayBufferBytes, DEFAULT_REPLAY_BYTES, true),
+    recordBytes: count('recordBytes', options.recordBytes, 2 ** 21, true),
+    trace: options.trace === true,
     redactor: undefined,
     redactFn: undefined,
     target: undefined,

@@ -81,6 +81,10 @@ export interface CommandMsg extends Tag<'command'> {
   id: string
   command: Command
 }
+/** The extension is installed (posted by its content script at document_start and in answer to
+ *  an announce): the agent starts recording into its ring buffer (connectDevtools' recordBytes).
+ *  Carries nothing; a page script that forges one only makes its own agent record. */
+export type PresentMsg = Tag<'present'>
 export type ToAgentMsg = HelloMsg | PingMsg | ByeMsg | CommandMsg
 
 // ---------------------------------------------------------------- page -> content script (window)
@@ -103,6 +107,8 @@ export interface BatchMsg extends Tag<'batch'> {
   items: string
   /** Inspection events left out since the previous batch (sampling over maxEventsPerSecond). */
   skipped: number
+  /** Items recorded before this session began (the panel was closed): sent right after `ready`. */
+  recorded?: true
 }
 export interface SnapshotMsg extends Tag<'snapshot'> {
   nonce: string
@@ -110,8 +116,18 @@ export interface SnapshotMsg extends Tag<'snapshot'> {
   subscriptions: WireSubscription[]
   stats: BusStats
   paused: boolean
-  /** Contexts the agent has seen events from (this page plus bridged tabs/workers). */
-  contexts: ContextSeen[]
+  /** Contexts seen (this page plus bridged tabs/workers). Sent by agents before recording; the
+   *  panel now counts contexts from the publish items it receives (it has their origin and bridge). */
+  contexts?: ContextSeen[]
+  /** Every live sharedState of this bus (@tidings/tabs), its value sanitized like event data. */
+  states?: WireState[]
+}
+
+/** One sharedState key as the agent sees it (stamp: its hybrid logical clock stamp). */
+export interface WireState {
+  key: string
+  value: unknown
+  stamp?: { t: number; c: number; o: string } | undefined
 }
 export interface ResultMsg extends Tag<'result'> {
   nonce: string
@@ -158,7 +174,7 @@ export type ToContentMsg = PanelCommandMsg
 
 // ---------------------------------------------------------------- constructors
 
-type AnyMsg = ToAgentMsg | FromAgentMsg | StatusMsg | PanelCommandMsg | PipeMsg
+type AnyMsg = ToAgentMsg | PresentMsg | FromAgentMsg | StatusMsg | PanelCommandMsg | PipeMsg
 /** A message without its tag (distributes over the union so each member keeps its fields). */
 export type MessageBody<T> = T extends unknown ? Omit<T, 'tag' | 'v'> : never
 
@@ -216,6 +232,12 @@ function isContextSeen(x: unknown): x is ContextSeen {
   return isRecord(x) && isId(x['origin']) && isOptionalString(x['via'], LIMITS.maxNameLength) && isNat(x['events']) && isFiniteNumber(x['lastAt']) && isBoolean(x['self'])
 }
 
+function isWireState(x: unknown): x is WireState {
+  if (!isRecord(x) || !isName(x['key']) || !('value' in x)) return false
+  const st = x['stamp']
+  return st === undefined || (isRecord(st) && isFiniteNumber(st['t']) && isNat(st['c']) && isId(st['o']))
+}
+
 const isNonce = (v: unknown): v is string => isId(v, 100)
 
 /** The message, when it is a devtools message of this version (fields not yet checked). */
@@ -255,6 +277,7 @@ export function parseFromAgent(x: unknown): FromAgentMsg | undefined {
     case 'batch': {
       const items = m['items']
       if (!isFiniteNumber(m['at']) || !isNat(m['skipped']) || typeof items !== 'string' || items.length > LIMITS.maxBatchChars) return undefined
+      if (m['recorded'] !== undefined && m['recorded'] !== true) return undefined
       return m as unknown as BatchMsg
     }
     case 'snapshot': {
@@ -262,7 +285,9 @@ export function parseFromAgent(x: unknown): FromAgentMsg | undefined {
       const ctxs = m['contexts']
       if (!isFiniteNumber(m['at']) || !isBoolean(m['paused']) || !isStats(m['stats'])) return undefined
       if (!Array.isArray(subs) || subs.length > LIMITS.maxSubscriptions || !subs.every(isWireSubscription)) return undefined
-      if (!Array.isArray(ctxs) || ctxs.length > LIMITS.maxSubscriptions || !ctxs.every(isContextSeen)) return undefined
+      if (ctxs !== undefined && (!Array.isArray(ctxs) || ctxs.length > LIMITS.maxSubscriptions || !ctxs.every(isContextSeen))) return undefined
+      const states = m['states']
+      if (states !== undefined && (!Array.isArray(states) || states.length > LIMITS.maxSubscriptions || !states.every(isWireState))) return undefined
       return m as unknown as SnapshotMsg
     }
     case 'result':

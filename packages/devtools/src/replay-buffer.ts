@@ -8,47 +8,44 @@ import type { SanitizeReport } from './sanitize.js'
 /** Charged per event on top of its data: the envelope's fields and the buffer's own entry. */
 export const ENVELOPE_BYTES = 200
 
-export class ReplayBuffer {
-  private readonly held = new Map<string, { event: TidingsEvent; bytes: number }>()
-  private total = 0
-  private readonly maxBytes: number
-  private readonly maxEvents: number
-
-  constructor(maxBytes: number, maxEvents: number) {
-    this.maxBytes = maxBytes
-    this.maxEvents = maxEvents
-  }
-
+export interface ReplayBuffer {
   /** Bytes charged for the events held. */
-  get bytes(): number {
-    return this.total
-  }
-
-  get size(): number {
-    return this.held.size
-  }
-
+  readonly bytes: number
+  readonly size: number
   /** Keeps `event`, evicting the oldest until it fits. An event whose size is unknown or larger
    *  than the whole budget is not kept (holding it would break the bound); returns whether it was. */
-  hold(event: TidingsEvent, size: SanitizeReport): boolean {
-    const bytes = size.bytes + ENVELOPE_BYTES
-    if (!size.sized || bytes > this.maxBytes || this.maxEvents === 0) return false
-    while (this.held.size > 0 && (this.total + bytes > this.maxBytes || this.held.size >= this.maxEvents)) {
-      const [id, oldest] = this.held.entries().next().value as [string, { bytes: number }]
-      this.held.delete(id)
-      this.total -= oldest.bytes
-    }
-    this.held.set(event.id, { event, bytes })
-    this.total += bytes
-    return true
-  }
+  hold(event: TidingsEvent, size: SanitizeReport): boolean
+  get(id: string): TidingsEvent | undefined
+  clear(): void
+}
 
-  get(id: string): TidingsEvent | undefined {
-    return this.held.get(id)?.event
-  }
-
-  clear(): void {
-    this.held.clear()
-    this.total = 0
+/** A closure rather than a class: its state minifies to local names (the agent's size budget). */
+export function createReplayBuffer(maxBytes: number, maxEvents: number): ReplayBuffer {
+  const held = new Map<string, { event: TidingsEvent; bytes: number }>()
+  let total = 0
+  return {
+    get bytes() {
+      return total
+    },
+    get size() {
+      return held.size
+    },
+    hold(event, size) {
+      const bytes = size.bytes + ENVELOPE_BYTES
+      if (!size.sized || bytes > maxBytes || maxEvents === 0) return false
+      while (held.size > 0 && (total + bytes > maxBytes || held.size >= maxEvents)) {
+        const [id, oldest] = held.entries().next().value as [string, { bytes: number }]
+        held.delete(id)
+        total -= oldest.bytes
+      }
+      held.set(event.id, { event, bytes })
+      total += bytes
+      return true
+    },
+    get: (id) => held.get(id)?.event,
+    clear() {
+      held.clear()
+      total = 0
+    },
   }
 }

@@ -205,6 +205,11 @@ function child(o: Record<string | number, unknown>, key: string | number, depth:
     // A redacted field stays '[redacted]' even when reading it failed (its error could quote it).
     return next === undefined ? mark(ctx, REDACTED, false) : unreadable(ctx, depth + 1, err)
   }
+  return descend(v, depth, next, ctx)
+}
+
+/** Walks a child value, or replaces it when `next` says it is redacted. */
+function descend(v: unknown, depth: number, next: readonly RedactPath[] | undefined, ctx: Ctx): unknown {
   return next === undefined ? redacted(v, depth + 1, ctx) : walk(v, depth + 1, next, ctx)
 }
 
@@ -334,8 +339,7 @@ function map(o: Map<unknown, unknown>, depth: number, active: readonly RedactPat
     if (i >= max) break
     const key = mapKey(k, i)
     ctx.path[depth] = key
-    const next = step(ctx, active, key)
-    setKey(out, key, next === undefined ? redacted(v, depth + 1, ctx) : walk(v, depth + 1, next, ctx))
+    setKey(out, key, descend(v, depth, step(ctx, active, key), ctx))
     ctx.out += key.length + 4
     ctx.orig += key.length + 4
     i++
@@ -359,8 +363,7 @@ function set(o: Set<unknown>, depth: number, active: readonly RedactPath[], ctx:
     const i = out.length
     if (i >= max) break
     ctx.path[depth] = i
-    const next = active.length === 0 ? NONE : step(ctx, active, String(i))
-    out.push(next === undefined ? redacted(v, depth + 1, ctx) : walk(v, depth + 1, next, ctx))
+    out.push(descend(v, depth, active.length === 0 ? NONE : step(ctx, active, String(i)), ctx))
     ctx.out++
   }
   const n = out.length

@@ -85,6 +85,14 @@ export const STATE_TOPIC = '$tidings.state'
 
 const DAY_MS = 24 * 3600_000
 
+/** The live states of a bus, for @tidings/devtools' state view (it reads this symbol on the bus,
+ *  so neither package imports the other). Holds only open states: close() removes it. */
+const STATES = Symbol.for('tidings.sharedStates')
+function devtoolsRegistry(bus: Bus): Set<unknown> {
+  const b = bus as unknown as Record<symbol, Set<unknown> | undefined>
+  return (b[STATES] ??= new Set())
+}
+
 let instances = 0
 
 export function sharedState<T, M extends EventMapOf<M> = EventMap>(
@@ -174,6 +182,7 @@ class State<T> implements SharedState<T> {
     })
     this.bc.addEventListener('messageerror', () => this.counters.malformed++)
     this.ready = this.start(peerWaitMs)
+    devtoolsRegistry(bus).add(this)
   }
 
   get(): T {
@@ -206,6 +215,7 @@ class State<T> implements SharedState<T> {
   close(): void {
     if (this.closed) return
     this.closed = true
+    devtoolsRegistry(this.bus).delete(this)
     this.bc.close()
     this.peerAnswered?.()
     void this.saving.finally(() => this.store?.close())
