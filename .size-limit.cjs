@@ -10,8 +10,12 @@ module.exports = [
     path: 'packages/core/dist/index.js',
     import: '{ createBus }',
     gzip: true,
-    // RATCHET: target 15 kB; 16.15 kB measured (rxjs' Observable ~2.4 kB, every Bus method is in).
-    limit: '16.4 kB',
+    // RATCHET: target 15 kB; 16.15 kB measured (rxjs' Observable ~2.4 kB, every Bus method is in),
+    // then 17.07 kB with issue 17's features that createBus cannot leave out: system events
+    // (~0.4 kB: the $-subscriber count, systemEvent, started/shutdown/subscription events),
+    // queue order 'priority' (~0.35 kB: PriorityQueue and the victim choice), queue.overflow
+    // coalescing (~0.1 kB), bus.register (~0.1 kB). Decorators and lazy() are tree-shaken.
+    limit: '17.3 kB',
   },
   {
     name: "'@tidings/core/globs' (picomatch, for ? [] {} patterns), on top of core",
