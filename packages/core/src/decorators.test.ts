@@ -148,6 +148,13 @@ describe('decorators', () => {
     }
     bus.publish('ping')
     expect(hits).toBe(1)
+    let kept: { closed: boolean } | undefined
+    {
+      using inbox = bus.inbox('ping')
+      kept = inbox
+      expect(inbox.closed).toBe(false)
+    }
+    expect(kept.closed).toBe(true)
   })
 
   it('register refuses an object without decorated methods', () => {

@@ -220,6 +220,8 @@ export interface Inbox<E = TidingsEvent> extends AsyncIterable<E> {
   receive(opts?: { timeoutMs?: number }): Promise<E | undefined>
   receiveBatch(opts: { max: number; timeoutMs?: number }): Promise<E[]>
   close(): void
+  /** close(), for `using inbox = bus.inbox(...)`. */
+  [Symbol.dispose](): void
   readonly closed: boolean
   stats(): SubscriptionStats
 }
