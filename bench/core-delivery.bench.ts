@@ -2,7 +2,7 @@
 // request/reply round trips, Tidings next to EventEmitter2 emitAsync and RxJS mergeMap.
 // One process per library. A library without the feature a row measures shows n/a (not implemented).
 import { clock, formatRate, formatRatio, type RateResult } from './harness.ts'
-import { attempt, fastest, isFailed, isNotApplicable, progress, type Failed, type NotApplicable, type Outcomes } from './node-bench.ts'
+import { attempt, formatSpread, isFailed, isNotApplicable, progress, spreadOf, type Failed, type NotApplicable, type Outcomes, type Spread } from './node-bench.ts'
 import { BURST } from './delivery/burst.ts'
 import { orNotApplicable } from './delivery/not-available.ts'
 import { ee2AsyncThroughput, ee2RequestReply, rxjsAsyncThroughput, rxjsRequestReply } from './delivery/peers.ts'
@@ -10,8 +10,9 @@ import { heapPerQueuedEvent, queuedThroughput, requestReply, type HeapResult } f
 import type { BenchTable } from './types.ts'
 
 export const libraries = ['tidings', 'eventemitter2', 'rxjs']
-/** Process rounds per library, interleaved; rates report the fastest round, heap is measured in round 1. */
-export const rounds = 2
+/** Process rounds per library, interleaved; rates report the median round and the spread, heap is
+ *  measured in round 1. */
+export const rounds = 5
 const LABELS: Record<string, string> = {
   tidings: 'Tidings',
   eventemitter2: 'EventEmitter2 emitAsync',
@@ -93,30 +94,43 @@ export async function measure(library: string, round = 0): Promise<DeliveryResul
   throw new Error(`unknown library ${library}; expected one of ${libraries.join(', ')}`)
 }
 
+const rateOf = (m: Metric | undefined): number | undefined => (m && 'perSec' in m ? m.perSec : undefined)
+
 export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
   const roundsOf = (lib: string): DeliveryResult[] => {
     const o = outcomes[lib]
     return o?.ok ? o.rounds : []
   }
-  const best = (lib: string, key: RateKey): Metric | undefined => fastest(roundsOf(lib).map((r) => r[key])) ?? undefined
+  /** The first failure or n/a of any round, else undefined (then rates exist). */
+  const other = (lib: string, key: RateKey): Failed | NotApplicable | undefined =>
+    roundsOf(lib).map((r) => r[key]).find(isFailed) ?? roundsOf(lib).map((r) => r[key]).find(isNotApplicable)
   const heapOf = (lib: string): HeapResult | NotApplicable | Failed | undefined => roundsOf(lib)[0]?.heap
-  const rate = (lib: string, key: RateKey): number | undefined => {
-    const m = best(lib, key)
-    return m && 'perSec' in m ? m.perSec : undefined
-  }
+  const rates = (lib: string, key: RateKey): Spread | undefined => spreadOf(roundsOf(lib).map((r) => rateOf(r[key])))
   const cell = (lib: string, key: RateKey): string => {
     const o = outcomes[lib]
     if (!o) return 'not run'
     if (!o.ok) return 'FAILED'
-    const m = best(lib, key)
-    if (!m) return 'n/a'
-    if (isFailed(m)) return 'FAILED'
-    return isNotApplicable(m) ? (lib === 'tidings' ? 'n/a (not implemented)' : 'n/a') : formatRate(m.perSec)
+    const m = other(lib, key)
+    if (m && isFailed(m)) return 'FAILED'
+    if (m) return lib === 'tidings' ? 'n/a (not implemented)' : 'n/a'
+    const r = rates(lib, key)
+    return r ? formatRate(r.median) + formatSpread(r) : 'n/a'
+  }
+  /** The median of per-round ratios (round i of each library ran side by side). */
+  const ratioOf = (key: RateKey, peer: string): Spread | undefined => {
+    const a = roundsOf('tidings')
+    const b = roundsOf(peer)
+    const per: number[] = []
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const x = rateOf(a[i]?.[key])
+      const y = rateOf(b[i]?.[key])
+      if (x !== undefined && y !== undefined && y > 0) per.push(x / y)
+    }
+    return spreadOf(per)
   }
   const ratio = (key: RateKey, peer: string) => {
-    const a = rate('tidings', key)
-    const b = rate(peer, key)
-    return a !== undefined && b !== undefined && b > 0 ? formatRatio(a / b) : 'n/a'
+    const r = ratioOf(key, peer)
+    return r === undefined ? 'n/a' : formatRatio(r.median) + formatSpread(r)
   }
   const heapCell = (lib: string): string => {
     const o = outcomes[lib]
@@ -142,6 +156,16 @@ export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
   } else {
     notes.push(`Target heap per queued event <= ${HEAP_TARGET} bytes: not measured${heap && isNotApplicable(heap) ? ` (${heap.na})` : ''}.`)
   }
+  for (const key of ['rr1', 'rr8'] as const) {
+    const r = ratioOf(key, 'eventemitter2')
+    const label = ROWS.find((x) => x.key === key)!.label
+    notes.push(
+      r === undefined
+        ? `Target ${label}: Tidings >= 1x EventEmitter2 emitAsync: not measured`
+        : `Target ${label}: Tidings >= 1x EventEmitter2 emitAsync: ${formatRatio(r.median)} (median of ${r.n} rounds, ` +
+            `range ${formatRatio(r.min)}-${formatRatio(r.max)}), **${r.median >= 1 ? 'met' : 'not met'}**`,
+    )
+  }
   const na = [
     ...new Set(
       roundsOf('tidings').flatMap((r) =>
@@ -163,8 +187,9 @@ export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
     `Request/reply: ${RR_OPS.toLocaleString('en-US')} round trips per run, every reply checked; Tidings bus.request/bus.reply ` +
       '(and no reply route may remain afterwards); EventEmitter2 emitAsync returning the listener result; RxJS request and ' +
       'reply Subjects with correlation ids and a pending map.',
-    `Rates: the faster of ${rounds} process rounds per library (interleaved across libraries); a round reports the ` +
-      `median of 5 timed runs (${clock.name}) after one warm-up run.`,
+    `Rates: ${rounds} process rounds per library (a fresh process each, the libraries alternating round by round); a ` +
+      `round reports the median of 5 timed runs (${clock.name}) after one warm-up run; cells show the median round ± half ` +
+      'the range, ratios the median of the per-round ratios.',
   )
   const failures = libraries.flatMap((lib) => {
     const o = outcomes[lib]
@@ -174,8 +199,8 @@ export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
     return [
       ...(isFailed(h) ? [`${name} FAILED heap per queued event: ${h.failed}`] : []),
       ...ROWS.flatMap((r) => {
-        const m = best(lib, r.key)
-        return isFailed(m) ? [`${name} FAILED ${r.label}: ${m.failed}`] : []
+        const m = other(lib, r.key)
+        return m && isFailed(m) ? [`${name} FAILED ${r.label}: ${m.failed}`] : []
       }),
     ]
   })

@@ -60,3 +60,26 @@ export function fastest<T extends { perSec: number }>(
   }
   return best ?? other
 }
+
+/** Median and range of one figure over process rounds. */
+export interface Spread {
+  median: number
+  min: number
+  max: number
+  /** Rounds that measured it. */
+  n: number
+}
+
+export function spreadOf(values: ReadonlyArray<number | undefined>): Spread | undefined {
+  const xs = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b)
+  if (xs.length === 0) return undefined
+  const mid = xs.length >> 1
+  const median = xs.length % 2 === 1 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2
+  return { median, min: xs[0]!, max: xs[xs.length - 1]!, n: xs.length }
+}
+
+/** "±4%": half the range over rounds, relative to the median. */
+export function formatSpread(s: Spread): string {
+  if (s.n < 2 || s.median === 0) return ''
+  return ` ±${Math.round(((s.max - s.min) / 2 / Math.abs(s.median)) * 100)}%`
+}

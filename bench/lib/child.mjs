@@ -4,11 +4,11 @@
 import { pathToFileURL } from 'node:url'
 import { RESULT_MARK } from './protocol.mjs'
 
-const [file, library, round = '0'] = process.argv.slice(2)
+const [file, library, round = '0', group = ''] = process.argv.slice(2)
 let outcome
 try {
   const mod = await import(pathToFileURL(file).href)
-  const result = library === '-' ? await mod.default() : await mod.measure(library, Number(round))
+  const result = library === '-' ? await mod.default() : await mod.measure(library, Number(round), group)
   outcome = { ok: true, result }
 } catch (e) {
   outcome = { ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }

@@ -9,6 +9,7 @@
 // interleaved, A B C A B C, so a burst of load from elsewhere on the machine hits every library), or
 //   default: () => Promise<BenchTable | BenchTable[]>   (run once, in one process).
 import { spawn } from 'node:child_process'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { RESULT_MARK } from './protocol.mjs'
@@ -52,9 +53,9 @@ export async function buildNodeBenches(root, files, outDir, cacheDir) {
 }
 
 /** Runs one library (or '-' for a default export) in a fresh process; resolves to its outcome. */
-export function runChild(builtFile, library, round, label, log) {
+export function runChild(builtFile, library, round, label, log, group = '') {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--expose-gc', CHILD, builtFile, library, String(round)], {
+    const child = spawn(process.execPath, ['--expose-gc', CHILD, builtFile, library, String(round), group], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -94,6 +95,7 @@ export function runChild(builtFile, library, round, label, log) {
 }
 
 const asTables = (x) => (Array.isArray(x) ? x : [x])
+const load = (l) => l.map((x) => x.toFixed(1)).join(' ')
 
 /**
  * Runs one built module; returns [{ table } | { error, title }] in print order.
@@ -105,23 +107,32 @@ export async function runNodeModule(rel, builtFile, filter, roundsOverride, log)
     const libraries = mod.libraries.filter((lib) => !filter || rel.includes(filter) || `${rel}#${lib}`.includes(filter))
     if (libraries.length === 0) return []
     const rounds = roundsOverride ?? (Number.isInteger(mod.rounds) && mod.rounds > 0 ? mod.rounds : 1)
+    // `groups` (optional): each group of scenarios runs in its own fresh process per library and
+    // round, so one scenario's JIT feedback (polymorphic call sites, inlining decisions) never
+    // shapes another's. A round's result is the merge of its groups' results.
+    const groups = Array.isArray(mod.groups) ? mod.groups : [{ key: '', libraries }]
     const outcomes = Object.fromEntries(libraries.map((lib) => [lib, { ok: true, rounds: [] }]))
+    const loadStart = os.loadavg()
     for (let round = 0; round < rounds; round++) {
-      for (const lib of libraries) {
-        if (!outcomes[lib].ok) continue
-        const name = rounds > 1 ? `${lib} ${round + 1}/${rounds}` : lib
-        log(`${rel} · ${name}`)
-        const t0 = Date.now()
-        const outcome = await runChild(builtFile, lib, round, name, log)
-        log(`${rel} · ${name}: ${outcome.ok ? 'done' : 'FAILED'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
-        if (outcome.ok) outcomes[lib].rounds.push(outcome.result)
-        else {
-          log(outcome.error)
-          outcomes[lib] = outcome
+      for (const lib of libraries) if (outcomes[lib].ok) outcomes[lib].rounds.push({})
+      for (const group of groups) {
+        for (const lib of libraries) {
+          if (!outcomes[lib].ok || !group.libraries.includes(lib)) continue
+          const name = `${lib}${group.key ? ` ${group.key}` : ''}${rounds > 1 ? ` ${round + 1}/${rounds}` : ''}`
+          log(`${rel} · ${name}`)
+          const t0 = Date.now()
+          const outcome = await runChild(builtFile, lib, round, name, log, group.key)
+          log(`${rel} · ${name}: ${outcome.ok ? 'done' : 'FAILED'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+          if (outcome.ok) Object.assign(outcomes[lib].rounds[round], outcome.result)
+          else {
+            log(outcome.error)
+            outcomes[lib] = outcome
+          }
         }
       }
     }
-    return asTables(mod.report(outcomes)).map((table) => ({ table }))
+    const loadNote = `Load average (1, 5, 15 min) on ${os.cpus().length} CPUs: ${load(loadStart)} when this table's runs started, ${load(os.loadavg())} when they ended.`
+    return asTables(mod.report(outcomes)).map((table) => ({ table: { ...table, notes: [...(table.notes ?? []), loadNote] } }))
   }
   if (typeof mod.default === 'function') {
     if (filter && !rel.includes(filter)) return []

@@ -1,7 +1,8 @@
 // Finds the routes for a topic without testing every pattern on every publish:
-// - exact topics live in a Map (one lookup while no wildcard pattern exists);
-// - exact topics and patterns made of literal, '*' and '**' segments live in a SegmentTrie walked
-//   in place along the topic (no regex, no split);
+// - exact topics live in a Map, and only there (one lookup while no wildcard pattern exists;
+//   added to what the trie finds otherwise);
+// - patterns made of literal, '*' and '**' segments live in a SegmentTrie walked in place along
+//   the topic (no regex, no split);
 // - other globs ('?', classes, braces, 'exec*') hang in a trie under their literal prefix, so a
 //   topic only meets the regexes of patterns whose prefix it shares;
 // - the merged, sorted result per topic is kept in a bounded cache, dropped on any subscription
@@ -11,7 +12,7 @@
 import { checkNumber } from './delivery-options.js'
 import { compilePattern, toPath, type CompiledPattern } from './pattern.js'
 import { SegmentTrie, simpleSegments } from './segment-trie.js'
-import { assertTopic, isSystemTopic, TopicScan } from './topic.js'
+import { assertPattern, assertTopic, hasWildcard, isSystemTopic, TopicScan } from './topic.js'
 
 export interface RouteEntry {
   /** Creation order: ties in priority run in subscription order. */
@@ -43,7 +44,8 @@ export class RouteIndex<R extends RouteEntry> {
   private readonly root: TrieNode<R> = newNode()
   /** Wildcard patterns of both kinds; 0 means exact lookups only. */
   private globCount = 0
-  /** Exact and literal/'*'/'**' patterns (exact ones also in `exact`). */
+  /** Patterns made of literal, '*' and '**' segments with at least one wildcard (exact topics
+   *  are only in `exact`). */
   private readonly segments = new SegmentTrie<R>()
   private readonly scan = new TopicScan()
   /** Patterns on the regex path. */
@@ -90,20 +92,66 @@ export class RouteIndex<R extends RouteEntry> {
     return this.globCount > 0
   }
 
+  /**
+   * Publishes in progress (and publishAsync calls holding their routes across an await). While
+   * it is not 0, a change to a route list copies that list first (copy on write), so a list being
+   * delivered to never changes under the loop; otherwise lists change in place, which keeps
+   * registering N handlers on one topic O(N log N) instead of O(N^2).
+   */
+  pinned = 0
+
+  /** `list` with `route` inserted in route order (binary search: a new route has the highest
+   *  creation order, so it goes after every route that sorts equal to it). */
+  private insert(list: R[], route: R): R[] {
+    let lo = 0
+    let hi = list.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (routeOrder(list[mid]!, route) <= 0) lo = mid + 1
+      else hi = mid
+    }
+    const out = this.pinned !== 0 ? list.slice() : list
+    if (lo === out.length) out.push(route)
+    else out.splice(lo, 0, route)
+    return out
+  }
+
+  /** `list` without `route` (the same list when it is not there). */
+  private without(list: R[], route: R): R[] {
+    let lo = 0
+    let hi = list.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (routeOrder(list[mid]!, route) < 0) lo = mid + 1
+      else hi = mid
+    }
+    // A route's priority never changes, so binary search finds it; indexOf is the safety net.
+    const at = list[lo] === route ? lo : list.indexOf(route)
+    if (at === -1) return list
+    const out = this.pinned !== 0 ? list.slice() : list
+    out.splice(at, 1)
+    return out
+  }
+
   add(pattern: string, route: R): void {
-    const compiled = compilePattern(pattern)
-    if (compiled.exact) {
-      const routes = (this.exact.get(pattern) ?? []).concat(route).sort(routeOrder)
-      this.exact.set(pattern, routes)
-      this.segments.update(pattern.split('.'), () => routes)
-      this.cache.delete(pattern)
+    if (!hasWildcard(pattern)) {
+      assertPattern(pattern)
+      // Exact topics live only here; compute() adds them to what the trie finds.
+      const list = this.exact.get(pattern)
+      if (list === undefined) this.exact.set(pattern, [route])
+      else {
+        const next = this.insert(list, route)
+        if (next !== list) this.exact.set(pattern, next)
+      }
+      if (this.globCount !== 0) this.cache.delete(pattern)
       return
     }
+    const compiled = compilePattern(pattern)
     this.globCount++
     this.clearCache()
     const segs = simpleSegments(pattern)
     if (segs) {
-      this.segments.update(segs, (routes) => routes.concat(route).sort(routeOrder))
+      this.segments.update(segs, (routes) => this.insert(routes, route))
       return
     }
     let node = this.root
@@ -112,28 +160,29 @@ export class RouteIndex<R extends RouteEntry> {
       if (!next) node.children.set(seg, (next = newNode()))
       node = next
     }
-    node.globs = node.globs.concat({ pattern: compiled, route })
+    // Only compute() reads `globs`, never during a delivery: changed in place.
+    node.globs.push({ pattern: compiled, route })
     this.regexCount++
   }
 
   remove(pattern: string, route: R): void {
-    const compiled = compilePattern(pattern)
-    if (compiled.exact) {
+    if (!hasWildcard(pattern)) {
       const list = this.exact.get(pattern)
       if (!list) return
-      const next = list.filter((r) => r !== route)
-      if (next.length) this.exact.set(pattern, next)
-      else this.exact.delete(pattern)
-      this.segments.update(pattern.split('.'), () => next)
+      const next = this.without(list, route)
+      if (next.length === 0) this.exact.delete(pattern)
+      else if (next !== list) this.exact.set(pattern, next)
       this.cache.delete(pattern)
       return
     }
+    const compiled = compilePattern(pattern)
     const segs = simpleSegments(pattern)
     if (segs) {
       let removed = false
       this.segments.update(segs, (routes) => {
-        const next = routes.filter((r) => r !== route)
-        removed = next.length !== routes.length
+        const before = routes.length
+        const next = this.without(routes, route)
+        removed = next.length !== before
         return next
       })
       if (removed) {
@@ -187,6 +236,15 @@ export class RouteIndex<R extends RouteEntry> {
     let found = segments.collect(topic, this.scan, system)
     // A list collect() merged is ours; a single node's list is borrowed and already sorted.
     let owned = found !== undefined && segments.merged
+    const exact = this.exact.get(topic)
+    if (exact !== undefined) {
+      if (found === undefined) found = exact
+      else {
+        if (!owned) found = found.slice()
+        owned = true
+        for (const r of exact) if (!found.includes(r)) found.push(r)
+      }
+    }
     this.worthCaching = found !== undefined
     if (this.regexCount !== 0) {
       const extra = this.collectRegex(topic, system)

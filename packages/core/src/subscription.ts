@@ -52,15 +52,40 @@ type DrainResult = { drained: number; undelivered: number }
 
 let nextOrder = 0
 
+/** What few subscriptions use, kept off the subscription itself (heap per subscription is a
+ *  target: docs/benchmarks.md): made on first write. */
+interface Rare {
+  id: string | undefined
+  label: string | undefined
+  key: string | undefined
+  controller: AbortController | undefined
+  onIdle: (() => void) | undefined
+  retired: boolean
+  dropped: number
+  rejected: number
+  errors: number
+  inflight: number
+}
+
+const NO_RARE: Readonly<Rare> = {
+  id: undefined,
+  label: undefined,
+  key: undefined,
+  controller: undefined,
+  onIdle: undefined,
+  retired: false,
+  dropped: 0,
+  rejected: 0,
+  errors: 0,
+  inflight: 0,
+}
+
 export abstract class BaseSubscription implements Subscription, RouteEntry {
   readonly order = nextOrder++
   // `declare`d: set in the constructor (see TidingsBus).
-  declare readonly id: string
-  declare readonly patterns: readonly string[]
+  /** The one pattern, or the list when there are several (`patterns` gives a list always). */
+  private declare readonly given: string | readonly string[]
   declare readonly priority: number
-  declare readonly label: string | undefined
-  /** Key presented for guarded topics. */
-  declare readonly key: string | undefined
   abstract readonly kind: SubscriptionKind
   declare readonly once: boolean
   declare readonly filter: ((event: TidingsEvent) => boolean) | undefined
@@ -69,49 +94,96 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
   accepting = true
   received = 0
   handled = 0
-  dropped = 0
-  rejected = 0
-  errors = 0
-  /** Events taken but not finished yet (running, awaited or waiting to retry); shutdown waits
-   *  for them. */
-  inflight = 0
   /** The bounded queue of queued handlers and inboxes. Publish offers events to subscriptions
    *  with one before any handler runs (RouteEntry.queue), which keeps each origin's events in seq
    *  order in their queues. */
   queue: BoundedBuffer | undefined
-  private controller: AbortController | undefined
-  /** Set when a `once` subscription left the bus before running its handler: that run keeps a
-   *  live ctx.signal. */
-  private retired = false
-  /** Wakes a pending drain() once nothing is left to finish. */
-  private onIdle: (() => void) | undefined
+  /** The rare fields (see Rare); a shared all-defaults object until one is written. */
+  private rare: Rare = NO_RARE as Rare
 
   declare readonly bus: BusInternals
   constructor(bus: BusInternals, patterns: readonly string[], opts: BaseOptions) {
     this.bus = bus
-    this.id = `${bus.name}#${this.order}`
-    this.patterns = patterns
+    this.given = patterns.length === 1 ? patterns[0]! : patterns
     this.priority = opts.priority ?? 0
-    this.label = opts.label
-    this.key = opts.key
     this.once = opts.once ?? false
     this.filter = opts.filter
+    if (opts.label !== undefined) this.own().label = opts.label
+    if (opts.key !== undefined) this.own().key = opts.key
     if (opts.signal) {
       if (opts.signal.aborted) queueMicrotask(() => this.unsubscribe())
       else opts.signal.addEventListener('abort', () => this.unsubscribe(), { once: true })
     }
   }
 
+  /** The rare fields, this subscription's own from now on. */
+  private own(): Rare {
+    if (this.rare === NO_RARE) this.rare = { ...NO_RARE }
+    return this.rare
+  }
+
+  /** `${bus name}#${creation order}`: derived when first read. */
+  get id(): string {
+    const rare = this.rare
+    // Cached once read by a tracker, an inspector or stats (they compare ids).
+    return rare.id ?? (this.own().id = `${this.bus.name}#${this.order}`)
+  }
+
+  get patterns(): readonly string[] {
+    const g = this.given
+    return typeof g === 'string' ? [g] : g
+  }
+
+  get label(): string | undefined {
+    return this.rare.label
+  }
+
+  /** Key presented for guarded topics. */
+  get key(): string | undefined {
+    return this.rare.key
+  }
+
+  get dropped(): number {
+    return this.rare.dropped
+  }
+  set dropped(n: number) {
+    this.own().dropped = n
+  }
+
+  get rejected(): number {
+    return this.rare.rejected
+  }
+  set rejected(n: number) {
+    this.own().rejected = n
+  }
+
+  get errors(): number {
+    return this.rare.errors
+  }
+  set errors(n: number) {
+    this.own().errors = n
+  }
+
+  /** Events taken but not finished yet (running, awaited or waiting to retry); shutdown waits
+   *  for them. */
+  get inflight(): number {
+    return this.rare.inflight
+  }
+  set inflight(n: number) {
+    this.own().inflight = n
+  }
+
   get pattern(): string | readonly string[] {
-    return this.patterns.length === 1 ? this.patterns[0]! : this.patterns
+    return this.given
   }
 
   /** Aborted when the subscription ends; created on first use so plain handlers pay nothing. */
   get signal(): AbortSignal {
-    this.controller ??= new AbortController()
+    const rare = this.own()
+    rare.controller ??= new AbortController()
     // (Aborting an aborted controller changes nothing.)
-    if (!this.active && !this.retired) this.controller.abort(new Error('unsubscribed'))
-    return this.controller.signal
+    if (!this.active && !rare.retired) rare.controller.abort(new Error('unsubscribed'))
+    return rare.controller.signal
   }
 
   /** Called synchronously from publish for every matching event. */
@@ -156,7 +228,7 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
   /** Ends a `once` subscription whose handler runs inside publish, before that run: it leaves
    *  the bus (a re-publish from the handler does not reach it) without aborting ctx.signal. */
   protected retire(): void {
-    this.retired = true
+    this.own().retired = true
     this.unsubscribe()
   }
 
@@ -164,7 +236,7 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
     if (!this.active) return
     this.active = false
     this.accepting = false
-    if (!this.retired) this.controller?.abort(new Error('unsubscribed'))
+    if (!this.rare.retired) this.rare.controller?.abort(new Error('unsubscribed'))
     this.bus.detach(this)
     this.onClose()
   }
@@ -179,7 +251,8 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
 
   /** Something finished: a pending drain() resolves when that was the last. */
   settled(): void {
-    if (this.onIdle !== undefined && this.idle()) this.onIdle()
+    const onIdle = this.rare.onIdle
+    if (onIdle !== undefined && this.idle()) onIdle()
   }
 
   private idle(): boolean {
@@ -195,11 +268,11 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
     return new Promise((resolve) => {
       const done = (undelivered: number) => {
         clearTimeout(timer)
-        this.onIdle = undefined
+        this.own().onIdle = undefined
         resolve({ drained: this.handled + this.errors - start, undelivered })
       }
       const timer = setTimeout(() => done((this.queue?.discard() ?? 0) + this.inflight), Math.max(0, deadline - Date.now()))
-      this.onIdle = () => done(0)
+      this.own().onIdle = () => done(0)
     })
   }
 

@@ -111,6 +111,8 @@ export function hasWildcard(pattern: string): boolean {
 
 /** Throws InvalidTopicError unless `pattern` is a valid subscription pattern. */
 export function assertPattern(pattern: unknown): asserts pattern is string {
+  // Most patterns are plain topics: one scan, no regex (registering 100k subscriptions is a target).
+  if (typeof pattern === 'string' && check.scan(pattern)) return
   const p = checkCommon(pattern, 'pattern')
   let braces = 0
   for (let i = 0; i < p.length; i++) {

@@ -22,7 +22,8 @@ export abstract class TrackingBus<M extends EventMapOf<M>> extends SubscribingBu
 
   async dispatch(type: string, data?: unknown, opts: PublishOptions & { timeoutMs?: number; requireHandler?: boolean } = {}): Promise<DispatchResult> {
     if (this.closed) throw new BusClosedError(this.name, 'dispatch')
-    const routes = this.index.match(type)
+    // Held across the schema's await: a copy, since route lists change in place (route-index.ts).
+    const routes = this.registry.schemas.has(type) ? this.index.match(type).slice() : this.index.match(type)
     const timeoutMs = opts.timeoutMs === undefined ? undefined : checkTimeout(opts.timeoutMs, 'dispatch timeoutMs')
     // Without a schema the handlers run right inside this call, like publish.
     const value = this.registry.schemas.has(type) ? await this.validate(type, data) : data
@@ -38,7 +39,8 @@ export abstract class TrackingBus<M extends EventMapOf<M>> extends SubscribingBu
     // request's own promise, one promise and no extra ticks per round trip.
     try {
       if (this.closed) throw new BusClosedError(this.name, 'request')
-      const routes = this.index.match(type)
+      // Held across the schema's await: a copy, since route lists change in place (route-index.ts).
+      const routes = this.registry.schemas.has(type) ? this.index.match(type).slice() : this.index.match(type)
       if (!this.hasRoute(routes, type, isReplyKind)) throw new NoResponderError(type)
       const timeoutMs = opts?.timeoutMs === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : checkTimeout(opts.timeoutMs, 'request timeoutMs')
       if (opts?.signal?.aborted) throw new AbortedError(`request "${type}" was aborted by its signal`)
