@@ -20,21 +20,25 @@ function rewrite(store: IDBObjectStore, seg: Segment, drop: (e: StoredRecord) =>
 }
 
 /** Deletes the `excess` oldest events (by timestamp, seq, id), exactly, in time proportional to
- *  what it deletes. The [bucket, t0, n] index's keys give each segment's window, first timestamp
+ *  what it deletes, walking the index from bucket `from` (nothing is stored below it). Resolves
+ *  with how many it deleted and the window nothing is stored below now. The [bucket, t0, n] index's keys give each segment's window, first timestamp
  *  and size without reading it: whole oldest windows are deleted by key; in the window the cut
  *  falls in, segments are read oldest first (by t0) only until every unread one starts after the
- *  cut, and rewritten without the evicted events. Resolves with how many. */
-export async function evictOldest(store: IDBObjectStore, excess: number): Promise<number> {
+ *  cut, and rewritten without the evicted events. */
+export async function evictOldest(store: IDBObjectStore, excess: number, from = -Infinity): Promise<{ evicted: number; floor: number }> {
   let left = excess
   type Key = { pk: IDBValidKey; t0: number; n: number }
   let win: number | undefined
   let keys: Key[] = []
   let total = 0
   let cut = false
-  const req = store.index('bucket').openKeyCursor()
+  let floor = from
+  const req = store.index('bucket').openKeyCursor(from === -Infinity ? null : IDBKeyRange.lowerBound([from]))
   for (let c: IDBCursor | null; (c = await request(req)); c.continue()) {
     const [b, t0, n] = c.key as [number, number, number]
     const w = windowOf(b)
+    // Every window before this one is deleted whole; this one's keys are all >= w.
+    floor = w
     if (w !== win) {
       if (total > left) {
         cut = true
@@ -66,7 +70,7 @@ export async function evictOldest(store: IDBObjectStore, excess: number): Promis
     const drop = new Set(events.slice(0, left).map((e) => e.id))
     for (const s of segs) left -= rewrite(store, s, (e) => drop.has(e.id))
   }
-  return excess - left
+  return { evicted: excess - left, floor }
 }
 
 /** Segments holding an event that has expired (their earliest expiry has passed). */

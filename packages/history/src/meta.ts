@@ -17,6 +17,10 @@ export interface Meta {
   n: number
   /** Highest segment key accounted for (0: none). */
   k: number
+  /** No stored segment has a bucket below this (absent: unknown). Eviction seeks here instead of
+   *  walking from the start of the index, past the entries it deleted before (LevelDB keeps
+   *  them as tombstones until it compacts). */
+  b?: number
 }
 
 /** The highest key in the segments store, or 0. One request. */
@@ -31,7 +35,7 @@ export const readMeta = async (tx: IDBTransaction): Promise<Meta | undefined> =>
  *  stored, when new segments were put. Resolves with the new count. */
 export async function bump(tx: IDBTransaction, delta: number, k?: number): Promise<number> {
   const m = (await readMeta(tx)) ?? { n: 0, k: 0 }
-  const next: Meta = { n: Math.max(0, m.n + delta), k: Math.max(m.k, k ?? 0) }
+  const next: Meta = { ...m, n: Math.max(0, m.n + delta), k: Math.max(m.k, k ?? 0) }
   if (delta !== 0 || next.k !== m.k) tx.objectStore(META).put(next, KEY)
   return next.n
 }

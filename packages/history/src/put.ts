@@ -77,7 +77,7 @@ export async function putMerging(store: IDBObjectStore, seg: Segment, onThrow: O
 }
 
 /** Puts `records` as segments and lists their types that are not in `listed`. Returns the types
- *  of the records and a promise of how many events were stored (never unhandled: a failed
+ *  of the records, the lowest bucket put, and a promise of how many events were stored (never unhandled: a failed
  *  request aborts the transaction, whose abort handler reports it). `merge`: small segments of
  *  small batches go through putMerging. */
 export function putRecords(
@@ -87,15 +87,16 @@ export function putRecords(
   listed: ReadonlySet<string>,
   onThrow: OnThrow,
   merge = false,
-): { types: Set<string>; done: Promise<number> } {
+): { types: Set<string>; done: Promise<number>; low: number } {
   const types = new Set<string>()
   const segs = buildSegments(records)
+  const low = segs.reduce((m, s) => Math.min(m, s.bucket), Infinity)
   const small = merge && segs.length <= MERGE_BATCH_MAX
   const puts = segs.map((seg) => (types.add(seg.type), (small && seg.n < MERGE_BELOW ? putMerging : putSegment)(store, seg, onThrow)))
   for (const t of types) if (!listed.has(t)) typeStore.put(1, t)
   const done = Promise.all(puts).then((ns) => ns.reduce((a, b) => a + b, 0))
   done.catch(() => {})
-  return { types, done }
+  return { types, done, low }
 }
 
 /** The stored segments (by key) holding any of `ids`, and the ids that are not stored. Each

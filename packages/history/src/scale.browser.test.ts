@@ -16,7 +16,7 @@ const ids = (xs: readonly TidingsEvent[]) => xs.map((e) => e.id)
 const sorted = (xs: readonly TidingsEvent[]) => [...xs].sort(compareEvents)
 
 /** The maintained count as stored, through a raw connection. */
-function readMeta(dbName: string): Promise<{ n: number; k: number } | undefined> {
+function readMeta(dbName: string): Promise<{ n: number; k: number; b?: number } | undefined> {
   return rawTx(dbName, ['meta'], 'readonly', (tx) => tx.objectStore('meta').get('count'))
 }
 
@@ -74,6 +74,29 @@ describe('the maintained count', () => {
     expect(await again.clear()).toBe(567)
     await expectConsistent(again, dbName)
     expect(await again.count()).toBe(0)
+  })
+
+  test('eviction seeks from the stored floor, and events older than the floor are still evicted first', async () => {
+    const { h, dbName } = open('floor', { maxEvents: 100 })
+    const recent = Array.from({ length: 150 }, (_, i) => envelope('f.new', 500_000 + i * 200, { i }))
+    await h.import(recent)
+    expect(ids(await h.query())).toEqual(ids(recent.slice(50)))
+    const floor = (await readMeta(dbName))?.b
+    const low = Math.min(...(await readSegments(dbName)).map((s) => s.bucket))
+    expect(floor).toBeLessThanOrEqual(low)
+    // Older than anything stored: they are the oldest, so they go at once.
+    await h.import(Array.from({ length: 20 }, (_, i) => envelope('f.old', 1000 + i, { i })))
+    expect(ids(await h.query())).toEqual(ids(recent.slice(50)))
+    expect(h.stats().evicted).toBe(70)
+    // With room for them, older events below the floor are kept, and evicted first later.
+    await h.clear({ type: 'f.new', to: 500_000 + 99 * 200 })
+    const old = Array.from({ length: 10 }, (_, i) => envelope('f.old', 2000 + i, { i }))
+    await h.import(old)
+    expect(await h.count()).toBe(60)
+    const more = Array.from({ length: 45 }, (_, i) => envelope('f.more', 900_000 + i, { i }))
+    await h.import(more)
+    expect(ids(await h.query())).toEqual(ids([...old.slice(5), ...recent.slice(100), ...more]))
+    await expectConsistent(h, dbName)
   })
 
   test('TTL: expired events leave count() at once and the stored count when swept', async () => {

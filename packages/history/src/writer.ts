@@ -170,7 +170,7 @@ export function createWriter(conn: Connection, { dbName, maxEvents, durability, 
       return 0
     }
     // Small batches (events arriving one or a few per task) merge into small stored segments.
-    const { types, done } = putRecords(store, tx.objectStore(TYPES), b.records, knownTypes, onThrow, true)
+    const { types, done, low } = putRecords(store, tx.objectStore(TYPES), b.records, knownTypes, onThrow, true)
     let evicted = 0
     let thrown: unknown
     // After every put (dedup fallbacks included), the maintained count (meta.ts) moves by what
@@ -179,8 +179,13 @@ export function createWriter(conn: Connection, { dbName, maxEvents, durability, 
       .then(async (added) => {
         const [m, k] = await Promise.all([readMeta(tx), lastKey(store)])
         let n = (m?.n ?? 0) + added
-        if (maxEvents !== undefined && n > maxEvents) n -= evicted = await evictOldest(store, n - maxEvents)
-        setMeta(tx, { n, k: Math.max(m?.k ?? 0, k) })
+        let floor = Math.min(m?.b ?? -Infinity, low)
+        if (maxEvents !== undefined && n > maxEvents) {
+          const r = await evictOldest(store, n - maxEvents, floor)
+          n -= evicted = r.evicted
+          floor = r.floor
+        }
+        setMeta(tx, { n, k: Math.max(m?.k ?? 0, k), ...(Number.isFinite(floor) ? { b: floor } : {}) })
       })
       .catch((e: unknown) => {
         // A failed request aborts the transaction by itself (the abort handler reports it);
