@@ -5,8 +5,8 @@
 // without serializing), whichever comes first; an event larger than the bound goes alone.
 // Small events go at the end of the microtask (or at once when `maxBatch` are waiting, which
 // bounds memory in a long synchronous burst). Posting is where the transport serializes, so a
-// burst of large events is spread over tasks: after about `maxBatchBytes` posted, or a few
-// milliseconds, the rest waits for the next task, and events published meanwhile queue behind
+// burst of large events is spread over tasks: after 8 ms of posting (or 8 byte bounds' worth of
+// cheap-to-copy data), the rest waits for the next task, and events published meanwhile queue behind
 // it, so order per session holds. A batch the transport cannot send (one event holds a
 // function, a DOM node, a throwing getter) is split in halves until the bad events stand alone,
 // each reported on its own: one bad event never sinks its neighbours, and the good ones are
@@ -19,8 +19,10 @@ import { describeError } from './wire.js'
 
 /** Default byte bound of one batch: 1 MiB (estimated). */
 export const DEFAULT_MAX_BATCH_BYTES = 1 << 20
-/** Posting goes on in one task for at most about this long before it yields (ms). */
+/** Posting goes on in one task for at most about this long before it yields (ms)... */
 const TASK_BUDGET_MS = 8
+/** ...or until this many byte bounds' worth is posted (cheap-to-copy data, e.g. long strings). */
+const TASK_BATCHES_OF_BYTES = 8
 
 export interface OutboxOptions {
   /** Most events per batch; a larger burst is split. */
@@ -115,8 +117,8 @@ export class Outbox {
     return items
   }
 
-  /** Sends what is waiting. By default it yields to the next task after about `maxBatchBytes`
-   *  or a few ms of posting; `all` sends everything now (close, an explicit flush). */
+  /** Sends what is waiting. By default it yields to the next task after 8 ms of posting (or
+   *  8 x `maxBatchBytes`); `all` sends everything now (close, an explicit flush). */
   flush(all = false): void {
     this.scheduled = false
     if (this.pending.length !== 0) {
@@ -161,7 +163,7 @@ export class Outbox {
       this.send(chunk)
       if (this.backlog !== q) return // take() ran from inside a post (the bridge closed or went down)
       posted += bytes
-      if (!all && this.at < q.length && (posted >= maxBytes || clock() - start >= TASK_BUDGET_MS)) {
+      if (!all && this.at < q.length && (posted >= maxBytes * TASK_BATCHES_OF_BYTES || clock() - start >= TASK_BUDGET_MS)) {
         this.continuing = true
         const epoch = this.epoch
         later(() => {
