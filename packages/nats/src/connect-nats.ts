@@ -15,7 +15,6 @@ import {
   describeError,
   incarnationOfEvent,
   ingestBatch,
-  PrevTable,
   SessionTable,
   type BridgeHost,
   type InboundIssue,
@@ -24,12 +23,13 @@ import {
 import { electLeader, type LeaderElection } from '@tidings/tabs'
 import { BehaviorSubject, Subject, type Observable, type Subscription as RxSubscription } from 'rxjs'
 import { NatsConnectionError, NatsMalformedError, NatsPermissionError } from './errors.js'
-import { decodeFrame, encodeFrame, frameType } from './frame.js'
+import { decodeFrame, frameType } from './frame.js'
 import { JetStreamLink } from './jetstream.js'
 import { resolveOptions, type Resolved } from './options.js'
 import { OutboundQueue } from './outbound.js'
+import { Sender } from './sender.js'
 import { RequestLink } from './requests.js'
-import { coveringFilters, subjectFor, topicOf } from './subjects.js'
+import { coveringFilters, topicOf } from './subjects.js'
 import type { NatsBridge, NatsIssue, NatsOptions, NatsStats, NatsStatus } from './types.js'
 
 /** The name inbound events are ingested under (`bus.bridgedBy(event) === 'nats'`). */
@@ -55,7 +55,6 @@ class NatsBridgeImpl implements NatsBridge {
   private readonly host: BridgeHost
   private readonly accepts: (type: string) => boolean
   private readonly sessions = new SessionTable()
-  private readonly prev = new PrevTable()
   private readonly inbound: InboundPipe
   private readonly election: LeaderElection | undefined
   private readonly ownElection: boolean
@@ -68,6 +67,7 @@ class NatsBridgeImpl implements NatsBridge {
   private natsSubs: NatsSubscription[] = []
   private generation = 0
   private readonly outbound: OutboundQueue
+  private readonly sender: Sender
   private dropped = 0
 
   constructor(bus: Bus, host: BridgeHost, options: NatsOptions) {
@@ -84,9 +84,19 @@ class NatsBridgeImpl implements NatsBridge {
       issue: (kind, reason, error) => this.inboundIssue(kind, reason, error),
       forward: () => void this.counters.received++,
     }
+    this.sender = new Sender({
+      host,
+      prefix: this.o.prefix,
+      bridge: NATS_BRIDGE,
+      sessions: this.sessions,
+      jetstream: () => this.js,
+      connection: () => this.nc,
+      sent: (n) => void (this.counters.sent += n),
+      unsendable: (e, error) => this.unsendable(e, error),
+    })
     this.outbound = new OutboundQueue(this.o.maxBuffered, this.o.overflow, {
       canSend: () => this.canSend(),
-      send: (e) => this.send(e),
+      send: (events) => this.sender.send(events.filter((e) => this.outgoing(e))),
       session: (e) => e.origin + '\u0000' + incarnationOfEvent(host, e),
       dropped: (e) => this.drop(e),
     })
@@ -291,36 +301,10 @@ class NatsBridgeImpl implements NatsBridge {
     this.sessions.observe(e.origin, incarnationOfEvent(this.host, e), e.seq)
   }
 
-  private send(e: TidingsEvent): void {
-    if (!this.outgoing(e)) return
-    const host = this.host
-    const inc = incarnationOfEvent(host, e)
-    // Another origin's event (another tab's, a worker's) that this leader forwards: remember it,
-    // so the same event coming back over NATS is a duplicate here.
-    if (e.origin !== host.origin) this.sessions.observe(e.origin, inc, e.seq)
-    let bytes: Uint8Array
-    try {
-      bytes = encodeFrame(e, inc, this.prev.next(e.origin, inc, e.seq))
-    } catch (err) {
-      this.counters.unsendable++
-      const error = err instanceof Error ? err : new Error(describeError(err))
-      this.emit('unsendable', error)
-      this.js?.failed(e, error)
-      return
-    }
-    const subject = subjectFor(this.o.prefix, e.type)
-    try {
-      if (this.js && e.persistent === true) this.js.publish(subject, bytes, e)
-      else this.nc!.publish(subject, bytes)
-    } catch (err) {
-      this.counters.unsendable++
-      const error = new NatsConnectionError(`publish of ${e.type} (${e.id})`, describeError(err))
-      this.emit('unsendable', error)
-      this.js?.failed(e, error)
-      return
-    }
-    this.counters.sent++
-    host.noteBridgedOut(e, NATS_BRIDGE)
+  private unsendable(e: TidingsEvent, error: Error): void {
+    this.counters.unsendable++
+    this.emit('unsendable', error)
+    this.js?.failed(e, error)
   }
 
   // ---------------------------------------------------------------- inbound

@@ -29,14 +29,14 @@ describe('connectNats: hostile messages on the subject', () => {
       [`${subject}.chat.x`, enc.encode('not an encoding')],
       [`${subject}.chat.x`, new Uint8Array([0xff, 0xfe, 0x00])], // not UTF-8
       [`${subject}.chat.x`, enc.encode('[{"n":1}]')], // decodes, not a batch
-      [`${subject}.chat.x`, encodeFrame(fake('admin.secret'), 'i', -1)], // lies about its topic
-      [`${subject}.chat.x`, encodeFrame(fake('chat.x', { timestamp: 'soon' as unknown as number }), 'i', -1)], // bad envelope
-      [`${subject}.chat.x`, encodeFrame(fake('chat.x', { origin: '' }), 'i', -1)], // no origin
+      [`${subject}.chat.x`, encodeFrame([{ event: fake('admin.secret'), incarnation: 'i', prev: -1 }])], // lies about its topic
+      [`${subject}.chat.x`, encodeFrame([{ event: fake('chat.x', { timestamp: 'soon' as unknown as number }), incarnation: 'i', prev: -1 }])], // bad envelope
+      [`${subject}.chat.x`, encodeFrame([{ event: fake('chat.x', { origin: '' }), incarnation: 'i', prev: -1 }])], // no origin
       [`${subject}.chat.x`, new Uint8Array(0)],
     ]
     for (const [s, data] of hostile) raw.publish(s, data)
     // A forged event in B's own name is an echo: dropped, never delivered.
-    raw.publish(`${subject}.chat.x`, encodeFrame(fake('chat.x', { origin: b.bus.origin, id: `${b.bus.origin}:9`, seq: 9 }), 'i', -1))
+    raw.publish(`${subject}.chat.x`, encodeFrame([{ event: fake('chat.x', { origin: b.bus.origin, id: `${b.bus.origin}:9`, seq: 9 }), incarnation: 'i', prev: -1 }]))
     await raw.flush()
     for (let i = 0; i < 5; i++) a.bus.publish('chat.x', { i })
     await waitFor(() => got.length === 5 && b.bridge.stats().malformed === hostile.length, 'the real events and the hostile count')
@@ -56,9 +56,9 @@ describe('connectNats: hostile messages on the subject', () => {
     const got: TidingsEvent[] = []
     b.bus.on('chat.**').subscribe((e) => got.push(e))
     const raw = await rawConnection(ctx.server)
-    const frame = encodeFrame(fake('chat.y', { id: 'peer:1', origin: 'peer' }), 'inc1', -1)
+    const frame = encodeFrame([{ event: fake('chat.y', { id: 'peer:1', origin: 'peer' }), incarnation: 'inc1', prev: -1 }])
     for (let i = 0; i < 3; i++) raw.publish(`${subject}.chat.y`, frame)
-    raw.publish(`${subject}.chat.y`, encodeFrame(fake('chat.y', { id: 'peer:2', origin: 'peer', seq: 2 }), 'inc1', 1))
+    raw.publish(`${subject}.chat.y`, encodeFrame([{ event: fake('chat.y', { id: 'peer:2', origin: 'peer', seq: 2 }), incarnation: 'inc1', prev: 1 }]))
     await raw.flush()
     await waitFor(() => got.length === 2 && b.bridge.stats().duplicates === 2, 'one delivery each')
     expect(got.map((e) => e.id)).toEqual(['peer:1', 'peer:2'])

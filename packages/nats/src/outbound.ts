@@ -6,7 +6,8 @@ import type { TidingsEvent } from '@tidings/core'
 
 export interface OutboundHooks {
   canSend(): boolean
-  send(e: TidingsEvent): void
+  /** Sends a flush, in order. */
+  send(events: TidingsEvent[]): void
   /** The session key of `e` (origin + incarnation). */
   session(e: TidingsEvent): string
   dropped(e: TidingsEvent): void
@@ -69,14 +70,8 @@ export class OutboundQueue {
       this.inverted = false
       items = sortPerSession(items, this.hooks.session)
     }
-    for (let i = 0; i < items.length; i++) {
-      if (!this.hooks.canSend()) {
-        // The connection dropped meanwhile: the rest waits for the next one.
-        this.queue = items.slice(i).concat(this.queue)
-        return
-      }
-      this.hooks.send(items[i]!)
-    }
+    // Synchronous: the connection's status cannot change before this returns.
+    this.hooks.send(items)
   }
 
   clear(): void {

@@ -65,7 +65,7 @@ export class RequestLink {
     // Not connected (or another tab leads), or a request this bridge is serving for another
     // device: decline, so a local responder answers or the request fails with NoResponderError.
     if (nc === undefined || (event.causationId !== undefined && this.serving.has(event.causationId))) throw new NoResponderError(event.type)
-    const bytes = encodeFrame(event, incarnationOfEvent(this.host, event), NO_PREV)
+    const bytes = encodeFrame([{ event, incarnation: incarnationOfEvent(this.host, event), prev: NO_PREV }])
     this.hooks.sent()
     let msg: Msg
     try {
@@ -93,6 +93,7 @@ export class RequestLink {
       const bad = checkBatch(batch)
       if (bad !== undefined) return this.hooks.malformed(subject, bad)
       if (type === undefined || frameType(batch) !== type) return this.hooks.malformed(subject, "the request's topic is not its subject's")
+      if ((batch as EventBatch).n !== 1) return this.hooks.malformed(subject, 'a request is one event')
       const decoded = decodeEvent(batch as EventBatch, 0)
       if (!decoded.ok) return this.hooks.malformed(subject, decoded.reason)
       const check = checkEnvelope(decoded.candidate)

@@ -36,4 +36,21 @@ describe('connectNats: two devices through a real nats-server', () => {
     expect(a.bridge.stats()).toMatchObject({ sent: 100, received: 1, echoes: 0, malformed: 0, duplicates: 0, gaps: 0 })
     expect(b.bridge.stats()).toMatchObject({ sent: 1, received: 100, malformed: 0, gaps: 0 })
   })
+
+  it('a burst of one type travels in few messages; an event that cannot be encoded is the only one lost, and the receiver sees the gap', async () => {
+    const subject = uniquePrefix()
+    const a = device(ctx.server, { share: 'burst.**', subject })
+    const b = device(ctx.server, { share: 'burst.**', subject })
+    await Promise.all([a.bridge.whenConnected(), b.bridge.whenConnected()])
+    const got: number[] = []
+    b.bus.on('burst.**').subscribe((e) => got.push((e.data as { n: number }).n))
+    const issues: string[] = []
+    a.bridge.errors$.subscribe((i) => issues.push(i.kind))
+    for (let n = 0; n < 1200; n++) a.bus.publish('burst.n', n === 600 ? { n, fn: () => n } : { n, at: n % 2 ? new Date(n) : n })
+    await waitFor(() => got.length === 1199, 'the sendable events')
+    expect(got).toEqual([...Array(1200).keys()].filter((n) => n !== 600))
+    expect(a.bridge.stats()).toMatchObject({ sent: 1199, unsendable: 1 })
+    expect(issues).toEqual(['unsendable'])
+    expect(b.bridge.stats()).toMatchObject({ received: 1199, gaps: 1, malformed: 0 })
+  })
 })
