@@ -22,9 +22,9 @@ interface Run {
 
 const f = (n: number) => n.toFixed(2)
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN
-const quantile = (xs: number[], f: number) => {
+const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor(f * s.length))] ?? Number.NaN
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN
 }
 
 function deadline<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
