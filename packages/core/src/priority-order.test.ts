@@ -118,6 +118,37 @@ describe("queue order 'priority'", () => {
     expect(() => bus.inbox('a', { order: 'lifo' as 'fifo' })).toThrow(/inbox\.order/)
   })
 
+  it('a full priority queue loses exactly the events a model says, and hands out the rest in order (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: -2, max: 2 }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.constantFrom('drop-oldest' as const, 'drop-newest' as const),
+        async (prios, max, strategy) => {
+          const { bus, handled, release } = busyHandler('priority', max, strategy)
+          bus.publish('job', 'busy')
+          await tick()
+          // The model: a list of [priority, index]; the victim rules of docs/delivery.md.
+          let model: [number, number][] = []
+          prios.forEach((p, i) => {
+            bus.publish('job', String(i), { priority: p })
+            if (model.length < max) return void model.push([p, i])
+            const low = Math.min(...model.map(([q]) => q))
+            if (strategy === 'drop-oldest' ? p < low : p <= low) return
+            const at = strategy === 'drop-oldest' ? model.findIndex(([q]) => q === low) : model.map(([q]) => q).lastIndexOf(low)
+            model.splice(at, 1)
+            model.push([p, i])
+          })
+          model = model.sort((a, b) => b[0] - a[0] || a[1] - b[1])
+          release()
+          await bus.shutdown()
+          expect(handled).toEqual(model.map(([, i]) => String(i)))
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
   it('PriorityQueue hands out any sequence by priority desc, FIFO among equals (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: -3, max: 3 }), fc.boolean()), { maxLength: 200 }), (ops) => {
