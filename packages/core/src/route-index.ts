@@ -105,6 +105,8 @@ export class RouteIndex<R extends RouteEntry> {
   private insert(list: R[], route: R): R[] {
     let lo = 0
     let hi = list.length
+    // The usual case (same priority and kind as the last route): it goes last.
+    if (hi === 0 || routeOrder(list[hi - 1]!, route) <= 0) lo = hi
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
       if (routeOrder(list[mid]!, route) <= 0) lo = mid + 1
@@ -146,14 +148,18 @@ export class RouteIndex<R extends RouteEntry> {
       if (this.globCount !== 0) this.cache.delete(pattern)
       return
     }
-    const compiled = compilePattern(pattern)
-    this.globCount++
-    this.clearCache()
     const segs = simpleSegments(pattern)
     if (segs) {
+      // Literal, '*' and '**' segments: the trie alone routes it, no compiled pattern needed.
+      assertPattern(pattern)
+      this.globCount++
+      this.clearCache()
       this.segments.update(segs, (routes) => this.insert(routes, route))
       return
     }
+    const compiled = compilePattern(pattern)
+    this.globCount++
+    this.clearCache()
     let node = this.root
     for (const seg of compiled.prefix) {
       let next = node.children.get(seg)
@@ -175,7 +181,6 @@ export class RouteIndex<R extends RouteEntry> {
       this.cache.delete(pattern)
       return
     }
-    const compiled = compilePattern(pattern)
     const segs = simpleSegments(pattern)
     if (segs) {
       let removed = false
@@ -191,6 +196,7 @@ export class RouteIndex<R extends RouteEntry> {
       }
       return
     }
+    const compiled = compilePattern(pattern)
     const path: TrieNode<R>[] = [this.root]
     let node: TrieNode<R> | undefined = this.root
     for (const seg of compiled.prefix) {

@@ -56,6 +56,9 @@ let nextOrder = 0
  *  target: docs/benchmarks.md): made on first write. */
 interface Rare {
   id: string | undefined
+  priority: number
+  /** What a kind runs when the subscription ends (an Observable's complete()). */
+  end: (() => void) | undefined
   label: string | undefined
   key: string | undefined
   controller: AbortController | undefined
@@ -69,6 +72,8 @@ interface Rare {
 
 const NO_RARE: Readonly<Rare> = {
   id: undefined,
+  priority: 0,
+  end: undefined,
   label: undefined,
   key: undefined,
   controller: undefined,
@@ -85,7 +90,6 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
   // `declare`d: set in the constructor (see TidingsBus).
   /** The one pattern, or the list when there are several (`patterns` gives a list always). */
   private declare readonly given: string | readonly string[]
-  declare readonly priority: number
   abstract readonly kind: SubscriptionKind
   declare readonly once: boolean
   declare readonly filter: ((event: TidingsEvent) => boolean) | undefined
@@ -105,7 +109,7 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
   constructor(bus: BusInternals, patterns: readonly string[], opts: BaseOptions) {
     this.bus = bus
     this.given = patterns.length === 1 ? patterns[0]! : patterns
-    this.priority = opts.priority ?? 0
+    if (opts.priority !== undefined && opts.priority !== 0) this.own().priority = opts.priority
     this.once = opts.once ?? false
     this.filter = opts.filter
     if (opts.label !== undefined) this.own().label = opts.label
@@ -127,6 +131,19 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
     const rare = this.rare
     // Cached once read by a tracker, an inspector or stats (they compare ids).
     return rare.id ?? (this.own().id = `${this.bus.name}#${this.order}`)
+  }
+
+  /** Higher runs first among an event's handlers. */
+  get priority(): number {
+    return this.rare.priority
+  }
+
+  /** What this subscription's kind runs when it ends (see SyncSubscription's onClose option). */
+  protected get endHook(): (() => void) | undefined {
+    return this.rare.end
+  }
+  protected set endHook(fn: (() => void) | undefined) {
+    if (fn !== undefined || this.rare !== NO_RARE) this.own().end = fn
   }
 
   get patterns(): readonly string[] {

@@ -18,17 +18,17 @@ export interface SyncSubscriptionOptions extends BaseOptions {
 export class SyncSubscription extends BaseSubscription {
   // `declare`d: set in the constructor (see TidingsBus).
   declare readonly kind: SubscriptionKind
-  private declare readonly closeHook: (() => void) | undefined
-  /** Whether the handler can read ctx at all (see readsCtx): otherwise no ctx is built. */
-  private declare readonly wantsCtx: boolean
+  /** Whether the handler can read ctx at all (see readsCtx): otherwise no ctx is built.
+   *  Undefined until the first delivery: reading a handler's source costs more than the rest of
+   *  subscribe() together, and many subscriptions never receive an event. */
+  private wantsCtx: boolean | undefined
 
   private declare readonly handler: SyncHandler
   constructor(bus: BusInternals, patterns: readonly string[], handler: SyncHandler, opts: SyncSubscriptionOptions, kind: SubscriptionKind) {
     super(bus, patterns, opts)
     this.handler = handler
     this.kind = kind
-    this.closeHook = opts.onClose
-    this.wantsCtx = readsCtx(handler)
+    this.endHook = opts.onClose
   }
 
   deliver(event: TidingsEvent): Outcome.Code {
@@ -48,7 +48,8 @@ export class SyncSubscription extends BaseSubscription {
     const inspecting = bus.inspecting
     const t0 = inspecting || tracker !== undefined ? performance.now() : 0
     try {
-      const result = this.wantsCtx ? this.handler(event, new HandlerCtx(bus, this, event, 1)) : (this.handler as (e: TidingsEvent) => unknown)(event)
+      const result =
+        this.wantsCtx === false ? (this.handler as (e: TidingsEvent) => unknown)(event) : this.callWithCtx(event)
       if (result !== undefined && typeof (result as Promise<unknown>)?.then === 'function') {
         this.watch(result as Promise<unknown>, event, tracker, t0)
       } else if (tracker === undefined) {
@@ -62,6 +63,13 @@ export class SyncSubscription extends BaseSubscription {
     if (inspecting)
       bus.emitInspection({ kind: 'deliver', at: Date.now(), event, subscriptionId: this.id, durationMs: performance.now() - t0, attempt: 1 })
     return Outcome.Delivered
+  }
+
+  /** The handler's call when it may read ctx, or on the first delivery (when that is not known
+   *  yet). */
+  private callWithCtx(event: TidingsEvent): unknown {
+    if ((this.wantsCtx ??= readsCtx(this.handler)) === false) return (this.handler as (e: TidingsEvent) => unknown)(event)
+    return this.handler(event, new HandlerCtx(this.bus, this, event, 1))
   }
 
   /** Settles an async handler's outcome. Its own method, so deliver() creates no closures: a
@@ -84,6 +92,6 @@ export class SyncSubscription extends BaseSubscription {
   }
 
   protected override onClose(): void {
-    this.closeHook?.()
+    this.endHook?.()
   }
 }
