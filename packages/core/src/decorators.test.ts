@@ -162,6 +162,13 @@ describe('decorators', () => {
     expect(() => bus.register({})).toThrow(/no @subscribeTo or @publishes method/)
   })
 
+  it('refuses to decorate anything but a method (plain JavaScript can try)', () => {
+    const asField = subscribeTo('x') as unknown as (v: undefined, c: { kind: string; name: string }) => void
+    expect(() => asField(undefined, { kind: 'field', name: 'handler' })).toThrow('@subscribeTo decorates methods, not the field handler')
+    const asGetter = publishes('x') as unknown as (v: () => void, c: { kind: string; name: string }) => void
+    expect(() => asGetter(() => {}, { kind: 'getter', name: 'total' })).toThrow('@publishes decorates methods, not the getter total')
+  })
+
   it('a @publishes refused by a full reject queue throws QueueFullError to the caller', () => {
     const bus = createBus()
     const billing = new Billing(1)

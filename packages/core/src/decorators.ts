@@ -38,6 +38,11 @@ export interface Decorators<M extends EventMapOf<M>> {
   publishes<K extends keyof M & string>(type: K, opts?: PublishOptions): PublishDecorator<M[K]>
 }
 
+/** Plain JavaScript can apply a decorator anywhere: refuse what is not a method, naming it. */
+function checkMethod(decorator: string, context: { kind: string; name: string | symbol }): void {
+  if (context.kind !== 'method') throw new TypeError(`@${decorator} decorates methods, not the ${context.kind} ${String(context.name)}`)
+}
+
 function addHook(instance: object, hook: RegisterHook): void {
   let hooks = registerHooks.get(instance)
   if (hooks === undefined) {
@@ -80,6 +85,7 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  */
 export function subscribeTo<P extends string>(pattern: Patterns<P>, opts?: SubscribeOptions<EventFor<EventMap, P>>): SubscribeDecorator<EventFor<EventMap, P>, EventMap> {
   return ((method: (this: unknown, ...args: unknown[]) => unknown, context: ClassMethodDecoratorContext) => {
+    checkMethod('subscribeTo', context)
     context.addInitializer(function (this: unknown) {
       const instance = this as object
       addHook(instance, (bus): Unsubscribable => {
@@ -104,6 +110,7 @@ export function subscribeTo<P extends string>(pattern: Patterns<P>, opts?: Subsc
  */
 export function publishes<K extends string>(type: K, opts?: PublishOptions): PublishDecorator<unknown> {
   return ((method: (this: unknown, ...args: unknown[]) => unknown, context: ClassMethodDecoratorContext) => {
+    checkMethod('publishes', context)
     context.addInitializer(function (this: unknown) {
       // Registering is what lets the method publish: its hook only needs the owner hook.
       addHook(this as object, () => ({ unsubscribe() {} }))
