@@ -21,13 +21,14 @@ function rewrite(store: IDBObjectStore, seg: Segment, drop: (e: StoredRecord) =>
 
 /** Deletes the `excess` oldest events (by timestamp, seq, id), exactly, in time proportional to
  *  what it deletes, walking the index from bucket `from` (nothing is stored below it). Resolves
- *  with how many it deleted and the window nothing is stored below now. The [bucket, t0, n] index's keys give each segment's window, first timestamp
- *  and size without reading it: whole oldest windows are deleted by key; in the window the cut
- *  falls in, segments are read oldest first (by t0) only until every unread one starts after the
- *  cut, and rewritten without the evicted events. */
+ *  with how many it deleted and the window nothing is stored below now. The [bucket, t0, t1, n]
+ *  index's keys give each segment's window, first and last timestamp and size without reading
+ *  it: whole oldest windows are deleted by key; in the window the cut falls in, leading segments
+ *  that overlap no later one too, then segments are read oldest first (by t0) only until every
+ *  unread one starts after the cut, and rewritten without the evicted events. */
 export async function evictOldest(store: IDBObjectStore, excess: number, from = -Infinity): Promise<{ evicted: number; floor: number }> {
   let left = excess
-  type Key = { pk: IDBValidKey; t0: number; n: number }
+  type Key = { pk: IDBValidKey; t0: number; t1: number; n: number }
   let win: number | undefined
   let keys: Key[] = []
   let total = 0
@@ -35,22 +36,22 @@ export async function evictOldest(store: IDBObjectStore, excess: number, from = 
   let floor = from
   const req = store.index('bucket').openKeyCursor(from === -Infinity ? null : IDBKeyRange.lowerBound([from]))
   for (let c: IDBCursor | null; (c = await request(req)); c.continue()) {
-    const [b, t0, n] = c.key as [number, number, number]
+    const [b, t0, t1, n] = c.key as [number, number, number, number]
     const w = windowOf(b)
-    // Every window before this one is deleted whole; this one's keys are all >= w.
-    floor = w
     if (w !== win) {
       if (total > left) {
         cut = true
         break
       }
+      // Every window before this one goes whole; this one's keys are all >= w.
+      floor = w
       // The previous window fits in what is left to evict: it goes whole.
       for (const k of keys) store.delete(k.pk)
       left -= total
       ;[win, keys, total] = [w, [], 0]
       if (left === 0) break
     }
-    keys.push({ pk: c.primaryKey, t0, n })
+    keys.push({ pk: c.primaryKey, t0, t1, n })
     total += n
   }
   if (!cut && total <= left) {
@@ -59,9 +60,17 @@ export async function evictOldest(store: IDBObjectStore, excess: number, from = 
     left -= total
   } else if (left > 0) {
     keys.sort((a, b) => a.t0 - b.t0)
+    // Leading segments that end before the next one starts (one dense stream) and fit in what is
+    // left hold exactly the oldest events: deleted by key, unread.
+    let first = 0
+    for (let k: Key | undefined; (k = keys[first]) && k.n <= left && k.t1 < (keys[first + 1]?.t0 ?? Infinity); first++) {
+      store.delete(k.pk)
+      left -= k.n
+    }
     const segs: Segment[] = []
     let events: StoredRecord[] = []
-    for (const [i, k] of keys.entries()) {
+    for (let i = first; i < keys.length && left > 0; i++) {
+      const k = keys[i]!
       segs.push((await request<Segment | undefined>(store.get(k.pk)))!)
       events = mergeBucket(segs, false)
       // Every unread segment starts after the left-th oldest read event: the cut is known.

@@ -99,6 +99,40 @@ describe('the maintained count', () => {
     await expectConsistent(h, dbName)
   })
 
+  test('maxEvents keeps exactly the newest events, whatever the segments (fast-check: overlapping and sequential streams, windows, caps)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({ type: fc.constantFrom('e.a', 'e.b'), start: fc.integer({ min: 0, max: 40_000 }), step: fc.constantFrom(1, 7, 300), n: fc.integer({ min: 1, max: 150 }) }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        fc.integer({ min: 1, max: 400 }),
+        async (batches, max) => {
+          const { h, dbName } = open('evict-prop', { maxEvents: max })
+          const all: TidingsEvent[] = []
+          for (const b of batches) {
+            const batch = Array.from({ length: b.n }, (_, i) => envelope(b.type, 1_000_000 + b.start + i * b.step, { i }))
+            all.push(...batch)
+            await h.import(batch)
+          }
+          // Each import evicts down to max: the survivors are the newest `max` of what was
+          // stored, import by import.
+          let kept: TidingsEvent[] = []
+          let offset = 0
+          for (const b of batches) {
+            kept = sorted([...kept, ...all.slice(offset, offset + b.n)]).slice(-max)
+            offset += b.n
+          }
+          expect(ids(await h.query())).toEqual(ids(kept))
+          expect(await h.count()).toBe(kept.length)
+          expect((await readMeta(dbName))?.n).toBe(kept.length)
+          await h.close()
+        },
+      ),
+      { numRuns: 30 },
+    )
+  })
+
   test('TTL: expired events leave count() at once and the stored count when swept', async () => {
     const { h, dbName } = open('ttl')
     const now = Date.now()

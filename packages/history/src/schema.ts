@@ -2,8 +2,9 @@
 // write batch per 1 s bucket, with indexes over the segments:
 // - type_bucket [type, bucket, n]: exact type + time; n (the segment's event count) lets count()
 //   sum a range from keys alone, without reading a segment;
-// - bucket [bucket, t0, n]: time ranges, globs over many types, counts, and eviction of the
-//   oldest (t0, the first timestamp, orders a window's segments without reading them);
+// - bucket [bucket, t0, t1, n]: time ranges, globs over many types, counts, and eviction of the
+//   oldest (t0 and t1, the first and last timestamp, order a window's segments and tell which
+//   overlap, without reading them);
 // - corr [correlationId, bucket] (multiEntry, one entry per distinct correlationId): chains;
 // - exp: the segment's earliest expiresAt (sparse), for the TTL sweep;
 // - ids (multiEntry, unique): every event id, so an event is stored once by id even when several
@@ -24,7 +25,7 @@ export type IndexName = 'type_bucket' | 'bucket' | 'corr' | 'exp' | 'ids'
 
 const INDEXES: Array<[IndexName, string | string[], IDBIndexParameters?]> = [
   ['type_bucket', ['type', 'bucket', 'n']],
-  ['bucket', ['bucket', 't0', 'n']],
+  ['bucket', ['bucket', 't0', 't1', 'n']],
   ['corr', 'corr', { multiEntry: true }],
   ['exp', 'exp'],
   ['ids', 'ids', { multiEntry: true, unique: true }],
