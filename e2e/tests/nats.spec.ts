@@ -4,7 +4,7 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test'
 import { FIXTURES_URL } from '../playwright.config.ts'
 import { NATS_USERS, startNatsServer, type NatsServerHandle } from '../../test-support/nats-server.ts'
-import type {} from '../fixtures/nats/api.ts'
+import type { NatsFixtureApi } from '../fixtures/nats/api.ts'
 
 test.describe.configure({ timeout: 90_000 })
 
@@ -31,7 +31,7 @@ async function openTab(context: BrowserContext, name: string, subject: string): 
 }
 
 const status = (p: Page) => p.evaluate(() => window.natsFixture.status())
-const received = (p: Page) => p.evaluate(() => window.natsFixture.received())
+const received = (p: Page): Promise<ReturnType<NatsFixtureApi['received']>> => p.evaluate(() => window.natsFixture.received())
 const origin = (p: Page) => p.evaluate(() => window.natsFixture.origin)
 const publish = (p: Page, type: string, from: number, count: number) => p.evaluate(([t, f, c]) => window.natsFixture.publish(t, f, c), [type, from, count] as const)
 
