@@ -65,8 +65,10 @@ module.exports = [
     import: '{ openHistory }',
     ignore: onTopOfCore,
     gzip: true,
-    // RATCHET: target 6 kB; 10.9 kB measured (segments, migration, guarded reads, idb 1.1 kB).
-    limit: '11.2 kB',
+    // RATCHET: target 6 kB; 12.86 kB measured (segments, migration, guarded reads, idb 1.1 kB;
+    // +1.95 kB for scale: the maintained count, index-key counts and eviction, sliced reads,
+    // write-time compaction).
+    limit: '13.1 kB',
   },
   {
     name: 'connectDevtools, on top of core',

@@ -8,7 +8,7 @@ import { dataError, HistoryClosedError, HistoryDataError, HistoryError, InvalidH
 import { readQuery } from './glob.js'
 import { countFromIndexes } from './count.js'
 import { deleteIds, sweepExpired } from './maintain.js'
-import { bump, META, readMeta } from './meta.js'
+import { bump, META } from './meta.js'
 import { planQuery, type Plan } from './plan.js'
 import { isExpired, makeToRecord } from './record.js'
 import { compileRedact } from './redact.js'
@@ -84,16 +84,16 @@ export function openHistory(options: HistoryOptions = {}): History {
     for await (const page of read(q, slicer(opts))) for (const e of page) out.push(e)
     return out
   }
-  /** Runs `fn` on the segments store in a readwrite transaction, with the maintained count moved
-   *  by the number of events `fn` removed (first of its result) in the same transaction; resolves
-   *  with `fn`'s result after the commit. */
-  const writing = async <T extends [number, ...unknown[]]>(fn: (store: IDBObjectStore) => Promise<T>): Promise<T> => {
+  /** Runs `fn` on the segments store in a readwrite transaction; the maintained count goes down
+   *  by what `fn` resolves with (the events it removed; Infinity: all) in the same transaction.
+   *  Resolves with how many were removed, after the commit. */
+  const writing = async (fn: (store: IDBObjectStore) => Promise<number>): Promise<number> => {
     const tx = (await getDb()).transaction([STORE, META], 'readwrite')
     const done = txDone(tx)
-    const result = await fn(tx.objectStore(STORE))
-    await bump(tx, -result[0])
+    const removed = await fn(tx.objectStore(STORE))
+    const before = await bump(tx, -removed)
     await done
-    return result
+    return Math.min(removed, before)
   }
 
   const ready = conn.get().then(() => {})
@@ -102,13 +102,13 @@ export function openHistory(options: HistoryOptions = {}): History {
   const sweep = async (): Promise<number> => {
     ensureOpen()
     let total = 0
-    for (let more = true; more; ) {
-      const [expired, again] = await writing(async (store) => {
+    let more = true
+    while (more) {
+      total += await writing(async (store) => {
         const r = await sweepExpired(store, Date.now(), 200)
-        return [r.expired, r.more] as [number, boolean]
+        more = r.more
+        return r.expired
       })
-      total += expired
-      more = again
     }
     stats.expired += total
     return total
@@ -188,15 +188,9 @@ export function openHistory(options: HistoryOptions = {}): History {
       ensureOpen()
       await writer.flush().catch(() => {})
       if (planQuery(q).everything)
-        return (
-          await writing(async (store) => {
-            const n = (await readMeta(store.transaction))?.n ?? 0
-            store.clear()
-            return [n]
-          })
-        )[0]
+        return writing(async (store) => (store.clear(), Infinity))
       const ids = (await collect(q)).map((e) => e.id)
-      return (await writing(async (store) => [await deleteIds(store, ids)]))[0]
+      return writing((store) => deleteIds(store, ids))
     },
 
     async replay(bus, q, opts) {

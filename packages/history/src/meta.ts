@@ -7,7 +7,7 @@
 // generator, which never reuses or lowers a key, so a stored key above `k` means code that does not
 // keep the count (an older version of this package in another tab) wrote segments: the count is
 // then rebuilt once on open (heal), from the `ids` index.
-import { request } from './requests.js'
+import { request, txDone } from './requests.js'
 
 export const META = 'meta'
 const KEY = 'count'
@@ -31,29 +31,23 @@ export async function lastKey(store: IDBObjectStore): Promise<number> {
 
 export const readMeta = async (tx: IDBTransaction): Promise<Meta | undefined> => request(tx.objectStore(META).get(KEY))
 
-/** Adds `delta` events (negative: removed) in `tx`, after its puts; `k`: the highest key now
- *  stored, when new segments were put. Resolves with the new count. */
-export async function bump(tx: IDBTransaction, delta: number, k?: number): Promise<number> {
+/** Adds `delta` events (negative: removed) in `tx`. Resolves with the new count. */
+export async function bump(tx: IDBTransaction, delta: number): Promise<number> {
   const m = (await readMeta(tx)) ?? { n: 0, k: 0 }
-  const next: Meta = { ...m, n: Math.max(0, m.n + delta), k: Math.max(m.k, k ?? 0) }
-  if (delta !== 0 || next.k !== m.k) tx.objectStore(META).put(next, KEY)
-  return next.n
+  if (delta) setMeta(tx, { ...m, n: Math.max(0, m.n + delta) })
+  return m.n
 }
 
 export const setMeta = (tx: IDBTransaction, m: Meta): void => void tx.objectStore(META).put(m, KEY)
 
 /** Rebuilds the count when it is missing or when segments were put by code that does not keep it
  *  (or they were all cleared by it). Runs once per open, in one readwrite transaction: O(1) when
- *  the count is consistent, one `ids` index count otherwise. Resolves true when it rebuilt. */
-export async function heal(db: IDBDatabase, storeName: string): Promise<boolean> {
+ *  the count is consistent, one `ids` index count otherwise. */
+export async function heal(db: IDBDatabase, storeName: string): Promise<void> {
   const tx = db.transaction([storeName, META], 'readwrite')
+  const done = txDone(tx)
   const store = tx.objectStore(storeName)
   const [m, k] = await Promise.all([readMeta(tx), lastKey(store)])
-  const consistent = m !== undefined && k <= m.k && (k > 0 || m.n === 0)
-  if (!consistent) setMeta(tx, { n: await request(store.index('ids').count()), k })
-  await new Promise<void>((resolve, reject) => {
-    tx.addEventListener('complete', () => resolve())
-    tx.addEventListener('abort', () => reject(tx.error ?? new Error('count check aborted')))
-  })
-  return !consistent
+  if (!m || k > m.k || (!k && m.n)) setMeta(tx, { n: await request(store.index('ids').count()), k })
+  await done
 }
