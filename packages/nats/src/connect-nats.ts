@@ -212,6 +212,12 @@ class NatsBridgeImpl implements NatsBridge {
         }
         this.nc = nc
         void this.watch(nc, gen)
+        // The client gave up (credentials revoked, maxReconnectAttempts spent): say why, and close.
+        void nc.closed().then((err) => {
+          if (gen !== this.generation || this.closed) return
+          this.connectionIssue(new NatsConnectionError('the NATS connection closed', err ? describeError(err) : 'the client stopped reconnecting'))
+          void this.close()
+        })
         this.subscribeInbound(nc)
         this.requests.attach(nc)
         // 'connected' once the server has our subscriptions (and the JetStream consumer exists),
