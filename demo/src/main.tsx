@@ -7,9 +7,12 @@ import { App } from './App.tsx'
 import { bus } from './bus.ts'
 import { BusProvider } from './hooks/tidings.ts'
 import { tasks } from './tasks/store.ts'
+// Across devices through a NATS server, when the build names one (npm run demo:nats).
+import { nats } from './nats/connect.ts'
 
 // Lets the Tidings DevTools extension inspect this bus; near-free until its panel is open.
 connectDevtools(bus, { name: 'demo' })
+nats?.status$.subscribe((s) => (document.body.dataset['nats'] = s))
 
 // Render once the shared tasks are known (from an open tab, IndexedDB, or empty), so a new tab
 // never flashes an empty board. `ready` settles within ~150 ms.
