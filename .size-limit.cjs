@@ -84,8 +84,9 @@ module.exports = [
     import: '{ connectNats }',
     ignore: [...onTopOfCore, '@tidings/tabs', '@nats-io/nats-core', '@nats-io/jetstream'],
     gzip: true,
-    // RATCHET: target 6 kB; 7.24 kB measured (per-event frames, JetStream acks/replay, request/reply).
-    limit: '7.6 kB',
+    // RATCHET: target 6 kB; 8.13 kB measured (runs per message with the JSON fast path, the
+    // bounded outbound queue, JetStream acks/replay/resume, request/reply, leader mode).
+    limit: '8.4 kB',
   },
   {
     // What an app adds for NATS: the bridge, electLeader and @nats-io/nats-core (~42 kB of it).
@@ -95,6 +96,7 @@ module.exports = [
     import: '{ connectNats }',
     ignore: onTopOfCore,
     gzip: true,
+    // 70.06 kB measured (nats-core ~42 kB, jetstream ~19 kB of it).
     limit: '72 kB',
   },
   { name: 'useEvent + BusProvider, on top of core', path: 'packages/react/dist/index.js', import: '{ BusProvider, useEvent }', ignore: ['@tidings/core', 'rxjs', 'react', 'react-dom'], gzip: true, limit: '2 KB' },
