@@ -92,7 +92,11 @@ export async function startNatsServer(): Promise<NatsServerHandle> {
     const c = spawn(NATS_SERVER_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] })
     c.stderr?.resume()
     child = c
-    await waitHealthy(ports.http, c)
+    const failed = new Promise<never>((_, reject) =>
+      c.once('error', (e) => reject(new Error(`could not start ${NATS_SERVER_BIN} (${e.message}): install it with apt-get install nats-server, or set NATS_SERVER to its path`))),
+    )
+    failed.catch(() => {}) // an error after the server is up is not this call's to report
+    await Promise.race([waitHealthy(ports.http, c), failed])
   }
   const kill = async () => {
     const c = child
