@@ -79,24 +79,16 @@ export abstract class PublishingBus implements BusInternals {
     const type = typeof typeOrInput === 'string' ? typeOrInput : typeOrInput?.type
     const o = input ?? opts
     if (this.closed) throw new BusClosedError(this.name)
-    const routes = this.index.match(type)
+    // Held across the schema's await: a copy, since route lists change in place (route-index.ts).
+    const routes = this.index.match(type).slice()
     // The acks (a history's "stored") are those in place when publishAsync is called, like the
     // routes: one detached meanwhile still answers for this event, if only to say it was not stored.
     const acks = this.acks
-    let event: TidingsEvent
-    let receipt: PublishReceipt
+    const value = await this.validate(type, input ? input.data : data)
+    if (this.guarded) this.guards.checkPublish(type, o?.key)
+    const event = this.envelope(type, value, o, input)
     const blocked: BaseSubscription[] = []
-    // The routes are held across the schema's await: pinned, so a subscription change meanwhile
-    // copies the list instead of changing it under this call.
-    this.index.pinned++
-    try {
-      const value = await this.validate(type, input ? input.data : data)
-      if (this.guarded) this.guards.checkPublish(type, o?.key)
-      event = this.envelope(type, value, o, input)
-      receipt = this.deliver(event, routes, blocked)
-    } finally {
-      this.index.pinned--
-    }
+    const receipt = this.deliver(event, routes, blocked)
     if (blocked.length) {
       const results = await Promise.all(blocked.map((s) => s.queue!.waitForRoom(event)))
       const refused = blocked.filter((_, i) => !results[i])
@@ -197,30 +189,23 @@ export abstract class PublishingBus implements BusInternals {
   // Routes come buffered first (route-index.ts), so a handler that publishes from in here cannot
   // get its event into a queue or inbox ahead of this one.
   protected deliver(event: TidingsEvent, routes: readonly BaseSubscription[], blocked: BaseSubscription[] | undefined): PublishReceipt {
-    const count = routes.length
-    let delivered = 0
-    // Built only for a rarer outcome (queued, dropped, rejected); the common receipt is one
-    // object literal at the end.
-    let rare: PublishReceipt | undefined
+    const receipt: PublishReceipt = { id: event.id, matched: routes.length, delivered: 0, queued: 0, dropped: 0, rejected: 0 }
     let refused: BaseSubscription[] | undefined
     const index = this.index
     // Route lists change in place only while nothing delivers from them (route-index.ts).
     index.pinned++
     try {
-      for (let i = 0; i < count; i++) {
+      for (let i = 0; i < routes.length; i++) {
         const sub = routes[i]!
         if (this.guarded && !this.guards.mayReceive(event.type, sub.key)) continue
         const outcome = sub.deliver(event)
-        if (outcome === Outcome.Delivered) delivered++
-        else if (outcome !== Outcome.Skipped) refused = this.tally(outcome, sub, event, (rare ??= receiptOf(event, count)), blocked, refused)
+        if (outcome === Outcome.Delivered) receipt.delivered++
+        else if (outcome !== Outcome.Skipped) refused = this.tally(outcome, sub, event, receipt, blocked, refused)
       }
     } finally {
       index.pinned--
     }
-    this.counters.delivered += delivered
-    let receipt: PublishReceipt
-    if (rare === undefined) receipt = { id: event.id, matched: count, delivered, queued: 0, dropped: 0, rejected: 0 }
-    else (receipt = rare).delivered = delivered
+    this.counters.delivered += receipt.delivered
     if (this.inspecting) this.emitInspection({ kind: 'publish', at: Date.now(), event, receipt })
     if (refused !== undefined) throw new QueueFullError(event.type, refused.map((s) => s.id), refused[0]!.queue!.capacity)
     return receipt
@@ -313,10 +298,6 @@ export abstract class PublishingBus implements BusInternals {
       }
     }
   }
-}
-
-function receiptOf(event: TidingsEvent, matched: number): PublishReceipt {
-  return { id: event.id, matched, delivered: 0, queued: 0, dropped: 0, rejected: 0 }
 }
 
 function checked(type: string, result: StandardSchemaV1.Result<unknown>): unknown {

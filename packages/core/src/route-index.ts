@@ -100,38 +100,29 @@ export class RouteIndex<R extends RouteEntry> {
    */
   pinned = 0
 
-  /** `list` with `route` inserted in route order (binary search: a new route has the highest
-   *  creation order, so it goes after every route that sorts equal to it). */
-  private insert(list: R[], route: R): R[] {
+  /** Where `route` is or goes in `list` (binary search in route order; a new route has the
+   *  highest creation order, so it goes after every route that sorts equal to it). */
+  private at(list: R[], route: R): number {
     let lo = 0
     let hi = list.length
     // The usual case (same priority and kind as the last route): it goes last.
-    if (hi === 0 || routeOrder(list[hi - 1]!, route) <= 0) lo = hi
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (routeOrder(list[mid]!, route) <= 0) lo = mid + 1
-      else hi = mid
-    }
-    const out = this.pinned !== 0 ? list.slice() : list
-    if (lo === out.length) out.push(route)
-    else out.splice(lo, 0, route)
-    return out
-  }
-
-  /** `list` without `route` (the same list when it is not there). */
-  private without(list: R[], route: R): R[] {
-    let lo = 0
-    let hi = list.length
+    if (hi === 0 || routeOrder(list[hi - 1]!, route) < 0) return hi
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
       if (routeOrder(list[mid]!, route) < 0) lo = mid + 1
       else hi = mid
     }
-    // A route's priority never changes, so binary search finds it; indexOf is the safety net.
-    const at = list[lo] === route ? lo : list.indexOf(route)
-    if (at === -1) return list
+    return lo
+  }
+
+  /** `list` with `route` inserted (`add`) or taken out, changed in place unless pinned. */
+  private change(list: R[], route: R, add: boolean): R[] {
+    let i = this.at(list, route)
+    // A route's priority never changes, so the search finds it; indexOf is the safety net.
+    if (!add && list[i] !== route && (i = list.indexOf(route)) === -1) return list
     const out = this.pinned !== 0 ? list.slice() : list
-    out.splice(at, 1)
+    if (add) out.splice(i, 0, route)
+    else out.splice(i, 1)
     return out
   }
 
@@ -142,7 +133,7 @@ export class RouteIndex<R extends RouteEntry> {
       const list = this.exact.get(pattern)
       if (list === undefined) this.exact.set(pattern, [route])
       else {
-        const next = this.insert(list, route)
+        const next = this.change(list, route, true)
         if (next !== list) this.exact.set(pattern, next)
       }
       if (this.globCount !== 0) this.cache.delete(pattern)
@@ -154,7 +145,7 @@ export class RouteIndex<R extends RouteEntry> {
       assertPattern(pattern)
       this.globCount++
       this.clearCache()
-      this.segments.update(segs, (routes) => this.insert(routes, route))
+      this.segments.update(segs, (routes) => this.change(routes, route, true))
       return
     }
     const compiled = compilePattern(pattern)
@@ -175,7 +166,7 @@ export class RouteIndex<R extends RouteEntry> {
     if (!hasWildcard(pattern)) {
       const list = this.exact.get(pattern)
       if (!list) return
-      const next = this.without(list, route)
+      const next = this.change(list, route, false)
       if (next.length === 0) this.exact.delete(pattern)
       else if (next !== list) this.exact.set(pattern, next)
       this.cache.delete(pattern)
@@ -186,7 +177,7 @@ export class RouteIndex<R extends RouteEntry> {
       let removed = false
       this.segments.update(segs, (routes) => {
         const before = routes.length
-        const next = this.without(routes, route)
+        const next = this.change(routes, route, false)
         removed = next.length !== before
         return next
       })

@@ -53,37 +53,24 @@ type DrainResult = { drained: number; undelivered: number }
 let nextOrder = 0
 
 /** What few subscriptions use, kept off the subscription itself (heap per subscription is a
- *  target: docs/benchmarks.md): made on first write. */
+ *  target: docs/benchmarks.md): made on first write; a field never written reads as its default. */
 interface Rare {
-  id: string | undefined
-  priority: number
+  id?: string
+  priority?: number
   /** What a kind runs when the subscription ends (an Observable's complete()). */
-  end: (() => void) | undefined
-  label: string | undefined
-  key: string | undefined
-  controller: AbortController | undefined
-  onIdle: (() => void) | undefined
-  retired: boolean
-  dropped: number
-  rejected: number
-  errors: number
-  inflight: number
+  endHook?: () => void
+  label?: string
+  key?: string
+  controller?: AbortController
+  onIdle?: (() => void) | undefined
+  retired?: boolean
+  dropped?: number
+  rejected?: number
+  errors?: number
+  inflight?: number
 }
 
-const NO_RARE: Readonly<Rare> = {
-  id: undefined,
-  priority: 0,
-  end: undefined,
-  label: undefined,
-  key: undefined,
-  controller: undefined,
-  onIdle: undefined,
-  retired: false,
-  dropped: 0,
-  rejected: 0,
-  errors: 0,
-  inflight: 0,
-}
+const NO_RARE: Rare = {}
 
 export abstract class BaseSubscription implements Subscription, RouteEntry {
   readonly order = nextOrder++
@@ -102,18 +89,46 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
    *  with one before any handler runs (RouteEntry.queue), which keeps each origin's events in seq
    *  order in their queues. */
   queue: BoundedBuffer | undefined
-  /** The rare fields (see Rare); a shared all-defaults object until one is written. */
-  private rare: Rare = NO_RARE as Rare
+  /** The rare fields (see Rare); a shared empty object until one is written. */
+  private rare = NO_RARE
+
+  // Accessors over `rare` (defined below): read and written like fields.
+  /** Higher runs first among an event's handlers. */
+  declare readonly priority: number
+  declare readonly label: string | undefined
+  /** Key presented for guarded topics. */
+  declare readonly key: string | undefined
+  declare dropped: number
+  declare rejected: number
+  declare errors: number
+  /** Events taken but not finished yet (running, awaited or waiting to retry); shutdown waits
+   *  for them. */
+  declare inflight: number
+  /** What this subscription's kind runs when it ends (see SyncSubscription's onClose option). */
+  protected declare endHook: (() => void) | undefined
+
+  static {
+    // The counters (the first five) read 0 until written, the others undefined.
+    ;(['priority', 'dropped', 'rejected', 'errors', 'inflight', 'label', 'key', 'endHook'] as const).forEach((k, i) =>
+      Object.defineProperty(this.prototype, k, {
+        get(this: BaseSubscription) {
+          return this.rare[k] ?? (i < 5 ? 0 : undefined)
+        },
+        set(this: BaseSubscription, v: never) {
+          this.own()[k] = v
+        },
+      }),
+    )
+  }
 
   declare readonly bus: BusInternals
   constructor(bus: BusInternals, patterns: readonly string[], opts: BaseOptions) {
     this.bus = bus
     this.given = patterns.length === 1 ? patterns[0]! : patterns
-    if (opts.priority !== undefined && opts.priority !== 0) this.own().priority = opts.priority
     this.once = opts.once ?? false
     this.filter = opts.filter
-    if (opts.label !== undefined) this.own().label = opts.label
-    if (opts.key !== undefined) this.own().key = opts.key
+    if (opts.priority || opts.label !== undefined || opts.key !== undefined)
+      this.rare = { priority: opts.priority ?? 0, label: opts.label, key: opts.key } as Rare
     if (opts.signal) {
       if (opts.signal.aborted) queueMicrotask(() => this.unsubscribe())
       else opts.signal.addEventListener('abort', () => this.unsubscribe(), { once: true })
@@ -122,72 +137,19 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
 
   /** The rare fields, this subscription's own from now on. */
   private own(): Rare {
-    if (this.rare === NO_RARE) this.rare = { ...NO_RARE }
+    if (this.rare === NO_RARE) this.rare = {}
     return this.rare
   }
 
   /** `${bus name}#${creation order}`: derived when first read. */
   get id(): string {
-    const rare = this.rare
     // Cached once read by a tracker, an inspector or stats (they compare ids).
-    return rare.id ?? (this.own().id = `${this.bus.name}#${this.order}`)
-  }
-
-  /** Higher runs first among an event's handlers. */
-  get priority(): number {
-    return this.rare.priority
-  }
-
-  /** What this subscription's kind runs when it ends (see SyncSubscription's onClose option). */
-  protected get endHook(): (() => void) | undefined {
-    return this.rare.end
-  }
-  protected set endHook(fn: (() => void) | undefined) {
-    if (fn !== undefined || this.rare !== NO_RARE) this.own().end = fn
+    return this.rare.id ?? (this.own().id = `${this.bus.name}#${this.order}`)
   }
 
   get patterns(): readonly string[] {
     const g = this.given
     return typeof g === 'string' ? [g] : g
-  }
-
-  get label(): string | undefined {
-    return this.rare.label
-  }
-
-  /** Key presented for guarded topics. */
-  get key(): string | undefined {
-    return this.rare.key
-  }
-
-  get dropped(): number {
-    return this.rare.dropped
-  }
-  set dropped(n: number) {
-    this.own().dropped = n
-  }
-
-  get rejected(): number {
-    return this.rare.rejected
-  }
-  set rejected(n: number) {
-    this.own().rejected = n
-  }
-
-  get errors(): number {
-    return this.rare.errors
-  }
-  set errors(n: number) {
-    this.own().errors = n
-  }
-
-  /** Events taken but not finished yet (running, awaited or waiting to retry); shutdown waits
-   *  for them. */
-  get inflight(): number {
-    return this.rare.inflight
-  }
-  set inflight(n: number) {
-    this.own().inflight = n
   }
 
   get pattern(): string | readonly string[] {

@@ -28,7 +28,7 @@ export class SyncSubscription extends BaseSubscription {
     super(bus, patterns, opts)
     this.handler = handler
     this.kind = kind
-    this.endHook = opts.onClose
+    if (opts.onClose) this.endHook = opts.onClose
   }
 
   deliver(event: TidingsEvent): Outcome.Code {

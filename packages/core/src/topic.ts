@@ -109,33 +109,14 @@ export function hasWildcard(pattern: string): boolean {
   return WILDCARD.test(pattern)
 }
 
-/** A valid pattern whose segments are literal (topic characters), '*' or '**' (one pass). */
-function isStarPattern(p: string): boolean {
-  const n = p.length
-  if (n === 0 || n > MAX_TOPIC_LENGTH) return false
-  let segStart = 0
-  let stars = 0
-  for (let i = 0; i <= n; i++) {
-    const c = i === n ? 46 : p.charCodeAt(i)
-    if (c === 46) {
-      const len = i - segStart
-      // Empty segment, or a '*' run that is not exactly '*' or '**' on its own.
-      if (len === 0 || (stars !== 0 && (stars !== len || len > 2))) return false
-      segStart = i + 1
-      stars = 0
-      continue
-    }
-    if (c === 42) stars++
-    else if (c >= 128 || ASCII_TOPIC_CHAR[c] !== PLAIN) return false
-  }
-  return true
-}
+/** A valid pattern whose segments are literal (topic characters), '*' or '**'. */
+const STAR_PATTERN = /^(?:\*\*?|[^*?[\]{}\s/\\.]+)(?:\.(?:\*\*?|[^*?[\]{}\s/\\.]+))*$/
 
 /** Throws InvalidTopicError unless `pattern` is a valid subscription pattern. */
 export function assertPattern(pattern: unknown): asserts pattern is string {
   // Most patterns are plain topics or use only whole-segment '*' and '**': one pass, no regex
   // (registering 100k subscriptions is a target).
-  if (typeof pattern === 'string' && (check.scan(pattern) || isStarPattern(pattern))) return
+  if (typeof pattern === 'string' && (check.scan(pattern) || (pattern.length <= MAX_TOPIC_LENGTH && STAR_PATTERN.test(pattern)))) return
   const p = checkCommon(pattern, 'pattern')
   let braces = 0
   for (let i = 0; i < p.length; i++) {
