@@ -2,11 +2,29 @@
 // reply(). The request is tracked by its envelope for as long as it is pending, and nothing else:
 // no reply topic, route or cache entry is created per request, so nothing can outlive it.
 import type { TidingsEvent } from './envelope.js'
-import { AbortedError, BusClosedError, NoResponderError, RemoteError, TimeoutError } from './errors.js'
+import { AbortedError, BusClosedError, NoResponderError, RemoteError, TidingsError, TimeoutError } from './errors.js'
 import type { OpenTracker } from './dispatch.js'
 import type { Settlement, TrackedSub } from './tracker.js'
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000
+
+/** Errors a responder hands back as they are, not wrapped in RemoteError: those a bridge makes
+ *  for a request it carried to another context (that context went away, or timed out), so the
+ *  requester sees the same types as for a local request. */
+export const passThrough = new WeakSet<Error>()
+
+/** The context chosen to answer a request went away (its tab closed, its worker stopped or its
+ *  bridge closed) before it answered. `type` is the request's type, `responder` names the context. */
+export class ResponderGoneError extends TidingsError {
+  override name = 'ResponderGoneError'
+  declare readonly type: string
+  declare readonly responder: string
+  constructor(type: string, responder: string, why: string) {
+    super(`The responder for request "${type}" (${responder}) went away before answering: ${why}. Retry the request: another context that serves "${type}" answers if there is one.`)
+    this.type = type
+    this.responder = responder
+  }
+}
 
 /** One timer for all pending requests of a bus, armed for the earliest deadline: a timer per
  *  request (insert + clear per round trip) was a fifth of request/reply's cost. The pending
@@ -89,9 +107,10 @@ export class PendingRequest<R> implements OpenTracker<R> {
   private done = false
   declare readonly deadline: number
   private readonly onAbort: (() => void) | undefined
+  private endCtl: AbortController | undefined
 
   private declare readonly event: TidingsEvent
-  private declare readonly timeoutMs: number
+  declare readonly timeoutMs: number
   private declare readonly signal: AbortSignal | undefined
   private declare readonly host: RequestHost
   constructor(
@@ -139,7 +158,7 @@ export class PendingRequest<R> implements OpenTracker<R> {
     // A responder's own failure travels as RemoteError (name and message survive any context);
     // a queue refusal is reported as itself, and so is a responder that declines with
     // NoResponderError (a bridge's forwarding responder that found no one on the other side).
-    const declined = s.error instanceof NoResponderError
+    const declined = s.error instanceof NoResponderError || (s.error !== undefined && passThrough.has(s.error))
     this.firstFailure ??= s.cause === 'handler' && s.error !== undefined && !declined ? new RemoteError(s.error.name, s.error.message, this.event.type) : s.error
     this.check()
   }
@@ -147,6 +166,16 @@ export class PendingRequest<R> implements OpenTracker<R> {
   seal(): void {
     this.sealed = true
     this.check()
+  }
+
+  /** Aborts when the request ends, however it ends (answer, failure, timeout, abort, shutdown):
+   *  a bridge carrying it elsewhere lets go of its own pending entry then. */
+  get ended(): AbortSignal {
+    if (this.endCtl === undefined) {
+      this.endCtl = new AbortController()
+      if (this.done) this.endCtl.abort()
+    }
+    return this.endCtl.signal
   }
 
   /** Called by Deadlines when timeoutMs passed. */
@@ -172,6 +201,7 @@ export class PendingRequest<R> implements OpenTracker<R> {
 
   private finish(): void {
     this.done = true
+    this.endCtl?.abort()
     this.host.deadlines.delete()
     if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort)
     this.host.untrack(this.event)

@@ -65,8 +65,8 @@ describe('a receiving tab with no route for a type', () => {
     const a = tab(ch, {}, { origin: 'tab-a' })
     const b = narrowTab(ch, ['chat.want'])
     await Promise.all([a.bridge.ready, b.bridge.ready])
-    // seqs 0..5: even ones routed in b, odd ones skipped.
-    for (let i = 0; i < 6; i++) a.bus.publish(i % 2 === 0 ? 'chat.want' : 'chat.skip', { i })
+    // Six events: even ones routed in b, odd ones skipped (seqs read from their ids).
+    const seq = [...Array(6).keys()].map((i) => Number(a.bus.publish(i % 2 === 0 ? 'chat.want' : 'chat.skip', { i }).id.slice('tab-a:'.length)))
     await waitFor(() => b.got.length === 3, 'the 3 routed events')
     await settled(() => b.bridge.stats().unrouted, (n) => n)
     expect(b.bridge.stats().unrouted).toBe(3)
@@ -74,16 +74,17 @@ describe('a receiving tab with no route for a type', () => {
     const mallory = raw(ch)
     // Replays in a's session: skipped seq 1 now typed as a routed event, routed seq 2 typed as
     // an unrouted one, and skipped seq 3 as it was. All three are duplicates.
-    broadcast(mallory, batch('mallory', [envelope('tab-a', 1, 'chat.want'), envelope('tab-a', 2, 'chat.skip'), envelope('tab-a', 3, 'chat.skip')], [0, 1, 2], true, inc))
+    broadcast(mallory, batch('mallory', [envelope('tab-a', seq[1]!, 'chat.want'), envelope('tab-a', seq[2]!, 'chat.skip'), envelope('tab-a', seq[3]!, 'chat.skip')], [seq[0]!, seq[1]!, seq[2]!], true, inc))
     await waitFor(() => b.bridge.stats().duplicates === 3, 'three duplicates')
     expect(b.got).toHaveLength(3)
-    // A hole: seq 9 with prev 8 after seq 5 is one gap, reported although 9 itself is skipped.
-    broadcast(mallory, batch('mallory', [envelope('tab-a', 9, 'chat.skip')], [8], true, inc))
+    // A hole: seq +4 with prev +3 after the last one is one gap, reported although it is skipped.
+    const last = seq[5]!
+    broadcast(mallory, batch('mallory', [envelope('tab-a', last + 4, 'chat.skip')], [last + 3], true, inc))
     await waitFor(() => b.bridge.stats().gaps === 1, 'one gap')
     const s = b.bridge.stats()
     expect([s.received, s.unrouted, s.duplicates, s.gaps]).toEqual([3, 4, 3, 1])
     // A malformed skipped-type event is still judged by the full path (counted, never thrown).
-    broadcast(mallory, batch('mallory', [{ ...envelope('tab-a', 10, 'chat.skip'), timestamp: 'late' }], [9], true, inc))
+    broadcast(mallory, batch('mallory', [{ ...envelope('tab-a', last + 5, 'chat.skip'), timestamp: 'late' }], [last + 4], true, inc))
     await waitFor(() => b.bridge.stats().malformed === 1, 'one malformed')
     expect(b.bridge.stats().unrouted).toBe(4)
   })

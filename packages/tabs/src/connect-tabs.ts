@@ -7,17 +7,16 @@
 // reaches the bus, and ingestBatch drops duplicates per session (origin + incarnation) and
 // reports gaps. BroadcastChannel reaches every tab directly, so no tab relays another's events.
 // Presence (hello, heartbeat, bye) is in peers.ts; a bye is probed before a peer is dropped.
-import { BusClosedError, compilePatterns, createOriginId, emitSystemEvent, type Bus, type EventMapOf, type TidingsEvent } from '@tidings/core'
+import { BusClosedError, createOriginId, emitSystemEvent, type Bus, type EventMapOf, type TidingsEvent } from '@tidings/core'
 import {
   bridgeHost,
-  checkNumber,
-  DEFAULT_MAX_BATCH_BYTES,
   describeError,
-  findUnencodable,
   incarnationOf,
   incarnationOfEvent,
   ingestBatch,
+  isRequest,
   Outbox,
+  ReplyLink,
   SessionTable,
   type BridgeHost,
   type EventBatch,
@@ -26,12 +25,12 @@ import {
 } from '@tidings/core/bridge'
 import { Subject, type Observable, type Subscription as RxSubscription } from 'rxjs'
 import { broadcast } from './broadcast.js'
-import { TabsOptionError, TabsUnsupportedError } from './errors.js'
-import { checkKeyOption } from './hmac.js'
+import { TabsUnsupportedError } from './errors.js'
 import { Ordered } from './ordered.js'
 import { PeerTracker, type PeerChange, type TabPeer } from './peers.js'
 import { WIRE_TAG, WIRE_VERSION, parseWire, type BatchMessage, type ByeMessage, type HelloMessage, type InnerMessage, type SignedMessage } from './protocol.js'
 import { registerBridge } from './registry.js'
+import { resolveTabsOptions, unencodable } from './tabs-options.js'
 import { createSigner, encodeMessage, TABS_SIGNED, type Signer } from './signer.js'
 import type { TabsBridge, TabsIssue, TabsOptions, TabsStats } from './tabs-types.js'
 
@@ -70,6 +69,8 @@ class TabsBridgeImpl implements TabsBridge {
   private readonly inbound: InboundPipe
   private readonly outbox: Outbox
   private readonly tracker: PeerTracker
+  /** bus.request() across tabs (replies.ts in core's bridge layer). */
+  private readonly link: ReplyLink
   private readonly graceMs: number
   private readonly ordered = new Ordered()
   private readonly redact: TabsOptions['redact']
@@ -99,21 +100,10 @@ class TabsBridgeImpl implements TabsBridge {
     this.host = host
     if (host.closed) throw new BusClosedError(host.name, 'connect tabs')
     if (typeof BroadcastChannel !== 'function') throw new TabsUnsupportedError('BroadcastChannel', 'connectTabs()')
-    const channel = options.channel ?? 'tidings'
-    if (typeof channel !== 'string' || channel.length === 0 || channel.length > 200)
-      throw new TabsOptionError('channel', channel, 'use a non-empty string of at most 200 characters')
+    const o = resolveTabsOptions(options)
+    const { channel, heartbeatMs, peerTimeoutMs, maxBatch, maxBatchBytes, shared, key } = o
     this.channel = channel
-    const heartbeatMs = positive('heartbeatMs', options.heartbeatMs, 1000)
-    const peerTimeoutMs = positive('peerTimeoutMs', options.peerTimeoutMs, heartbeatMs * 5)
-    if (peerTimeoutMs <= heartbeatMs) throw new TabsOptionError('peerTimeoutMs', peerTimeoutMs, `must be longer than heartbeatMs (${heartbeatMs})`)
-    const maxBatch = positive('maxBatch', options.maxBatch, 5000)
-    const maxBatchBytes = positive('maxBatchBytes', options.maxBatchBytes, DEFAULT_MAX_BATCH_BYTES)
-    if (options.redact !== undefined && typeof options.redact !== 'function') throw new TabsOptionError('redact', options.redact, 'pass a function (event) => event | null')
-    this.redact = options.redact
-    const share = options.share ?? []
-    const shared = compilePatterns(share) // validates every pattern (InvalidTopicError names the bad one)
-    const key = options.key
-    checkKeyOption(key)
+    this.redact = o.redact
     this.keyed = key !== undefined
     this.signerReady = key === undefined ? Promise.resolve(undefined) : createSigner(key, TABS_SIGNED, 'connectTabs({ key })')
     this.ready = this.signerReady.then(async (s) => {
@@ -135,7 +125,15 @@ class TabsBridgeImpl implements TabsBridge {
         ? emitSystemEvent(host, '$tidings.tabs.peer.joined', () => ({ channel, peer: c.peer.id, origin: c.peer.origin }))
         : emitSystemEvent(host, '$tidings.tabs.peer.left', () => ({ channel, peer: c.peer.id, origin: c.peer.origin, reason: c.reason })),
     )
-    this.sessions = new SessionTable({ window: positive('dedupeWindow', options.dedupeWindow, 2048) })
+    this.link = new ReplyLink({
+      id: this.id,
+      host,
+      accepts: shared,
+      send: (m) => (this.keyed ? this.sendSigned({ tag: WIRE_TAG, v: WIRE_VERSION, ...m }, () => {}) : broadcast(this.bc, { tag: WIRE_TAG, v: WIRE_VERSION, ...m })),
+      announce: () => this.announce('heartbeat', false),
+    })
+    this.tracker.changes$.subscribe((c) => c.kind === 'leave' && this.link.peerGone(c.peer.id, `the tab left (${c.reason})`))
+    this.sessions = new SessionTable({ window: o.dedupeWindow })
     this.inbound = {
       host,
       bridge: TABS_BRIDGE,
@@ -168,7 +166,7 @@ class TabsBridgeImpl implements TabsBridge {
     })
     this.bc.addEventListener('messageerror', () => this.issue('malformed', 'a message could not be deserialized'))
 
-    const patterns = typeof share === 'string' ? [share] : share
+    const patterns = o.share
     if (patterns.length > 0) {
       this.outbound = host.on(patterns).subscribe({ next: (e) => this.enqueue(e), complete: () => void this.close() })
     }
@@ -212,6 +210,7 @@ class TabsBridgeImpl implements TabsBridge {
       removeEventListener('pagehide', this.onPageHide)
       removeEventListener('pageshow', this.onPageShow)
     }
+    this.link.close('the tab closed')
     this.closed = false // let the last batch out
     this.outbox.flush(true)
     this.closed = true
@@ -227,7 +226,7 @@ class TabsBridgeImpl implements TabsBridge {
   private enqueue(e: TidingsEvent): void {
     if (this.closed) return
     const host = this.host
-    if (host.isLocal(e)) return
+    if (host.isLocal(e) || isRequest(host, e)) return // a request crosses to one tab only, as a request
     // Never send back what this bridge ingested; events other bridges (a worker) injected go on.
     if (host.bridgedBy(e) === TABS_BRIDGE) return
     const inc = incarnationOfEvent(host, e)
@@ -310,6 +309,7 @@ class TabsBridgeImpl implements TabsBridge {
     if (this.closed) return
     const msg: HelloMessage = { tag: WIRE_TAG, v: WIRE_VERSION, kind, from: this.id, origin: this.host.origin, incarnation: this.incarnation, name: this.host.name }
     if (ask) msg.ask = true
+    if (this.link.patterns.length > 0) msg.replies = this.link.patterns
     this.send(msg)
   }
 
@@ -384,6 +384,7 @@ class TabsBridgeImpl implements TabsBridge {
         if (msg.origin === this.host.origin) return
         if (this.tracker.contradicts(msg.from)) this.issue('contradicted', `${msg.from} answered after a bye in its name: it stays`)
         this.tracker.seen(msg.from, msg.origin, msg.incarnation, msg.name, now)
+        this.link.peerServes(msg.from, msg.origin, msg.replies)
         // A newcomer wants to know who is here: answer without asking back (no ping-pong).
         if (msg.ask) this.answer()
         return
@@ -396,6 +397,12 @@ class TabsBridgeImpl implements TabsBridge {
           }, this.graceMs + 20)
         }
         return
+      case 'request':
+      case 'reply': {
+        const bad = this.link.receive(msg.kind, msg as unknown as Record<string, unknown>)
+        if (bad !== undefined) this.issue('malformed', bad)
+        return
+      }
       case 'batch':
         this.tracker.touch(msg.from, now)
         this.counters.batchesReceived++
@@ -441,15 +448,4 @@ class TabsBridgeImpl implements TabsBridge {
     }
     if (this.issues.observed) this.issues.next({ kind, reason })
   }
-}
-
-function unencodable(e: TidingsEvent): string | undefined {
-  const bad = findUnencodable(e.data, 'data') ?? (e.metadata !== undefined ? findUnencodable(e.metadata, 'metadata') : undefined)
-  return bad === undefined ? undefined : `${bad.path} is ${bad.kind === 'unreadable' ? 'unreadable' : `a ${bad.kind}`}, which the signed (text) channel cannot carry`
-}
-
-const tabsOptionError = (option: string, value: unknown, rule: string) => new TabsOptionError(option, value, rule)
-
-function positive(name: string, v: number | undefined, fallback: number): number {
-  return v === undefined ? fallback : checkNumber(v, name, (n) => Number.isFinite(n) && n > 0, 'use a positive number', tabsOptionError)
 }

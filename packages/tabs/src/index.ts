@@ -5,5 +5,7 @@ export type { PeerChange, TabPeer } from './peers.js'
 export type { Stamp } from './hlc.js'
 export { compareStamps, DEFAULT_MAX_SKEW_MS, MAX_COUNTER } from './hlc.js'
 export { TabsClosedError, TabsOptionError, TabsUnsupportedError } from './errors.js'
+// The chosen responder tab went away mid-request (bus.request() across tabs).
+export { ResponderGoneError } from '@tidings/core/bridge'
 export { WIRE_TAG, WIRE_VERSION } from './protocol.js'
 export { STATE_TAG, STATE_VERSION } from './state-protocol.js'

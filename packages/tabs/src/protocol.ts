@@ -2,7 +2,7 @@
 // '@tidings/core/bridge'). Everything that arrives on the channel is untrusted (any script of the
 // origin can post on it), so parseWire checks the shape before anything is used; the events
 // inside a batch are rebuilt and checked one by one by the shared inbound pipe.
-import { checkBatch, isBoolean, isId, isRecord, readTagged, type EventBatch } from '@tidings/core/bridge'
+import { checkBatch, isBoolean, isId, isRecord, readTagged, type EventBatch, type ReplyMessage } from '@tidings/core/bridge'
 
 export const WIRE_TAG = 'tidings.tabs'
 export const WIRE_VERSION = 1
@@ -22,6 +22,8 @@ export interface HelloMessage extends Base {
   name: string
   /** A newcomer asks the others to announce themselves at once. */
   ask?: boolean
+  /** The reply patterns the sender's bus serves (bus.request() across tabs). */
+  replies?: readonly string[]
 }
 
 export interface ByeMessage extends Base {
@@ -34,7 +36,11 @@ export interface BatchMessage extends Base {
   batch: EventBatch
 }
 
-export type InnerMessage = HelloMessage | ByeMessage | BatchMessage
+/** A request carried to one tab's responders, or its answer (see ReplyLink). Checked field by
+ *  field by the ReplyLink that receives it. */
+export type ReplyWire = Base & ReplyMessage
+
+export type InnerMessage = HelloMessage | ByeMessage | BatchMessage | ReplyWire
 
 /** With a key, the inner message travels as text so the signature covers exactly what the
  *  receiver parses. */
@@ -79,17 +85,22 @@ export function parseInner(data: unknown): Parsed<InnerMessage> {
     switch (kind) {
       case 'hello':
       case 'heartbeat': {
-        const { origin, incarnation, name, ask } = data
+        const { origin, incarnation, name, ask, replies } = data
         if (!isId(origin)) return { ok: false, reason: `${kind} without an origin` }
         if (!isId(incarnation, 64)) return { ok: false, reason: `${kind} without an incarnation` }
         if (typeof name !== 'string' || name.length > 200) return { ok: false, reason: `${kind} without a name` }
         if (ask !== undefined && !isBoolean(ask)) return { ok: false, reason: 'ask must be a boolean' }
+        if (replies !== undefined && !(Array.isArray(replies) && replies.length <= 256 && replies.every((p) => isId(p)))) return { ok: false, reason: 'replies must be at most 256 patterns' }
         const msg: HelloMessage = { tag: WIRE_TAG, v: WIRE_VERSION, kind, from, origin, incarnation, name }
         if (ask) msg.ask = true
+        if (replies !== undefined) msg.replies = replies as string[]
         return { ok: true, msg }
       }
       case 'bye':
         return { ok: true, msg: { tag: WIRE_TAG, v: WIRE_VERSION, kind: 'bye', from } }
+      case 'request':
+      case 'reply':
+        return { ok: true, msg: data as unknown as ReplyWire }
       case 'batch': {
         const batch = data['batch']
         const bad = checkBatch(batch)

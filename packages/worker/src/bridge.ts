@@ -11,7 +11,9 @@ import {
   incarnationOf,
   incarnationOfEvent,
   ingestBatch,
+  isRequest,
   Outbox,
+  ReplyLink,
   SessionTable,
   toError,
   type BridgeHost,
@@ -73,6 +75,8 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
   private readonly incarnation: string
   private readonly endpoint: MessageEndpoint
   private readonly bus: Bus<M>
+  /** bus.request() across this bridge (both ways). */
+  private readonly replies: ReplyLink
   private readonly onMessage = (e: MessageEvent) => this.receive(e.data)
   private readonly onPortClose = () => this.shutdown(false)
 
@@ -113,6 +117,13 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
         forwardToSiblings(this.hub, this, e, inc)
       },
     }
+    this.replies = new ReplyLink({
+      id: this.host.origin,
+      host: this.host,
+      accepts: this.accepts,
+      send: (m) => this.endpoint.postMessage({ tag: TAG, v: VERSION, ...m } satisfies BridgeMessage, []),
+      announce: () => this.announceReplies(),
+    })
     endpoint.addEventListener('message', this.onMessage)
     // MessagePort 'close' (newer browsers) says the other end went away: stop like on 'bye'.
     ;(endpoint as unknown as EventTarget).addEventListener('close', this.onPortClose)
@@ -160,6 +171,7 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
   private forward(e: TidingsEvent): void {
     if (this.closed || this.hub.forwarded.has(e)) return // an inbound event another bridge already handed us
     if (this.host.bridgedBy(e) === this.name) return // came in over this bridge: no echo
+    if (isRequest(this.host, e)) return // a request crosses as a request, to one context
     this.send(e, incarnationOfEvent(this.host, e))
   }
 
@@ -208,6 +220,7 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
     } else {
       this.counters.unresponsive++
       this.status.next('unresponsive')
+      if (this.peerOrigin !== undefined) this.replies.peerGone(this.peerOrigin, 'the peer stopped answering', false)
       emitSystemEvent(this.host, '$tidings.worker.crashed', () => ({ worker: this.name, reason: `no acknowledgement for ${this.acks.unacknowledged} batch(es)` }))
       // What the outbox still holds would go into the void too: hold it instead.
       for (const it of this.outbox.take()) this.held.push({ event: it.event, incarnation: it.incarnation })
@@ -240,7 +253,15 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
           this.resolveReady()
           this.release()
           this.outbox.flush()
+          this.announceReplies()
         }
+        return
+      case 'replies':
+        if (this.peerOrigin !== undefined) this.replies.peerServes(this.peerOrigin, this.peerOrigin, msg.patterns)
+        return
+      case 'request':
+      case 'reply':
+        if (this.replies.receive(msg.kind, msg.msg) !== undefined) this.counters.malformed++
         return
       case 'ack':
         this.acks.ack(msg.batches, Date.now())
@@ -301,6 +322,11 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
     }
   }
 
+  /** Tells the peer which reply patterns this bus serves (once it is there). */
+  private announceReplies(): void {
+    if (this.peerNonce !== undefined && !this.closed) this.post({ tag: TAG, v: VERSION, kind: 'replies', patterns: this.replies.patterns })
+  }
+
   private hello(ack: boolean): void {
     this.post({ tag: TAG, v: VERSION, kind: 'hello', origin: this.host.origin, incarnation: this.incarnation, nonce: this.nonce, ack })
   }
@@ -317,6 +343,7 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
     if (this.closed) return
     if (tellPeer && this.peerNonce !== undefined && this.acks.responsive) this.outbox.flush(true)
     this.closed = true
+    this.replies.close(tellPeer ? 'the bridge was closed' : 'the other side closed')
     this.hub.bridges.delete(this)
     this.outbound?.unsubscribe()
     this.acks.stop()

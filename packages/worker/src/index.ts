@@ -17,6 +17,8 @@ export {
   type PoolWorkerStats,
 } from './register-handlers.js'
 export { findUncloneable, type UncloneableValue } from './clone-check.js'
+// The worker side went away mid-request (bus.request() across the bridge).
+export { ResponderGoneError } from '@tidings/core/bridge'
 export type { MessageEndpoint } from './protocol.js'
 export {
   TimeoutError,

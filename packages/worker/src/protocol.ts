@@ -2,7 +2,7 @@
 // MessagePort). It follows the one Tidings convention `{ tag, v, kind }` (readTagged from
 // '@tidings/core/bridge'), so other traffic on the same endpoint (Comlink, the pool, app
 // messages) is ignored, and everything received is validated: the other side is untrusted.
-import { checkBatch, isBoolean, isId, isNat, readTagged, type EventBatch } from '@tidings/core/bridge'
+import { checkBatch, isBoolean, isId, isNat, readTagged, type EventBatch, type ReplyMessage } from '@tidings/core/bridge'
 
 export const TAG = 'tidings.worker'
 export const VERSION = 1
@@ -17,12 +17,18 @@ export type BridgeMessage =
   | { tag: typeof TAG; v: typeof VERSION; kind: 'ack'; batches: number }
   /** The sender closed its side; `nonce` is the one from its hello. */
   | { tag: typeof TAG; v: typeof VERSION; kind: 'bye'; nonce: string }
+  /** The reply patterns the sender's bus serves (after the hello, and on every change). */
+  | { tag: typeof TAG; v: typeof VERSION; kind: 'replies'; patterns: readonly string[] }
+  /** A request carried to the peer's responders, and its answer (see ReplyLink). */
+  | ({ tag: typeof TAG; v: typeof VERSION } & ReplyMessage)
 
 export type Incoming =
   | { kind: 'hello'; origin: string; incarnation: string; nonce: string; ack: boolean }
   | { kind: 'events'; batch: unknown }
   | { kind: 'ack'; batches: number }
   | { kind: 'bye'; nonce: string }
+  | { kind: 'replies'; patterns: unknown }
+  | { kind: 'request' | 'reply'; msg: Record<string, unknown> }
   | { kind: 'malformed'; reason: string }
   | { kind: 'foreign' }
 
@@ -53,6 +59,11 @@ export function parseMessage(data: unknown): Incoming {
         const nonce = m['nonce']
         return isId(nonce, 64) ? { kind: 'bye', nonce } : { kind: 'malformed', reason: 'bye needs the nonce of its hello' }
       }
+      case 'replies':
+        return { kind: 'replies', patterns: m['patterns'] }
+      case 'request':
+      case 'reply':
+        return { kind: t.kind, msg: m }
       default:
         return { kind: 'malformed', reason: `unknown message kind ${JSON.stringify(t.kind)}` }
     }

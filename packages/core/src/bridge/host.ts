@@ -27,6 +27,9 @@ export interface BridgeHost {
   subscriberCount?(type: string): number
   /** An inspector (DevTools) watches: it sees every event, routed or not. */
   readonly inspecting?: boolean
+  /** The dispatch()/request() call waiting on `event`, if any; `tracking` counts them. */
+  trackerFor?(event: TidingsEvent): unknown
+  readonly tracking?: number
 }
 
 /** A value passed as the bus is not a bus made by createBus(). */

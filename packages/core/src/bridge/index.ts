@@ -6,6 +6,10 @@ export { bridgeHost, incarnationOf, incarnationOfEvent, noteIncarnation, NotABus
 export { ingestBatch, type InboundIssue, type InboundPipe } from './inbound.js'
 export { DEFAULT_MAX_BATCH_BYTES, Outbox, type OutboxOptions } from './outbox.js'
 export { estimateBytes, estimateEventBytes } from './size.js'
+// request/reply across contexts (tabs, workers): see docs/bridges.md.
+export { ReplyLink, type ReplyLinkOptions, type ReplyMessage } from './reply-link.js'
+export { isRequest, REMOTE_RESPONDER_LABEL, remoteReplies, type RemoteReplies, type RequestCarrier } from './remote-replies.js'
+export { ResponderGoneError } from '../request-reply.js'
 export { MAX_SEQ_JUMP, PrevTable, SessionTable, type SessionTableOptions, type SessionVerdict } from './sessions.js'
 // The one type-preserving text encoding (signed tabs batches and shared state, history export
 // and import, the DevTools display): see docs/encoding.md.

@@ -43,3 +43,26 @@ bus.subscribe('t.chain', (e) => {
 bus.subscribe('t.chain.report', () => {
   bus.publish('t.chain.result', chain.splice(0))
 })
+
+// Responders for bus.request() from the page, and a request of the page's responders.
+bus.reply('t.calc.add', (e) => {
+  const { a, b } = e.data as { a: number; b: number }
+  return { sum: a + b, origin: bus.origin, correlationId: e.correlationId }
+})
+bus.reply('t.calc.fail', () => {
+  throw new TypeError('worker says no')
+})
+let slowStarted = 0
+bus.reply('t.calc.slow', () => {
+  slowStarted++
+  return new Promise(() => {}) // never answers
+})
+bus.subscribe('t.calc.slow-started', () => void bus.publish('t.calc.slow-started.result', slowStarted))
+bus.subscribe('t.bridge.close', () => bridge?.close())
+bus.subscribe('t.ask-page', async (e) => {
+  try {
+    bus.publish('t.ask-page.result', { ok: true, value: await bus.request('t.page.echo', e.data, { timeoutMs: 2000 }) })
+  } catch (err) {
+    bus.publish('t.ask-page.result', { ok: false, name: (err as Error).name })
+  }
+})
