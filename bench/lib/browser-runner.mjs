@@ -1,7 +1,7 @@
 // Browser benchmarks: packages/*/bench/*.browser-bench.ts, each imported into a fresh page (own
 // browser context) of headless Chromium through a Vite dev server that resolves @tidings/* from
 // source; the module's default export must resolve to a BenchTable (or an array of them).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { chromiumArgs, chromiumPath } from '../../e2e/chromium.mjs'
 
@@ -50,6 +50,7 @@ function withTimeout(promise, ms, what) {
 async function openContext(browser, rel, profileRoot) {
   if (!rel.includes('.disk.')) return { context: await browser.newContext(), done: async () => {} }
   const { chromium } = await import('playwright')
+  mkdirSync(profileRoot, { recursive: true })
   const dir = mkdtempSync(path.join(profileRoot, 'profile-'))
   const context = await chromium.launchPersistentContext(dir, { executablePath: chromiumPath(), args: chromiumArgs, headless: true })
   return { context, done: async () => rmSync(dir, { recursive: true, force: true }) }
