@@ -2,7 +2,7 @@
 import { type Command, type ResultMsg, parseExport } from '@tidings/devtools/protocol'
 import { useState } from 'preact/hooks'
 import { Detail } from './detail.tsx'
-import { EventLog } from './log.tsx'
+import { EventLog, LogHeader } from './log.tsx'
 import type { LoggedEvent, PanelStore } from './store.ts'
 import { useStore } from './use-store.ts'
 import { ThroughputChart } from './chart.tsx'
@@ -152,7 +152,10 @@ export function App({ store, send, tabId }: AppProps) {
                 </div>
               )}
               {store.filtered.length === 0 ? (
-                <LogEmpty store={store} />
+                <>
+                  <LogHeader />
+                  <LogEmpty store={store} />
+                </>
               ) : (
                 <EventLog rows={store.filtered} selected={selected} onSelect={(id) => (setSelected(id), setReplayResult(undefined))} version={version} />
               )}

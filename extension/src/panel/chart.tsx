@@ -9,6 +9,8 @@ import type { PanelStore } from './store.ts'
 
 const COLORS = ['#3b82f6', '#10b981', '#f59e0b', '#8b5cf6', '#06b6d4', '#94a3b8']
 const PROBLEM = '#dc2626'
+/** Axis labels (drawn on the canvas by uPlot): x, left y, right y. */
+const AXES = ['local time', 'events/s', 'dropped / errors per s'] as const
 
 interface ChartData {
   types: string[]
@@ -55,9 +57,9 @@ function options(types: string[], width: number, raw: () => number[][]): uPlot.O
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(5, max * 1.1)] }, p: { range: (_u, _min, max) => [0, Math.max(5, max * 1.2)] } },
     axes: [
-      { ...axis('local time'), values: '{HH}:{mm}:{ss}' },
-      axis('events/s'),
-      { ...axis('dropped / errors per s', 'p', 1), grid: { show: false } },
+      { ...axis(AXES[0]), values: '{HH}:{mm}:{ss}' },
+      axis(AXES[1]),
+      { ...axis(AXES[2], 'p', 1), grid: { show: false } },
     ],
     series: [
       { label: 'time' },
@@ -121,7 +123,7 @@ export function ThroughputChart({ store, version, top = 5 }: { store: PanelStore
   return (
     <div class="chart" data-testid="throughput">
       <h3>Events per second, last 60 s (top {top} types stacked)</h3>
-      <div ref={host} class="chart-host" data-testid="chart" data-types={d.types.join(',')} data-total={total} data-problems={problems} />
+      <div ref={host} class="chart-host" data-testid="chart" data-types={d.types.join(',')} data-total={total} data-problems={problems} data-axes={AXES.join('|')} />
       {d.types.length === 0 && <p class="empty">No events in the last 60 seconds.</p>}
       <p class="muted small">
         {total} events and {problems} drops/errors in the window. Red points: drops, refusals and handler errors in that second (right axis).

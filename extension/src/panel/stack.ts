@@ -33,8 +33,11 @@ const PUBLISHERS = /(?:^|\.)(publish|publishAsync|dispatch|request)$/
 /** The frames from the caller of bus.publish() on (all frames when that call is not found). */
 export function callerFrames(stack: string): { frames: Frame[]; hidden: number } {
   const all = parseStack(stack)
-  const i = all.findIndex((f) => PUBLISHERS.test(f.fn))
-  return i < 0 ? { frames: all, hidden: 0 } : { frames: all.slice(i + 1), hidden: i + 1 }
+  let i = all.findIndex((f) => PUBLISHERS.test(f.fn))
+  if (i < 0) return { frames: all, hidden: 0 }
+  // a publish that calls another (ctx.publish -> bus.publish): skip the whole run
+  while (i + 1 < all.length && PUBLISHERS.test(all[i + 1]!.fn)) i++
+  return { frames: all.slice(i + 1), hidden: i + 1 }
 }
 
 /** The file's last path segment, for a short label: `app.ts:12`. */

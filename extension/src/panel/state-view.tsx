@@ -85,7 +85,7 @@ export function StateView({ store, onOpenEvent }: { store: PanelStore; onOpenEve
           <p class="muted">stamp {stampText(entry.stamp)}</p>
           <h3>Current value</h3>
           <div class="tree" data-testid="state-value">
-            <DataTree value={entry.value} />
+            <DataTree key={entry.key} value={entry.value} openDepth={4} />
           </div>
           <h3>History ({entry.history.length})</h3>
           <History entry={entry} onSelect={onOpenEvent} />

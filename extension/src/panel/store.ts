@@ -331,14 +331,22 @@ export class PanelStore {
     b.set(type, (b.get(type) ?? 0) + 1)
   }
 
-  /** Events/s for the last 60 seconds, per top topic (the rest summed as 'other'), and the
+  /** Events/s for the last 60 seconds, per top topic (the rest, and $ system topics, summed as 'other'), and the
    *  drops/rejects/errors of each second. */
   throughput(top = 5, endSecond = this.latestSecond): { seconds: number[]; series: { type: string; values: number[] }[]; problems: number[] } {
     const seconds: number[] = []
-    for (let s = endSecond - CHART_SECONDS + 1; s <= endSecond; s++) seconds.push(s)
+    // The last 60 s, or less when the log is younger (at least 15 s), so a short session fills the chart.
+    let oldest = endSecond
+    for (const k of this.buckets.keys()) if (k < oldest) oldest = k
+    for (let s = Math.max(endSecond - CHART_SECONDS + 1, Math.min(oldest, endSecond - 14)); s <= endSecond; s++) seconds.push(s)
     const totals = new Map<string, number>()
     for (const s of seconds) for (const [t, n] of this.buckets.get(s) ?? []) totals.set(t, (totals.get(t) ?? 0) + n)
-    const tops = [...totals.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, top).map(([t]) => t)
+    // System topics ($tidings.*: core's own subscription/error events) go to 'other'.
+    const tops = [...totals.entries()]
+      .filter(([t]) => !t.startsWith('$'))
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, top)
+      .map(([t]) => t)
     const topSet = new Set(tops)
     const series = tops.map((type) => ({ type, values: seconds.map((s) => this.buckets.get(s)?.get(type) ?? 0) }))
     if (totals.size > tops.length) {

@@ -33,8 +33,9 @@ function foldEntries(value: object): { entries: [string, unknown][]; summary: st
   return { entries, summary: `{${entries.length}}` }
 }
 
-export function DataTree({ value, name, depth = 0 }: { value: unknown; name?: string; depth?: number }) {
-  const [open, setOpen] = useState(depth < 2)
+/** `openDepth`: levels unfolded at first (2 by default). */
+export function DataTree({ value, name, depth = 0, openDepth = 2 }: { value: unknown; name?: string; depth?: number; openDepth?: number }) {
+  const [open, setOpen] = useState(depth < openDepth)
   const label = name === undefined ? null : <span class="tree-key">{name}: </span>
   const text = leafText(value)
   if (text !== undefined) {
@@ -55,7 +56,7 @@ export function DataTree({ value, name, depth = 0 }: { value: unknown; name?: st
         {label}
         <span class="tree-summary">{summary}</span>
       </div>
-      {open && entries.map(([k, v]) => <DataTree key={k} name={k} value={v} depth={depth + 1} />)}
+      {open && entries.map(([k, v]) => <DataTree key={k} name={k} value={v} depth={depth + 1} openDepth={openDepth} />)}
     </div>
   )
 }

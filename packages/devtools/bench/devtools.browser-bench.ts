@@ -22,8 +22,21 @@ const DURATION_MS = 1500
 const RUNS = 5
 const TOPICS = ['user.login', 'user.logout', 'cart.item.added', 'cart.item.removed', 'order.created', 'order.paid', 'search.query', 'page.view']
 
-type Config = 'no agent' | 'agent, DevTools closed (no hello)' | 'agent streaming (default 2000/s, sampled)' | 'agent streaming everything (max 20000/s)'
-const CONFIGS: Config[] = ['no agent', 'agent, DevTools closed (no hello)', 'agent streaming (default 2000/s, sampled)', 'agent streaming everything (max 20000/s)']
+type Config =
+  | 'no agent'
+  | 'agent, no extension'
+  | 'extension installed, panel closed (recording)'
+  | 'agent streaming (default 2000/s, sampled)'
+  | 'agent streaming everything (max 20000/s)'
+const CONFIGS: Config[] = [
+  'no agent',
+  'agent, no extension',
+  'extension installed, panel closed (recording)',
+  'agent streaming (default 2000/s, sampled)',
+  'agent streaming everything (max 20000/s)',
+]
+const RECORDING: Config = 'extension installed, panel closed (recording)'
+const IDLE: Config = 'agent, no extension'
 
 interface RunResult {
   work: number
@@ -98,7 +111,9 @@ async function run(config: Config): Promise<RunResult> {
       redact: ['password'],
       ...(config === 'agent streaming everything (max 20000/s)' ? { maxEventsPerSecond: 20_000 } : {}),
     })
-    if (config !== 'agent, DevTools closed (no hello)') {
+    // the content script's answer to the agent's announce: the extension is installed
+    if (config === RECORDING) window.postMessage(msg({ kind: 'present' }), '*')
+    else if (config !== IDLE) {
       sink = contentScriptSink(nonce)
       window.postMessage(msg({ kind: 'hello', nonce, leaseMs: 60_000 }), '*')
       const until = performance.now() + 2000
@@ -106,7 +121,8 @@ async function run(config: Config): Promise<RunResult> {
       if (!agent.connected) throw new Error('agent did not answer the hello')
     }
   }
-  await sleep(50)
+  // past the agent's provisional recording window (250 ms after connectDevtools)
+  await sleep(300)
 
   let published = 0
   let publishMs = 0
@@ -175,7 +191,10 @@ async function run(config: Config): Promise<RunResult> {
     if (streamed + followers < published) problems.push(`streamed ${streamed} + skipped ${skipped} < published ${published}`)
     sink.stop()
   }
-  if (config === 'agent, DevTools closed (no hello)' && agent?.stats().batches !== 0) problems.push('agent streamed without a hello')
+  if ((config === IDLE || config === RECORDING) && agent?.stats().batches !== 0) problems.push('agent streamed without a hello')
+  const recordedBytes = agent?.stats().recordedBytes ?? 0
+  if (config === RECORDING && !(recordedBytes > 0 && recordedBytes <= 2 * 1024 * 1024)) problems.push(`recorded ${recordedBytes} chars, expected 1..2 MiB`)
+  if (config === IDLE && recordedBytes !== 0) problems.push(`recorded ${recordedBytes} chars without the extension`)
   const flushMs = agent?.stats().flushMs ?? 0
   agent?.disconnect()
   await bus.shutdown()
@@ -209,14 +228,15 @@ export default async function devtoolsBench(): Promise<BenchTable> {
       Math.round(median(rs.map((x) => x.work)) / secs),
       c === 'no agent' ? '—' : `${(cost * 100).toFixed(1)}%`,
       (median(rs.map((x) => x.publishMs)) / secs).toFixed(1),
-      c.startsWith('agent streaming') ? (median(rs.map((x) => x.flushMs)) / secs).toFixed(1) : '—',
+      c.startsWith('agent streaming') || c === RECORDING ? (median(rs.map((x) => x.flushMs)) / secs).toFixed(1) : '—',
       c.startsWith('agent streaming') ? (median(rs.map((x) => x.sinkMs)) / secs).toFixed(1) : '—',
       c === 'no agent' ? '—' : `${(direct * 100).toFixed(1)}%`,
       c.startsWith('agent streaming') ? Math.round(median(rs.map((x) => x.streamed)) / secs) : '—',
       c.startsWith('agent streaming') ? Math.round(median(rs.map((x) => x.sinkBytes)) / 1024 / secs) : '—',
     ])
   }
-  const idle = directCosts.get('agent, DevTools closed (no hello)')!
+  const idle = directCosts.get(IDLE)!
+  const recording = directCosts.get(RECORDING)!
   const streaming = directCosts.get('agent streaming (default 2000/s, sampled)')!
   const full = directCosts.get('agent streaming everything (max 20000/s)')!
   return {
@@ -237,7 +257,7 @@ export default async function devtoolsBench(): Promise<BenchTable> {
     notes: [
       `${RUNS} interleaved rounds of ${DURATION_MS} ms per config (medians; each config paired with the no-agent run of its round); 3 subscribers; ~70-byte payload with a redacted field; the simulated content script does what the real one does on the page's thread (tag + nonce check, JSON serialization for the port); item validation happens in the panel's process.`,
       `"app work lost" is end to end (includes GC and scheduling) but swings by tens of % when other processes load the 2 cores; "measured time" = extra time inside publish() + the agent's timer work + the content script's work, per second of load (misses GC), and is the figure the targets are judged on.`,
-      `target: DevTools closed < 2% -> ${(idle * 100).toFixed(1)}% ${idle < 0.02 ? 'met' : 'NOT met'}; streaming (default sampling) < 15% -> ${(streaming * 100).toFixed(1)}% ${streaming < 0.15 ? 'met' : 'NOT met'}; streaming every event: ${(full * 100).toFixed(1)}%.`,
+      `target: no extension < 2% -> ${(idle * 100).toFixed(1)}% ${idle < 0.02 ? 'met' : 'NOT met'}; extension installed, panel closed (recording at the default 2000 events/s into the 2 MiB ring) <= 5% -> ${(recording * 100).toFixed(1)}% ${recording <= 0.05 ? 'met' : 'NOT met'}; streaming (default sampling) < 15% -> ${(streaming * 100).toFixed(1)}% ${streaming < 0.15 ? 'met' : 'NOT met'}; streaming every event: ${(full * 100).toFixed(1)}%.`,
       'Costs within a few % of 0 (either sign) are noise on a shared 2-core machine.',
       `work units per round: ${CONFIGS.map((c) => results.get(c)!.map((x) => x.work).join('/')).join(' | ')}`,
       ...problems,
