@@ -256,6 +256,7 @@ class NatsBridgeImpl implements NatsBridge {
         case 'reconnect':
           this.counters.reconnects++
           this.setStatus('connected')
+          void this.js?.resume()
           break
         case 'error':
           this.serverError(s.error)

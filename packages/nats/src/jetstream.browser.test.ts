@@ -57,4 +57,26 @@ describe('connectNats with JetStream', () => {
     expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     expect(b.bridge.stats()).toMatchObject({ lastStreamSeq: 10, duplicates: 0 })
   })
+
+  it('while the server is down, persistent events wait (bounded): publishAsync resolves on the ack after the restart, or rejects at once when dropped', async () => {
+    const subject = uniquePrefix()
+    const stream = 'D' + subject.slice(-6)
+    await createStream(ctx.server, stream, [`${subject}.>`])
+    const a = device(ctx.server, { share: 'job.**', subject, jetstream: { stream }, maxBuffered: 2, overflow: 'drop-newest', connection: { reconnectTimeWait: 30 } })
+    const b = device(ctx.server, { share: 'job.**', subject, jetstream: { stream, replay: 'all' }, connection: { reconnectTimeWait: 30 } })
+    await Promise.all([a.bridge.whenConnected(), b.bridge.whenConnected()])
+    const got: unknown[] = []
+    b.bus.on('job.**').subscribe((e) => got.push(e.data))
+    const { commands } = await import('vitest/browser')
+    await commands.natsDown(ctx.server.id)
+    await waitFor(() => a.bridge.status === 'reconnecting', 'a to notice')
+    const acks = [0, 1, 2].map((n) => a.bus.publishAsync('job.n', n, { persistent: true }).then(() => 'acked', (e: Error) => e.name))
+    expect(await acks[2]).toBe('NatsConnectionError') // dropped: the buffer holds 2
+    expect(a.bridge.stats()).toMatchObject({ dropped: 1, buffered: 2 })
+    await commands.natsUp(ctx.server.id)
+    expect(await Promise.all(acks)).toEqual(['acked', 'acked', 'NatsConnectionError'])
+    await waitFor(() => got.length === 2, 'the stored events at b')
+    expect(got).toEqual([0, 1])
+    expect(a.bridge.stats()).toMatchObject({ acked: 2, unacked: 0, dropped: 1 })
+  })
 })

@@ -40,6 +40,8 @@ export class JetStreamLink {
   private lastPosted = 0
   private postTimer: ReturnType<typeof setTimeout> | undefined
   private gen = 0
+  private deliver: ((m: JsMsg) => void) | undefined
+  private onError: ((err: Error) => void) | undefined
   private readonly o: Resolved
   private readonly stream: string
   private readonly hooks: JetStreamHooks
@@ -90,22 +92,33 @@ export class JetStreamLink {
     const client = this.client
     if (!client) throw new Error('JetStream is not attached')
     const d = this.deferred(e)
-    client.publish(subject, bytes, { msgID: e.id, timeout: this.o.ackTimeoutMs }).then(
-      () => {
-        this.hooks.acked()
-        d.resolve()
-      },
-      (err: unknown) => {
-        const error = new NatsConnectionError(`JetStream publish of ${e.type} (${e.id})`, describeError(err))
-        this.hooks.unacked(error)
-        d.reject(error)
-      },
-    )
+    const started = Date.now()
+    const attempt = (n: number): void => {
+      client.publish(subject, bytes, { msgID: e.id, timeout: Math.max(100, this.o.ackTimeoutMs - (Date.now() - started)) }).then(
+        () => {
+          this.hooks.acked()
+          d.resolve()
+        },
+        (err: unknown) => {
+          // Right after a server restart JetStream may not answer yet ("no responders"): try
+          // again with the same message id (the server stores it once) while the ack wait lasts.
+          if (!d.done && n < 5 && Date.now() - started + 200 * n < this.o.ackTimeoutMs && this.client === client) {
+            setTimeout(() => attempt(n + 1), 200 * n)
+            return
+          }
+          const error = new NatsConnectionError(`JetStream publish of ${e.type} (${e.id})`, describeError(err))
+          this.hooks.unacked(error)
+          d.reject(error)
+        },
+      )
+    }
+    attempt(1)
   }
 
   /** `e` could not be sent at all. */
   failed(e: TidingsEvent, err: Error): void {
-    if (e.persistent === true) this.acks.get(e)?.reject(err)
+    // publishAsync asks for the ack after delivery, so the deferred may not exist yet.
+    if (e.persistent === true) this.deferred(e).reject(err)
   }
 
   async attach(nc: NatsConnection, deliver: (m: JsMsg) => void, onError: (err: Error) => void): Promise<void> {
@@ -120,38 +133,68 @@ export class JetStreamLink {
     }
     if (gen !== this.gen) return
     this.client = client
-    if (this.o.share.length === 0) return
+    this.deliver = deliver
+    this.onError = onError
+    if (this.o.share.length > 0) await this.consume(client, gen)
+  }
+
+  /** After a reconnect: a new consumer from the last sequence delivered. The server may have
+   *  restarted and lost the old one (ordered consumers live in memory), and the client's own
+   *  recovery waits for missed heartbeats. What arrives twice is dropped by id. */
+  async resume(): Promise<void> {
+    const client = this.client
+    if (!client || this.o.share.length === 0) return
+    const gen = ++this.gen
+    const m = this.messages
+    this.messages = undefined
+    m?.stop()
+    await this.consume(client, gen)
+  }
+
+  private async consume(client: JetStreamClient, gen: number): Promise<void> {
     const filters = coveringFilters(this.o.prefix, this.o.share)
     // nats-server 2.9 takes one filter per consumer: several become the whole prefix (the
     // bridge checks every type against the patterns anyway).
     const filter = filters.length === 1 ? filters[0]! : this.o.prefix + '.>'
-    const opts: Partial<OrderedConsumerOptions> = { filter_subjects: filter }
-    const replay = this.o.replay
-    if (this.lastSeq > 0) {
-      opts.deliver_policy = 'by_start_sequence'
-      opts.opt_start_seq = this.lastSeq + 1
-    } else if (replay === 'all') opts.deliver_policy = 'all'
-    else if (replay === 'new') opts.deliver_policy = 'new'
-    else if (replay === 'last-per-subject') opts.deliver_policy = 'last_per_subject'
-    else {
-      opts.deliver_policy = 'by_start_time'
-      opts.opt_start_time = new Date(replay.since).toISOString()
-    }
     const started = Date.now()
-    try {
-      const consumer = await client.consumers.get(this.stream, opts)
-      if (gen !== this.gen) return
-      this.messages = await consumer.consume({
-        callback: (m) => {
-          this.lastSeq = m.seq
-          if (Number(m.info.timestampNanos) / 1e6 < started) this.replayed++
-          deliver(m)
-          this.post()
-        },
-      })
-      if (gen !== this.gen) this.messages.stop()
-    } catch (err) {
-      onError(new NatsConnectionError(`JetStream consumer on stream "${this.stream}"`, describeError(err)))
+    for (let attempt = 1; ; attempt++) {
+      const opts: Partial<OrderedConsumerOptions> = { filter_subjects: filter }
+      const replay = this.o.replay
+      if (this.lastSeq > 0) {
+        opts.deliver_policy = 'by_start_sequence'
+        opts.opt_start_seq = this.lastSeq + 1
+      } else if (replay === 'all') opts.deliver_policy = 'all'
+      else if (replay === 'new') opts.deliver_policy = 'new'
+      else if (replay === 'last-per-subject') opts.deliver_policy = 'last_per_subject'
+      else {
+        opts.deliver_policy = 'by_start_time'
+        opts.opt_start_time = new Date(replay.since).toISOString()
+      }
+      try {
+        const consumer = await client.consumers.get(this.stream, opts)
+        if (gen !== this.gen) return
+        const messages = await consumer.consume({
+          callback: (m) => {
+            if (gen !== this.gen || m.seq <= this.lastSeq) return
+            this.lastSeq = m.seq
+            if (Number(m.info.timestampNanos) / 1e6 < started) this.replayed++
+            this.deliver?.(m)
+            this.post()
+          },
+        })
+        if (gen !== this.gen) messages.stop()
+        else this.messages = messages
+        return
+      } catch (err) {
+        // Right after a server restart JetStream may not be ready: try again for a few seconds.
+        if (gen !== this.gen) return
+        if (attempt >= 8) {
+          this.onError?.(new NatsConnectionError(`JetStream consumer on stream "${this.stream}"`, describeError(err)))
+          return
+        }
+        await new Promise((r) => setTimeout(r, 150 * attempt))
+        if (gen !== this.gen) return
+      }
     }
   }
 
