@@ -20,16 +20,16 @@ import {
   SessionTable,
   type BridgeHost,
   type EventBatch,
-  type InboundIssue,
   type InboundPipe,
 } from '@tidings/core/bridge'
-import { Subject, type Observable, type Subscription as RxSubscription } from 'rxjs'
+import type { Observable, Subscription as RxSubscription } from 'rxjs'
 import { broadcast } from './broadcast.js'
 import { TabsUnsupportedError } from './errors.js'
 import { Ordered } from './ordered.js'
 import { PeerTracker, type PeerChange, type TabPeer } from './peers.js'
 import { WIRE_TAG, WIRE_VERSION, parseWire, type BatchMessage, type ByeMessage, type HelloMessage, type InnerMessage, type SignedMessage } from './protocol.js'
 import { registerBridge } from './registry.js'
+import { TabsIssues } from './tabs-issues.js'
 import { resolveTabsOptions, unencodable } from './tabs-options.js'
 import { createSigner, encodeMessage, TABS_SIGNED, type Signer } from './signer.js'
 import type { TabsBridge, TabsIssue, TabsOptions, TabsStats } from './tabs-types.js'
@@ -55,21 +55,18 @@ class TabsBridgeImpl implements TabsBridge {
   readonly ready: Promise<void>
   readonly peers$: Observable<readonly TabPeer[]>
   readonly peerChanges$: Observable<PeerChange>
-  private readonly issues = new Subject<TabsIssue>()
-  readonly issues$: Observable<TabsIssue> = this.issues.asObservable()
+  private readonly issues = new TabsIssues()
+  readonly issues$: Observable<TabsIssue> = this.issues.issues$
 
   private readonly bc: BroadcastChannel
-  private readonly counters: Omit<TabsStats, 'peers'> = {
-    sent: 0, batchesSent: 0, received: 0, batchesReceived: 0, duplicates: 0, outOfOrder: 0, gaps: 0, implausible: 0,
-    malformed: 0, unsigned: 0, forged: 0, contradicted: 0, rejected: 0, unsendable: 0, echoes: 0, unrouted: 0,
-  }
+  private readonly counters = this.issues.counters
   private readonly host: BridgeHost
   private readonly incarnation: string
   private readonly sessions: SessionTable
   private readonly inbound: InboundPipe
   private readonly outbox: Outbox
   private readonly tracker: PeerTracker
-  /** bus.request() across tabs (replies.ts in core's bridge layer). */
+  /** bus.request() across tabs (reply-link.ts in core's bridge layer). */
   private readonly link: ReplyLink
   private readonly graceMs: number
   private readonly ordered = new Ordered()
@@ -138,7 +135,7 @@ class TabsBridgeImpl implements TabsBridge {
       host,
       bridge: TABS_BRIDGE,
       sessions: this.sessions,
-      issue: (kind, reason) => this.inboundIssue(kind, reason),
+      issue: (kind, reason) => this.issues.inbound(kind, reason),
       forward: () => void this.counters.received++,
       // A tab that does nothing with an event type never reads its payload (it relays nothing).
       // Its own outbound observer is a route of every shared type, but never takes an ingested
@@ -412,40 +409,7 @@ class TabsBridgeImpl implements TabsBridge {
     }
   }
 
-  private inboundIssue(kind: InboundIssue, reason: string): void {
-    const c = this.counters
-    switch (kind) {
-      case 'malformed':
-      case 'rejected':
-      case 'gap':
-      case 'implausible':
-        this.issue(kind, reason)
-        return
-      case 'echo':
-        c.echoes++
-        return
-      case 'unshared':
-        return
-      case 'unrouted':
-        c.unrouted++
-        return
-      case 'duplicate':
-        c.duplicates++
-        return
-      case 'late':
-        c.outOfOrder++
-    }
-  }
-
   private issue(kind: TabsIssue['kind'], reason: string, n = 1): void {
-    const c = this.counters
-    switch (kind) {
-      case 'gap':
-        c.gaps += n
-        break
-      default:
-        c[kind] += n
-    }
-    if (this.issues.observed) this.issues.next({ kind, reason })
+    this.issues.issue(kind, reason, n)
   }
 }

@@ -68,10 +68,12 @@ export function ingestBatch(pipe: InboundPipe, batch: unknown, from: string): nu
   let delivered = 0
   const skip = pipe.skipUnrouted === true && typeof host.subscriberCount === 'function'
   // Per entry of the types table: -1 when it is not a valid topic, else the bridge's own routes
-  // for it (both found once per batch).
+  // for it (both found once per batch); and the number of events delivered when it was last
+  // found to have no route (valid until the next delivery: only a handler can subscribe).
   const topics: (number | undefined)[] | undefined = skip ? [] : undefined
+  const routeless: number[] = []
   for (let i = 0; i < b.n; i++) {
-    if (topics !== undefined && !host.inspecting && skipUnrouted(pipe, b, i, topics)) continue
+    if (topics !== undefined && !host.inspecting && skipUnrouted(pipe, b, i, topics, routeless, delivered)) continue
     let decoded
     try {
       decoded = decodeEvent(b, i)
@@ -120,7 +122,7 @@ export function ingestBatch(pipe: InboundPipe, batch: unknown, from: string): nu
 /** Handles event i without reading its payload when nothing here subscribes to its type: true
  *  when done with it. Anything unusual (a bad field, an echo, an unshared type) returns false, so
  *  the full path judges and reports it as it always does. */
-function skipUnrouted(pipe: InboundPipe, b: EventBatch, i: number, topics: (number | undefined)[]): boolean {
+function skipUnrouted(pipe: InboundPipe, b: EventBatch, i: number, topics: (number | undefined)[], routeless: number[], delivered: number): boolean {
   const ti = b.tx[i]
   if (typeof ti !== 'number') return false
   let own = topics[ti]
@@ -131,8 +133,11 @@ function skipUnrouted(pipe: InboundPipe, b: EventBatch, i: number, topics: (numb
   if (own < 0) return false
   const type = b.tt[ti] as string
   const host = pipe.host
-  // Read per event, not per batch: a handler of an earlier event may subscribe to this type.
-  if (host.subscriberCount!(type) > own) return false
+  // Read again after any delivery: a handler of an earlier event may subscribe to this type.
+  if (routeless[ti] !== delivered) {
+    if (host.subscriberCount!(type) > own) return false
+    routeless[ti] = delivered
+  }
   const at = b.sx[i]
   if (typeof at !== 'number') return false
   const origin = b.so[at]

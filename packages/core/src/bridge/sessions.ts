@@ -41,6 +41,8 @@ export class SessionTable {
   private readonly window: number
   private readonly maxSessions: number
   private lastKey = ''
+  private lastOrigin = ''
+  private lastInc = ''
   private last: Session | undefined
 
   constructor(opts: SessionTableOptions = {}) {
@@ -91,6 +93,8 @@ export class SessionTable {
   }
 
   private session(origin: string, incarnation: string): Session {
+    // Most events come in runs of one session: compare the parts before building the key.
+    if (origin === this.lastOrigin && incarnation === this.lastInc && this.last !== undefined) return this.last
     const key = origin + '\u0000' + incarnation
     if (key === this.lastKey && this.last !== undefined) return this.last
     let s = this.sessions.get(key)
@@ -105,6 +109,8 @@ export class SessionTable {
     } else this.sessions.delete(key)
     this.sessions.set(key, s) // re-insert: Map order is recency order
     this.lastKey = key
+    this.lastOrigin = origin
+    this.lastInc = incarnation
     this.last = s
     return s
   }
