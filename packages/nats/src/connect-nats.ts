@@ -2,11 +2,12 @@
 // transport over the shared pipe of '@tidings/core/bridge'.
 //
 // Out: events matching `share` (not `local`, not brought in by this bridge) are queued and sent
-// once per microtask, each session in seq order, one message per event on
-// `<prefix>.<escaped type>`. While not connected they wait in the queue, bounded by maxBuffered
-// with the bus's drop strategies (drop-oldest, drop-newest), every drop counted. In: every message is untrusted: it must decode, hold one valid envelope whose
-// type is the subject's topic, and pass the session table (dedupe by id, gaps by prev, echoes
-// dropped) before the bus ingests it with its origin kept. NATS keeps the order of one
+// once per microtask, each session in seq order, a run of same-type events per message on
+// `<prefix>.<escaped type>` (sender.ts). While not connected they wait in the queue, bounded by
+// maxBuffered with the bus's drop strategies, every drop counted (outbound.ts). In: every
+// message is untrusted: it must decode to a batch whose every event has the subject's topic and
+// passes the envelope checks and the session table (dedupe by session and seq, gaps by prev,
+// echoes dropped) before the bus ingests it with its origin kept. NATS keeps the order of one
 // publisher's messages, so per-origin order holds.
 import { wsconnect, PermissionViolationError, type ConnectionOptions, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/nats-core'
 import { BusClosedError, compilePatterns, emitSystemEvent, type Bus, type EventMapOf, type TidingsEvent } from '@tidings/core'
@@ -35,7 +36,14 @@ import type { NatsBridge, NatsIssue, NatsOptions, NatsStats, NatsStatus } from '
 /** The name inbound events are ingested under (`bus.bridgedBy(event) === 'nats'`). */
 export const NATS_BRIDGE = 'nats'
 
-
+/**
+ * Connects `bus` to a NATS server over WebSocket: events whose type matches `options.share` go
+ * to every other connected bus on the same `subject` prefix, and theirs come here (see NatsOptions
+ * for auth, leader mode, JetStream and request/reply). Returns at once; `status$` says when it is
+ * connected. Throws NatsOptionError (naming the option) for a bad option, InvalidTopicError for a
+ * bad pattern, BusClosedError for a shut-down bus. Nothing a remote side sends is thrown into the
+ * app: problems are counted in stats() and emitted on errors$.
+ */
 export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsOptions): NatsBridge {
   return new NatsBridgeImpl(bus as unknown as Bus, bridgeHost(bus, 'connectNats()'), options)
 }
