@@ -16,6 +16,7 @@ import {
   describeError,
   incarnationOfEvent,
   ingestBatch,
+  isRequest,
   SessionTable,
   type BridgeHost,
   type InboundIssue,
@@ -288,7 +289,8 @@ class NatsBridgeImpl implements NatsBridge {
   // ---------------------------------------------------------------- outbound
 
   private enqueue(e: TidingsEvent): void {
-    if (this.closed || !this.outgoing(e)) return
+    // A request travels as a request (requests.ts), never as a plain event.
+    if (this.closed || !this.outgoing(e) || isRequest(this.host, e)) return
     if (this.state.value === 'standby') return this.observe(e)
     this.outbound.push(e)
   }

@@ -7,8 +7,8 @@ const ctx = useNatsServer()
 describe('connectNats: request/reply across devices', () => {
   it('bus.request() reaches a responder on another connection; failures and missing responders are typed', async () => {
     const subject = uniquePrefix()
-    const asker = device(ctx.server, { subject, requests: 'svc.**', serve: [] })
-    const server = device(ctx.server, { subject, serve: 'svc.**' })
+    const asker = device(ctx.server, { subject, requests: 'svc.**', serve: [], share: 'svc.**' })
+    const server = device(ctx.server, { subject, serve: 'svc.**', share: 'svc.**' })
     server.bus.reply('svc.add', (e) => {
       const d = e.data as { a: number; b: number }
       return { sum: d.a + d.b, at: new Date(0), from: e.origin }
@@ -34,5 +34,9 @@ describe('connectNats: request/reply across devices', () => {
     expect(await asker.bus.request('svc.local', {})).toBe('here')
     expect(asker.bridge.stats().requestsSent).toBeGreaterThanOrEqual(3)
     expect(server.bridge.stats().requestsServed).toBe(3)
+    // Shared or not, a request never travels as a plain event too.
+    await asker.bridge.flush()
+    expect(asker.bridge.stats().sent).toBe(0)
+    expect(server.bridge.stats().received).toBe(0)
   })
 })
