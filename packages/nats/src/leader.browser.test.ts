@@ -14,7 +14,7 @@ afterEach(async () => {
 /** A "tab": a bus with a tabs bridge and a NATS bridge in leader mode. */
 function tab(channel: string, opts: Partial<NatsOptions>): { bus: Bus; tabs: TabsBridge; nats: NatsBridge; statuses: NatsStatus[] } {
   const bus = createBus()
-  const tabs = connectTabs(bus, { channel, share: 'note.**' })
+  const tabs = connectTabs(bus, { channel, share: ['note.**', 'ask.**'] })
   const nats = connectNats(bus, { servers: ctx.server.ws, ...USERS.device, share: 'note.**', leader: true, connection: { reconnectTimeWait: 50 }, ...opts })
   const statuses: NatsStatus[] = []
   nats.status$.subscribe((s) => statuses.push(s))
@@ -29,15 +29,16 @@ describe('connectNats leader mode', () => {
     await createStream(ctx.server, stream, [`${subject}.>`])
     const channel = 'nats-leader-' + subject
     const jetstream = { stream, replay: 'all' as const }
-    const t1 = tab(channel, { subject, jetstream })
+    const t1 = tab(channel, { subject, jetstream, requests: 'ask.**' })
     await t1.nats.whenConnected()
-    const t2 = tab(channel, { subject, jetstream })
+    const t2 = tab(channel, { subject, jetstream, requests: 'ask.**' })
     await t1.tabs.ready
     await t2.tabs.ready
     await waitFor(() => t1.tabs.stats().peers === 1 && t2.tabs.stats().peers === 1, 'the tabs to meet')
     expect(t2.nats.status).toBe('standby')
 
-    const remote = device(ctx.server, { share: 'note.**', subject, jetstream: { stream } })
+    const remote = device(ctx.server, { share: 'note.**', subject, jetstream: { stream }, serve: 'ask.**' })
+    remote.bus.reply('ask.echo', (e) => ({ echo: e.data }))
     await remote.bridge.whenConnected()
     const atT2: number[] = []
     t2.bus.on('note.**').subscribe((e) => e.origin === remote.bus.origin && atT2.push(e.data as number))
@@ -51,6 +52,10 @@ describe('connectNats leader mode', () => {
     await waitFor(() => atRemote.length === 1, 'the follower event at the remote device')
     expect(t2.nats.stats().sent).toBe(0)
     expect(t1.nats.stats().sent).toBe(1)
+    // A follower's request goes to the leader over the tabs bridge, and on over NATS.
+    await waitFor(() => t2.bus.subscriberCount('ask.echo') > 0, 'the leader to announce that it serves ask.**')
+    expect(await t2.bus.request('ask.echo', 42)).toEqual({ echo: 42 })
+    expect(t1.nats.stats().requestsSent).toBe(1)
 
     // The leader tab goes away: the follower takes the connection over.
     await t1.nats.close()

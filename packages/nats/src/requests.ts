@@ -27,7 +27,9 @@ export class RequestLink {
   private subs: NatsSubscription[] = []
   /** Ids of requests from other devices being asked of the local bus now. */
   private readonly serving = new Set<string>()
-  private readonly responder: Subscription | undefined
+  /** Registered while connected (the leader tab, in leader mode): a follower tab's request then
+   *  reaches it through the tabs bridge, which forwards requests to a tab that serves them. */
+  private responder: Subscription | undefined
   private readonly serves: (type: string) => boolean
   private readonly bus: Bus
   private readonly host: BridgeHost
@@ -40,11 +42,12 @@ export class RequestLink {
     this.o = o
     this.hooks = hooks
     this.serves = o.serve.length > 0 ? compilePatterns(o.serve) : () => false
-    if (o.requests.length > 0) this.responder = bus.reply(o.requests, (event: TidingsEvent) => this.ask(event))
   }
 
   attach(nc: NatsConnection): void {
     this.nc = nc
+    if (this.o.requests.length > 0 && this.responder === undefined)
+      this.responder = this.bus.reply(this.o.requests, (event: TidingsEvent) => this.ask(event))
     if (this.o.serve.length === 0) return
     for (const filter of coveringFilters(this.o.requestPrefix, this.o.serve))
       this.subs.push(nc.subscribe(filter, { callback: (err, msg) => (err ? undefined : this.serve(msg)) }))
@@ -53,11 +56,12 @@ export class RequestLink {
   detach(): void {
     this.nc = undefined
     this.subs = []
+    this.responder?.unsubscribe()
+    this.responder = undefined
   }
 
   close(): void {
     this.detach()
-    this.responder?.unsubscribe()
   }
 
   private async ask(event: TidingsEvent): Promise<unknown> {
