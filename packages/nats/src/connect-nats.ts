@@ -150,14 +150,16 @@ class NatsBridgeImpl implements NatsBridge {
 
   whenConnected(): Promise<void> {
     if (this.state.value === 'connected') return Promise.resolve()
+    if (this.state.value === 'closed') return Promise.reject(closedBeforeConnect())
     return new Promise((resolve, reject) => {
       const sub = this.state.subscribe({
         next: (s) => {
-          if (s === 'connected') {
-            resolve()
-            queueMicrotask(() => sub.unsubscribe())
-          } else if (s === 'closed') reject(new NatsConnectionError('connectNats()', 'the bridge was closed before it connected'))
+          if (s === 'connected') resolve()
+          else if (s === 'closed') reject(closedBeforeConnect())
+          else return
+          queueMicrotask(() => sub.unsubscribe())
         },
+        complete: () => reject(closedBeforeConnect()),
       })
     })
   }
@@ -204,44 +206,53 @@ class NatsBridgeImpl implements NatsBridge {
     if (o.token !== undefined) auth['token'] = o.token
     if (o.user !== undefined) auth['user'] = o.user
     if (o.pass !== undefined) auth['pass'] = o.pass
-    wsconnect({
+    const opts: ConnectionOptions = {
       maxReconnectAttempts: -1,
-      waitOnFirstConnect: true,
       reconnectTimeWait: 250,
       // The bridge's own types describe the same fields (nats-core's do not compile strictly).
       ...(o.connection as ConnectionOptions | undefined),
       ...auth,
       servers: this.o.servers,
       noEcho: true,
-    }).then(
-      (nc) => {
-        if (gen !== this.generation || this.closed) {
-          void nc.close()
-          return
-        }
-        this.nc = nc
-        void this.watch(nc, gen)
-        // The client gave up (credentials revoked, maxReconnectAttempts spent): say why, and close.
-        void nc.closed().then((err) => {
+    }
+    // The first connection is retried here rather than with the client's waitOnFirstConnect,
+    // which cannot be stopped: close() (or losing the lead) ends these attempts.
+    const attempt = (n: number): void => {
+      wsconnect(opts).then(
+        (nc) => (gen !== this.generation || this.closed ? void nc.close() : this.connected(nc, gen)),
+        (err: unknown) => {
           if (gen !== this.generation || this.closed) return
-          this.connectionIssue(new NatsConnectionError('the NATS connection closed', err ? describeError(err) : 'the client stopped reconnecting'))
-          void this.close()
-        })
-        this.subscribeInbound(nc)
-        this.requests.attach(nc)
-        // 'connected' once the server has our subscriptions (and the JetStream consumer exists),
-        // so what is published after whenConnected() resolves is received.
-        const consumer = this.js ? this.js.attach(nc, (m) => this.receive(m.subject, m.data), (err) => this.connectionIssue(err)) : undefined
-        void Promise.all([consumer, nc.flush().catch(() => {})]).then(() => {
-          if (gen === this.generation && !this.closed && this.state.value === 'connecting') this.setStatus('connected')
-        })
-      },
-      (err: unknown) => {
-        if (gen !== this.generation) return
-        this.connectionIssue(new NatsConnectionError('connectNats()', describeError(err)))
-        void this.stop('closed').then(() => this.close())
-      },
-    )
+          const error = new NatsConnectionError('connectNats()', describeError(err))
+          if (err instanceof Error && err.name === 'AuthorizationError') {
+            this.connectionIssue(error)
+            void this.close()
+            return
+          }
+          if (n === 1) this.connectionIssue(error)
+          setTimeout(() => attempt(n + 1), Math.min(5000, (opts.reconnectTimeWait ?? 250) * n))
+        },
+      )
+    }
+    attempt(1)
+  }
+
+  private connected(nc: NatsConnection, gen: number): void {
+    this.nc = nc
+    void this.watch(nc, gen)
+    // The client gave up (credentials revoked, maxReconnectAttempts spent): say why, and close.
+    void nc.closed().then((err) => {
+      if (gen !== this.generation || this.closed) return
+      this.connectionIssue(new NatsConnectionError('the NATS connection closed', err ? describeError(err) : 'the client stopped reconnecting'))
+      void this.close()
+    })
+    this.subscribeInbound(nc)
+    this.requests.attach(nc)
+    // 'connected' once the server has our subscriptions (and the JetStream consumer exists),
+    // so what is published after whenConnected() resolves is received.
+    const consumer = this.js ? this.js.attach(nc, (m) => this.receive(m.subject, m.data), (err) => this.connectionIssue(err)) : undefined
+    void Promise.all([consumer, nc.flush().catch(() => {})]).then(() => {
+      if (gen === this.generation && !this.closed && this.state.value === 'connecting') this.setStatus('connected')
+    })
   }
 
   private async stop(to: NatsStatus): Promise<void> {
@@ -399,4 +410,8 @@ class NatsBridgeImpl implements NatsBridge {
   private emit(kind: NatsIssue['kind'], error: Error): void {
     if (this.issues.observed) this.issues.next({ kind, error })
   }
+}
+
+function closedBeforeConnect(): Error {
+  return new NatsConnectionError('connectNats()', 'the bridge was closed before it connected')
 }

@@ -68,6 +68,26 @@ describe('connectNats: faults', () => {
     expect(statuses).toEqual(['connected', 'reconnecting', 'connected'])
   })
 
+  it('an unreachable server: keeps trying while connecting, reports it once, and close() ends the attempts; wrong credentials close the bridge', async () => {
+    const down = device({ ...ctx.server, ws: 'ws://127.0.0.1:9' }, { share: 'x.**' })
+    const issues: NatsIssue[] = []
+    down.bridge.errors$.subscribe((i) => issues.push(i))
+    await waitFor(() => issues.length === 1, 'the connection issue')
+    expect(issues[0]!.kind).toBe('connection')
+    expect(down.bridge.status).toBe('connecting')
+    down.bus.publish('x.y', 1)
+    expect(down.bridge.stats()).toMatchObject({ buffered: 1, sent: 0 })
+    await down.bridge.close()
+    expect(down.bridge.status).toBe('closed')
+
+    const wrong = device(ctx.server, { share: 'x.**', user: 'device', pass: 'wrong' })
+    const statuses: NatsStatus[] = []
+    wrong.bridge.status$.subscribe((st) => statuses.push(st))
+    await waitFor(() => wrong.bridge.status === 'closed', 'the bridge to close')
+    expect(statuses).toEqual(['connecting', 'closed'])
+    await expect(wrong.bridge.whenConnected()).rejects.toThrow(/closed/)
+  })
+
   it('refuses bad options with a typed error naming the option', async () => {
     const { connectNats, NatsOptionError } = await import('./index.js')
     const { createBus } = await import('@tidings/core')
