@@ -39,6 +39,8 @@ export default defineConfig({
           environment: 'node',
           include: ['packages/*/src/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
+          // Property tests run 1000 cases; on 2 busy cores they have taken more than the 5 s default.
+          testTimeout: 20_000,
           // Source errors are npm run typecheck's job; here only the type assertions count.
           typecheck: { enabled: true, include: ['packages/*/src/**/*.test-d.ts'], tsconfig: './tsconfig.json', ignoreSourceErrors: true },
         },
