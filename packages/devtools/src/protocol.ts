@@ -108,7 +108,7 @@ export interface BatchMsg extends Tag<'batch'> {
   /** Inspection events left out since the previous batch (sampling over maxEventsPerSecond). */
   skipped: number
   /** Items recorded before this session began (the panel was closed): sent right after `ready`. */
-  recorded?: true
+  recorded?: true | undefined
 }
 export interface SnapshotMsg extends Tag<'snapshot'> {
   nonce: string

@@ -52,7 +52,9 @@ export async function until(pred: () => boolean, what: string, ms = 5000) {
 export function setup(opts: Parameters<typeof connectDevtools>[1] = {}): { bus: Bus; agent: DevtoolsConnection; s: ReturnType<typeof sink> } {
   const s = sink()
   const bus = createBus({ name: 'test-bus' })
-  const agent = connectDevtools(bus, { batchMs: 20, ...opts })
+  // 100 ms: a 10 ms read budget per batch, so a loaded machine still reads every event (tests of
+  // the budget itself pass a smaller batchMs)
+  const agent = connectDevtools(bus, { batchMs: 100, ...opts })
   cleanups.push(() => agent.disconnect())
   return { bus, agent, s }
 }
