@@ -60,6 +60,14 @@ function changes(a: unknown, b: unknown): Difference[] {
   return Object.is(a, b) ? [] : [{ type: 'CHANGE', path: [], value: b, oldValue: a }]
 }
 
+/** `$tidings.state` events in the log whose data the page did not send (its read budget for that
+ *  batch was spent): their key is unknown, so the view can only count them. */
+export function unreadStateChanges(store: PanelStore): number {
+  let n = 0
+  for (const e of store.events) if (e.event.type === STATE_TOPIC && stateData(e) === undefined) n++
+  return n
+}
+
 export function stateEntries(store: PanelStore): StateEntry[] {
   const map = new Map<string, StateEntry>()
   for (const s of store.states) map.set(s.key, { key: s.key, value: s.value, stamp: s.stamp, history: [] })

@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks'
 import type { Difference } from 'microdiff'
 import { preview, relative, time } from './format.ts'
-import { pathText, stateEntries, type StateChange, type StateEntry } from './state-model.ts'
+import { pathText, stateEntries, unreadStateChanges, type StateChange, type StateEntry } from './state-model.ts'
 import type { PanelStore } from './store.ts'
 import { DataTree } from './tree.tsx'
 
@@ -59,6 +59,7 @@ export function StateView({ store, onOpenEvent }: { store: PanelStore; onOpenEve
   const entries = stateEntries(store)
   const [picked, setPicked] = useState<string | undefined>()
   const entry = entries.find((e) => e.key === picked) ?? entries[0]
+  const unread = unreadStateChanges(store)
   if (entries.length === 0)
     return (
       <div class="empty-state" data-testid="state-empty">
@@ -88,6 +89,11 @@ export function StateView({ store, onOpenEvent }: { store: PanelStore; onOpenEve
             <DataTree key={entry.key} value={entry.value} openDepth={4} />
           </div>
           <h3>History ({entry.history.length})</h3>
+          {unread > 0 && (
+            <p class="muted" data-testid="state-unread">
+              {unread} state change{unread === 1 ? ' was' : 's were'} sent without data (the page's read budget for a batch was spent), so {unread === 1 ? 'its key is' : 'their keys are'} unknown.
+            </p>
+          )}
           <History entry={entry} onSelect={onOpenEvent} />
         </div>
       )}
