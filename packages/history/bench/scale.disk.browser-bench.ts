@@ -236,11 +236,12 @@ async function measureSize(size: number): Promise<SizeResult> {
   }
 }
 
+const met = (b: boolean) => (b ? 'met' : 'NOT met')
+
 export default async function scaleBench(): Promise<BenchTable> {
   const results: Array<[number, SizeResult]> = []
   for (const size of sizes) results.push([size, await measureSize(size)])
   const top = results.at(-1)!
-  const met = (b: boolean) => (b ? 'met' : 'NOT met')
   const notes = results.flatMap(([size, r]) => [
     `${fmt(size)}: ack p99 ${ms(r.ackP99)} ms (target < 50): ${met(r.ackP99 < 50)}; unindexed scan longest task ${ms(r.scanLongest)} ms (target ~16; idle page ${ms(r.idleLongest)} ms): ${met(r.scanLongest <= 20)}; ` +
       `sparse/burst query ${(r.sparseQuery / r.burstQuery).toFixed(2)}x, bytes ${(r.sparseBytes / r.burstBytes).toFixed(2)}x (target <= 2): ${met(r.sparseQuery <= 2 * r.burstQuery && r.sparseBytes <= 2 * r.burstBytes)}; ` +

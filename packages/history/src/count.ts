@@ -14,11 +14,12 @@ import { request } from './requests.js'
 import { STORE } from './schema.js'
 import { BUCKET_MS, WINDOW, windowOf, type Segment } from './segment.js'
 
+const sec = (t: number) => Math.floor(t / BUCKET_MS)
+
 /** Live events of `type` (or every type) with from <= timestamp <= to. */
 async function countWindow(db: IDBDatabase, type: string | undefined, from: number, to: number, now: number): Promise<number> {
   const store = db.transaction([STORE, META]).objectStore(STORE)
   const key = (b: number, ...rest: number[]): IDBValidKey => (type === undefined ? [b, ...rest] : [type, b, ...rest])
-  const sec = (t: number) => Math.floor(t / BUCKET_MS)
   // Windows the range covers whole (keys are seconds; a window's keys are its WINDOW seconds).
   const lo = from === -Infinity ? from : Math.ceil(from / (BUCKET_MS * WINDOW)) * WINDOW
   const hi = to === Infinity ? to : windowOf(sec(to)) - WINDOW

@@ -102,13 +102,14 @@ export function openHistory(options: HistoryOptions = {}): History {
   const sweep = async (): Promise<number> => {
     ensureOpen()
     let total = 0
-    let more = true
-    while (more) {
+    for (let more = true; more; ) {
+      let again = false
       total += await writing(async (store) => {
         const r = await sweepExpired(store, Date.now(), 200)
-        more = r.more
+        again = r.more
         return r.expired
       })
+      more = again
     }
     stats.expired += total
     return total

@@ -69,12 +69,13 @@ export async function evictOldest(store: IDBObjectStore, excess: number, from = 
     }
     const segs: Segment[] = []
     let events: StoredRecord[] = []
-    for (let i = first; i < keys.length && left > 0; i++) {
+    const want = left
+    for (let i = want > 0 ? first : keys.length; i < keys.length; i++) {
       const k = keys[i]!
       segs.push((await request<Segment | undefined>(store.get(k.pk)))!)
       events = mergeBucket(segs, false)
-      // Every unread segment starts after the left-th oldest read event: the cut is known.
-      if (events.length >= left && (i + 1 === keys.length || events[left - 1]!.timestamp < keys[i + 1]!.t0)) break
+      // Every unread segment starts after the want-th oldest read event: the cut is known.
+      if (events.length >= want && (i + 1 === keys.length || events[want - 1]!.timestamp < keys[i + 1]!.t0)) break
     }
     const drop = new Set(events.slice(0, left).map((e) => e.id))
     for (const s of segs) left -= rewrite(store, s, (e) => drop.has(e.id))
