@@ -68,7 +68,7 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
   // time too (a 200k-key object still costs V8 one pass over its keys): past the budget, the
   // rest of the batch goes out without data rather than holding the page's main thread.
   const readBudgetMs = Math.max(2, o.batchMs / 10)
-  const unread: Shaping = { unread: `[not read: ${readBudgetMs} ms batch budget spent]` }
+  const unread: Shaping = { unread: `[not read: ${readBudgetMs} ms budget spent]` }
 
   const stats = emptyStats()
   // The session (a panel is open): its nonce, lease and snapshot timer; none while `nonce` is unset.
@@ -264,7 +264,9 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
 
   function endSession() {
     if (!nonce) return
+    // A pause is the panel's: recording goes on once it closes.
     nonce = undefined
+    paused = false
     clearInterval(snapshotTimer)
     if (!present || !o.recordBytes) stopCapture()
   }

@@ -104,13 +104,16 @@ describe('recording before the panel opens', () => {
     expect(batches(s).some((b) => b.recorded)).toBe(false)
   })
 
-  it('records again after the panel closes, and a reopened panel gets what happened meanwhile', async () => {
+  it('records again after the panel closes (even if it paused), and a reopened panel gets what happened meanwhile', async () => {
     const { bus, s } = setup()
     present()
     hello('one')
     await until(() => s.of('ready').length === 1, 'first ready')
     bus.publish('app.seen', {})
     await until(() => pubsOf(batches(s)).length === 1, 'live publish')
+    // a pause is the panel's: it does not outlive the panel
+    post(msg({ kind: 'command', nonce: 'one', id: 'p', command: { op: 'pause' } }))
+    await until(() => s.of('result').length === 1, 'paused')
     post(msg({ kind: 'bye', nonce: 'one' }))
     await tick(30)
     bus.publish('app.while-closed', { n: 1 })
