@@ -15,7 +15,10 @@ module.exports = [
     // (~0.4 kB: the $-subscriber count, systemEvent, started/shutdown/subscription events),
     // queue order 'priority' (~0.35 kB: PriorityQueue and the victim choice), queue.overflow
     // coalescing (~0.1 kB), bus.register (~0.1 kB). Decorators and lazy() are tree-shaken.
-    limit: '17.3 kB',
+    // Then 17.56 kB with issue 15's subscription scaling (~0.43 kB: in-place route lists with
+    // copy on write, exact topics stored once, the subscription's side object and its accessors,
+    // one-pass pattern checks), which the subscribe-time and heap-per-subscription targets need.
+    limit: '17.6 kB',
   },
   {
     name: "'@tidings/core/globs' (picomatch, for ? [] {} patterns), on top of core",
