@@ -87,9 +87,10 @@ module.exports = [
     import: '{ connectNats }',
     ignore: [...onTopOfCore, '@tidings/tabs', '@nats-io/nats-core', '@nats-io/jetstream'],
     gzip: true,
-    // RATCHET: target 6 kB; 8.32 kB measured (runs per message with the JSON fast path, the
-    // bounded outbound queue, JetStream acks/replay/resume, request/reply, leader mode).
-    limit: '8.4 kB',
+    // RATCHET: target 6 kB; 8.43 kB measured (runs per message with the JSON fast path, the
+    // bounded outbound queue, JetStream acks/replay/resume and their retries after a restart,
+    // request/reply, leader mode).
+    limit: '8.6 kB',
   },
   {
     // What an app adds for NATS: the bridge, electLeader and @nats-io/nats-core (~42 kB of it).
@@ -107,9 +108,12 @@ module.exports = [
     name: 'all five packages, every export',
     path: 'scripts/size/all-packages.js',
     gzip: true,
-    // RATCHET: target 35 kB; 66.3 kB measured (every export of the five packages, the encoding's
-    // devalue included).
-    limit: '67 kB',
+    // RATCHET: target 35 kB; 75.2 kB measured (every export of the five packages, the encoding's
+    // devalue included). Was 66.5 kB; the +8.7 kB are issue 17's features in core (decorators,
+    // lazy handlers, system events, priority queues: every export counts here, unlike createBus),
+    // request/reply across tabs and workers, byte-bounded bridge batches, and history's maintained
+    // count, index-key counts, sliced reads and compaction (issue 21).
+    limit: '76 kB',
   },
   // The peers, measured the same way, for the size table in the README (no budget).
   { name: 'peer: mitt', path: 'scripts/size/peer-mitt.js', gzip: true },
