@@ -53,7 +53,9 @@ export interface SystemEventMap {
   '$tidings.tabs.peer.joined': { channel: string; peer: string; origin: string }
   '$tidings.tabs.peer.left': { channel: string; peer: string; origin: string; reason: string }
   /** @tidings/worker: the worker behind a bridge stopped answering (crashed, terminated or
-   *  stuck) / answers again. `worker` is the bridge's name. */
+   *  stuck) / answers again. `worker` is the bridge's name. From a pool (createWorkerPool's
+   *  `bus` option): a pool worker crashed, hung or failed to start and was terminated / its
+   *  replacement is ready; `worker` is `pool:<name>#<index>`. */
   '$tidings.worker.crashed': { worker: string; reason: string }
   '$tidings.worker.restarted': { worker: string }
   /** @tidings/history: a write, capture or connection failed. */

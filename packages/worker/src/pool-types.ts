@@ -1,5 +1,5 @@
 // The public shapes of a worker pool (createWorkerPool).
-import type { TidingsEvent } from '@tidings/core'
+import type { Bus, TidingsEvent } from '@tidings/core'
 
 export interface WorkerPoolOptions {
   /** Most workers at once. Default: hardwareConcurrency - 1, between 1 and 4. */
@@ -15,6 +15,13 @@ export interface WorkerPoolOptions {
   startTimeoutMs?: number
   /** Shown in errors. Default `pool`, `pool#2`... */
   name?: string
+  /** A bus to report worker faults on, as system events (only built while something subscribes
+   *  to a `$` pattern): `$tidings.worker.crashed` `{ worker, reason }` each time a worker crashes,
+   *  hangs past timeoutMs or fails to start (it is terminated), and `$tidings.worker.restarted`
+   *  `{ worker }` when its replacement has loaded and called registerHandlers(). `worker` is
+   *  `pool:<name>#<index>`, index 0..size-1 being the worker's place in the pool (a replacement
+   *  takes its predecessor's). Default: none (no events). */
+  bus?: Bus
 }
 
 export interface PoolCallOptions {

@@ -4,7 +4,7 @@
 // WorkerCrashedError / TimeoutError so the subscription's retry policy can run it again. No call
 // promise is ever left pending: every path out of a call settles it.
 import { transfer as comlinkTransfer, wrap, type Remote } from 'comlink'
-import { AbortedError, type TidingsEvent } from '@tidings/core'
+import { AbortedError, emitSystemEvent, type Bus, type TidingsEvent } from '@tidings/core'
 import { checkNumber, toError } from '@tidings/core/bridge'
 import {
   InvalidWorkerOptionError,
@@ -51,6 +51,9 @@ interface Slot {
   /** Cancels the page's wait on the worker's life lock. */
   lockWait: AbortController | undefined
   detach: () => void
+  /** Its place in the pool (0..size-1): a replacement takes the place of the worker it replaces,
+   *  so system events name `pool:<name>#<index>` for both. */
+  index: number
 }
 
 let poolCount = 0
@@ -75,6 +78,10 @@ class Pool implements WorkerPool {
   private watchdog: ReturnType<typeof setTimeout> | undefined
   private watchdogAt = Infinity
   private broken: WorkerRestartLimitError | undefined
+  /** Where crashes and restarts are reported as system events (opts.bus). */
+  private readonly bus: Bus | undefined
+  /** Places whose worker died and whose replacement has not said ready yet. */
+  private readonly down = new Set<number>()
   private readonly counters = { calls: 0, completed: 0, failed: 0, crashes: 0, timeouts: 0, restarts: 0, spawned: 0, ignoredConnects: 0, malformed: 0 }
 
   private readonly factory: () => Worker
@@ -83,6 +90,7 @@ class Pool implements WorkerPool {
     opts: WorkerPoolOptions,
   ) {
     this.factory = factory
+    this.bus = opts.bus
     poolCount++
     this.name = opts.name ?? (poolCount === 1 ? 'pool' : `pool#${poolCount}`)
     const hc = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 2 : 2
@@ -168,12 +176,14 @@ class Pool implements WorkerPool {
   }
 
   private spawn(): Slot | undefined {
+    let index = 0
+    while (this.slots.some((s) => s.index === index)) index++
     let worker: Worker
     try {
       worker = this.factory()
     } catch (err) {
       this.counters.spawned++
-      this.onDeath(undefined, `the factory threw: ${toError(err).message}`, 'crash')
+      this.onDeath(undefined, `the factory threw: ${toError(err).message}`, 'crash', index)
       return undefined
     }
     this.counters.spawned++
@@ -183,7 +193,7 @@ class Pool implements WorkerPool {
     // Posted before anything else can reach the new worker: it serves the first connect only.
     worker.postMessage(connectMessage(port2, lock), [port2])
     const slot: Slot = {
-      worker, port: port1, remote, run: remote.run, busy: undefined, timer: undefined, deadline: Infinity, ready: false, dead: false, lockWait: undefined, detach: () => {},
+      worker, port: port1, remote, run: remote.run, busy: undefined, timer: undefined, deadline: Infinity, ready: false, dead: false, lockWait: undefined, detach: () => {}, index,
     }
     const onError = (e: Event) => {
       e.preventDefault() // handled: it becomes the call's WorkerCrashedError
@@ -201,6 +211,7 @@ class Pool implements WorkerPool {
         clearTimeout(slot.timer)
         slot.timer = undefined
         if (lock !== undefined) this.watchLife(slot, lock)
+        if (this.down.delete(index)) emitSystemEvent(this.bus ?? {}, '$tidings.worker.restarted', () => ({ worker: this.workerName(index) }))
         this.pump()
       }
     }
@@ -316,13 +327,18 @@ class Pool implements WorkerPool {
 
   // ------------------------------------------------------------------ faults
 
-  private onDeath(slot: Slot | undefined, reason: string, kind: 'crash' | 'timeout'): void {
+  private onDeath(slot: Slot | undefined, reason: string, kind: 'crash' | 'timeout', index = slot?.index ?? 0): void {
     const call = slot?.busy
     if (slot !== undefined) {
       if (slot.dead) return
       this.kill(slot)
     }
     if (this.terminated) return
+    this.down.add(index)
+    emitSystemEvent(this.bus ?? {}, '$tidings.worker.crashed', () => ({
+      worker: this.workerName(index),
+      reason: kind === 'timeout' ? `a call ran past timeoutMs (${this.timeoutMs} ms)` : reason,
+    }))
     if (kind === 'timeout') this.counters.timeouts++
     else this.counters.crashes++
     if (call !== undefined) {
@@ -339,6 +355,11 @@ class Pool implements WorkerPool {
       this.spawn()
     }
     this.pump()
+  }
+
+  /** How system events name the worker in place `index`. */
+  private workerName(index: number): string {
+    return `pool:${this.name}#${index}`
   }
 
   private kill(slot: Slot): void {
