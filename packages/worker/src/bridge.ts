@@ -79,6 +79,17 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
   private readonly replies: ReplyLink
   private readonly onMessage = (e: MessageEvent) => this.receive(e.data)
   private readonly onPortClose = () => this.shutdown(false)
+  /** The Worker's error event (uncaught error, failed load): report it, and check the worker is
+   *  still there (a ping it must ack within livenessTimeoutMs). */
+  private readonly onWorkerError = (e: Event) => {
+    this.errors.next(new Error(`worker bridge "${this.name}": the worker reported an error${e instanceof ErrorEvent && e.message ? `: ${e.message}` : ' (its script failed to load, or it died)'}`))
+    this.ping()
+  }
+  /** The reply patterns the peer announced last: set aside while it is unresponsive. */
+  private peerPatterns: unknown
+  /** Pings the peer while requests wait on it (see ping). */
+  private beat: ReturnType<typeof setTimeout> | undefined
+  private readonly livenessMs: number
 
   constructor(bus: Bus<M>, endpoint: MessageEndpoint, opts: ConnectWorkerOptions) {
     this.bus = bus
@@ -89,7 +100,7 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
     const patterns = typeof share === 'string' ? [share] : [...share]
     this.accepts = compilePatterns(patterns) // throws InvalidTopicError naming a bad pattern
     this.maxPending = positive('maxPending', opts.maxPending ?? 10_000)
-    const livenessMs = positive('livenessTimeoutMs', opts.livenessTimeoutMs ?? 5000)
+    const livenessMs = (this.livenessMs = positive('livenessTimeoutMs', opts.livenessTimeoutMs ?? 5000))
     const n = (bridgeCounts.get(bus) ?? 0) + 1
     bridgeCounts.set(bus, n)
     this.name = opts.name ?? (n === 1 ? 'worker' : `worker#${n}`)
@@ -121,12 +132,16 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
       id: this.host.origin,
       host: this.host,
       accepts: this.accepts,
-      send: (m) => this.endpoint.postMessage({ tag: TAG, v: VERSION, ...m } satisfies BridgeMessage, []),
+      send: (m) => {
+        this.endpoint.postMessage({ tag: TAG, v: VERSION, ...m } satisfies BridgeMessage, [])
+        if (m.kind === 'request') this.watch()
+      },
       announce: () => this.announceReplies(),
     })
     endpoint.addEventListener('message', this.onMessage)
     // MessagePort 'close' (newer browsers) says the other end went away: stop like on 'bye'.
     ;(endpoint as unknown as EventTarget).addEventListener('close', this.onPortClose)
+    if (typeof Worker !== 'undefined' && endpoint instanceof Worker) endpoint.addEventListener('error', this.onWorkerError)
     endpoint.start?.()
     this.hub = hubOf(bus)
     this.hub.bridges.add(this)
@@ -216,11 +231,14 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
     if (responsive) {
       this.status.next('ready')
       emitSystemEvent(this.host, '$tidings.worker.restarted', () => ({ worker: this.name }))
+      if (this.peerOrigin !== undefined && this.peerPatterns !== undefined) this.replies.peerServes(this.peerOrigin, this.peerOrigin, this.peerPatterns)
       this.release()
     } else {
       this.counters.unresponsive++
       this.status.next('unresponsive')
-      if (this.peerOrigin !== undefined) this.replies.peerGone(this.peerOrigin, 'the peer stopped answering', false)
+      // Requests it was answering fail now, and it serves nothing until it answers again (its
+      // patterns come back then): the next request goes to another responder or fails at once.
+      if (this.peerOrigin !== undefined) this.replies.peerGone(this.peerOrigin, `worker "${this.name}" stopped answering (terminated, crashed or stuck for ${this.livenessMs} ms)`)
       emitSystemEvent(this.host, '$tidings.worker.crashed', () => ({ worker: this.name, reason: `no acknowledgement for ${this.acks.unacknowledged} batch(es)` }))
       // What the outbox still holds would go into the void too: hold it instead.
       for (const it of this.outbox.take()) this.held.push({ event: it.event, incarnation: it.incarnation })
@@ -257,7 +275,11 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
         }
         return
       case 'replies':
+        this.peerPatterns = msg.patterns
         if (this.peerOrigin !== undefined) this.replies.peerServes(this.peerOrigin, this.peerOrigin, msg.patterns)
+        return
+      case 'ping':
+        this.ackLater()
         return
       case 'request':
       case 'reply':
@@ -279,15 +301,39 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
           this.shutdown(true)
           return
         }
-        this.batchesIn++
-        if (!this.ackScheduled) {
-          this.ackScheduled = true
-          queueMicrotask(() => {
-            this.ackScheduled = false
-            this.post({ tag: TAG, v: VERSION, kind: 'ack', batches: this.batchesIn })
-          })
-        }
+        this.ackLater()
     }
+  }
+
+  /** Acks one more batch (or ping) of the peer's, in a microtask (one ack for a burst). */
+  private ackLater(): void {
+    this.batchesIn++
+    if (!this.ackScheduled) {
+      this.ackScheduled = true
+      queueMicrotask(() => {
+        this.ackScheduled = false
+        this.post({ tag: TAG, v: VERSION, kind: 'ack', batches: this.batchesIn })
+      })
+    }
+  }
+
+  /** A request went to the peer: ping it every livenessTimeoutMs / 2 while requests wait on it,
+   *  so a worker terminated or crashed mid-request is found unresponsive (and the request fails
+   *  with ResponderGoneError) within livenessTimeoutMs, not at the request's timeout. */
+  private watch(): void {
+    if (this.beat !== undefined || this.closed) return
+    this.ping()
+    this.beat = setTimeout(() => {
+      this.beat = undefined
+      if (this.replies.sizes.pending > 0) this.watch()
+    }, this.livenessMs / 2)
+  }
+
+  /** Posts a ping, counted and acked like a batch (the AckWindow times it). */
+  private ping(): void {
+    if (this.closed || !this.acks.responsive) return
+    this.post({ tag: TAG, v: VERSION, kind: 'ping' })
+    this.acks.posted(Date.now())
   }
 
   private inboundIssue(kind: InboundIssue, reason: string, error: unknown): void {
@@ -347,7 +393,9 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
     this.hub.bridges.delete(this)
     this.outbound?.unsubscribe()
     this.acks.stop()
+    clearTimeout(this.beat)
     this.endpoint.removeEventListener('message', this.onMessage)
+    ;(this.endpoint as unknown as EventTarget).removeEventListener('error', this.onWorkerError)
     ;(this.endpoint as unknown as EventTarget).removeEventListener('close', this.onPortClose)
     if (tellPeer) this.post({ tag: TAG, v: VERSION, kind: 'bye', nonce: this.nonce })
     this.outbox.take()

@@ -13,6 +13,7 @@ describe('parseMessage', () => {
     ])
     expect(parseMessage({ tag: TAG, v: 1, kind: 'events', batch })).toEqual({ kind: 'events', batch })
     expect(parseMessage({ tag: TAG, v: 1, kind: 'ack', batches: 3 })).toEqual({ kind: 'ack', batches: 3 })
+    expect(parseMessage({ tag: TAG, v: 1, kind: 'ping' })).toEqual({ kind: 'ping' })
     expect(parseMessage({ tag: TAG, v: 1, kind: 'bye', nonce: 'n1' })).toEqual({ kind: 'bye', nonce: 'n1' })
     for (const foreign of [null, 1, 'x', {}, { tag: 'other' }, { id: 'comlink', type: 'APPLY' }, { tag: 'tidings.pool', v: 1, kind: 'connect' }])
       expect(parseMessage(foreign)).toEqual({ kind: 'foreign' })

@@ -13,6 +13,9 @@ export type BridgeMessage =
   | { tag: typeof TAG; v: typeof VERSION; kind: 'hello'; origin: string; incarnation: string; nonce: string; ack: boolean }
   /** A batch of events by column (the codec of '@tidings/core/bridge'). */
   | { tag: typeof TAG; v: typeof VERSION; kind: 'events'; batch: EventBatch }
+  /** Counts as a batch (acked like one): sent while requests wait on the peer, or after the
+   *  Worker's error event, so a peer that died in silence is found within livenessTimeoutMs. */
+  | { tag: typeof TAG; v: typeof VERSION; kind: 'ping' }
   /** The receiver has handled this many of the sender's batches: the sender's liveness check. */
   | { tag: typeof TAG; v: typeof VERSION; kind: 'ack'; batches: number }
   /** The sender closed its side; `nonce` is the one from its hello. */
@@ -26,6 +29,7 @@ export type Incoming =
   | { kind: 'hello'; origin: string; incarnation: string; nonce: string; ack: boolean }
   | { kind: 'events'; batch: unknown }
   | { kind: 'ack'; batches: number }
+  | { kind: 'ping' }
   | { kind: 'bye'; nonce: string }
   | { kind: 'replies'; patterns: unknown }
   | { kind: 'request' | 'reply'; msg: Record<string, unknown> }
@@ -61,6 +65,8 @@ export function parseMessage(data: unknown): Incoming {
       }
       case 'replies':
         return { kind: 'replies', patterns: m['patterns'] }
+      case 'ping':
+        return { kind: 'ping' }
       case 'request':
       case 'reply':
         return { kind: t.kind, msg: m }

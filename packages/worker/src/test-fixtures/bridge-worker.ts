@@ -66,3 +66,17 @@ bus.subscribe('t.ask-page', async (e) => {
     bus.publish('t.ask-page.result', { ok: false, name: (err as Error).name })
   }
 })
+
+// Faults for the responder-gone tests: block the thread for a while (a stuck worker), or throw an
+// uncaught error from a timer (the Worker's error event on the page; the worker lives on).
+bus.subscribe('t.block', (e) => {
+  const end = Date.now() + (e.data as number)
+  while (Date.now() < end) {
+    /* stuck: no message is handled meanwhile */
+  }
+})
+bus.subscribe('t.throw-uncaught', () => {
+  setTimeout(() => {
+    throw new Error('uncaught in the worker')
+  }, 0)
+})
