@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { connectTabs } from './connect-tabs.js'
 import type { TabsBridge, TabsOptions } from './tabs-types.js'
 import { tabHarness, uniqueChannel, waitFor } from './test-helpers.js'
+import { pending, served } from '../../../test-support/requests.js'
 
 const { cleanups } = tabHarness()
 
@@ -20,20 +21,6 @@ function tab(channel: string, origin: string, opts: TabsOptions = {}): { bus: Bu
   return { bus, bridge, seen }
 }
 
-const pending = (bus: Bus) => (bus as unknown as { pendingTracked: number }).pendingTracked
-
-/** Asks until the responders' patterns have arrived (NoResponderError before). */
-async function served(bus: Bus, type: string, data: unknown): Promise<unknown> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      return await bus.request(type, data, { timeoutMs: 2000 })
-    } catch (err) {
-      if (!(err instanceof NoResponderError)) throw err
-      await new Promise((r) => setTimeout(r, 10))
-    }
-  }
-  throw new Error(`no responder for ${type} ever announced`)
-}
 
 describe('bus.request() across tabs', () => {
   it('exactly one tab answers (the first origin in string order), to the requester alone; values and order kept', async () => {

@@ -6,6 +6,7 @@ import { ResponderGoneError } from '@tidings/core/bridge'
 import { filter, firstValueFrom } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { connectWorker, type WorkerBridge } from './index.js'
+import { pending, served } from '../../../test-support/requests.js'
 
 const cleanups: (() => void)[] = []
 afterEach(() => {
@@ -22,20 +23,6 @@ function startWorker(bus: Bus): WorkerBridge {
   return bridge
 }
 
-const pending = (bus: Bus) => (bus as unknown as { pendingTracked: number }).pendingTracked
-
-/** Waits until the worker's reply patterns arrived (a request no longer fails NoResponderError). */
-async function served(bus: Bus, type: string, data: unknown): Promise<unknown> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      return await bus.request(type, data, { timeoutMs: 2000 })
-    } catch (err) {
-      if (!(err instanceof NoResponderError)) throw err
-      await new Promise((r) => setTimeout(r, 10))
-    }
-  }
-  throw new Error(`no responder for ${type} ever announced`)
-}
 
 describe('bus.request() across a worker bridge', () => {
   it("the page's request reaches the worker's reply(); values, correlation and order kept; plain subscribers do not see it cross", async () => {

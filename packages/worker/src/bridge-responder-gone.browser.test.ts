@@ -7,6 +7,7 @@ import { ResponderGoneError } from '@tidings/core/bridge'
 import { filter, firstValueFrom } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { connectWorker, type WorkerBridge } from './index.js'
+import { pending, served } from '../../../test-support/requests.js'
 
 const cleanups: (() => void)[] = []
 afterEach(() => {
@@ -21,20 +22,6 @@ function startWorker(bus: Bus): { worker: Worker; bridge: WorkerBridge } {
     worker.terminate()
   })
   return { worker, bridge }
-}
-
-const pending = (bus: Bus) => (bus as unknown as { pendingTracked: number }).pendingTracked
-
-async function served(bus: Bus, type: string, data: unknown): Promise<unknown> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      return await bus.request(type, data, { timeoutMs: 2000 })
-    } catch (err) {
-      if (!(err instanceof NoResponderError)) throw err
-      await new Promise((r) => setTimeout(r, 10))
-    }
-  }
-  throw new Error(`no responder for ${type} ever announced`)
 }
 
 /** Starts a request the worker never answers (its handler runs: checked) and records, in `order`,
