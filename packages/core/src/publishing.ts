@@ -64,7 +64,7 @@ export abstract class PublishingBus implements BusInternals {
     this.origin = options.origin ?? createOriginId()
     this.ids = new EventIds(this.origin)
     this.source = options.source
-    this.index = new RouteIndex(options.routeCacheSize ?? 2048)
+    this.index = new RouteIndex(options.routeCacheSize)
     for (const [type, schema] of Object.entries(options.schemas ?? {}))
       if (schema) this.registry.define(type, { schema: schema as StandardSchemaV1 })
   }

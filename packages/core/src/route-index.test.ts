@@ -108,7 +108,7 @@ describe('RouteIndex', () => {
     for (const [p, r] of rs) index.add(p, r)
     for (const [p, r] of rs) index.remove(p, r)
     expect(index.hasGlobs).toBe(false)
-    expect((index as unknown as { root: { children: Map<string, unknown> } }).root.children.size).toBe(0)
+    expect((index as unknown as { globs: Map<string, unknown> }).globs.size).toBe(0)
     const trie = (index as unknown as { segments: { root: { lone?: unknown; literal?: Map<number, unknown> } } }).segments.root
     expect([trie.lone, trie.literal?.size ?? 0]).toEqual([undefined, 0])
   })

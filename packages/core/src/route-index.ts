@@ -3,10 +3,14 @@
 //   added to what the trie finds otherwise);
 // - patterns made of literal, '*' and '**' segments live in a SegmentTrie walked in place along
 //   the topic (no regex, no split);
-// - other globs ('?', classes, braces, 'exec*') hang in a trie under their literal prefix, so a
-//   topic only meets the regexes of patterns whose prefix it shares;
-// - the merged, sorted result per topic is kept in a bounded cache, dropped on any subscription
-//   change that could affect it.
+// - other globs ('?', classes, braces, 'exec*') are filed in a Map by their literal prefix, so
+//   a topic only meets the regexes of patterns filed under one of its prefixes;
+// - the merged, sorted result per topic, empty ones included (one shared empty list), is kept in
+//   a FIFO cache that grows while the topics that miss it recur (2048 topics at first, up to
+//   routeCacheSize, default 65,536), dropped on any subscription change that could affect it.
+//   Worst case at 65,536: the Map (~40 B a topic measured on Node 20, plus a merged route list for
+//   topics that several patterns match), the 128 KB ghost table (from the first miss of a full
+//   cache below the bound on), and the topic strings it keeps alive (at most 255 characters).
 // Routes are sorted buffered first (queued handlers and inboxes, see RouteEntry.queue), then by
 // priority, then in subscription order: sorted once here, so publish pays nothing for it.
 import { checkNumber } from './delivery-options.js'
@@ -25,12 +29,10 @@ export interface RouteEntry {
   readonly queue?: unknown
 }
 
-interface TrieNode<R> {
-  children: Map<string, TrieNode<R>>
-  globs: Array<{ pattern: CompiledPattern; route: R }>
+interface Glob<R> {
+  pattern: CompiledPattern
+  route: R
 }
-
-const newNode = <R>(): TrieNode<R> => ({ children: new Map(), globs: [] })
 
 /** Highest priority first, then in subscription order. */
 export const byPriority = (a: RouteEntry, b: RouteEntry) => b.priority - a.priority || a.order - b.order
@@ -41,7 +43,9 @@ export class RouteIndex<R extends RouteEntry> {
   // A Map, not a dictionary object: a keyed load on an object internalizes a fresh topic string
   // into V8's string table, which made every publish of a never-seen topic ~5x slower.
   private readonly exact = new Map<string, R[]>()
-  private readonly root: TrieNode<R> = newNode()
+  /** Patterns on the regex path by their literal prefix ('' for none): a topic only meets
+   *  those filed under one of its prefixes. */
+  private readonly globs = new Map<string, Glob<R>[]>()
   /** Wildcard patterns of both kinds; 0 means exact lookups only. */
   private globCount = 0
   /** Patterns made of literal, '*' and '**' segments with at least one wildcard (exact topics
@@ -56,36 +60,43 @@ export class RouteIndex<R extends RouteEntry> {
   /** Whether the last compute() found routes or tested a regex: only such results are worth a
    *  cache slot when the cache is full. */
   private worthCaching = false
-  // `declare`d: set in the constructor (see TidingsBus).
-  /** Ring of cached topics in insertion order, for O(1) FIFO eviction. A slot may hold a topic
-   *  that was since uncached; evicting it then is a no-op (or an early eviction), never a leak. */
-  private declare readonly ring: Array<string | undefined>
-  private ringNext = 0
   private readonly empty: R[] = []
+  /** Adaptive size: the cache starts at 2048 topics (or the bound if lower) and doubles, up to
+   *  the bound, while the topics that miss a full cache keep coming back (see missedFull): a
+   *  bigger cache would have kept them. */
+  private declare capacity: number
+  /** Hashes of recent topics that missed a full cache (128 KB, allocated when first needed). */
+  private ghost: Int32Array | undefined
+  private score = 0
 
-  private declare readonly cacheSize: number
-  constructor(cacheSize = 2048) {
-    this.cacheSize = checkNumber(cacheSize, 'routeCacheSize', (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1')
-    this.ring = new Array<string | undefined>(cacheSize).fill(undefined)
+  private declare readonly bound: number
+  /** `bound`: the routeCacheSize option. */
+  constructor(bound = 65_536) {
+    this.bound = checkNumber(bound, 'routeCacheSize', (n) => Number.isInteger(n) && n >= 1, 'a whole number >= 1')
+    this.capacity = Math.min(bound, 2048)
   }
 
   get cachedTopics(): number {
     return this.cache.size
   }
 
-  private clearCache(): void {
-    if (this.cache.size === 0) return
-    this.cache.clear()
-    this.ring.fill(undefined)
-  }
-
-  private remember(topic: string, routes: R[]): void {
-    const slot = this.ringNext
-    const old = this.ring[slot]
-    if (old !== undefined) this.cache.delete(old)
-    this.ring[slot] = topic
-    this.ringNext = slot + 1 === this.cacheSize ? 0 : slot + 1
-    this.cache.set(topic, routes)
+  /** A miss while the cache is full and below its bound. A topic that missed before (its hash
+   *  is still in `ghost`, a direct-mapped table of 32,768 hashes, so a reach of ~20k misses)
+   *  scores 3, any other -1 (floored at 0): at 1024 (or the capacity, if smaller) the cache
+   *  doubles. So it grows while more than a quarter of its misses recur, and never for topics
+   *  that do not (ids, request topics). */
+  private missedFull(): void {
+    const { hashes, count } = this.scan
+    let h = count
+    for (let i = 0; i < count; i++) h = Math.imul(h ^ hashes[i]!, 0x9e3779b1)
+    const ghost = (this.ghost ??= new Int32Array(32_768))
+    // `| 1`: 0 marks an empty slot.
+    this.score = Math.max(0, this.score + (ghost[h >>> 17] === (h |= 1) ? 3 : -1))
+    ghost[h >>> 17] = h
+    if (this.score >= Math.min(this.capacity, 1024)) {
+      this.capacity = Math.min(this.capacity * 2, this.bound)
+      this.score = 0
+    }
   }
 
   get hasGlobs(): boolean {
@@ -127,39 +138,32 @@ export class RouteIndex<R extends RouteEntry> {
   }
 
   add(pattern: string, route: R): void {
+    // (compilePattern checks regex-path patterns again: they are the rare kind.)
+    assertPattern(pattern)
     if (!hasWildcard(pattern)) {
-      assertPattern(pattern)
       // Exact topics live only here; compute() adds them to what the trie finds.
       const list = this.exact.get(pattern)
-      if (list === undefined) this.exact.set(pattern, [route])
-      else {
-        const next = this.change(list, route, true)
-        if (next !== list) this.exact.set(pattern, next)
-      }
+      this.exact.set(pattern, list === undefined ? [route] : this.change(list, route, true))
       if (this.globCount !== 0) this.cache.delete(pattern)
       return
     }
     const segs = simpleSegments(pattern)
     if (segs) {
       // Literal, '*' and '**' segments: the trie alone routes it, no compiled pattern needed.
-      assertPattern(pattern)
       this.globCount++
-      this.clearCache()
+      this.cache.clear()
       this.segments.update(segs, (routes) => this.change(routes, route, true))
       return
     }
     const compiled = compilePattern(pattern)
     this.globCount++
-    this.clearCache()
-    let node = this.root
-    for (const seg of compiled.prefix) {
-      let next = node.children.get(seg)
-      if (!next) node.children.set(seg, (next = newNode()))
-      node = next
-    }
-    // Only compute() reads `globs`, never during a delivery: changed in place.
-    node.globs.push({ pattern: compiled, route })
     this.regexCount++
+    this.cache.clear()
+    const key = compiled.prefix.join('.')
+    const list = this.globs.get(key)
+    // Only compute() reads these lists, never during a delivery: changed in place.
+    if (list === undefined) this.globs.set(key, [{ pattern: compiled, route }])
+    else list.push({ pattern: compiled, route })
   }
 
   remove(pattern: string, route: R): void {
@@ -168,7 +172,7 @@ export class RouteIndex<R extends RouteEntry> {
       if (!list) return
       const next = this.change(list, route, false)
       if (next.length === 0) this.exact.delete(pattern)
-      else if (next !== list) this.exact.set(pattern, next)
+      else this.exact.set(pattern, next)
       this.cache.delete(pattern)
       return
     }
@@ -183,29 +187,20 @@ export class RouteIndex<R extends RouteEntry> {
       })
       if (removed) {
         this.globCount--
-        this.clearCache()
+        this.cache.clear()
       }
       return
     }
-    const compiled = compilePattern(pattern)
-    const path: TrieNode<R>[] = [this.root]
-    let node: TrieNode<R> | undefined = this.root
-    for (const seg of compiled.prefix) {
-      node = node.children.get(seg)
-      if (!node) return
-      path.push(node)
-    }
-    const before = node.globs.length
-    node.globs = node.globs.filter((g) => g.route !== route)
-    this.globCount -= before - node.globs.length
-    this.regexCount -= before - node.globs.length
-    // Prune empty branches so unsubscribed unique patterns do not leave memory behind.
-    for (let i = compiled.prefix.length; i > 0; i--) {
-      const n = path[i]!
-      if (n.globs.length || n.children.size) break
-      path[i - 1]!.children.delete(compiled.prefix[i - 1]!)
-    }
-    this.clearCache()
+    const key = compilePattern(pattern).prefix.join('.')
+    const list = this.globs.get(key)
+    if (list === undefined) return
+    const kept = list.filter((g) => g.route !== route)
+    this.globCount -= list.length - kept.length
+    this.regexCount -= list.length - kept.length
+    // An empty list goes, so unsubscribed unique patterns do not leave memory behind.
+    if (kept.length === 0) this.globs.delete(key)
+    else this.globs.set(key, kept)
+    this.cache.clear()
   }
 
   /** Routes for a published topic: buffered first, then highest priority first. Validates
@@ -217,12 +212,23 @@ export class RouteIndex<R extends RouteEntry> {
       assertTopic(topic)
       return this.empty
     }
-    const cached = this.cache.get(topic)
+    const cache = this.cache
+    const cached = cache.get(topic)
     if (cached !== undefined) return cached
     const routes = this.compute(topic)
-    // A topic that matched nothing and met no regex (unique ids, request topics, ...) is cached
-    // only while there is room: walking it again is cheaper than evicting a topic that cost more.
-    if (this.worthCaching || this.cache.size < this.cacheSize) this.remember(topic, routes)
+    // Negative results (no route) are cached too, as the shared `empty` list. But a topic that
+    // matched nothing and met no regex (unique ids, request topics, ...) is cached only while
+    // there is room: walking it again is cheaper than evicting a topic that cost more. If such
+    // misses recur, missedFull grows the cache.
+    if (cache.size < this.capacity) cache.set(topic, routes)
+    else {
+      if (this.capacity < this.bound) this.missedFull()
+      // Evict the oldest (a Map iterates in insertion order).
+      if (this.worthCaching) {
+        cache.delete(cache.keys().next().value!)
+        cache.set(topic, routes)
+      }
+    }
     return routes
   }
 
@@ -255,27 +261,24 @@ export class RouteIndex<R extends RouteEntry> {
     return owned ? found.sort(routeOrder) : found
   }
 
-  /** The regex path: tests only the patterns filed under a literal prefix of the topic. */
+  /** The regex path: tests only the patterns filed under a prefix of the topic ('', then up to
+   *  each dot, then the whole topic). */
   private collectRegex(topic: string, system: boolean): R[] | undefined {
     // The picomatch form of the topic, built only if some glob has to be tested.
     let path: string | undefined
     let found: R[] | undefined
-    let node: TrieNode<R> | undefined = this.root
-    let start = 0
-    while (node !== undefined) {
-      const globs = node.globs
-      if (globs.length !== 0) this.worthCaching = true
-      for (let i = 0; i < globs.length; i++) {
-        const g = globs[i]!
+    let key = ''
+    for (let end = 0; ; ) {
+      const globs = this.globs.get(key)
+      if (globs !== undefined) {
+        this.worthCaching = true
         path ??= toPath(topic)
-        if (g.pattern.testPath(path, system)) (found ??= []).push(g.route)
+        for (const g of globs) if (g.pattern.testPath(path, system)) (found ??= []).push(g.route)
       }
-      if (start > topic.length) break
-      let end = topic.indexOf('.', start)
+      if (end === topic.length) return found
+      end = topic.indexOf('.', end + 1)
       if (end === -1) end = topic.length
-      node = node.children.get(start === 0 && end === topic.length ? topic : topic.slice(start, end))
-      start = end + 1
+      key = topic.slice(0, end)
     }
-    return found
   }
 }

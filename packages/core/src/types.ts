@@ -264,7 +264,8 @@ export interface BusOptions<M extends EventMapOf<M> = EventMap> {
   name?: string
   source?: EventSource
   schemas?: { [K in keyof M]?: StandardSchemaV1<unknown, M[K]> }
-  /** Bound of the topic -> routes cache. Default 2048. */
+  /** Bound of the topic -> routes cache, in topics (a whole number >= 1). Default 65,536. The
+   *  cache starts at 2048 (or the bound if lower) and doubles while topics that missed it recur. */
   routeCacheSize?: number
   /** Origin id of this context; default a random one. */
   origin?: string
