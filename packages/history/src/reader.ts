@@ -23,7 +23,9 @@ type GetAllRecords = (opts: { query: IDBKeyRange; count?: number | undefined; di
 
 /** Up to `count` segments of `range`, in index order or (desc) reversed. */
 export async function fetchSegments(index: IDBIndex, range: IDBKeyRange, count?: number, desc = false): Promise<Segment[]> {
-  if (!desc) return request(index.getAll(range, count))
+  // Ascending: the page's primary keys in one request, then its segments by pipelined gets (see
+  // fetchWindow): a getAll would decode the whole page (thousands of events) in one task.
+  if (!desc) return fetchByKeys(index, await request(index.getAllKeys(range, count)))
   const getAllRecords = (index as { getAllRecords?: GetAllRecords }).getAllRecords
   if (getAllRecords) return (await request(getAllRecords.call(index, { query: range, count, direction: 'prev' }))).map((r) => r.value)
   // Browsers without getAllRecords (before Chrome 141): a cursor, still one page per call.
@@ -38,9 +40,10 @@ export async function fetchSegments(index: IDBIndex, range: IDBKeyRange, count?:
  *  decoded in its own task, so a window of dense traffic (thousands of events) is never decoded
  *  in one. Order does not matter: a window's segments are merged. */
 async function fetchWindow(index: IDBIndex, range: IDBKeyRange): Promise<Segment[]> {
-  const keys = await request(index.getAllKeys(range))
-  return Promise.all(keys.map((k) => request<Segment>(index.objectStore.get(k))))
+  return fetchByKeys(index, await request(index.getAllKeys(range)))
 }
+
+const fetchByKeys = (index: IDBIndex, keys: IDBValidKey[]): Promise<Segment[]> => Promise.all(keys.map((k) => request<Segment>(index.objectStore.get(k))))
 
 /** Yields pages of live (unexpired, matching) events in plan order until the limit. */
 export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, now = Date.now(), sl: Slicer = slicer()): AsyncGenerator<TidingsEvent[]> {
