@@ -60,6 +60,7 @@ export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, 
   let hi = Math.floor(to / BUCKET_MS)
   let remaining = plan.limit
   let count = SEG_PAGE_MIN
+  let wholeWindow = 0
   while (remaining > 0 && lo <= hi) {
     await sl.pause()
     const index = await openIndex()
@@ -81,9 +82,13 @@ export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, 
       }
       if (desc) hi = readWhole ? last - 1 : last + WINDOW - 1
       else lo = readWhole ? last + WINDOW : last
-      // Double, but keep a page near PAGE_EVENTS decoded events (segments hold 1 to 500).
+      // Double, but keep a page near PAGE_EVENTS decoded events (segments hold 1 to 500), and
+      // past a window read whole, at least that window's segments plus one: else every window of
+      // dense traffic is decoded twice (a page inside it, then whole). Each segment is decoded in
+      // its own task (fetchByKeys), so a bigger page makes no longer task.
       const perSeg = segs.reduce((a, s) => a + s.n, 0) / segs.length
-      count = Math.max(1, Math.min(count * 2, SEG_PAGE_MAX, Math.floor(PAGE_EVENTS / perSeg)))
+      if (readWhole && !desc) wholeWindow = Math.max(wholeWindow, Math.min(ready.length + 1, SEG_PAGE_MAX))
+      count = Math.max(1, Math.min(count * 2, SEG_PAGE_MAX, Math.floor(PAGE_EVENTS / perSeg)), wholeWindow)
     }
     const out: TidingsEvent[] = []
     for (let i = 0; i < ready.length && remaining > 0; ) {
