@@ -1,5 +1,5 @@
-// Reads a planned query over segments, bucket by bucket, in plan order. A page is one getAll (or
-// getAllRecords for desc) of whole segments; a window (segment.ts) is never split across pages:
+// Reads a planned query over segments, bucket by bucket, in plan order. A page is its primary keys
+// then one get per segment, pipelined (or one getAllRecords for desc), of whole segments; a window (segment.ts) is never split across pages:
 // when a page ends inside one, that window is read again whole with the next page. The segments of
 // one window may interleave in time (several batches, several tabs), so each window's events are
 // merged by (timestamp, seq, id) before the time window, expiry, filters and the limit apply.
