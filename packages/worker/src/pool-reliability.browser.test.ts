@@ -13,6 +13,7 @@ import {
   type WorkerPoolOptions,
 } from './index.js'
 import { readConnect, readPortMessage, readThrown, thrownToWire, type PoolApi } from './pool-protocol.js'
+import { rejection } from '../../../test-support/promises.js'
 
 const pools: WorkerPool[] = []
 afterEach(() => {
@@ -41,15 +42,6 @@ let n = 0
 function ev(type: string, data: unknown): TidingsEvent {
   n++
   return { id: `page:${n}`, type, timestamp: Date.now(), version: 1, data, origin: 'page', seq: n }
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  try {
-    await p
-  } catch (e) {
-    return e as Error & Record<string, unknown>
-  }
-  throw new Error('expected the promise to reject')
 }
 
 /** A channel standing in for a hijacker: everything that arrives on its port1 is recorded. */
@@ -246,7 +238,6 @@ describe('pool: errors keep their fields across the boundary', () => {
 })
 
 describe('pool: terminal errors', () => {
-
 
   it('after terminate() a call rejects at once with WorkerPoolTerminatedError, retryable === false', async () => {
     const { pool } = makePool()

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createBus, type Bus, type TidingsEvent } from '@tidings/core'
 import { createWorkerPool, TimeoutError, WorkerCrashedError, type WorkerPool, type WorkerPoolOptions } from './index.js'
+import { rejection } from '../../../test-support/promises.js'
 
 const pools: WorkerPool[] = []
 afterEach(() => {
@@ -22,15 +23,6 @@ function makePool(bus: Bus, opts: WorkerPoolOptions = {}): WorkerPool {
 
 let n = 0
 const ev = (type: string, data: unknown): TidingsEvent => ({ id: `page:${++n}`, type, timestamp: Date.now(), version: 1, data, origin: 'page', seq: n })
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p
-  } catch (e) {
-    return e as Error
-  }
-  throw new Error('expected the promise to reject')
-}
 
 /** Counts the system events the bus builds (its systemEvent hook is called only when built). */
 function countBuilt(bus: Bus): string[] {

@@ -11,6 +11,7 @@ import {
   type WorkerPool,
   type WorkerPoolOptions,
 } from './index.js'
+import { rejection } from '../../../test-support/promises.js'
 
 const pools: WorkerPool[] = []
 const spawnTestWorker = () => new Worker(new URL('./test-fixtures/pool-worker.ts', import.meta.url), { type: 'module' })
@@ -29,15 +30,6 @@ let n = 0
 function ev(type: string, data: unknown): TidingsEvent {
   n++
   return { id: `page:${n}`, type, timestamp: Date.now(), version: 1, data, origin: 'page', seq: n }
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p
-  } catch (e) {
-    return e as Error
-  }
-  throw new Error('expected the promise to reject')
 }
 
 describe('createWorkerPool', () => {
@@ -83,10 +75,10 @@ describe('createWorkerPool', () => {
 
   it('a worker that calls self.close() fails its call with WorkerCrashedError and is replaced', async () => {
     const pool = makePool()
-    const err = await rejection(pool.call('exitSelf', ev('x.y', {})))
+    const err = await rejection<WorkerCrashedError>(pool.call('exitSelf', ev('x.y', {})))
     expect(err).toBeInstanceOf(WorkerCrashedError)
     expect(err.name).toBe('WorkerCrashedError')
-    expect((err as WorkerCrashedError).handler).toBe('exitSelf')
+    expect(err.handler).toBe('exitSelf')
     expect(err.message).toContain('self.close()')
     expect(await pool.call('double', ev('x.y', { n: 21 }))).toBe(42)
     expect(pool.stats()).toMatchObject({ crashes: 1, restarts: 1, spawned: 2, workers: 1 })
