@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util'
 import { errorToMarkdown, tableProblem, tableToMarkdown } from './lib/markdown.mjs'
 import { buildNodeBenches, runNodeModule } from './lib/node-runner.mjs'
 import { runBrowserBenches } from './lib/browser-runner.mjs'
+import { startBenchNatsServer } from '../packages/nats/bench/server.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const RESULTS = path.join(ROOT, 'bench', 'results')
@@ -143,11 +144,23 @@ if (!flags['node-only']) {
   const files = browserFiles.filter((f) => !filter || f.includes(filter))
   if (files.length === 0) log('no browser benchmarks found' + (filter ? ` matching "${filter}"` : ''))
   else {
+    // The NATS bench needs a real nats-server: start one for the run unless one is given.
+    let nats
+    if (files.some((f) => f.includes('packages/nats/')) && !process.env.VITE_NATS_WS) {
+      try {
+        nats = await startBenchNatsServer()
+        process.env.VITE_NATS_WS = nats.url
+      } catch (e) {
+        log(`nats bench: ${e.message} (its table will say skipped)`)
+      }
+    }
     try {
       const items = await runBrowserBenches(ROOT, files, path.join(WORK, 'vite-browser'), log, browserOpts)
       collect('browser', items, 'headless Chromium')
     } catch (e) {
       collect('browser', [{ title: 'Browser benchmarks', error: e.stack ?? String(e) }], files.join(', '))
+    } finally {
+      nats?.stop()
     }
   }
 }

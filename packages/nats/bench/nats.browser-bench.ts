@@ -2,8 +2,8 @@
 // real nats-server (two devices), against the raw @nats-io/nats-core client doing the same work
 // (JSON payloads, one message per event, a subscriber counting them) in the same run. Rounds
 // alternate bridge and raw; medians. Every run checks count and order.
-// The server comes from VITE_NATS_WS, set by `node packages/nats/bench/run.mjs`, which starts a
-// nats-server for the run; without it (a plain `npm run bench`) the table says so and is skipped.
+// The server comes from VITE_NATS_WS, set by `npm run bench` or `node packages/nats/bench/run.mjs`,
+// which start a nats-server for the run; without one installed the table says so and is skipped.
 import { wsconnect, type NatsConnection } from '@nats-io/nats-core'
 import { createBus, type TidingsEvent } from '@tidings/core'
 import type { BenchTable } from '../../../bench/types.ts'
@@ -149,7 +149,7 @@ export default async function run(): Promise<BenchTable> {
     return {
       title,
       columns: ['note'],
-      rows: [['skipped: no nats-server. Run `node packages/nats/bench/run.mjs` (starts one for the run).']],
+      rows: [['skipped: no nats-server (install it: apt-get install -y nats-server, or set NATS_SERVER); `npm run bench` then starts one for the run.']],
       ok: true,
     }
   }
