@@ -23,6 +23,10 @@ interface Events {
 }
 
 const bus = createBus<Events>({ name: 'consumer' })
+// stats().published counts every event the bus published, its $tidings.* system events included
+// (bus.started, subscription.added... which the tabs bridge listens to): count those apart.
+let systemEvents = 0
+bus.subscribe('$tidings.**', () => void systemEvents++)
 const devtools = connectDevtools(bus, { name: 'consumer' })
 const tabs = connectTabs(bus, { share: 'chat.**' })
 const counter = sharedState(bus, 'consumer-counter', 0)
@@ -53,7 +57,7 @@ async function basics() {
     queued,
     totals: await paidTotals,
     sameRxjs: bus.on('order.paid') instanceof Observable,
-    stats: bus.stats().published,
+    stats: bus.stats().published - systemEvents,
   }
 }
 
