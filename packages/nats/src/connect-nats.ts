@@ -55,7 +55,7 @@ class NatsBridgeImpl implements NatsBridge {
   private readonly issues = new Subject<NatsIssue>()
   readonly errors$: Observable<NatsIssue> = this.issues.asObservable()
   private readonly counters = {
-    sent: 0, received: 0, acked: 0, unacked: 0, duplicates: 0, echoes: 0, malformed: 0, gaps: 0, outOfOrder: 0,
+    sent: 0, received: 0, acked: 0, unacked: 0, duplicates: 0, echoes: 0, malformed: 0, gaps: 0, outOfOrder: 0, implausible: 0,
     rejected: 0, unsendable: 0, denied: 0, reconnects: 0, requestsSent: 0, requestsServed: 0,
   }
   private closed = false
@@ -403,6 +403,8 @@ class NatsBridgeImpl implements NatsBridge {
         c.outOfOrder++
         return
       case 'implausible':
+        c.implausible++
+        return
       case 'unshared':
     }
   }

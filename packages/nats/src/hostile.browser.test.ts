@@ -63,5 +63,11 @@ describe('connectNats: hostile messages on the subject', () => {
     await waitFor(() => got.length === 2 && b.bridge.stats().duplicates === 2, 'one delivery each')
     expect(got.map((e) => e.id)).toEqual(['peer:1', 'peer:2'])
     expect(got[0]!.origin).toBe('peer')
+    // A seq far past the session's highest is delivered but counted as implausible, not muted.
+    const far = 2 + 2 ** 24 + 5
+    raw.publish(`${subject}.chat.y`, encodeFrame([{ event: fake('chat.y', { id: `peer:${far}`, origin: 'peer', seq: far }), incarnation: 'inc1', prev: 2 }]))
+    await raw.flush()
+    await waitFor(() => got.length === 3, 'the implausible event')
+    expect(b.bridge.stats()).toMatchObject({ implausible: 1, duplicates: 2, received: 3 })
   })
 })

@@ -114,6 +114,9 @@ export interface NatsStats {
   gaps: number
   /** Delivered after a later event of the same session. */
   outOfOrder: number
+  /** Events whose seq jumped implausibly far (over 2^24) past their session's highest: delivered,
+   *  and the session's gap detection restarts from them (a forged or corrupted seq). */
+  implausible: number
   /** Delivered to other subscribers but refused by one (schema, full 'reject' queue). */
   rejected: number
   /** Events that could not be encoded (a function, a DOM node, ...): never sent. */
