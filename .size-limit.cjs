@@ -4,6 +4,18 @@
 // Rows marked RATCHET are over their target: the limit is today's size plus a little, so CI stops
 // any growth while the target stands (the README's size table says where the bytes go).
 const onTopOfCore = ['@tidings/core', 'rxjs']
+// What an entry costs up front: code behind import() (a part only some apps need, fetched when it is
+// first used) stays out of the bundle, as a bundler puts it in a chunk of its own. Without this,
+// esbuild would inline it. Rows that use it say so; the other rows count everything.
+const upFront = (config) => ({
+  ...config,
+  plugins: [...(config.plugins ?? []), {
+    name: 'leave-out-import()',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined))
+    },
+  }],
+})
 module.exports = [
   {
     name: 'createBus (publish, subscribe, on; * and ** patterns)',
@@ -87,20 +99,22 @@ module.exports = [
     import: '{ connectNats }',
     ignore: [...onTopOfCore, '@tidings/tabs', '@nats-io/nats-core', '@nats-io/jetstream'],
     gzip: true,
-    // RATCHET: target 6 kB; 8.43 kB measured (runs per message with the JSON fast path, the
-    // bounded outbound queue, JetStream acks/replay/resume and their retries after a restart,
-    // request/reply, leader mode).
-    limit: '8.6 kB',
+    // Up front: JetStream (jetstream.ts) and request/reply (requests.ts) are loaded with import()
+    // only when their options are set (~1.4 kB each, counted in the next row).
+    modifyEsbuildConfig: upFront,
+    // RATCHET: target 6 kB; 6.71 kB measured (was 8.43 kB with JetStream and request/reply in).
+    limit: '6.76 kB',
   },
   {
     // What an app adds for NATS: the bridge, electLeader and @nats-io/nats-core (~42 kB of it).
-    // @nats-io/jetstream (~19 kB more) is loaded by import() only when the jetstream option is set.
+    // @nats-io/jetstream (~19 kB more) is loaded by import() only when the jetstream option is set;
+    // this row counts it, and the bridge's own import()ed parts, all the same.
     name: 'connectNats with the NATS client, on top of core',
     path: 'packages/nats/dist/index.js',
     import: '{ connectNats }',
     ignore: onTopOfCore,
     gzip: true,
-    // 70.27 kB measured (nats-core ~42 kB, jetstream ~19 kB of it).
+    // 70.99 kB measured (nats-core ~42 kB, jetstream ~19 kB of it).
     limit: '72 kB',
   },
   { name: 'useEvent + BusProvider, on top of core', path: 'packages/react/dist/index.js', import: '{ BusProvider, useEvent }', ignore: ['@tidings/core', 'rxjs', 'react', 'react-dom'], gzip: true, limit: '2 KB' },

@@ -9,6 +9,9 @@
 // passes the envelope checks and the session table (dedupe by session and seq, gaps by prev,
 // echoes dropped) before the bus ingests it with its origin kept. NATS keeps the order of one
 // publisher's messages, so per-origin order holds.
+//
+// JetStream (jetstream.ts) and request/reply (requests.ts) are loaded with import() only when
+// their options are set, so an app that uses neither never downloads them.
 import { wsconnect, PermissionViolationError, type ConnectionOptions, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/nats-core'
 import { BusClosedError, compilePatterns, emitSystemEvent, type Bus, type EventMapOf, type TidingsEvent } from '@tidings/core'
 import {
@@ -26,11 +29,12 @@ import { electLeader, type LeaderElection } from '@tidings/tabs'
 import { BehaviorSubject, Subject, type Observable, type Subscription as RxSubscription } from 'rxjs'
 import { NatsConnectionError, NatsMalformedError, NatsPermissionError } from './errors.js'
 import { decodeFrame, frameType } from './frame.js'
-import { JetStreamLink } from './jetstream.js'
+import type { JetStreamLink } from './jetstream.js'
 import { resolveOptions, type Resolved } from './options.js'
 import { OutboundQueue } from './outbound.js'
 import { Sender } from './sender.js'
-import { RequestLink } from './requests.js'
+import type { RequestLink } from './requests.js'
+import { resumePoint, type ResumePoint } from './resume-point.js'
 import { coveringFilters, topicOf } from './subjects.js'
 import type { NatsBridge, NatsIssue, NatsOptions, NatsStats, NatsStatus } from './types.js'
 
@@ -67,8 +71,15 @@ class NatsBridgeImpl implements NatsBridge {
   private readonly inbound: InboundPipe
   private readonly election: LeaderElection | undefined
   private readonly ownElection: boolean
-  private readonly js: JetStreamLink | undefined
-  private readonly requests: RequestLink
+  /** JetStream, with the jetstream option: `jsLoad` settles once jetstream.ts is loaded (it
+   *  rejects with a NatsConnectionError when it cannot be), `js` is the link from then on. */
+  private js: JetStreamLink | undefined
+  private readonly jsLoad: Promise<JetStreamLink> | undefined
+  private readonly point: ResumePoint | undefined
+  private readonly removeAck: (() => void) | undefined
+  /** Request/reply, with the requests or serve option, loaded the same way. */
+  private requests: RequestLink | undefined
+  private readonly requestsLoad: Promise<RequestLink | undefined> | undefined
   private readonly subs: RxSubscription[] = []
   /** The live connection (undefined while standing by or closed); `generation` tells a late
    *  connect that it was superseded. */
@@ -110,20 +121,39 @@ class NatsBridgeImpl implements NatsBridge {
       dropped: (e) => this.drop(e),
     })
     if (this.o.share.length > 0) this.subs.push(host.on(this.o.share).subscribe({ next: (e) => this.enqueue(e), complete: () => void this.close() }))
-    this.js = options.jetstream ? new JetStreamLink(this.o, options.jetstream.stream, host, {
-      acked: () => void this.counters.acked++,
-      unacked: (err) => {
-        this.counters.unacked++
-        this.emit('unacked', err)
-      },
-      isLeading: () => this.leading(),
-      accepts: (e) => this.accepts(e.type) && !host.isLocal(e) && host.bridgedBy(e) !== NATS_BRIDGE,
-    }) : undefined
-    this.requests = new RequestLink(bus, host, this.o, {
-      sent: () => void this.counters.requestsSent++,
-      served: () => void this.counters.requestsServed++,
-      malformed: (subject, reason) => this.malformed(subject, reason),
-    })
+    const js = options.jetstream
+    if (js) {
+      const point = (this.point = resumePoint(js.stream, this.o.prefix, () => this.leading()))
+      const load = (this.jsLoad = import('./jetstream.js').then(
+        (m) =>
+          (this.js = new m.JetStreamLink(this.o, js.stream, point, {
+            acked: () => void this.counters.acked++,
+            unacked: (err) => {
+              this.counters.unacked++
+              this.emit('unacked', err)
+            },
+          })),
+        (err: unknown) => Promise.reject(new NatsConnectionError('loading the JetStream part of @tidings/nats', describeError(err))),
+      ))
+      load.catch((err: Error) => this.connectionIssue(err))
+      // publishAsync of a persistent, shared event resolves when JetStream has it.
+      this.removeAck = host.addPublishAck((e) => {
+        if (e.persistent !== true || !this.accepts(e.type) || !this.outgoing(e) || !this.leading()) return undefined
+        const acked = load.then((link) => link.ack(e))
+        acked.catch(() => {}) // a publish() (not publishAsync) of a persistent event has no waiter
+        return acked
+      })
+    }
+    if (this.o.requests.length > 0 || this.o.serve.length > 0)
+      this.requestsLoad = import('./requests.js').then(
+        (m) =>
+          (this.requests = new m.RequestLink(bus, host, this.o, {
+            sent: () => void this.counters.requestsSent++,
+            served: () => void this.counters.requestsServed++,
+            malformed: (subject, reason) => this.malformed(subject, reason),
+          })),
+        (err: unknown) => void this.connectionIssue(new NatsConnectionError('loading the request/reply part of @tidings/nats', describeError(err))),
+      )
 
     const leader = options.leader ?? (typeof window !== 'undefined' && typeof navigator !== 'undefined' && navigator.locks !== undefined)
     this.ownElection = leader === true
@@ -144,7 +174,7 @@ class NatsBridgeImpl implements NatsBridge {
       dropped: this.dropped,
       buffered: this.outbound.size,
       replayed: this.js?.replayed ?? 0,
-      lastStreamSeq: this.js?.lastSeq ?? 0,
+      lastStreamSeq: this.point?.seq ?? 0,
     }
   }
 
@@ -177,8 +207,9 @@ class NatsBridgeImpl implements NatsBridge {
     for (const s of this.subs) s.unsubscribe()
     await this.stop('closed')
     if (this.ownElection) await this.election?.close()
-    this.js?.close()
-    this.requests.close()
+    this.removeAck?.()
+    this.point?.channel?.close()
+    this.requests?.close()
     this.state.complete()
     this.issues.complete()
   }
@@ -246,11 +277,16 @@ class NatsBridgeImpl implements NatsBridge {
       void this.close()
     })
     this.subscribeInbound(nc)
-    this.requests.attach(nc)
-    // 'connected' once the server has our subscriptions (and the JetStream consumer exists),
-    // so what is published after whenConnected() resolves is received.
-    const consumer = this.js ? this.js.attach(nc, (m) => this.receive(m.subject, m.data), (err) => this.connectionIssue(err)) : undefined
-    void Promise.all([consumer, nc.flush().catch(() => {})]).then(() => {
+    const live = () => gen === this.generation && !this.closed
+    const requests = this.requestsLoad?.then((link) => void (live() && link?.attach(nc)))
+    // 'connected' once the server has our subscriptions (and the JetStream consumer exists, and
+    // the request/reply responder is registered), so what is published after whenConnected()
+    // resolves is received.
+    const consumer = this.jsLoad?.then(
+      (link) => (live() ? link.attach(nc, (m) => this.receive(m.subject, m.data), (err) => this.connectionIssue(err)) : undefined),
+      () => {}, // reported once, when loading failed
+    )
+    void Promise.all([consumer, requests, nc.flush().catch(() => {})]).then(() => {
       if (gen === this.generation && !this.closed && this.state.value === 'connecting') this.setStatus('connected')
     })
   }
@@ -260,7 +296,7 @@ class NatsBridgeImpl implements NatsBridge {
     const nc = this.nc
     this.nc = undefined
     this.natsSubs = []
-    this.requests.detach()
+    this.requests?.detach()
     await this.js?.detach()
     this.setStatus(to)
     if (nc) await nc.close().catch(() => {})
@@ -314,7 +350,7 @@ class NatsBridgeImpl implements NatsBridge {
     this.dropped++
     const error = new NatsConnectionError(`publish of ${e.type} (${e.id})`, `dropped (${this.o.overflow}): the outbound buffer of ${this.o.maxBuffered} was full while ${this.state.value}`)
     this.emit('dropped', error)
-    this.js?.failed(e, error)
+    this.failed(e, error)
   }
 
   /** Whether `e` goes out over NATS at all (not local, not one this bridge brought in). */
@@ -332,13 +368,18 @@ class NatsBridgeImpl implements NatsBridge {
   private unsendable(e: TidingsEvent, error: Error): void {
     this.counters.unsendable++
     this.emit('unsendable', error)
-    this.js?.failed(e, error)
+    this.failed(e, error)
+  }
+
+  /** `e` never went out: a publishAsync waiting for its JetStream ack fails with `error`. */
+  private failed(e: TidingsEvent, error: Error): void {
+    if (e.persistent === true) this.jsLoad?.then((link) => link.failed(e, error), () => {})
   }
 
   // ---------------------------------------------------------------- inbound
 
   private subscribeInbound(nc: NatsConnection): void {
-    if (this.o.share.length === 0 || this.js) return
+    if (this.o.share.length === 0 || this.jsLoad) return
     for (const filter of coveringFilters(this.o.prefix, this.o.share)) {
       this.natsSubs.push(
         nc.subscribe(filter, {

@@ -8,8 +8,8 @@
 // checkEnvelope, sessions): nothing here trusts the sender.
 import { decode, encode, encodeBatch, isRecord, type Outgoing } from '@tidings/core/bridge'
 
-const utf8 = new TextEncoder()
-const fromUtf8 = new TextDecoder('utf-8', { fatal: true })
+export const utf8 = new TextEncoder()
+export const fromUtf8 = new TextDecoder('utf-8', { fatal: true })
 const FRAME_VERSION = 1
 /** Nodes the JSON check looks at before it hands the value to the full encoding. */
 const PLAIN_BUDGET = 5000
@@ -80,21 +80,4 @@ export function frameType(batch: unknown): string | undefined {
   if (!isRecord(batch)) return undefined
   const tt = batch['tt']
   return Array.isArray(tt) && tt.length === 1 && typeof tt[0] === 'string' ? tt[0] : undefined
-}
-
-/** A request's answer: the value, or the responder's error (name and message). */
-export type Answer = { ok: true; value: unknown } | { ok: false; name: string; message: string }
-
-export function encodeAnswer(a: Answer): Uint8Array {
-  return utf8.encode(encode(a, 'reply'))
-}
-
-export function decodeAnswer(data: Uint8Array): Answer {
-  const v = decode(fromUtf8.decode(data), 'NATS reply') as Record<string, unknown> | null
-  if (typeof v === 'object' && v !== null) {
-    if (v['ok'] === true) return { ok: true, value: v['value'] }
-    if (v['ok'] === false && typeof v['name'] === 'string' && typeof v['message'] === 'string')
-      return { ok: false, name: v['name'].slice(0, 200), message: v['message'].slice(0, 2000) }
-  }
-  return { ok: false, name: 'NatsMalformedError', message: 'the reply was not a Tidings answer' }
 }

@@ -4,13 +4,19 @@
 // The leader tells the other tabs the last stream sequence it delivered (a BroadcastChannel), so
 // the tab that takes over resumes from there: nothing acknowledged is skipped, and what the old
 // leader had already delivered arrives again and is dropped as a duplicate.
+//
+// connectNats loads this module with import() only when the jetstream option is set (and this
+// module loads @nats-io/jetstream the same way when it connects). What must work from the first
+// moment stays in connect-nats.ts: the publishAsync ack hook (it waits for this module) and the
+// resume point's BroadcastChannel (resume-point.ts).
 import type { NatsConnection } from '@nats-io/nats-core'
 // Loaded on first use (import() below): apps without JetStream do not bundle it.
 import type { ConsumerMessages, JetStreamClient, JsMsg, OrderedConsumerOptions } from '@nats-io/jetstream'
 import type { TidingsEvent } from '@tidings/core'
-import { describeError, isNat, isRecord, type BridgeHost } from '@tidings/core/bridge'
+import { describeError } from '@tidings/core/bridge'
 import { NatsConnectionError } from './errors.js'
 import type { Resolved } from './options.js'
+import { SEQ_TAG, type ResumePoint } from './resume-point.js'
 import { coveringFilters } from './subjects.js'
 
 interface Deferred {
@@ -23,20 +29,13 @@ interface Deferred {
 export interface JetStreamHooks {
   acked(): void
   unacked(err: Error): void
-  isLeading(): boolean
-  accepts(e: TidingsEvent): boolean
 }
 
-const SEQ_TAG = 'tidings.nats.seq'
-
 export class JetStreamLink {
-  lastSeq = 0
   replayed = 0
   private client: JetStreamClient | undefined
   private messages: ConsumerMessages | undefined
   private readonly acks = new WeakMap<TidingsEvent, Deferred>()
-  private readonly removeAck: () => void
-  private readonly channel: BroadcastChannel | undefined
   private lastPosted = 0
   private postTimer: ReturnType<typeof setTimeout> | undefined
   private gen = 0
@@ -44,25 +43,19 @@ export class JetStreamLink {
   private onError: ((err: Error) => void) | undefined
   private readonly o: Resolved
   private readonly stream: string
+  private readonly point: ResumePoint
   private readonly hooks: JetStreamHooks
 
-  constructor(o: Resolved, stream: string, host: BridgeHost, hooks: JetStreamHooks) {
+  constructor(o: Resolved, stream: string, point: ResumePoint, hooks: JetStreamHooks) {
     this.o = o
     this.stream = stream
+    this.point = point
     this.hooks = hooks
-    // publishAsync of a persistent, shared event resolves when JetStream has it.
-    this.removeAck = host.addPublishAck((e) => {
-      if (e.persistent !== true || !hooks.accepts(e) || !hooks.isLeading()) return undefined
-      return this.deferred(e).promise
-    })
-    if (typeof BroadcastChannel === 'function') {
-      this.channel = new BroadcastChannel(`${SEQ_TAG}:${stream}:${o.prefix}`)
-      this.channel.addEventListener('message', (m: MessageEvent) => {
-        // Another tab's word only moves our resume point forward while we do not lead.
-        const d: unknown = m.data
-        if (!hooks.isLeading() && isRecord(d) && d['tag'] === SEQ_TAG && isNat(d['seq']) && d['seq'] > this.lastSeq) this.lastSeq = d['seq']
-      })
-    }
+  }
+
+  /** Settles when JetStream has stored the persistent event `e` (publishAsync waits on it). */
+  ack(e: TidingsEvent): Promise<void> {
+    return this.deferred(e).promise
   }
 
   private deferred(e: TidingsEvent): Deferred {
@@ -160,9 +153,9 @@ export class JetStreamLink {
     for (let attempt = 1; ; attempt++) {
       const opts: Partial<OrderedConsumerOptions> = { filter_subjects: filter }
       const replay = this.o.replay
-      if (this.lastSeq > 0) {
+      if (this.point.seq > 0) {
         opts.deliver_policy = 'by_start_sequence'
-        opts.opt_start_seq = this.lastSeq + 1
+        opts.opt_start_seq = this.point.seq + 1
       } else if (replay === 'all') opts.deliver_policy = 'all'
       else if (replay === 'new') opts.deliver_policy = 'new'
       else if (replay === 'last-per-subject') opts.deliver_policy = 'last_per_subject'
@@ -175,8 +168,8 @@ export class JetStreamLink {
         if (gen !== this.gen) return
         const messages = await consumer.consume({
           callback: (m) => {
-            if (gen !== this.gen || m.seq <= this.lastSeq) return
-            this.lastSeq = m.seq
+            if (gen !== this.gen || m.seq <= this.point.seq) return
+            this.point.seq = m.seq
             if (Number(m.info.timestampNanos) / 1e6 < started) this.replayed++
             this.deliver?.(m)
             this.post()
@@ -200,7 +193,7 @@ export class JetStreamLink {
 
   /** Tells the other tabs where this leader got to (at most every 100 ms). */
   private post(): void {
-    if (!this.channel || this.postTimer !== undefined) return
+    if (!this.point.channel || this.postTimer !== undefined) return
     const wait = Math.max(0, this.lastPosted + 100 - Date.now())
     this.postTimer = setTimeout(() => {
       this.postTimer = undefined
@@ -211,7 +204,7 @@ export class JetStreamLink {
 
   private postNow(): void {
     try {
-      this.channel?.postMessage({ tag: SEQ_TAG, seq: this.lastSeq })
+      this.point.channel?.postMessage({ tag: SEQ_TAG, seq: this.point.seq })
     } catch {
       // closed
     }
@@ -223,15 +216,10 @@ export class JetStreamLink {
       clearTimeout(this.postTimer)
       this.postTimer = undefined
     }
-    if (this.lastSeq > 0) this.postNow()
+    if (this.point.seq > 0) this.postNow()
     const m = this.messages
     this.messages = undefined
     this.client = undefined
     m?.stop()
-  }
-
-  close(): void {
-    this.removeAck()
-    this.channel?.close()
   }
 }

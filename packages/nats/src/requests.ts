@@ -10,9 +10,9 @@
 // answers NoResponderError: keep the `serve` patterns of devices apart (the first answer wins).
 import { NoRespondersError, RequestError, TimeoutError as NatsTimeoutError, type Msg, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/nats-core'
 import { checkEnvelope, compilePatterns, NoResponderError, RemoteError, TimeoutError, type Bus, type Subscription, type TidingsEvent } from '@tidings/core'
-import { checkBatch, decodeEvent, describeError, incarnationOfEvent, NO_PREV, type BridgeHost, type EventBatch } from '@tidings/core/bridge'
+import { checkBatch, decode, decodeEvent, describeError, encode, incarnationOfEvent, NO_PREV, type BridgeHost, type EventBatch } from '@tidings/core/bridge'
 import { NatsConnectionError } from './errors.js'
-import { decodeAnswer, decodeFrame, encodeAnswer, encodeFrame, frameType, type Answer } from './frame.js'
+import { decodeFrame, encodeFrame, frameType, fromUtf8, utf8 } from './frame.js'
 import type { Resolved } from './options.js'
 import { coveringFilters, subjectFor, topicOf } from './subjects.js'
 
@@ -137,4 +137,21 @@ export class RequestLink {
       // connection gone: the asker times out
     }
   }
+}
+
+/** A request's answer: the value, or the responder's error (name and message). */
+export type Answer = { ok: true; value: unknown } | { ok: false; name: string; message: string }
+
+export function encodeAnswer(a: Answer): Uint8Array {
+  return utf8.encode(encode(a, 'reply'))
+}
+
+export function decodeAnswer(data: Uint8Array): Answer {
+  const v = decode(fromUtf8.decode(data), 'NATS reply') as Record<string, unknown> | null
+  if (typeof v === 'object' && v !== null) {
+    if (v['ok'] === true) return { ok: true, value: v['value'] }
+    if (v['ok'] === false && typeof v['name'] === 'string' && typeof v['message'] === 'string')
+      return { ok: false, name: v['name'].slice(0, 200), message: v['message'].slice(0, 2000) }
+  }
+  return { ok: false, name: 'NatsMalformedError', message: 'the reply was not a Tidings answer' }
 }
