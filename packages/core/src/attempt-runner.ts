@@ -6,7 +6,9 @@
 import { checkDuration, checkNumber, checkPositiveInt, checkTimeout, InvalidOptionError } from './delivery-options.js'
 import type { TidingsEvent } from './envelope.js'
 import { isRetryable, TimeoutError, toError } from './errors.js'
+import { now } from './clock.js'
 import { HandlerCtx, readsCtx } from './handler-context.js'
+import { DELIVER_BIT } from './inspect.js'
 import type { BaseSubscription } from './subscription.js'
 import type { DeliveryTracker } from './tracker.js'
 import type { RetryOptions } from './types.js'
@@ -55,7 +57,7 @@ export class AttemptRunner {
 
   /** Runs every attempt for one event; undefined when it finished synchronously. */
   run(event: TidingsEvent, tracker: DeliveryTracker | undefined): Promise<void> | undefined {
-    const t0 = tracker !== undefined || this.sub.bus.inspecting ? performance.now() : 0
+    const t0 = tracker !== undefined || this.sub.bus.inspected & DELIVER_BIT ? performance.now() : 0
     return this.attempt(event, 1, tracker, t0)
   }
 
@@ -67,7 +69,7 @@ export class AttemptRunner {
   private attempt(event: TidingsEvent, n: number, tracker: DeliveryTracker | undefined, t0: number): Promise<void> | undefined {
     const bus = this.sub.bus
     const ctrl = this.timeoutMs !== undefined ? new AbortController() : undefined
-    const ta = bus.inspecting ? performance.now() : 0
+    const ta = bus.inspected & DELIVER_BIT ? performance.now() : 0
     let result: unknown
     try {
       result = this.wantsCtx
@@ -144,7 +146,7 @@ export class AttemptRunner {
   ): Promise<void> | undefined {
     const sub = this.sub
     const bus = sub.bus
-    if (bus.inspecting) bus.emitInspection({ kind: 'deliver', at: Date.now(), event, subscriptionId: sub.id, durationMs: performance.now() - ta, attempt: n })
+    if (bus.inspected & DELIVER_BIT) bus.emitInspection({ kind: 'deliver', at: now(), event, subscriptionId: sub.id, durationMs: performance.now() - ta, attempt: n })
     if (ok) {
       sub.handled++
       tracker?.settle(sub, { ok: true, value, attempts: n, durationMs: performance.now() - t0, cause: 'handler' })

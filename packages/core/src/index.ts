@@ -32,7 +32,7 @@ export {
   type SystemEventMap,
   type SystemTopic,
 } from './system-events.js'
-export type { InspectionEvent, InspectionKind } from './inspect.js'
+export type { InspectionEvent, InspectionKind, InspectOptions } from './inspect.js'
 export { compilePattern, compilePatterns, type CompiledPattern } from './pattern.js'
 export type { StandardSchemaV1 } from './schema.js'
 export { assertPattern, assertTopic, isSystemTopic, isValidTopic, MAX_TOPIC_LENGTH } from './topic.js'

@@ -9,7 +9,7 @@ import { createOriginId, type TidingsEvent } from './envelope.js'
 import { EventIds } from './event-id.js'
 import { BusClosedError, QueueFullError, ValidationError } from './errors.js'
 import { Guards } from './guard.js'
-import type { InspectionEvent } from './inspect.js'
+import { KIND_BITS, kindMask, PUBLISH_BIT, type InspectionEvent, type InspectOptions } from './inspect.js'
 import { Multicast } from './multicast.js'
 import * as Outcome from './outcome.js'
 import { EventRegistry } from './registry.js'
@@ -22,6 +22,11 @@ import type { BusOptions, HandlerFailure, PublishAck, PublishOptions, PublishRec
 export const ERROR_TOPIC = '$tidings.error'
 
 type Inspector = (e: InspectionEvent) => void
+/** An observer and the KIND_BITS of the kinds it asked for. */
+interface Watcher {
+  fn: Inspector
+  mask: number
+}
 export type PublishInputLike = { type: string; data?: unknown; id?: string; origin?: string; seq?: number; timestamp?: number } & PublishOptions
 
 let busCount = 0
@@ -32,7 +37,11 @@ export abstract class PublishingBus implements BusInternals {
   declare readonly name: string
   declare readonly origin: string
   closed = false
+  /** True while any inspector is attached (whatever kinds it asked for). */
   inspecting = false
+  /** The union of the attached inspectors' KIND_BITS: a kind's inspection is built only when
+   *  its bit is set. */
+  inspected = 0
   readonly counters = { delivered: 0, dropped: 0, rejected: 0, errors: 0 }
 
   /** Events published so far: the next event's seq, and stats().published. */
@@ -43,7 +52,7 @@ export abstract class PublishingBus implements BusInternals {
   protected readonly guards = new Guards()
   /** Mirrors guards.size > 0 as a plain field: read on every publish. */
   protected guarded = false
-  private inspectors: Inspector[] = []
+  private inspectors: Watcher[] = []
   private acks: PublishAck[] = []
   protected readonly failures = new Multicast<HandlerFailure>()
   private readonly bridged = new WeakMap<TidingsEvent, string>()
@@ -113,7 +122,7 @@ export abstract class PublishingBus implements BusInternals {
     if (this.closed) throw new BusClosedError(this.name)
     const routes = this.index.match(event.type)
     this.bridged.set(event, bridge)
-    if (this.inspecting) this.emitInspection({ kind: 'bridge', at: Date.now(), event, bridge, direction: 'in' })
+    if (this.inspected & KIND_BITS.bridge) this.emitInspection({ kind: 'bridge', at: now(), event, bridge, direction: 'in' })
     return this.deliver(event, routes, undefined)
   }
 
@@ -127,7 +136,7 @@ export abstract class PublishingBus implements BusInternals {
 
   /** Bridges call this when an event leaves the context, so inspectors can show it. */
   noteBridgedOut(event: TidingsEvent, bridge: string): void {
-    if (this.inspecting) this.emitInspection({ kind: 'bridge', at: Date.now(), event, bridge, direction: 'out' })
+    if (this.inspected & KIND_BITS.bridge) this.emitInspection({ kind: 'bridge', at: now(), event, bridge, direction: 'out' })
   }
 
   addPublishAck(ack: PublishAck): () => void {
@@ -206,7 +215,7 @@ export abstract class PublishingBus implements BusInternals {
       index.pinned--
     }
     this.counters.delivered += receipt.delivered
-    if (this.inspecting) this.emitInspection({ kind: 'publish', at: Date.now(), event, receipt })
+    if (this.inspected & PUBLISH_BIT) this.emitInspection({ kind: 'publish', at: now(), event, receipt })
     if (refused !== undefined) throw new QueueFullError(event.type, refused.map((s) => s.id), refused[0]!.queue!.capacity)
     return receipt
   }
@@ -256,8 +265,8 @@ export abstract class PublishingBus implements BusInternals {
   // ---------------------------------------------------------------- handler failures, inspection
 
   reportFailure(f: HandlerFailure, final: boolean, attempt: number): void {
-    if (this.inspecting)
-      this.emitInspection({ kind: 'error', at: Date.now(), event: f.event, subscriptionId: f.subscriptionId, error: f.error, attempt, final })
+    if (this.inspected & KIND_BITS.error)
+      this.emitInspection({ kind: 'error', at: now(), event: f.event, subscriptionId: f.subscriptionId, error: f.error, attempt, final })
     if (!final) return
     this.counters.errors++
     this.failures.next(f)
@@ -276,22 +285,31 @@ export abstract class PublishingBus implements BusInternals {
     }
   }
 
-  inspect(observer: Inspector | { next: Inspector }): Unsubscribable {
+  inspect(observer: Inspector | { next: Inspector }, options?: InspectOptions): Unsubscribable {
     const fn: Inspector = typeof observer === 'function' ? observer : (e) => observer.next(e)
-    this.inspectors = [...this.inspectors, fn]
-    this.inspecting = true
+    const watcher: Watcher = { fn, mask: kindMask(options?.kinds) }
+    this.inspectors = [...this.inspectors, watcher]
+    this.watchersChanged()
     return {
       unsubscribe: () => {
-        this.inspectors = this.inspectors.filter((i) => i !== fn)
-        this.inspecting = this.inspectors.length > 0
+        this.inspectors = this.inspectors.filter((w) => w !== watcher)
+        this.watchersChanged()
       },
     }
   }
 
+  private watchersChanged(): void {
+    this.inspecting = this.inspectors.length > 0
+    this.inspected = this.inspectors.reduce((mask, w) => mask | w.mask, 0)
+  }
+
+  /** Hands `e` to every inspector that asked for its kind. */
   emitInspection(e: InspectionEvent): void {
-    for (const fn of this.inspectors) {
+    const bit = KIND_BITS[e.kind]
+    for (const w of this.inspectors) {
+      if ((w.mask & bit) === 0) continue
       try {
-        fn(e)
+        w.fn(e)
       } catch (err) {
         // An inspector (devtools, a logger) must never break publishing.
         console.error('[tidings] inspector threw', err)

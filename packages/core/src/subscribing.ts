@@ -9,6 +9,8 @@ import { BusClosedError } from './errors.js'
 import { checkGlobSupport } from './glob-support.js'
 import { HandlerSubscription, type PolicyOptions } from './handler-subscription.js'
 import { InboxSubscription } from './inbox.js'
+import { KIND_BITS } from './inspect.js'
+import { now } from './clock.js'
 import { PublishingBus } from './publishing.js'
 import type { BaseSubscription } from './subscription.js'
 import { SyncSubscription, type SyncHandler, type SyncSubscriptionOptions } from './sync-subscription.js'
@@ -94,7 +96,7 @@ export abstract class SubscribingBus<M extends EventMapOf<M>> extends Publishing
       this.index.add(p, sub)
       if (p.charCodeAt(0) === 36) this.sys++
     }
-    if (this.inspecting) this.emitInspection({ kind: 'subscribe', at: Date.now(), subscription: sub.info() })
+    if (this.inspected & KIND_BITS.subscribe) this.emitInspection({ kind: 'subscribe', at: now(), subscription: sub.info() })
   }
 
   detach(sub: BaseSubscription): void {
@@ -103,7 +105,7 @@ export abstract class SubscribingBus<M extends EventMapOf<M>> extends Publishing
       this.index.remove(p, sub)
       if (p.charCodeAt(0) === 36) this.sys--
     }
-    if (this.inspecting) this.emitInspection({ kind: 'unsubscribe', at: Date.now(), subscriptionId: sub.id })
+    if (this.inspected & KIND_BITS.unsubscribe) this.emitInspection({ kind: 'unsubscribe', at: now(), subscriptionId: sub.id })
     if (this.sys) this.announce('removed', sub)
   }
 

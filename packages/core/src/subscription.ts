@@ -24,8 +24,11 @@ import type {
 export interface BusInternals {
   readonly name: string
   readonly closed: boolean
-  /** True while someone inspects; build inspection objects only then. */
+  /** True while someone inspects (any kind). */
   inspecting: boolean
+  /** The KIND_BITS (inspect.ts) some inspector asked for: build a kind's inspection objects,
+   *  and time handlers for 'deliver', only when its bit is set. */
+  inspected: number
   emitInspection(e: InspectionEvent): void
   reportFailure(f: HandlerFailure, final: boolean, attempt: number): void
   publishFrom(cause: TidingsEvent, type: string, data: unknown, opts?: PublishOptions): PublishReceipt

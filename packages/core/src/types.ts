@@ -2,7 +2,7 @@
 // docs/delivery.md).
 import type { Observable, Unsubscribable } from 'rxjs'
 import type { EventSource, TidingsEvent } from './envelope.js'
-import type { InspectionEvent } from './inspect.js'
+import type { InspectionEvent, InspectOptions } from './inspect.js'
 import type { StandardSchemaV1 } from './schema.js'
 import type { SystemEventFor } from './system-events.js'
 
@@ -332,7 +332,9 @@ export interface Bus<M extends EventMapOf<M> = EventMap> {
   unsubscribePattern(pattern: string): number
 
   readonly errors$: Observable<HandlerFailure>
-  inspect(observer: ((e: InspectionEvent) => void) | { next: (e: InspectionEvent) => void }): Unsubscribable
+  /** Streams instrumentation (docs/core.md "Inspection"); `options.kinds` limits what this
+   *  observer receives, and the bus builds and times only what some inspector asked for. */
+  inspect(observer: ((e: InspectionEvent) => void) | { next: (e: InspectionEvent) => void }, options?: InspectOptions): Unsubscribable
   guard(pattern: string, keys: { publishKey?: string; subscribeKey?: string }): void
   /** Which bridge brought this event in ('tabs', 'worker', ...), or undefined for an event
    *  published in this context. Apps use it to tell local events from bridged ones. */
