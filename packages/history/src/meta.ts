@@ -21,6 +21,9 @@ export interface Meta {
    *  walking from the start of the index, past the entries it deleted before (LevelDB keeps
    *  them as tombstones until it compacts). */
   b?: number
+  /** With `b`: no stored segment keyed `b` starts before this timestamp, so eviction seeks to
+   *  [b, t], past the index entries of what it rewrote in that window (evict.ts). */
+  t?: number
 }
 
 /** The highest key in the segments store, or 0. One request. */
@@ -28,6 +31,15 @@ export async function lastKey(store: IDBObjectStore): Promise<number> {
   const c = await request(store.openKeyCursor(null, 'prev'))
   return (c?.primaryKey as number | undefined) ?? 0
 }
+
+/** A lower bound on the `bucket` index keys of live segments: [b] or [b, t]. */
+export interface Floor {
+  b: number
+  t?: number
+}
+
+/** The lower of two floors (by index key order). */
+export const lowerFloor = (a: Floor, c: Floor): Floor => (a.b !== c.b ? (a.b < c.b ? a : c) : (a.t ?? -Infinity) <= (c.t ?? -Infinity) ? a : c)
 
 export const readMeta = async (tx: IDBTransaction): Promise<Meta | undefined> => request(tx.objectStore(META).get(KEY))
 

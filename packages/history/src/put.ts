@@ -2,6 +2,7 @@
 // is in a unique index, so a segment whose ids collide with stored events (another context stored
 // them first) fails alone with ConstraintError. The error is prevented, so the transaction goes
 // on, and the segment is put again without the events that are stored.
+import { lowerFloor, type Floor } from './meta.js'
 import type { StoredRecord } from './record.js'
 import { request } from './requests.js'
 import { buildSegments, compareEvents, makeSegment, type Segment } from './segment.js'
@@ -77,7 +78,7 @@ export async function putMerging(store: IDBObjectStore, seg: Segment, onThrow: O
 }
 
 /** Puts `records` as segments and lists their types that are not in `listed`. Returns the types
- *  of the records, the lowest bucket put, and a promise of how many events were stored (never unhandled: a failed
+ *  of the records, the lowest [bucket, t0] put (a merge keeps a key at or above it), and a promise of how many events were stored (never unhandled: a failed
  *  request aborts the transaction, whose abort handler reports it). `merge`: small segments of
  *  small batches go through putMerging. */
 export function putRecords(
@@ -87,10 +88,10 @@ export function putRecords(
   listed: ReadonlySet<string>,
   onThrow: OnThrow,
   merge = false,
-): { types: Set<string>; done: Promise<number>; low: number } {
+): { types: Set<string>; done: Promise<number>; low: Floor } {
   const types = new Set<string>()
   const segs = buildSegments(records)
-  const low = segs.reduce((m, s) => Math.min(m, s.bucket), Infinity)
+  const low = segs.reduce<Floor>((m, s) => lowerFloor(m, { b: s.bucket, t: s.t0 }), { b: Infinity })
   const small = merge && segs.length <= MERGE_BATCH_MAX
   const puts = segs.map((seg) => (types.add(seg.type), (small && seg.n < MERGE_BELOW ? putMerging : putSegment)(store, seg, onThrow)))
   for (const t of types) if (!listed.has(t)) typeStore.put(1, t)

@@ -6,8 +6,8 @@
 import type { Connection } from './connection.js'
 import { describeError, toError } from '@tidings/core/bridge'
 import { HistoryDataError, HistoryError, HistoryQuotaError, HistoryWriteError } from './errors.js'
-import { evictOldest } from './maintain.js'
-import { lastKey, META, readMeta, setMeta } from './meta.js'
+import { evictOldest } from './evict.js'
+import { lastKey, lowerFloor, META, readMeta, setMeta } from './meta.js'
 import { putRecords, putSegment, type OnThrow } from './put.js'
 import type { StoredRecord } from './record.js'
 import { STORE, TYPES } from './schema.js'
@@ -179,13 +179,14 @@ export function createWriter(conn: Connection, { dbName, maxEvents, durability, 
       .then(async (added) => {
         const [m, k] = await Promise.all([readMeta(tx), lastKey(store)])
         let n = (m?.n ?? 0) + added
-        let floor = Math.min(m?.b ?? -Infinity, low)
+        let floor = lowerFloor(m?.b === undefined ? { b: -Infinity } : { b: m.b, ...(m.t === undefined ? {} : { t: m.t }) }, low)
         if (maxEvents !== undefined && n > maxEvents) {
           const r = await evictOldest(store, n - maxEvents, floor)
           n -= evicted = r.evicted
           floor = r.floor
         }
-        setMeta(tx, { n, k: Math.max(m?.k ?? 0, k), ...(Number.isFinite(floor) ? { b: floor } : {}) })
+        const { b: fb, t: ft } = floor
+        setMeta(tx, { n, k: Math.max(m?.k ?? 0, k), ...(Number.isFinite(fb) ? { b: fb, ...(ft !== undefined && Number.isFinite(ft) ? { t: ft } : {}) } : {}) })
       })
       .catch((e: unknown) => {
         // A failed request aborts the transaction by itself (the abort handler reports it);
