@@ -12,7 +12,7 @@
 //
 // JetStream (jetstream.ts) and request/reply (requests.ts) are loaded with import() only when
 // their options are set, so an app that uses neither never downloads them.
-import { wsconnect, PermissionViolationError, type ConnectionOptions, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/nats-core'
+import { wsconnect, PermissionViolationError, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core'
 import { BusClosedError, compilePatterns, emitSystemEvent, type Bus, type EventMapOf, type TidingsEvent } from '@tidings/core'
 import {
   bridgeHost,
@@ -26,17 +26,17 @@ import {
   type InboundPipe,
 } from '@tidings/core/bridge'
 import { electLeader, type LeaderElection } from '@tidings/tabs'
-import { BehaviorSubject, Subject, type Observable, type Subscription as RxSubscription } from 'rxjs'
+import { BehaviorSubject, Subject, type Subscription as RxSubscription } from 'rxjs'
 import { NatsConnectionError, NatsMalformedError, NatsPermissionError } from './errors.js'
 import { decodeFrame, frameType } from './frame.js'
 import type { JetStreamLink } from './jetstream.js'
 import { resolveOptions, type Resolved } from './options.js'
-import { OutboundQueue } from './outbound.js'
-import { Sender } from './sender.js'
+import { outboundQueue } from './outbound.js'
+import { createSender } from './sender.js'
 import type { RequestLink } from './requests.js'
 import { resumePoint, type ResumePoint } from './resume-point.js'
 import { coveringFilters, topicOf } from './subjects.js'
-import type { NatsBridge, NatsIssue, NatsOptions, NatsStats, NatsStatus } from './types.js'
+import type { NatsBridge, NatsIssue, NatsOptions, NatsStatus } from './types.js'
 
 /** The name inbound events are ingested under (`bus.bridgedBy(event) === 'nats'`). */
 export const NATS_BRIDGE = 'nats'
@@ -49,217 +49,214 @@ export const NATS_BRIDGE = 'nats'
  * bad pattern, BusClosedError for a shut-down bus. Nothing a remote side sends is thrown into the
  * app: problems are counted in stats() and emitted on errors$.
  */
+// One closure rather than a class: its state and helpers are locals, which minify (a class's
+// fields and methods keep their names in the bundle).
 export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsOptions): NatsBridge {
-  return new NatsBridgeImpl(bus as unknown as Bus, bridgeHost(bus, 'connectNats()'), options)
-}
-
-class NatsBridgeImpl implements NatsBridge {
-  private readonly state = new BehaviorSubject<NatsStatus>('connecting')
-  readonly status$: Observable<NatsStatus> = this.state.asObservable()
-  private readonly issues = new Subject<NatsIssue>()
-  readonly errors$: Observable<NatsIssue> = this.issues.asObservable()
-  private readonly counters = {
+  const host: BridgeHost = bridgeHost(bus, 'connectNats()')
+  if (host.closed) throw new BusClosedError(host.name, 'connect NATS')
+  const o: Resolved = resolveOptions(options)
+  const state = new BehaviorSubject<NatsStatus>('connecting')
+  const issues = new Subject<NatsIssue>()
+  const counters = {
     sent: 0, received: 0, acked: 0, unacked: 0, duplicates: 0, echoes: 0, malformed: 0, gaps: 0, outOfOrder: 0, implausible: 0,
     rejected: 0, unsendable: 0, denied: 0, reconnects: 0, requestsSent: 0, requestsServed: 0,
   }
-  private closed = false
-  private readonly o: Resolved
-  private readonly options: NatsOptions
-  private readonly host: BridgeHost
-  private readonly accepts: (type: string) => boolean
-  private readonly sessions = new SessionTable()
-  private readonly inbound: InboundPipe
-  private readonly election: LeaderElection | undefined
-  private readonly ownElection: boolean
-  /** JetStream, with the jetstream option: `jsLoad` settles once jetstream.ts is loaded (it
-   *  rejects with a NatsConnectionError when it cannot be), `js` is the link from then on. */
-  private js: JetStreamLink | undefined
-  private readonly jsLoad: Promise<JetStreamLink> | undefined
-  private readonly point: ResumePoint | undefined
-  private readonly removeAck: (() => void) | undefined
-  /** Request/reply, with the requests or serve option, loaded the same way. */
-  private requests: RequestLink | undefined
-  private readonly requestsLoad: Promise<RequestLink | undefined> | undefined
-  private readonly subs: RxSubscription[] = []
+  let closed = false
+  let dropped = 0
   /** The live connection (undefined while standing by or closed); `generation` tells a late
    *  connect that it was superseded. */
-  private nc: NatsConnection | undefined
-  private natsSubs: NatsSubscription[] = []
-  private generation = 0
-  private readonly outbound: OutboundQueue
-  private readonly sender: Sender
-  private dropped = 0
+  let nc: NatsConnection | undefined
+  let generation = 0
+  const subs: RxSubscription[] = []
+  const sessions = new SessionTable()
+  const accepts = o.share.length > 0 ? compilePatterns(o.share) : () => false
+  /** JetStream, with the jetstream option: `jsLoad` settles once jetstream.ts is loaded (it
+   *  rejects with a NatsConnectionError when it cannot be), `js` is the link from then on. */
+  let js: JetStreamLink | undefined
+  let jsLoad: Promise<JetStreamLink> | undefined
+  let point: ResumePoint | undefined
+  let removeAck: (() => void) | undefined
+  /** Request/reply, with the requests or serve option, loaded the same way. */
+  let requests: RequestLink | undefined
+  let requestsLoad: Promise<RequestLink | undefined> | undefined
 
-  constructor(bus: Bus, host: BridgeHost, options: NatsOptions) {
-    this.host = host
-    if (host.closed) throw new BusClosedError(host.name, 'connect NATS')
-    this.options = options
-    this.o = resolveOptions(options)
-    this.accepts = this.o.share.length > 0 ? compilePatterns(this.o.share) : () => false
-    this.inbound = {
-      host,
-      bridge: NATS_BRIDGE,
-      sessions: this.sessions,
-      accepts: this.accepts,
-      issue: (kind, reason, error) => this.inboundIssue(kind, reason, error),
-      forward: () => void this.counters.received++,
-    }
-    this.sender = new Sender({
-      host,
-      prefix: this.o.prefix,
-      bridge: NATS_BRIDGE,
-      sessions: this.sessions,
-      jetstream: () => this.js,
-      connection: () => this.nc,
-      sent: (n) => void (this.counters.sent += n),
-      unsendable: (e, error) => this.unsendable(e, error),
-    })
-    this.outbound = new OutboundQueue(this.o.maxBuffered, this.o.overflow, {
-      canSend: () => this.canSend(),
-      send: (events) => this.sender.send(events.filter((e) => this.outgoing(e))),
-      session: (e) => e.origin + '\u0000' + incarnationOfEvent(host, e),
-      dropped: (e) => this.drop(e),
-    })
-    if (this.o.share.length > 0) this.subs.push(host.on(this.o.share).subscribe({ next: (e) => this.enqueue(e), complete: () => void this.close() }))
-    const js = options.jetstream
-    if (js) {
-      const point = (this.point = resumePoint(js.stream, this.o.prefix, () => this.leading()))
-      const load = (this.jsLoad = import('./jetstream.js').then(
-        (m) =>
-          (this.js = new m.JetStreamLink(this.o, js.stream, point, {
-            acked: () => void this.counters.acked++,
-            unacked: (err) => {
-              this.counters.unacked++
-              this.emit('unacked', err)
-            },
-          })),
-        (err: unknown) => Promise.reject(new NatsConnectionError('loading the JetStream part of @tidings/nats', describeError(err))),
-      ))
-      load.catch((err: Error) => this.connectionIssue(err))
-      // publishAsync of a persistent, shared event resolves when JetStream has it.
-      this.removeAck = host.addPublishAck((e) => {
-        if (e.persistent !== true || !this.accepts(e.type) || !this.outgoing(e) || !this.leading()) return undefined
-        const acked = load.then((link) => link.ack(e))
-        acked.catch(() => {}) // a publish() (not publishAsync) of a persistent event has no waiter
-        return acked
-      })
-    }
-    if (this.o.requests.length > 0 || this.o.serve.length > 0)
-      this.requestsLoad = import('./requests.js').then(
-        (m) =>
-          (this.requests = new m.RequestLink(bus, host, this.o, {
-            sent: () => void this.counters.requestsSent++,
-            served: () => void this.counters.requestsServed++,
-            malformed: (subject, reason) => this.malformed(subject, reason),
-          })),
-        (err: unknown) => void this.connectionIssue(new NatsConnectionError('loading the request/reply part of @tidings/nats', describeError(err))),
-      )
-
-    const leader = options.leader ?? (typeof window !== 'undefined' && typeof navigator !== 'undefined' && navigator.locks !== undefined)
-    this.ownElection = leader === true
-    this.election = leader === true ? electLeader('tidings.nats:' + this.o.prefix) : leader === false ? undefined : leader
-    if (this.election) {
-      this.state.next('standby')
-      this.subs.push(this.election.isLeader$.subscribe((lead) => (lead ? this.start() : void this.stop('standby'))))
-    } else this.start()
+  const emit = (kind: NatsIssue['kind'], error: Error): void => {
+    if (issues.observed) issues.next({ kind, error })
   }
+  const connectionIssue = (err: Error): void => emit('connection', err)
+  /** Whether `e` goes out over NATS at all (not local, not one this bridge brought in). */
+  const outgoing = (e: TidingsEvent): boolean => !host.isLocal(e) && host.bridgedBy(e) !== NATS_BRIDGE
+  const leading = (): boolean => election === undefined || election.isLeader
 
-  get status(): NatsStatus {
-    return this.state.value
+  const inbound: InboundPipe = {
+    host,
+    bridge: NATS_BRIDGE,
+    sessions,
+    accepts,
+    issue: inboundIssue,
+    forward: () => void counters.received++,
   }
+  const send = createSender({
+    host,
+    prefix: o.prefix,
+    bridge: NATS_BRIDGE,
+    sessions,
+    jetstream: () => js,
+    connection: () => nc,
+    sent: (n) => void (counters.sent += n),
+    unsendable(e, error) {
+      counters.unsendable++
+      emit('unsendable', error)
+      failed(e, error)
+    },
+  })
+  const canSend = () => nc !== undefined && state.value === 'connected'
+  const outbound = outboundQueue(o.maxBuffered, o.overflow, {
+    canSend,
+    send: (events) => send(events.filter(outgoing)),
+    session: (e) => e.origin + '\u0000' + incarnationOfEvent(host, e),
+    dropped(e) {
+      dropped++
+      const error = new NatsConnectionError(`publish of ${e.type} (${e.id})`, `dropped (${o.overflow}): the outbound buffer of ${o.maxBuffered} was full while ${state.value}`)
+      emit('dropped', error)
+      failed(e, error)
+    },
+  })
+  if (o.share.length > 0) subs.push(host.on(o.share).subscribe({ next: enqueue, complete: () => void close() }))
 
-  stats(): NatsStats {
-    return {
-      ...this.counters,
-      dropped: this.dropped,
-      buffered: this.outbound.size,
-      replayed: this.js?.replayed ?? 0,
-      lastStreamSeq: this.point?.seq ?? 0,
-    }
-  }
-
-  whenConnected(): Promise<void> {
-    if (this.state.value === 'connected') return Promise.resolve()
-    if (this.state.value === 'closed') return Promise.reject(closedBeforeConnect())
-    return new Promise((resolve, reject) => {
-      const sub = this.state.subscribe({
-        next: (s) => {
-          if (s === 'connected') resolve()
-          else if (s === 'closed') reject(closedBeforeConnect())
-          else return
-          queueMicrotask(() => sub.unsubscribe())
-        },
-        complete: () => reject(closedBeforeConnect()),
-      })
+  const jsOption = options.jetstream
+  if (jsOption) {
+    const p = (point = resumePoint(jsOption.stream, o.prefix, leading))
+    const load = (jsLoad = import('./jetstream.js').then(
+      (m) =>
+        (js = new m.JetStreamLink(o, jsOption.stream, p, {
+          acked: () => void counters.acked++,
+          unacked(err) {
+            counters.unacked++
+            emit('unacked', err)
+          },
+        })),
+      (err: unknown) => Promise.reject(new NatsConnectionError('loading the JetStream part of @tidings/nats', describeError(err))),
+    ))
+    load.catch(connectionIssue)
+    // publishAsync of a persistent, shared event resolves when JetStream has it.
+    removeAck = host.addPublishAck((e) => {
+      if (e.persistent !== true || !accepts(e.type) || !outgoing(e) || !leading()) return undefined
+      const acked = load.then((link) => link.ack(e))
+      acked.catch(() => {}) // a publish() (not publishAsync) of a persistent event has no waiter
+      return acked
     })
   }
+  if (o.requests.length > 0 || o.serve.length > 0)
+    requestsLoad = import('./requests.js').then(
+      (m) =>
+        (requests = new m.RequestLink(bus as unknown as Bus, host, o, {
+          sent: () => void counters.requestsSent++,
+          served: () => void counters.requestsServed++,
+          malformed,
+        })),
+      (err: unknown) => void connectionIssue(new NatsConnectionError('loading the request/reply part of @tidings/nats', describeError(err))),
+    )
 
-  async flush(): Promise<void> {
-    this.outbound.drain()
-    const nc = this.nc
-    if (nc && this.state.value === 'connected') await nc.flush().catch(() => {})
+  const leader = options.leader ?? (typeof window !== 'undefined' && typeof navigator !== 'undefined' && navigator.locks !== undefined)
+  const ownElection = leader === true
+  const election: LeaderElection | undefined = leader === true ? electLeader('tidings.nats:' + o.prefix) : leader === false ? undefined : leader
+
+  const bridge: NatsBridge = {
+    status$: state.asObservable(),
+    errors$: issues.asObservable(),
+    get status() {
+      return state.value
+    },
+    stats: () => ({
+      ...counters,
+      dropped,
+      buffered: outbound.size,
+      replayed: js?.replayed ?? 0,
+      lastStreamSeq: point?.seq ?? 0,
+    }),
+    // The status replays at once: connected resolves, closed (or completed) rejects.
+    whenConnected: () =>
+      new Promise((resolve, reject) => {
+        const sub = state.subscribe({
+          next: (s) => {
+            if (s === 'connected') resolve()
+            else if (s === 'closed') reject(closedBeforeConnect())
+            else return
+            queueMicrotask(() => sub.unsubscribe())
+          },
+          complete: () => reject(closedBeforeConnect()),
+        })
+      }),
+    flush,
+    close,
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    await this.flush().catch(() => {})
-    this.closed = true
-    for (const s of this.subs) s.unsubscribe()
-    await this.stop('closed')
-    if (this.ownElection) await this.election?.close()
-    this.removeAck?.()
-    this.point?.channel?.close()
-    this.requests?.close()
-    this.state.complete()
-    this.issues.complete()
+  if (election) {
+    state.next('standby')
+    subs.push(election.isLeader$.subscribe((lead) => (lead ? start() : void stop('standby'))))
+  } else start()
+  return bridge
+
+  async function flush(): Promise<void> {
+    outbound.drain()
+    const c = nc
+    if (c && state.value === 'connected') await c.flush().catch(() => {})
+  }
+
+  async function close(): Promise<void> {
+    if (closed) return
+    await flush().catch(() => {})
+    closed = true
+    for (const s of subs) s.unsubscribe()
+    await stop('closed')
+    if (ownElection) await election?.close()
+    removeAck?.()
+    point?.channel?.close()
+    requests?.close()
+    state.complete()
+    issues.complete()
   }
 
   // ---------------------------------------------------------------- connection
 
-  private leading(): boolean {
-    return this.election === undefined || this.election.isLeader
-  }
-
-  private setStatus(s: NatsStatus): void {
-    if (this.state.value === s || this.state.value === 'closed') return
-    this.state.next(s)
-    if (s === 'connected') this.outbound.drain()
+  function setStatus(s: NatsStatus): void {
+    if (state.value === s || state.value === 'closed') return
+    state.next(s)
+    if (s === 'connected') outbound.drain()
     // A system event per status change (local, and free while nobody listens to `$` topics).
-    emitSystemEvent(this.host, '$tidings.nats.status', { status: s })
+    emitSystemEvent(host, '$tidings.nats.status', { status: s })
   }
 
-  private start(): void {
-    if (this.closed) return
-    const gen = ++this.generation
-    this.setStatus('connecting')
-    const o = this.options
+  function start(): void {
+    if (closed) return
+    const gen = ++generation
+    setStatus('connecting')
     const auth: Record<string, string> = {}
-    if (o.token !== undefined) auth['token'] = o.token
-    if (o.user !== undefined) auth['user'] = o.user
-    if (o.pass !== undefined) auth['pass'] = o.pass
+    for (const k of ['token', 'user', 'pass'] as const) if (options[k] !== undefined) auth[k] = options[k]
     const opts: ConnectionOptions = {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
       // The bridge's own types describe the same fields (nats-core's do not compile strictly).
-      ...(o.connection as ConnectionOptions | undefined),
+      ...(options.connection as ConnectionOptions | undefined),
       ...auth,
-      servers: this.o.servers,
+      servers: o.servers,
       noEcho: true,
     }
     // The first connection is retried here rather than with the client's waitOnFirstConnect,
     // which cannot be stopped: close() (or losing the lead) ends these attempts.
     const attempt = (n: number): void => {
       wsconnect(opts).then(
-        (nc) => (gen !== this.generation || this.closed ? void nc.close() : this.connected(nc, gen)),
+        (c) => (gen !== generation || closed ? void c.close() : connected(c, gen)),
         (err: unknown) => {
-          if (gen !== this.generation || this.closed) return
+          if (gen !== generation || closed) return
           const error = new NatsConnectionError('connectNats()', describeError(err))
           if (err instanceof Error && err.name === 'AuthorizationError') {
-            this.connectionIssue(error)
-            void this.close()
+            connectionIssue(error)
+            void close()
             return
           }
-          if (n === 1) this.connectionIssue(error)
+          if (n === 1) connectionIssue(error)
           setTimeout(() => attempt(n + 1), Math.min(5000, (opts.reconnectTimeWait ?? 250) * n))
         },
       )
@@ -267,194 +264,141 @@ class NatsBridgeImpl implements NatsBridge {
     attempt(1)
   }
 
-  private connected(nc: NatsConnection, gen: number): void {
-    this.nc = nc
-    void this.watch(nc, gen)
+  function connected(c: NatsConnection, gen: number): void {
+    nc = c
+    const live = () => gen === generation && !closed
+    void watch(c, gen)
     // The client gave up (credentials revoked, maxReconnectAttempts spent): say why, and close.
-    void nc.closed().then((err) => {
-      if (gen !== this.generation || this.closed) return
-      this.connectionIssue(new NatsConnectionError('the NATS connection closed', err ? describeError(err) : 'the client stopped reconnecting'))
-      void this.close()
+    void c.closed().then((err) => {
+      if (!live()) return
+      connectionIssue(new NatsConnectionError('the NATS connection closed', err ? describeError(err) : 'the client stopped reconnecting'))
+      void close()
     })
-    this.subscribeInbound(nc)
-    const live = () => gen === this.generation && !this.closed
-    const requests = this.requestsLoad?.then((link) => void (live() && link?.attach(nc)))
+    subscribeInbound(c)
+    const requested = requestsLoad?.then((link) => void (live() && link?.attach(c)))
     // 'connected' once the server has our subscriptions (and the JetStream consumer exists, and
     // the request/reply responder is registered), so what is published after whenConnected()
     // resolves is received.
-    const consumer = this.jsLoad?.then(
-      (link) => (live() ? link.attach(nc, (m) => this.receive(m.subject, m.data), (err) => this.connectionIssue(err)) : undefined),
+    const consumer = jsLoad?.then(
+      (link) => (live() ? link.attach(c, (m) => receive(m.subject, m.data), connectionIssue) : undefined),
       () => {}, // reported once, when loading failed
     )
-    void Promise.all([consumer, requests, nc.flush().catch(() => {})]).then(() => {
-      if (gen === this.generation && !this.closed && this.state.value === 'connecting') this.setStatus('connected')
+    void Promise.all([consumer, requested, c.flush().catch(() => {})]).then(() => {
+      if (live() && state.value === 'connecting') setStatus('connected')
     })
   }
 
-  private async stop(to: NatsStatus): Promise<void> {
-    this.generation++
-    const nc = this.nc
-    this.nc = undefined
-    this.natsSubs = []
-    this.requests?.detach()
-    await this.js?.detach()
-    this.setStatus(to)
-    if (nc) await nc.close().catch(() => {})
+  async function stop(to: NatsStatus): Promise<void> {
+    generation++
+    const c = nc
+    nc = undefined
+    requests?.detach()
+    await js?.detach()
+    setStatus(to)
+    if (c) await c.close().catch(() => {})
   }
 
-  private async watch(nc: NatsConnection, gen: number): Promise<void> {
-    for await (const s of nc.status()) {
-      if (gen !== this.generation) return
+  async function watch(c: NatsConnection, gen: number): Promise<void> {
+    for await (const s of c.status()) {
+      if (gen !== generation) return
       switch (s.type) {
         case 'disconnect':
-          this.setStatus('reconnecting')
+          setStatus('reconnecting')
           break
         case 'reconnect':
-          this.counters.reconnects++
-          this.setStatus('connected')
-          void this.js?.resume()
+          counters.reconnects++
+          setStatus('connected')
+          void js?.resume()
           break
         case 'error':
-          this.serverError(s.error)
+          serverError(s.error)
           break
         default:
       }
     }
   }
 
-  private serverError(err: Error): void {
+  function serverError(err: Error): void {
     if (err instanceof PermissionViolationError) {
-      this.counters.denied++
-      this.emit('denied', new NatsPermissionError(err.operation, err.subject))
-    } else this.connectionIssue(new NatsConnectionError('NATS server', describeError(err)))
-  }
-
-  private connectionIssue(err: Error): void {
-    this.emit('connection', err)
+      counters.denied++
+      emit('denied', new NatsPermissionError(err.operation, err.subject))
+    } else connectionIssue(new NatsConnectionError('NATS server', describeError(err)))
   }
 
   // ---------------------------------------------------------------- outbound
 
-  private enqueue(e: TidingsEvent): void {
+  function enqueue(e: TidingsEvent): void {
     // A request travels as a request (requests.ts), never as a plain event.
-    if (this.closed || !this.outgoing(e) || isRequest(this.host, e)) return
-    if (this.state.value === 'standby') return this.observe(e)
-    this.outbound.push(e)
-  }
-
-  private canSend(): boolean {
-    return this.nc !== undefined && this.state.value === 'connected'
-  }
-
-  private drop(e: TidingsEvent): void {
-    this.dropped++
-    const error = new NatsConnectionError(`publish of ${e.type} (${e.id})`, `dropped (${this.o.overflow}): the outbound buffer of ${this.o.maxBuffered} was full while ${this.state.value}`)
-    this.emit('dropped', error)
-    this.failed(e, error)
-  }
-
-  /** Whether `e` goes out over NATS at all (not local, not one this bridge brought in). */
-  private outgoing(e: TidingsEvent): boolean {
-    return !this.host.isLocal(e) && this.host.bridgedBy(e) !== NATS_BRIDGE
-  }
-
-  /** Another tab leads: remember events that reach this tab, so that after a handover the same
-   *  events replayed from JetStream are duplicates here. */
-  private observe(e: TidingsEvent): void {
-    if (!this.outgoing(e) || e.origin === this.host.origin) return
-    this.sessions.observe(e.origin, incarnationOfEvent(this.host, e), e.seq)
-  }
-
-  private unsendable(e: TidingsEvent, error: Error): void {
-    this.counters.unsendable++
-    this.emit('unsendable', error)
-    this.failed(e, error)
+    if (closed || !outgoing(e) || isRequest(host, e)) return
+    // Another tab leads: remember events that reach this tab, so that after a handover the same
+    // events replayed from JetStream are duplicates here.
+    if (state.value === 'standby') {
+      if (e.origin !== host.origin) sessions.observe(e.origin, incarnationOfEvent(host, e), e.seq)
+      return
+    }
+    outbound.push(e)
   }
 
   /** `e` never went out: a publishAsync waiting for its JetStream ack fails with `error`. */
-  private failed(e: TidingsEvent, error: Error): void {
-    if (e.persistent === true) this.jsLoad?.then((link) => link.failed(e, error), () => {})
+  function failed(e: TidingsEvent, error: Error): void {
+    if (e.persistent === true) jsLoad?.then((link) => link.failed(e, error), () => {})
   }
 
   // ---------------------------------------------------------------- inbound
 
-  private subscribeInbound(nc: NatsConnection): void {
-    if (this.o.share.length === 0 || this.jsLoad) return
-    for (const filter of coveringFilters(this.o.prefix, this.o.share)) {
-      this.natsSubs.push(
-        nc.subscribe(filter, {
-          callback: (err, msg) => {
-            if (err) this.serverError(err)
-            else this.receive(msg.subject, msg.data)
-          },
-        }),
-      )
-    }
+  function subscribeInbound(c: NatsConnection): void {
+    if (o.share.length === 0 || jsLoad) return
+    for (const filter of coveringFilters(o.prefix, o.share))
+      c.subscribe(filter, { callback: (err, msg) => (err ? serverError(err) : receive(msg.subject, msg.data)) })
   }
 
   /** One message from NATS: never throws. */
-  receive(subject: string, data: Uint8Array): void {
-    if (this.closed) return
+  function receive(subject: string, data: Uint8Array): void {
+    if (closed) return
     try {
-      const type = topicOf(this.o.prefix, subject)
-      if (type === undefined) return this.malformed(subject, 'the subject is not under the bridge prefix')
+      const type = topicOf(o.prefix, subject)
+      if (type === undefined) return malformed(subject, 'the subject is not under the bridge prefix')
       let batch: unknown
       try {
         batch = decodeFrame(data)
       } catch (err) {
-        return this.malformed(subject, describeError(err))
+        return malformed(subject, describeError(err))
       }
       const claimed = frameType(batch)
       // Per-subject permissions are the server's only guard: an event must travel on its own
       // topic's subject, or a user allowed on `chat.>` could inject `admin.*` events.
-      if (claimed !== type) return this.malformed(subject, claimed === undefined ? 'not a one-event Tidings batch' : `it claims topic "${claimed.slice(0, 100)}", which is not its subject's`)
-      ingestBatch(this.inbound, batch, subject)
+      if (claimed !== type) return malformed(subject, claimed === undefined ? 'not a one-event Tidings batch' : `it claims topic "${claimed.slice(0, 100)}", which is not its subject's`)
+      ingestBatch(inbound, batch, subject)
     } catch (err) {
-      this.malformed(subject, describeError(err))
+      malformed(subject, describeError(err))
     }
   }
 
-  private malformed(subject: string, reason: string): void {
-    this.counters.malformed++
-    this.emit('malformed', new NatsMalformedError(subject, reason))
+  function malformed(subject: string, reason: string): void {
+    counters.malformed++
+    emit('malformed', new NatsMalformedError(subject, reason))
   }
 
-  private inboundIssue(kind: InboundIssue, reason: string, error?: unknown): void {
-    const c = this.counters
-    switch (kind) {
-      case 'malformed':
-        c.malformed++
-        this.emit('malformed', new NatsMalformedError('(event)', reason))
-        return
-      case 'rejected':
-        c.rejected++
-        this.emit('rejected', error instanceof Error ? error : new Error(reason))
-        return
-      case 'gap':
-        c.gaps++
-        this.emit('gap', new NatsConnectionError('events were lost', reason))
-        return
-      case 'echo':
-        c.echoes++
-        return
-      case 'duplicate':
-        c.duplicates++
-        return
-      case 'late':
-        c.outOfOrder++
-        return
-      case 'implausible':
-        c.implausible++
-        return
-      case 'unshared':
-    }
-  }
-
-  private emit(kind: NatsIssue['kind'], error: Error): void {
-    if (this.issues.observed) this.issues.next({ kind, error })
+  function inboundIssue(kind: InboundIssue, reason: string, error?: unknown): void {
+    if (kind === 'malformed') return malformed('(event)', reason)
+    const counter = ISSUE_COUNTERS[kind]
+    if (counter) counters[counter]++
+    if (kind === 'rejected') emit('rejected', error instanceof Error ? error : new Error(reason))
+    else if (kind === 'gap') emit('gap', new NatsConnectionError('events were lost', reason))
   }
 }
 
 function closedBeforeConnect(): Error {
   return new NatsConnectionError('connectNats()', 'the bridge was closed before it connected')
+}
+
+/** The stats() counter of each inbound issue the pipe reports (malformed has its own path; the
+ *  others, such as unshared, are not counted). */
+const ISSUE_COUNTERS: Partial<Record<InboundIssue, 'rejected' | 'gaps' | 'echoes' | 'duplicates' | 'outOfOrder' | 'implausible'>> = {
+  rejected: 'rejected',
+  gap: 'gaps',
+  echo: 'echoes',
+  duplicate: 'duplicates',
+  late: 'outOfOrder',
+  implausible: 'implausible',
 }

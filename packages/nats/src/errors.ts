@@ -13,12 +13,14 @@ export class NatsOptionError extends InvalidOptionError {
  *  stays up and every other subject keeps working. */
 export class NatsPermissionError extends TidingsError {
   override name = 'NatsPermissionError'
-  readonly operation: 'publish' | 'subscription'
-  readonly subject: string
+  // `declare`d fields are set in the constructor only (no class-field initializers to ship).
+  declare readonly operation: 'publish' | 'subscription'
+  declare readonly subject: string
   constructor(operation: 'publish' | 'subscription', subject: string) {
+    const pub = operation === 'publish'
     super(
-      `The NATS server refused to let this user ${operation === 'publish' ? 'publish to' : 'subscribe to'} "${subject}". ` +
-        `Grant the permission in the server's authorization block, or narrow the bridge's ${operation === 'publish' ? 'share' : 'share/jetstream'} patterns.`,
+      `The NATS server refused to let this user ${pub ? 'publish' : 'subscribe'} to "${subject}". ` +
+        `Grant the permission in the server's authorization block, or narrow the bridge's ${pub ? 'share' : 'share/jetstream'} patterns.`,
     )
     this.operation = operation
     this.subject = subject
@@ -28,7 +30,7 @@ export class NatsPermissionError extends TidingsError {
 /** The bridge could not connect, or JetStream refused a publish or a consumer. */
 export class NatsConnectionError extends TidingsError {
   override name = 'NatsConnectionError'
-  readonly reason: string
+  declare readonly reason: string
   constructor(what: string, reason: string) {
     super(`${what}: ${reason}. Check the servers option, the credentials and that the server enables WebSocket (and JetStream if used).`)
     this.reason = reason
@@ -39,8 +41,8 @@ export class NatsConnectionError extends TidingsError {
  *  counted in stats().malformed and ignored. */
 export class NatsMalformedError extends TidingsError {
   override name = 'NatsMalformedError'
-  readonly subject: string
-  readonly reason: string
+  declare readonly subject: string
+  declare readonly reason: string
   constructor(subject: string, reason: string) {
     super(`Ignored a message on "${subject.slice(0, 200)}": ${reason}. Only Tidings bridges should publish on these subjects; restrict publish permissions.`)
     this.subject = subject

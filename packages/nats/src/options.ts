@@ -20,6 +20,7 @@ export interface Resolved {
 
 const fail = (option: string, value: unknown, rule: string) => new NatsOptionError(option, value, rule)
 const SUBJECT = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/
+const REPLAYS: readonly unknown[] = ['new', 'all', 'last-per-subject']
 
 function patterns(name: string, v: unknown): string[] {
   if (v === undefined) return []
@@ -56,10 +57,8 @@ export function resolveOptions(o: NatsOptions): Resolved {
     if (typeof js !== 'object' || js === null || typeof js.stream !== 'string' || !/^[A-Za-z0-9_-]{1,200}$/.test(js.stream))
       throw fail('jetstream', js, 'use { stream: "NAME", replay? } with a stream name of letters, digits, "_" or "-"')
     replay = js.replay ?? 'new'
-    const ok =
-      replay === 'new' || replay === 'all' || replay === 'last-per-subject' ||
-      (typeof replay === 'object' && replay !== null && (replay.since instanceof Date ? !isNaN(replay.since.getTime()) : Number.isFinite(replay.since)))
-    if (!ok) throw fail('jetstream.replay', replay, "use 'new', 'last-per-subject', 'all' or { since: epochMs | Date }")
+    const since: unknown = typeof replay === 'object' && replay !== null ? replay.since : undefined
+    if (!REPLAYS.includes(replay) && !Number.isFinite(since instanceof Date ? since.getTime() : since)) throw fail('jetstream.replay', replay, "use 'new', 'last-per-subject', 'all' or { since: epochMs | Date }")
   }
   return {
     servers: [...raw],

@@ -13,70 +13,67 @@ export interface OutboundHooks {
   dropped(e: TidingsEvent): void
 }
 
-export class OutboundQueue {
-  /** Events from `head` on wait to be sent. */
-  private queue: TidingsEvent[] = []
-  private head = 0
-  private scheduled = false
-  /** A handler published from inside publish: its event reached us before its cause. */
-  private inverted = false
-  private readonly lastSeq = new Map<string, number>()
-  private readonly max: number
-  private readonly dropOldest: boolean
-  private readonly hooks: OutboundHooks
-
-  constructor(max: number, overflow: 'drop-oldest' | 'drop-newest', hooks: OutboundHooks) {
-    this.max = max
-    this.dropOldest = overflow === 'drop-oldest'
-    this.hooks = hooks
-  }
-
-  get size(): number {
-    return this.queue.length - this.head
-  }
-
-  push(e: TidingsEvent): void {
-    const key = this.hooks.session(e)
-    const last = this.lastSeq.get(key)
-    if (last !== undefined && e.seq < last) this.inverted = true
-    else this.lastSeq.set(key, e.seq)
-    const connected = this.hooks.canSend()
-    if (!connected && this.size >= this.max) {
-      if (!this.dropOldest) return this.hooks.dropped(e)
-      const old = this.queue[this.head]!
-      this.queue[this.head++] = undefined as unknown as TidingsEvent
-      this.hooks.dropped(old)
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.head)
-        this.head = 0
-      }
-    }
-    this.queue.push(e)
-    if (!this.scheduled && connected) {
-      this.scheduled = true
-      queueMicrotask(() => this.drain())
-    }
-  }
-
+export interface OutboundQueue {
+  /** Events waiting to be sent. */
+  readonly size: number
+  push(e: TidingsEvent): void
   /** Sends what waits, in order, while connected. */
-  drain(): void {
-    this.scheduled = false
-    if (!this.hooks.canSend() || this.size === 0) return
-    let items = this.head === 0 ? this.queue : this.queue.slice(this.head)
-    this.queue = []
-    this.head = 0
-    this.lastSeq.clear()
-    if (this.inverted) {
-      this.inverted = false
-      items = sortPerSession(items, this.hooks.session)
+  drain(): void
+}
+
+// A closure, not a class: its state is locals, which minify.
+export function outboundQueue(max: number, overflow: 'drop-oldest' | 'drop-newest', hooks: OutboundHooks): OutboundQueue {
+  /** Events from `head` on wait to be sent. */
+  let queue: TidingsEvent[] = []
+  let head = 0
+  let scheduled = false
+  /** A handler published from inside publish: its event reached us before its cause. */
+  let inverted = false
+  const lastSeq = new Map<string, number>()
+  const dropOldest = overflow === 'drop-oldest'
+
+  const drain = (): void => {
+    scheduled = false
+    if (!hooks.canSend() || queue.length === head) return
+    let items = head === 0 ? queue : queue.slice(head)
+    queue = []
+    head = 0
+    lastSeq.clear()
+    if (inverted) {
+      inverted = false
+      items = sortPerSession(items, hooks.session)
     }
     // Synchronous: the connection's status cannot change before this returns.
-    this.hooks.send(items)
+    hooks.send(items)
   }
 
-  clear(): void {
-    this.queue = []
-    this.head = 0
+  return {
+    get size() {
+      return queue.length - head
+    },
+    push(e) {
+      const key = hooks.session(e)
+      const last = lastSeq.get(key)
+      if (last !== undefined && e.seq < last) inverted = true
+      else lastSeq.set(key, e.seq)
+      const connected = hooks.canSend()
+      if (!connected && queue.length - head >= max) {
+        if (!dropOldest) return hooks.dropped(e)
+        const old = queue[head]!
+        queue[head++] = undefined as unknown as TidingsEvent
+        hooks.dropped(old)
+        if (head > 1024 && head * 2 > queue.length) {
+          queue = queue.slice(head)
+          head = 0
+        }
+      }
+      queue.push(e)
+      if (!scheduled && connected) {
+        scheduled = true
+        queueMicrotask(drain)
+      }
+    },
+    drain,
   }
 }
 
