@@ -8,12 +8,24 @@ import type { DispatchResult, HandlerResult } from './types.js'
 
 /** A tracker the bus keeps while it is open: dispatch()'s or request()'s. */
 export interface OpenTracker<T = unknown> extends DeliveryTracker {
+  /** The event of the call. */
+  readonly event: TidingsEvent
   /** What the dispatch()/request() call returns. */
   readonly promise: Promise<T>
+  /** A queued handler expects it: it is looked up by its event after delivery (tracked-calls.ts). */
+  late: boolean
+  /** Its index in the bus's list of open calls (tracked-calls.ts); -1 before it is listed, -2
+   *  once the call ended. */
+  slot: number
   /** Delivery is over: from now on the call ends when the last expected handler settles. */
   seal(): void
   /** Ends the call now (bus shutdown, or delivery itself failed). */
   shutdown(busName: string): void
+}
+
+/** The bus side a tracker reports its end to. */
+export interface TrackerHost {
+  untrack(tracker: OpenTracker): void
 }
 
 interface Slot {
@@ -30,23 +42,26 @@ export class DispatchTracker implements OpenTracker<DispatchResult> {
   private sealed = false
   private done = false
   private timer: ReturnType<typeof setTimeout> | undefined
+  late = false
+  slot = -1
 
-  private declare readonly event: TidingsEvent
+  declare readonly event: TidingsEvent
   private declare readonly timeoutMs: number | undefined
-  private declare readonly onDone: () => void
+  private declare readonly host: TrackerHost
   constructor(
     event: TidingsEvent,
     timeoutMs: number | undefined,
-    onDone: () => void,
+    host: TrackerHost,
   ) {
     this.event = event
     this.timeoutMs = timeoutMs
-    this.onDone = onDone
+    this.host = host
     this.promise = new Promise((resolve) => (this.resolve = resolve))
   }
 
   expect(sub: TrackedSub): void {
     if (this.done || !isHandlerKind(sub.kind) || this.slots.has(sub.id)) return
+    if (sub.queue !== undefined) this.late = true
     this.slots.set(sub.id, { sub, result: undefined })
     this.pending++
   }
@@ -89,7 +104,7 @@ export class DispatchTracker implements OpenTracker<DispatchResult> {
     if (!this.sealed || this.pending !== 0 || this.done) return
     this.done = true
     clearTimeout(this.timer)
-    this.onDone()
+    this.host.untrack(this)
     // In priority order, as the handlers are listed by priority: queued handlers accept the event
     // before the others run (route-index.ts), so the order they were expected in is not it.
     const results = [...this.slots.values()].sort((a, b) => byPriority(a.sub, b.sub)).map((s) => s.result!)

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import * as v from 'valibot'
 import type { TidingsBus } from './bus.js'
 import {
   AbortedError,
@@ -8,10 +9,12 @@ import {
   QueueFullError,
   RemoteError,
   TimeoutError,
+  ValidationError,
   type Bus,
   type TidingsEvent,
 } from './index.js'
 import { bridgeHost } from './bridge/host.js'
+import { isRequest } from './bridge/remote-replies.js'
 
 const pending = (bus: Bus) => (bus as unknown as TidingsBus).pendingTracked
 
@@ -171,6 +174,72 @@ describe('request / reply', () => {
       throw new Error('b')
     }, { priority: 1 })
     await expect(bus.request('allbad')).rejects.toMatchObject({ remoteMessage: 'a' })
+  })
+
+  it('a queue that drops a waiting request settles it at once; the others answer', async () => {
+    const bus = createBus()
+    const gates: Array<() => void> = []
+    bus.reply('work', (e) => new Promise((r) => gates.push(() => r(`done ${String(e.data)}`))), { queue: { max: 1, strategy: 'drop-oldest' } })
+    const first = bus.request('work', 1)
+    await vi.waitFor(() => expect(gates).toHaveLength(1)) // 1 runs, the queue is empty again
+    const second = bus.request('work', 2) // waits in the queue
+    second.catch(() => {})
+    const third = bus.request('work', 3) // drops 2
+    await expect(second).rejects.toBeInstanceOf(QueueFullError)
+    await expect(second).rejects.toThrow('dropped by drop-oldest')
+    expect(pending(bus)).toBe(2)
+    gates.shift()!()
+    expect(await first).toBe('done 1')
+    await vi.waitFor(() => expect(gates).toHaveLength(1))
+    gates.shift()!()
+    expect(await third).toBe('done 3')
+    expect(pending(bus)).toBe(0)
+  })
+
+  it('a responder that makes its own request: the outer request still reaches the next responder', async () => {
+    const bus = createBus()
+    bus.reply('inner', (e) => `inner ${String(e.data)}`)
+    const inner: Array<Promise<unknown>> = []
+    bus.reply('outer', (e) => {
+      inner.push(bus.request('inner', e.data))
+      throw new Error('first responder fails after asking')
+    }, { priority: 2 })
+    bus.reply('outer', (e) => `outer ${String(e.data)}`, { priority: 1 })
+    expect(await bus.request('outer', 7)).toBe('outer 7')
+    expect(await Promise.all(inner)).toEqual(['inner 7'])
+    expect(pending(bus)).toBe(0)
+  })
+
+  it('a request answered inside publish is still a request to the subscribers after the responder', async () => {
+    const bus = createBus()
+    bus.reply('q', (e) => e.data, { priority: 1 })
+    const seen: Array<[unknown, boolean]> = []
+    bus.on('q').subscribe((e) => seen.push([e.data, isRequest(bus as never, e)]))
+    expect(await bus.request('q', 'asked')).toBe('asked')
+    bus.publish('q', 'published')
+    expect(seen).toEqual([
+      ['asked', true],
+      ['published', false],
+    ])
+    expect(pending(bus)).toBe(0)
+  })
+
+  it('a schema checks the request data, sync or async: its output reaches the responder, bad data is refused', async () => {
+    const bus = createBus()
+    bus.define('sync.q', { schema: v.object({ n: v.number(), unit: v.optional(v.string(), 'm') }) })
+    bus.define('async.q', { schema: v.objectAsync({ n: v.pipeAsync(v.number(), v.checkAsync(async (n) => n > 0, 'must be positive')) }) })
+    const seen: unknown[] = []
+    bus.reply('*.q', (e) => {
+      seen.push(e.data)
+      return (e.data as { n: number }).n * 2
+    })
+    expect(await bus.request('sync.q', { n: 2 })).toBe(4)
+    expect(await bus.request('async.q', { n: 3 })).toBe(6)
+    await expect(bus.request('sync.q', { n: 'x' })).rejects.toBeInstanceOf(ValidationError)
+    await expect(bus.request('async.q', { n: -1 })).rejects.toThrow('must be positive')
+    expect(seen).toEqual([{ n: 2, unit: 'm' }, { n: 3 }])
+    expect(bus.stats().published).toBe(2)
+    expect(pending(bus)).toBe(0)
   })
 
   it('an AbortSignal cancels the request', async () => {

@@ -3,7 +3,7 @@
 // no reply topic, route or cache entry is created per request, so nothing can outlive it.
 import type { TidingsEvent } from './envelope.js'
 import { AbortedError, BusClosedError, NoResponderError, RemoteError, TidingsError, TimeoutError } from './errors.js'
-import type { OpenTracker } from './dispatch.js'
+import type { OpenTracker, TrackerHost } from './dispatch.js'
 import type { Settlement, TrackedSub } from './tracker.js'
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000
@@ -81,9 +81,8 @@ export class Deadlines {
 }
 
 /** The bus side a pending request reports its end to. */
-export interface RequestHost {
+export interface RequestHost extends TrackerHost {
   readonly deadlines: Deadlines
-  untrack(event: TidingsEvent): void
 }
 
 function refTimer(timer: ReturnType<typeof setTimeout> | undefined, ref: boolean): void {
@@ -108,8 +107,10 @@ export class PendingRequest<R> implements OpenTracker<R> {
   declare readonly deadline: number
   private readonly onAbort: (() => void) | undefined
   private endCtl: AbortController | undefined
+  late = false
+  slot = -1
 
-  private declare readonly event: TidingsEvent
+  declare readonly event: TidingsEvent
   declare readonly timeoutMs: number
   private declare readonly signal: AbortSignal | undefined
   private declare readonly host: RequestHost
@@ -137,6 +138,7 @@ export class PendingRequest<R> implements OpenTracker<R> {
 
   expect(sub: TrackedSub): void {
     if (sub.kind !== 'reply' || this.expects(sub.id)) return
+    if (sub.queue !== undefined) this.late = true
     if (this.expectedOne === undefined) this.expectedOne = sub.id
     else (this.expectedMore ??= new Set()).add(sub.id)
     this.expectedCount++
@@ -204,6 +206,6 @@ export class PendingRequest<R> implements OpenTracker<R> {
     this.endCtl?.abort()
     this.host.deadlines.delete()
     if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort)
-    this.host.untrack(this.event)
+    this.host.untrack(this)
   }
 }

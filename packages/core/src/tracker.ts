@@ -1,7 +1,7 @@
-// Outcome reporting for dispatch() and request(): before delivering, the bus registers a tracker
-// for the event (in a Map keyed by the envelope, deleted when the call ends); handler
-// subscriptions that accept the event call expect(), and settle() once its final outcome is known
-// (after retries, drops or shutdown).
+// Outcome reporting for dispatch() and request(): while the bus delivers the event of such a call,
+// its tracker is the bus's current one (and stays findable by the event afterwards when a queue
+// holds it, see tracked-calls.ts); handler subscriptions that accept the event call expect(), and
+// settle() once its final outcome is known (after retries, drops or shutdown).
 // Nothing is looked up while no dispatch or request is in flight (bus.tracking === 0).
 import type { SubscriptionKind } from './types.js'
 
@@ -13,6 +13,8 @@ export interface TrackedSub {
   readonly priority: number
   /** Creation order (ties in priority). */
   readonly order: number
+  /** Set for queued handlers: they look the tracker up again later (tracked-calls.ts). */
+  readonly queue?: object | undefined
 }
 
 export interface Settlement {
