@@ -83,9 +83,23 @@ test('live events arrive, filter by pattern, detail with deliveries, redaction a
   expect(storeJson).not.toContain('SECRET')
   expect(storeJson).toContain('[redacted]')
 
-  // order.created: received by 'payment', chain links to order.paid and back
+  // order.created: per-handler timing is off by default (the agent inspects no deliveries), so
+  // the detail shows the receipt's counts; the toggle switches it on for this session, and the
+  // next order.created shows who received it ('payment') and how long its handler took
+  const timing = panel.getByTestId('timing')
+  await expect(timing).toHaveAttribute('aria-pressed', 'false')
   await rows(panel).filter({ hasText: 'order.created' }).click()
+  await expect(panel.getByTestId('detail-no-timing')).toContainText('Delivered to 1, queued for 0 of 1 matching')
+  await timing.click()
+  await expect(timing).toHaveAttribute('aria-pressed', 'true')
+  await page.evaluate(() => window.fixture.publish('order.created', { orderId: 8 }, { correlationId: 'corr-8' }))
+  await expect(rows(panel)).toHaveCount(6)
+  await rows(panel).filter({ hasText: 'order.created' }).last().click()
   await expect(panel.getByTestId('detail-deliveries')).toContainText('payment (order.created)')
+  await expect(panel.getByTestId('detail-no-timing')).toHaveCount(0)
+
+  // the first order.created: chain links to order.paid and back
+  await rows(panel).filter({ hasText: 'order.created' }).first().click()
   await expect(panel.getByTestId('detail-chain')).toContainText('corr-7')
   await detail.getByTestId('chain-link').filter({ hasText: 'order.paid' }).first().click()
   await expect(panel.getByTestId('detail-type')).toHaveText('order.paid')

@@ -115,8 +115,13 @@ export function Detail(props: {
       </section>
       {e.item.stack !== undefined && <CallSite stack={e.item.stack} />}
       <section>
-        <h3>Received by ({e.deliveries.length})</h3>
-        {e.deliveries.length === 0 ? (
+        <h3>Received by ({e.delivered})</h3>
+        {e.deliveries.length === 0 && e.receipt.delivered + e.receipt.queued > 0 ? (
+          <p class="muted" data-testid="detail-no-timing">
+            Delivered to {e.receipt.delivered}, queued for {e.receipt.queued} of {e.receipt.matched} matching subscriptions (the receipt). Per-handler timing was off: switch on Timing (toolbar) to
+            see which subscription received each event and how long its handler took.
+          </p>
+        ) : e.deliveries.length === 0 ? (
           <p class="muted">No subscription received it{e.receipt.matched > 0 ? ' (yet)' : ''}.</p>
         ) : (
           <table class="grid" data-testid="detail-deliveries">

@@ -121,7 +121,7 @@ export function EventLog(props: { rows: LoggedEvent[]; selected: string | undefi
                   {shortOrigin(e.ctx.origin)}
                 </span>
                 <span class="c-counts" data-testid="row-counts">
-                  <span class="n-ok">{e.deliveries.length}</span> / <span class={dropped ? 'n-drop' : 'n-zero'}>{dropped}</span> /{' '}
+                  <span class="n-ok">{e.delivered}</span> / <span class={dropped ? 'n-drop' : 'n-zero'}>{dropped}</span> /{' '}
                   <span class={errors ? 'n-err' : 'n-zero'}>{errors}</span>
                 </span>
                 <span class="c-data">{preview(e.event.data)}</span>

@@ -26,6 +26,24 @@ describe('PanelStore', () => {
     expect(s.skipped).toBe(3)
   })
 
+  it('counts deliveries from the receipt without timing, from the deliver items with it; follows the agent\'s timing state', () => {
+    const s = new PanelStore()
+    expect(s.timing).toBe(true) // an agent that does not say streams deliver items
+    const stats = { published: 0, delivered: 0, dropped: 0, rejected: 0, errors: 0, subscriptions: 0 } as never
+    s.applySnapshot({ tag: 'tidings.devtools', v: 1, kind: 'snapshot', nonce: 'n', at: 1, subscriptions: [], stats, paused: false, timing: false })
+    expect(s.timing).toBe(false)
+    const three = { ...pub(1, 'a.b'), receipt: { id: 'o:1', matched: 4, delivered: 3, queued: 1, dropped: 0, rejected: 0 } } as WireItem
+    s.applyBatch({ items: [three], skipped: 0 })
+    expect([s.byId.get('o:1')!.delivered, s.byId.get('o:1')!.deliveries.length]).toEqual([3, 0])
+    // timing on: the queued delivery shows up as a deliver item when it runs
+    s.applySnapshot({ tag: 'tidings.devtools', v: 1, kind: 'snapshot', nonce: 'n', at: 2, subscriptions: [], stats, paused: false, timing: true })
+    expect(s.timing).toBe(true)
+    const deliver = (sub: string): WireItem => ({ kind: 'deliver', at: 1, eventId: 'o:2', sub, ms: 0.1, attempt: 1 })
+    const two = { ...pub(2, 'a.b'), receipt: { id: 'o:2', matched: 2, delivered: 1, queued: 1, dropped: 0, rejected: 0 } } as WireItem
+    s.applyBatch({ items: [deliver('s1'), two, deliver('s2')], skipped: 0 })
+    expect(s.byId.get('o:2')!.delivered).toBe(2)
+  })
+
   it('filters by glob patterns and text, and reports invalid patterns', () => {
     const s = new PanelStore()
     s.applyBatch({ items: [pub(1, 'user.login'), pub(2, 'user.profile.saved'), pub(3, 'cart.add'), pub(4, '$tidings.error')], skipped: 0 })

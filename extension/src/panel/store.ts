@@ -62,6 +62,11 @@ export class LoggedEvent {
   get deliveries() {
     return this.of('deliver')
   }
+  /** Deliveries: the receipt's count (made in publish()), or the deliver items seen when the
+   *  agent streams per-handler timing (they also count queued deliveries as they run). */
+  get delivered() {
+    return Math.max(this.receipt.delivered, this.deliveries.length)
+  }
   get errors() {
     return this.of('error')
   }
@@ -108,6 +113,9 @@ export class PanelStore {
   status: StatusMsg | undefined
   pipe: PipeState = 'connecting'
   paused = false
+  /** The agent streams per-handler timing (deliver items). An agent that does not say (older
+   *  than the toggle) always streamed them. */
+  timing = true
   skipped = 0
   /** Errors/drops whose event was sampled out (no log row to attach them to). */
   orphanFailures = 0
@@ -156,6 +164,7 @@ export class PanelStore {
   setAgent(a: AgentInfo): void {
     this.agent = a
     this.paused = a.paused
+    this.timing = a.timing ?? true
     this.changed()
   }
 
@@ -171,6 +180,7 @@ export class PanelStore {
     if (s.states) this.states = s.states
     this.stats = s.stats
     this.paused = s.paused
+    this.timing = s.timing ?? true
     this.changed()
   }
 

@@ -91,7 +91,7 @@ describe('bounded work per event', () => {
 
   it('past the batch read budget, the rest of the batch goes out without data (counted), never dropped', async () => {
     // batchMs 20 -> a 2 ms budget; the first event's getter alone takes 30 ms
-    const { bus, agent, s } = await session({ batchMs: 20 })
+    const { bus, agent, s } = await session({ batchMs: 20, timing: true })
     bus.subscribe('slow.*', () => {})
     const slow = {
       get v() {
@@ -110,7 +110,7 @@ describe('bounded work per event', () => {
     expect(items.slice(1).map((p) => p.event.data)).toEqual(Array(5).fill('[not read: 2 ms budget spent]'))
     expect(items.slice(1).every((p) => p.cut === true)).toBe(true)
     expect(agent.stats().unread).toBe(5)
-    // their deliveries are streamed as usual
+    // their deliveries (timing on) are streamed as usual
     expect(s.items().filter((i) => i.kind === 'deliver')).toHaveLength(6)
     expect(s.items().every(isWireItem)).toBe(true)
   })

@@ -10,7 +10,8 @@ import { wireError } from './to-wire-item.js'
 export interface CommandHost {
   bus: Bus
   replay: ReplayBuffer
-  setPaused(paused: boolean): void
+  /** Applies a session setting: pause, resume, per-handler timing on/off. */
+  set(command: Extract<Command, { op: 'pause' | 'resume' | 'timing' }>): void
 }
 
 export type CommandOutcome = { ok: true; eventId?: string } | { ok: false; error: WireError }
@@ -30,7 +31,8 @@ export function runCommand(host: CommandHost, command: Command): CommandOutcome 
         return replay(host, command.eventId, command.event)
       case 'pause':
       case 'resume':
-        host.setPaused(command.op === 'pause')
+      case 'timing':
+        host.set(command)
         return { ok: true }
       case 'snapshot':
         return { ok: true }

@@ -19,8 +19,8 @@ describe('connectDevtools', () => {
     expect(agent.stats().batches).toBe(0)
   })
 
-  it('streams publishes, deliveries and subscriptions after hello, with redacted fields removed', async () => {
-    const { bus, agent, s } = setup({ redact: ['password', 'card.number'] })
+  it('streams publishes, deliveries (timing on) and subscriptions after hello, with redacted fields removed', async () => {
+    const { bus, agent, s } = setup({ redact: ['password', 'card.number'], timing: true })
     const sub = bus.subscribe('user.*', () => {}, { label: 'login-handler' })
     post(msg({ kind: 'hello', nonce: 'n1', leaseMs: 10_000 }))
     await until(() => s.of('ready').length === 1 && s.of('snapshot').length >= 1, 'ready + snapshot')

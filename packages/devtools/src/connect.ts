@@ -5,7 +5,7 @@
 // push, never for reading the payload (docs/devtools.md "What a session costs"). With the panel
 // closed those items go to a ring bounded in characters of JSON (recordBytes); when the panel
 // says hello they are sent first, marked `recorded`, then the session streams live.
-import type { Bus, EventMapOf, InspectionEvent } from '@tidings/core'
+import type { Bus, EventMapOf, InspectionEvent, InspectionKind } from '@tidings/core'
 import { type CommandHost, runCommand } from './commands.js'
 import { type DevtoolsOptions, parseOptions } from './options.js'
 import { type AgentInfo, type FromAgentMsg, type WireItem, type WireState, PROTOCOL_VERSION, msg, parseToAgent, readMessage } from './protocol.js'
@@ -54,6 +54,11 @@ interface StateLike {
   stamp(): WireState['stamp'] | undefined
 }
 
+/** What the agent inspects without per-handler timing: everything but 'deliver', so core neither
+ *  times handlers nor builds an inspection per delivery (the receipt on the publish item carries
+ *  the counts). With timing, every kind. */
+const KINDS: readonly InspectionKind[] = ['publish', 'drop', 'reject', 'error', 'subscribe', 'unsubscribe', 'bridge']
+
 /** Items per batch message (the panel accepts up to LIMITS.maxBatchItems). */
 const FLUSH_AT = 1000
 
@@ -91,9 +96,11 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
   let ringChars = 0
   let ringSkipped = 0
   let paused = false
+  /** Per-handler timing (deliver items): the option, or the panel's toggle for its session. */
+  let timing = o.timing
   let listening = true
   const replay = createReplayBuffer(o.replayBufferBytes, o.replayBuffer)
-  const host: CommandHost = { bus: plainBus, replay, setPaused: (p) => (paused = p) }
+  const host: CommandHost = { bus: plainBus, replay, set: (c) => (c.op === 'timing' ? inspect((timing = c.on)) : (paused = c.op === 'pause')) }
 
   const post = (m: FromAgentMsg) => {
     try {
@@ -203,6 +210,7 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
           subscriptions: bus.subscriptions().map(plainSubscription),
           stats: { ...bus.stats() },
           paused,
+          timing,
           ...states(),
         }),
       )
@@ -216,6 +224,7 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
     protocol: PROTOCOL_VERSION,
     maxEventsPerSecond: o.maxEventsPerSecond,
     paused,
+    timing,
   })
 
   /** Every live sharedState (from @tidings/tabs' registry on the bus), values sanitized like
@@ -230,7 +239,14 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
     if (pending) return
     pending = []
     captureTimer = setInterval(flush, o.batchMs)
-    inspection = bus.inspect(onInspect)
+    inspect(timing)
+  }
+
+  /** (Re)subscribes to core's inspection stream with the kinds `timing` needs. */
+  function inspect(all: boolean) {
+    if (!pending) return
+    inspection?.unsubscribe()
+    inspection = bus.inspect(onInspect, all ? undefined : { kinds: KINDS })
   }
 
   const stopCapture = () => {
@@ -267,6 +283,7 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
     // A pause is the panel's: recording goes on once it closes.
     nonce = undefined
     paused = false
+    if (timing !== o.timing) inspect((timing = o.timing))
     clearInterval(snapshotTimer)
     if (!present || !o.recordBytes) stopCapture()
   }
@@ -307,7 +324,7 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
       const r = runCommand(host, m.command)
       post(msg({ kind: 'result', nonce, id: m.id, ...r }))
       const op = m.command.op
-      if (op === 'pause' || op === 'resume' || op === 'snapshot') snapshot()
+      if (op !== 'publish' && op !== 'replay') snapshot()
     }
   }
 

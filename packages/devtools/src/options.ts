@@ -32,6 +32,13 @@ export interface DevtoolsOptions {
   /** Capture each kept publish's call stack (the panel shows it and opens frames in Sources).
    *  Costs a stack capture per kept event (docs/devtools.md). Default false. */
   trace?: boolean
+  /** Per-handler timing: a `deliver` item for every delivery (which subscription got the event,
+   *  how long its handler took). Costs core a clock read around every handler and an inspection
+   *  per delivery, roughly 10x a bare publish (docs/devtools.md "What a session costs"); without
+   *  it the panel shows each event's receipt (matched, delivered, queued, dropped, rejected),
+   *  its errors, drops and refusals. The panel can switch it on and off for its session.
+   *  Default false. */
+  timing?: boolean
   /** Window to talk over. Default: globalThis (the page). */
   target?: DevtoolsTarget
 }
@@ -52,6 +59,7 @@ export interface ParsedOptions {
   replayBufferBytes: number
   recordBytes: number
   trace: boolean
+  timing: boolean
   redactor: Redactor | undefined
   redactFn: ((e: TidingsEvent) => unknown) | undefined
   /** undefined outside a window (a worker, SSR): nothing to talk to. */
@@ -73,6 +81,7 @@ export function parseOptions(options: DevtoolsOptions, busName: string): ParsedO
     replayBufferBytes: count('replayBufferBytes', options.replayBufferBytes, DEFAULT_REPLAY_BYTES, true),
     recordBytes: count('recordBytes', options.recordBytes, 2 ** 21, true),
     trace: options.trace === true,
+    timing: options.timing === true,
     redactor: undefined,
     redactFn: undefined,
     target: undefined,

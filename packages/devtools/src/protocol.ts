@@ -39,6 +39,8 @@ export interface AgentInfo {
   protocol: typeof PROTOCOL_VERSION
   maxEventsPerSecond: number
   paused: boolean
+  /** Per-handler timing (deliver items) is on: connectDevtools({ timing }) or the panel's toggle. */
+  timing?: boolean | undefined
 }
 
 /** Commands the panel sends to the page agent. */
@@ -58,6 +60,8 @@ export type Command =
   | { op: 'pause' }
   | { op: 'resume' }
   | { op: 'snapshot' }
+  /** Per-handler timing on or off for this session (deliver items; see connectDevtools' timing). */
+  | { op: 'timing'; on: boolean }
 
 export type CommandOp = Command['op']
 
@@ -116,6 +120,8 @@ export interface SnapshotMsg extends Tag<'snapshot'> {
   subscriptions: WireSubscription[]
   stats: BusStats
   paused: boolean
+  /** Per-handler timing is on (deliver items are streamed). */
+  timing?: boolean | undefined
   /** Contexts seen (this page plus bridged tabs/workers). Sent by agents before recording; the
    *  panel now counts contexts from the publish items it receives (it has their origin and bridge). */
   contexts?: ContextSeen[]
@@ -204,6 +210,8 @@ export function isCommand(x: unknown): x is Command {
     case 'resume':
     case 'snapshot':
       return true
+    case 'timing':
+      return isBoolean(x['on'])
     default:
       return false
   }
@@ -218,7 +226,8 @@ function isAgentInfo(x: unknown): x is AgentInfo {
     typeof x['url'] === 'string' &&
     x['protocol'] === PROTOCOL_VERSION &&
     isNat(x['maxEventsPerSecond']) &&
-    isBoolean(x['paused'])
+    isBoolean(x['paused']) &&
+    isOptionalBoolean(x['timing'])
   )
 }
 
@@ -237,6 +246,8 @@ function isWireState(x: unknown): x is WireState {
   const st = x['stamp']
   return st === undefined || (isRecord(st) && isFiniteNumber(st['t']) && isNat(st['c']) && isId(st['o']))
 }
+
+const isOptionalBoolean = (v: unknown) => v === undefined || isBoolean(v)
 
 const isNonce = (v: unknown): v is string => isId(v, 100)
 
@@ -283,7 +294,7 @@ export function parseFromAgent(x: unknown): FromAgentMsg | undefined {
     case 'snapshot': {
       const subs = m['subscriptions']
       const ctxs = m['contexts']
-      if (!isFiniteNumber(m['at']) || !isBoolean(m['paused']) || !isStats(m['stats'])) return undefined
+      if (!isFiniteNumber(m['at']) || !isBoolean(m['paused']) || !isOptionalBoolean(m['timing']) || !isStats(m['stats'])) return undefined
       if (!Array.isArray(subs) || subs.length > LIMITS.maxSubscriptions || !subs.every(isWireSubscription)) return undefined
       if (ctxs !== undefined && (!Array.isArray(ctxs) || ctxs.length > LIMITS.maxSubscriptions || !ctxs.every(isContextSeen))) return undefined
       const states = m['states']
