@@ -38,6 +38,20 @@ describe('estimateBytes', () => {
     expect(estimateBytes(new Map([[1, 'a'.repeat(100)]]))).toBeGreaterThan(100)
   })
 
+  it('counts an object by its fields whatever its prototype (plain, null, a class), and a Set or Date by kind', () => {
+    const plain = estimateBytes({ id: 1, name: 'abc' })
+    expect(plain).toBe(8 + (4 + 2 + 9) + (4 + 4 + 7))
+    expect(estimateBytes(Object.assign(Object.create(null) as object, { id: 1, name: 'abc' }))).toBe(plain)
+    class Row {
+      id = 1
+      name = 'abc'
+    }
+    expect(estimateBytes(new Row())).toBe(plain)
+    expect(estimateBytes([{ id: 1, name: 'abc' }])).toBe(8 + plain)
+    expect(estimateBytes(new Set(['abcd', 'abcd']))).toBe(8 + 8)
+    expect(estimateBytes(new Date(0))).toBe(9)
+  })
+
   it('is bounded on cycles and huge objects, and never throws', () => {
     const cyclic: Record<string, unknown> = { a: 1 }
     cyclic['self'] = cyclic
@@ -83,6 +97,36 @@ describe('Outbox', () => {
     await new Promise((r) => setTimeout(r, 50))
     expect(batches.flat()).toEqual([...Array(21).keys()])
     expect(box.size).toBe(0)
+  })
+
+  it('ends a task before a large batch that would take it past its budget at the cost posting showed', async () => {
+    // Each post of a ~100 KB event takes at least 5 ms (a busy wait standing in for a slow clone):
+    // after one, a second would end past 8 ms, so every task holds exactly one post.
+    const perTask: number[] = []
+    let inTask = 0
+    let task = 0
+    const box = new Outbox({
+      maxBatch: 100,
+      maxBatchBytes: 64 * 1024,
+      post() {
+        const until = performance.now() + 5
+        while (performance.now() < until) {
+          // busy: the cost of serializing
+        }
+        inTask++
+      },
+      unsendable: () => {},
+    })
+    const big = 'b'.repeat(100 * 1024)
+    for (let i = 0; i < 6; i++) box.push(ev(i, big), 'inc')
+    while (box.size > 0 && task < 50) {
+      await new Promise((r) => setTimeout(r, 0))
+      perTask.push(inTask)
+      inTask = 0
+      task++
+    }
+    expect(perTask.reduce((a, b) => a + b, 0)).toBe(6)
+    expect(Math.max(...perTask)).toBe(1)
   })
 
   it('splits a refused batch in halves so each bad event fails alone and the rest go once', () => {

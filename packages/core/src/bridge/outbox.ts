@@ -6,8 +6,9 @@
 // Small events go at the end of the microtask (or at once when `maxBatch` are waiting, which
 // bounds memory in a long synchronous burst). Posting is where the transport serializes, so a
 // burst of large events is spread over tasks: after 8 ms of posting (or 8 byte bounds' worth of
-// cheap-to-copy data), the rest waits for the next task, and events published meanwhile queue behind
-// it, so order per session holds. A batch the transport cannot send (one event holds a
+// cheap-to-copy data), or before a batch that would take the task past 8 ms at the cost per byte
+// posting has shown lately, the rest waits for the next task, and events published meanwhile
+// queue behind it, so order per session holds. A batch the transport cannot send (one event holds a
 // function, a DOM node, a throwing getter) is split in halves until the bad events stand alone,
 // each reported on its own: one bad event never sinks its neighbours, and the good ones are
 // serialized once (no walk or clone of every event beforehand).
@@ -23,6 +24,8 @@ export const DEFAULT_MAX_BATCH_BYTES = 1 << 20
 const TASK_BUDGET_MS = 8
 /** ...or until this many byte bounds' worth is posted (cheap-to-copy data, e.g. long strings). */
 const TASK_BATCHES_OF_BYTES = 8
+/** Batches of at least this many estimated bytes teach the outbox what posting costs (ms/byte). */
+const LEARN_BYTES = 64 * 1024
 
 export interface OutboxOptions {
   /** Most events per batch; a larger burst is split. */
@@ -68,6 +71,8 @@ export class Outbox {
   private readonly prev = new PrevTable()
   private readonly opts: OutboxOptions
   private readonly maxBytes: number
+  /** What posting cost lately, ms per estimated byte (0 until a large batch was posted). */
+  private msPerByte = 0
 
   constructor(opts: OutboxOptions) {
     this.opts = opts
@@ -157,26 +162,45 @@ export class Outbox {
         bytes += b
         end++
       }
+      // A batch that would take this task past its budget (judged by what posting cost so far)
+      // waits for the next task, unless it is the task's first: a task then holds one large
+      // post, not a post plus whatever the next one costs.
+      if (!all && posted > 0 && clock() - start + bytes * this.msPerByte > TASK_BUDGET_MS) {
+        this.yieldTask()
+        return
+      }
       const chunk = from === 0 && end === q.length ? q : q.slice(from, end)
       this.at = end
       for (const it of chunk) it.prev = this.prev.next(it.event.origin, it.incarnation, it.event.seq)
+      const t0 = all ? 0 : clock()
       this.send(chunk)
       if (this.backlog !== q) return // take() ran from inside a post (the bridge closed or went down)
       posted += bytes
-      if (!all && this.at < q.length && (posted >= maxBytes * TASK_BATCHES_OF_BYTES || clock() - start >= TASK_BUDGET_MS)) {
-        this.continuing = true
-        const epoch = this.epoch
-        later(() => {
-          if (this.epoch !== epoch || !this.continuing) return
-          this.continuing = false
-          this.flush()
-        })
-        return
+      if (!all) {
+        const now = clock()
+        // Learn the cost of posting from large batches only (small ones are below the clock's
+        // resolution); the last ones weigh most, so a change of payload is followed quickly.
+        if (bytes >= LEARN_BYTES) this.msPerByte = this.msPerByte === 0 ? (now - t0) / bytes : (this.msPerByte + (now - t0) / bytes) / 2
+        if (this.at < q.length && (posted >= maxBytes * TASK_BATCHES_OF_BYTES || now - start >= TASK_BUDGET_MS)) {
+          this.yieldTask()
+          return
+        }
       }
     }
     this.backlog = []
     this.at = 0
     this.continuing = false
+  }
+
+  /** Leaves the rest of the backlog for the next task (events published meanwhile queue behind it). */
+  private yieldTask(): void {
+    this.continuing = true
+    const epoch = this.epoch
+    later(() => {
+      if (this.epoch !== epoch || !this.continuing) return
+      this.continuing = false
+      this.flush()
+    })
   }
 
   private send(items: Queued[]): void {

@@ -56,9 +56,13 @@ function estimate(v: unknown, depth: number, walk: Walk): number {
   }
   if (v === null) return 1
   if (++walk.nodes > MAX_NODES || depth > MAX_DEPTH) return 16
+  // Plain objects and arrays first: they are most of what apps publish, and each class check
+  // below costs a little on every node (the walk runs on every bridged event).
+  const proto: unknown = Object.getPrototypeOf(v)
+  if (proto === Object.prototype || proto === null) return fields(v, depth, walk)
+  if (Array.isArray(v)) return 8 + sampled(v, depth, walk)
   if (ArrayBuffer.isView(v)) return 16 + v.byteLength
   if (v instanceof ArrayBuffer) return 16 + v.byteLength
-  if (Array.isArray(v)) return 8 + sampled(v.length, (i) => v[i], depth, walk)
   if (v instanceof Map) {
     const it = v.entries()
     return 8 + sampledIter(v.size, () => it.next().value as [unknown, unknown], depth, walk)
@@ -69,6 +73,11 @@ function estimate(v: unknown, depth: number, walk: Walk): number {
   }
   if (v instanceof Date) return 9
   if (typeof Blob === 'function' && v instanceof Blob) return 32 // posted by reference
+  return fields(v, depth, walk)
+}
+
+/** An object's own and inherited enumerable fields (what structured clone would write of it). */
+function fields(v: object, depth: number, walk: Walk): number {
   let bytes = 8
   let keys = 0
   for (const k in v) {
@@ -83,12 +92,13 @@ function estimate(v: unknown, depth: number, walk: Walk): number {
   return bytes
 }
 
-function sampled(n: number, at: (i: number) => unknown, depth: number, walk: Walk): number {
+function sampled(a: readonly unknown[], depth: number, walk: Walk): number {
+  const n = a.length
   if (n === 0) return 0
   const k = Math.min(n, SAMPLE)
   let bytes = 0
   // First and last entries, then evenly spaced ones: a uniform array scales exactly.
-  for (let j = 0; j < k; j++) bytes += estimate(at(k === n ? j : Math.floor((j * (n - 1)) / (k - 1 || 1))), depth + 1, walk)
+  for (let j = 0; j < k; j++) bytes += estimate(a[k === n ? j : Math.floor((j * (n - 1)) / (k - 1 || 1))], depth + 1, walk)
   return Math.round((bytes * n) / k)
 }
 
