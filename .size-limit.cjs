@@ -71,8 +71,12 @@ module.exports = [
     import: '{ createWorkerPool }',
     ignore: onTopOfCore,
     gzip: true,
-    // RATCHET: target 6 kB; 6.58 kB measured (Comlink, and errors that keep their fields).
-    limit: '6.8 kB',
+    // Up front: the walk that names an uncloneable field (clone-check.ts) is loaded with import()
+    // on the first DataCloneError.
+    modifyEsbuildConfig: upFront,
+    // RATCHET: target 6 kB; 6.19 kB measured (Comlink ~1.65 kB, and errors that keep their
+    // fields). Was 6.77 kB: the pool was a class, whose field and method names do not minify.
+    limit: '6.24 kB',
   },
   {
     name: 'openHistory, on top of core',

@@ -10,9 +10,11 @@
 // Errors thrown by worker handlers cross as a 'error' / 'thrown' message (thrown through Comlink
 // as a plain value), built only from values structured clone has already copied, so posting
 // them can never fail with DataCloneError.
+//
+// This file is what the page needs (the pool imports it); the worker's side (readConnect, the
+// status messages, thrownToWire) is in pool-worker-protocol.ts, so a page never bundles it.
 import type { TidingsEvent } from '@tidings/core'
-import { describeError, isId, isRecord, readTagged } from '@tidings/core/bridge'
-import { findUncloneable } from './clone-check.js'
+import { isRecord, readTagged } from '@tidings/core/bridge'
 
 export const POOL_TAG = 'tidings.pool'
 export const POOL_VERSION = 1
@@ -96,42 +98,8 @@ export function connectMessage(port: MessagePort, lock: string | undefined): Poo
   return msg
 }
 
-export function statusMessage(kind: PoolStatusMessage['kind']): PoolStatusMessage {
-  return { tag: POOL_TAG, v: POOL_VERSION, kind }
-}
-
-export function ignoredMessage(what: PoolIgnoredMessage['what']): PoolIgnoredMessage {
-  return { tag: POOL_TAG, v: POOL_VERSION, kind: 'ignored', what }
-}
-
 /** What a receiver makes of one message: not ours, ours but unreadable, or one of ours. */
 export type PoolRead<M> = { status: 'foreign' } | { status: 'malformed'; reason: string } | { status: 'ok'; msg: M }
-
-const FOREIGN = { status: 'foreign' } as const
-
-function malformed(reason: string): { status: 'malformed'; reason: string } {
-  return { status: 'malformed', reason }
-}
-
-/** Worker side, a message on `self`. Only 'connect' travels that way. */
-export function readConnect(data: unknown): PoolRead<PoolConnectMessage> {
-  const t = readTagged(data, POOL_TAG, POOL_VERSION)
-  if (t.status === 'foreign')
-    return isLegacy(data)
-      ? malformed(`a '${LEGACY_POOL_TAG}' message of the unversioned pool protocol: the page and the worker use different @tidings/worker builds`)
-      : FOREIGN
-  if (t.status === 'malformed') return t
-  if (t.kind !== 'connect') return malformed(`unexpected ${POOL_TAG} message "${t.kind}" on the worker's scope`)
-  try {
-    const port = t.msg['port']
-    const lock = t.msg['lock']
-    if (!(port instanceof MessagePort)) return malformed(`${POOL_TAG} connect without a MessagePort`)
-    if (lock !== undefined && !isId(lock)) return malformed(`${POOL_TAG} connect with an invalid lock name`)
-    return { status: 'ok', msg: connectMessage(port, lock) }
-  } catch (err) {
-    return malformed(`${POOL_TAG} connect could not be read: ${describeError(err)}`)
-  }
-}
 
 /** Page side, a message on a worker's port (Comlink's traffic is foreign). The page only counts
  *  what it cannot read, so this reader gives no reasons (it is in every page's bundle). */
@@ -149,182 +117,11 @@ export function readPortMessage(data: unknown): 'ready' | 'closing' | 'ignored-c
   return 'malformed'
 }
 
-function isLegacy(data: unknown): boolean {
-  try {
-    return isRecord(data) && data['tag'] === LEGACY_POOL_TAG
-  } catch {
-    return false
-  }
-}
-
-// ------------------------------------------------------------------ errors: worker side
-
-/** What a handler threw, as the value to throw through Comlink. Never throws; the result holds
- *  only structured clones, so it always posts. */
-export function thrownToWire(thrown: unknown): PoolErrorMessage | PoolThrownMessage {
-  try {
-    if (thrown instanceof Error) return { tag: POOL_TAG, v: POOL_VERSION, kind: 'error', error: errorToWire(thrown, 0, new Set()) }
-    const uncloneable: string[] = []
-    const kept = cloneValue(thrown, 'cause', uncloneable)
-    const msg: PoolThrownMessage = { tag: POOL_TAG, v: POOL_VERSION, kind: 'thrown', text: describeThrown(thrown), uncloneable }
-    if (kept !== undefined) msg.value = kept.value
-    return msg
-  } catch (err) {
-    // Something hostile (a Proxy, throwing getters everywhere): still an answer, never a throw.
-    return { tag: POOL_TAG, v: POOL_VERSION, kind: 'thrown', text: `an unreadable thrown value (${describeError(err)})`, uncloneable: ['cause (unreadable)'] }
-  }
-}
-
-function errorToWire(err: Error, depth: number, seen: Set<object>): WireError {
-  seen.add(err)
-  const uncloneable: string[] = []
-  const w: WireError = {
-    name: readString(err, 'name', 'Error', uncloneable),
-    message: readString(err, 'message', '', uncloneable),
-    fields: {},
-    uncloneable,
-  }
-  const stack = readString(err, 'stack', undefined, uncloneable)
-  if (stack !== undefined) w.stack = stack
-  let keys: string[]
-  try {
-    keys = Object.keys(err)
-  } catch (e) {
-    keys = []
-    uncloneable.push(`fields (${describeError(e)})`)
-  }
-  let count = 0
-  for (const key of keys) {
-    if (RESERVED.has(key)) continue
-    if (count === MAX_ERROR_FIELDS) {
-      uncloneable.push(`${keys.length - MAX_ERROR_FIELDS} more fields (more than ${MAX_ERROR_FIELDS})`)
-      break
-    }
-    count++
-    let raw: unknown
-    try {
-      raw = (err as unknown as Record<string, unknown>)[key]
-    } catch (e) {
-      uncloneable.push(`${key} (reading it threw ${describeError(e)})`)
-      continue
-    }
-    const kept = cloneValue(raw, key, uncloneable)
-    if (kept !== undefined) define(w.fields, key, kept.value, true) // an own '__proto__' stays a field
-  }
-  let hasCause = false
-  let cause: unknown
-  try {
-    hasCause = Object.prototype.hasOwnProperty.call(err, 'cause')
-    if (hasCause) cause = err.cause
-  } catch (e) {
-    uncloneable.push(`cause (reading it threw ${describeError(e)})`)
-    hasCause = false
-  }
-  if (hasCause) {
-    if (cause instanceof Error) {
-      if (seen.has(cause)) uncloneable.push('cause (circular: an error already in this chain)')
-      else if (depth + 1 > MAX_CAUSE_DEPTH) uncloneable.push(`cause (more than ${MAX_CAUSE_DEPTH} causes deep)`)
-      else w.cause = { error: errorToWire(cause, depth + 1, seen) }
-    } else {
-      const kept = cloneValue(cause, 'cause', uncloneable)
-      if (kept !== undefined) w.cause = { value: kept.value }
-    }
-  }
-  return w
-}
+// ------------------------------------------------------------------ errors: page side
 
 /** Own fields carried separately (or added on the page), never copied as plain fields. */
-const RESERVED = new Set(['name', 'message', 'stack', 'cause', 'uncloneableFields'])
+export const RESERVED = new Set(['name', 'message', 'stack', 'cause', 'uncloneableFields'])
 
-function readString(err: Error, key: 'name' | 'message' | 'stack', fallback: string, uncloneable: string[]): string
-function readString(err: Error, key: 'name' | 'message' | 'stack', fallback: undefined, uncloneable: string[]): string | undefined
-function readString(err: Error, key: 'name' | 'message' | 'stack', fallback: string | undefined, uncloneable: string[]): string | undefined {
-  try {
-    const v: unknown = err[key]
-    if (v === undefined || v === null) return fallback
-    return typeof v === 'string' ? v : String(v)
-  } catch (e) {
-    uncloneable.push(`${key} (reading it threw ${describeError(e)})`)
-    return fallback
-  }
-}
-
-/** The structured clone of `v`, or, when that fails, of a plain object's cloneable own fields
- *  (the rest named in `uncloneable`); undefined when nothing of it can cross. */
-function cloneValue(v: unknown, path: string, uncloneable: string[]): { value: unknown } | undefined {
-  try {
-    return { value: structuredClone(v) }
-  } catch (err) {
-    if (isPlainObject(v)) {
-      const out: Record<string, unknown> = {}
-      let keys: string[]
-      try {
-        keys = Object.keys(v)
-      } catch (e) {
-        uncloneable.push(`${path} (${describeError(e)})`)
-        return undefined
-      }
-      for (const key of keys.slice(0, MAX_ERROR_FIELDS)) {
-        try {
-          define(out, key, structuredClone(v[key]), true)
-        } catch (e) {
-          uncloneable.push(whatFailed(readSafely(v, key), `${path}.${key}`, e))
-        }
-      }
-      if (keys.length > MAX_ERROR_FIELDS) uncloneable.push(`${path}: ${keys.length - MAX_ERROR_FIELDS} more fields (more than ${MAX_ERROR_FIELDS})`)
-      return { value: out }
-    }
-    uncloneable.push(whatFailed(v, path, err))
-    return undefined
-  }
-}
-
-function whatFailed(v: unknown, path: string, err: unknown): string {
-  let bad: ReturnType<typeof findUncloneable>
-  try {
-    bad = findUncloneable(v, path)
-  } catch {
-    bad = undefined
-  }
-  return bad !== undefined ? `${bad.path} (${bad.kind})` : `${path} (${describeError(err)})`
-}
-
-function readSafely(o: Record<string, unknown>, key: string): unknown {
-  try {
-    return o[key]
-  } catch {
-    return undefined
-  }
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null) return false
-  const proto: unknown = Object.getPrototypeOf(v)
-  return proto === Object.prototype || proto === null
-}
-
-/** Like core's toError: a string is its own message, an object's string `message` is the
- *  message, anything else `Non-error thrown: <value>`. */
-function describeThrown(v: unknown): string {
-  if (typeof v === 'string') return v
-  if (typeof v === 'object' && v !== null) {
-    const m = readSafely(v as Record<string, unknown>, 'message')
-    if (typeof m === 'string') return m
-    let json: string | undefined
-    try {
-      json = JSON.stringify(v)
-    } catch {
-      json = undefined
-    }
-    const text = json ?? Object.prototype.toString.call(v)
-    return `Non-error thrown: ${text.length > 200 ? `${text.slice(0, 200)}...` : text}`
-  }
-  if (typeof v === 'function') return `Non-error thrown: function ${v.name || '(anonymous)'}`
-  if (typeof v === 'symbol') return `Non-error thrown: ${v.toString()}`
-  return `Non-error thrown: ${String(v)}`
-}
-
-// ------------------------------------------------------------------ errors: page side
 
 /** What a pool call's rejection becomes on the page: the rebuilt Error, a thrown non-Error,
  *  'foreign' (not ours: Comlink's own errors, a DataCloneError raised on the page) or 'malformed'. */

@@ -12,7 +12,8 @@ import {
   type WorkerPool,
   type WorkerPoolOptions,
 } from './index.js'
-import { readConnect, readPortMessage, readThrown, thrownToWire, type PoolApi } from './pool-protocol.js'
+import { readPortMessage, readThrown, type PoolApi } from './pool-protocol.js'
+import { readConnect, thrownToWire } from './pool-worker-protocol.js'
 import { rejection } from '../../../test-support/promises.js'
 
 const pools: WorkerPool[] = []
@@ -76,7 +77,7 @@ describe('pool: one connection per worker', () => {
     await expect.poll(() => pool.stats().ignoredConnects).toBe(1)
 
     const slow = pool.call('slow', ev('x.y', { ms: 300, tag: 'page' }))
-    await expect.poll(() => pool.stats().busy).toBe(1)
+    await expect.poll(() => pool.stats().busy, { timeout: 10_000 }).toBe(1)
     // The hijacker speaks the pool's Comlink API over its port: abort every plausible call id,
     // ask for the handler names, try to run a handler under a page call's id.
     const remote = wrap<PoolApi>(foreign.port1)
@@ -242,7 +243,7 @@ describe('pool: terminal errors', () => {
   it('after terminate() a call rejects at once with WorkerPoolTerminatedError, retryable === false', async () => {
     const { pool } = makePool()
     const running = pool.call('slow', ev('x.y', { ms: 10_000 }))
-    await expect.poll(() => pool.stats().busy).toBe(1)
+    await expect.poll(() => pool.stats().busy, { timeout: 10_000 }).toBe(1)
     pool.terminate()
     const first = await settledBeforeAnyTimer(running)
     const later = await settledBeforeAnyTimer(pool.call('double', ev('x.y', { n: 1 })))

@@ -167,7 +167,7 @@ describe('createWorkerPool', () => {
     const pool = makePool()
     const running = rejection(pool.call('slow', ev('x.y', { ms: 10_000 })))
     const queued = rejection(pool.call('double', ev('x.y', { n: 1 })))
-    await expect.poll(() => pool.stats().busy).toBe(1)
+    await expect.poll(() => pool.stats().busy, { timeout: 10_000 }).toBe(1)
     pool.terminate()
     for (const err of await Promise.all([running, queued])) {
       expect(err).toBeInstanceOf(WorkerPoolTerminatedError)
@@ -180,7 +180,7 @@ describe('createWorkerPool', () => {
     const pool = makePool()
     const ac = new AbortController()
     const p = rejection(pool.call('slow', ev('x.y', { ms: 10_000, tag: 'first' }), { signal: ac.signal }))
-    await expect.poll(() => pool.stats().busy).toBe(1)
+    await expect.poll(() => pool.stats().busy, { timeout: 10_000 }).toBe(1)
     ac.abort(new Error('user gave up'))
     const err = await p
     expect(err.message).toBe('user gave up')

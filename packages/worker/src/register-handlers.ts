@@ -10,7 +10,8 @@
 import { expose } from 'comlink'
 import type { TidingsEvent } from '@tidings/core'
 import { UnknownHandlerError } from './errors.js'
-import { ignoredMessage, readConnect, statusMessage, thrownToWire, type CallMeta, type PoolApi } from './pool-protocol.js'
+import type { CallMeta, PoolApi } from './pool-protocol.js'
+import { ignoredMessage, readConnect, statusMessage, thrownToWire } from './pool-worker-protocol.js'
 
 export interface WorkerHandlerContext {
   /** Aborts when the page aborts this call. */
