@@ -53,10 +53,13 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> extends TrackingBus<
 
   define(type: string, def?: { schema?: StandardSchemaV1; description?: string }): void {
     this.registry.define(type, def)
+    this.replan()
   }
 
   undefine(type: string): boolean {
-    return this.registry.undefine(type)
+    const had = this.registry.undefine(type)
+    this.replan()
+    return had
   }
 
   events() {
@@ -67,6 +70,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> extends TrackingBus<
     assertPattern(pattern)
     this.guards.add(pattern, keys)
     this.guarded = true
+    this.replan()
   }
 
   /** Subscribes every @subscribeTo method of `instance` and lets its @publishes methods publish
@@ -88,6 +92,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> extends TrackingBus<
   async shutdown(opts: { drainTimeoutMs?: number; reason?: string } = {}): Promise<{ drained: number; undelivered: number }> {
     if (this.closed) return { drained: 0, undelivered: 0 }
     this.closed = true
+    this.replan()
     for (const hook of this.shutdownHooks) hook()
     this.shutdownHooks.clear()
     const deadline = Date.now() + (opts.drainTimeoutMs ?? 5000)

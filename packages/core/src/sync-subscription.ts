@@ -34,21 +34,36 @@ export class SyncSubscription extends BaseSubscription {
   }
 
   deliver(event: TidingsEvent): Outcome.Code {
-    // takes(), written out: this is the publish hot path.
+    // takes(), written out: this is the publish hot path, kept small enough to be inlined into
+    // publish(). Tracking, 'deliver' inspection and the first call (ctx or not) go out of line.
     if (!this.accepting) return Outcome.Skipped
     if (this.filter !== undefined && !this.passes(event)) return Outcome.Skipped
     this.received++
     // Nothing can follow the one run of a `once` handler, so it leaves the bus before that run.
     if (this.once) this.retire()
     const bus = this.bus
+    // One number compare each: a tracker exists only under dispatch()/request(), and handlers
+    // are timed only for a 'deliver' inspector (performance.now() costs more than a delivery).
+    if (bus.tracking !== 0 || (bus.inspected & DELIVER_BIT) !== 0 || this.wantsCtx !== false) return this.deliverFully(event)
+    try {
+      const result = (this.handler as (e: TidingsEvent) => unknown)(event)
+      if (result !== undefined && typeof (result as Promise<unknown>)?.then === 'function') this.watch(result as Promise<unknown>, event, undefined, 0)
+      else this.handled++
+    } catch (err) {
+      this.failed(event, err, undefined, 0)
+    }
+    return Outcome.Delivered
+  }
+
+  /** deliver() with everything: a tracker, timing and the 'deliver' inspection, and a handler
+   *  that may read ctx (or whose first delivery finds that out). */
+  private deliverFully(event: TidingsEvent): Outcome.Code {
+    const bus = this.bus
     let tracker: DeliveryTracker | undefined
-    // One number compare on the hot path; a tracker exists only under dispatch()/request().
     if (bus.tracking !== 0 && this.kind !== 'observable') {
       tracker = bus.trackerFor(event)
       tracker?.expect(this)
     }
-    // Handlers are timed only for a 'deliver' inspector or a tracker (performance.now() costs
-    // more than the rest of a delivery).
     const inspecting = (bus.inspected & DELIVER_BIT) !== 0
     const t0 = inspecting || tracker !== undefined ? performance.now() : 0
     try {
