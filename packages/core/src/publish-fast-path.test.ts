@@ -7,6 +7,17 @@ import * as v from 'valibot'
 import { describe, expect, it, vi } from 'vitest'
 import { BusClosedError, createBus, QueueFullError, SecurityError, ValidationError, type InspectionEvent, type PublishReceipt, type TidingsEvent } from './index.js'
 
+/** A bus with one, two (by priority) and a filtered route, logging what each handler got. */
+function make() {
+  const bus = createBus({ origin: 'o' })
+  const log: string[] = []
+  bus.subscribe('a', (e) => void log.push(`a1:${e.id}:${e.seq}`))
+  bus.subscribe('b', (e) => void log.push(`b1:${e.id}`))
+  bus.subscribe('b', (e) => void log.push(`b2:${e.id}`), { priority: 1 })
+  bus.subscribe('c', (e) => void log.push(`c:${e.id}`), { filter: (e) => e.seq % 2 === 0 })
+  return { bus, log }
+}
+
 const receipt = (id: string, r: Partial<PublishReceipt>): PublishReceipt => ({ id, matched: 1, delivered: 0, queued: 0, dropped: 0, rejected: 0, ...r })
 
 describe('publish fast path', () => {
@@ -122,15 +133,6 @@ describe('publish fast path', () => {
   it('receipts and deliveries match the options path (the slow one) for any mix of topics', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom('a', 'b', 'c', 'none'), { maxLength: 40 }), (topics) => {
-        const make = () => {
-          const bus = createBus({ origin: 'o' })
-          const log: string[] = []
-          bus.subscribe('a', (e) => void log.push(`a1:${e.id}:${e.seq}`))
-          bus.subscribe('b', (e) => void log.push(`b1:${e.id}`))
-          bus.subscribe('b', (e) => void log.push(`b2:${e.id}`), { priority: 1 })
-          bus.subscribe('c', (e) => void log.push(`c:${e.id}`), { filter: (e) => e.seq % 2 === 0 })
-          return { bus, log }
-        }
         const fast = make()
         const slow = make()
         // `{}` options take the general path through publishInternal().
