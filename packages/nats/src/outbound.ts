@@ -79,17 +79,14 @@ export function outboundQueue(max: number, overflow: 'drop-oldest' | 'drop-newes
 
 /** Each session's events in seq order, keeping the slots each session occupies. */
 function sortPerSession(items: TidingsEvent[], key: (e: TidingsEvent) => string): TidingsEvent[] {
-  const slots = new Map<string, number[]>()
-  items.forEach((e, i) => {
+  const sessions = new Map<string, TidingsEvent[]>()
+  for (const e of items) {
     const k = key(e)
-    const list = slots.get(k)
-    if (list) list.push(i)
-    else slots.set(k, [i])
-  })
-  const out = items.slice()
-  for (const idx of slots.values()) {
-    const sorted = idx.map((i) => items[i]!).sort((a, b) => a.seq - b.seq)
-    idx.forEach((slot, k) => (out[slot] = sorted[k]!))
+    const list = sessions.get(k)
+    if (list) list.push(e)
+    else sessions.set(k, [e])
   }
-  return out
+  // Highest seq first, so each slot of a session takes the lowest one left with pop().
+  for (const list of sessions.values()) list.sort((a, b) => b.seq - a.seq)
+  return items.map((e) => sessions.get(key(e))!.pop()!)
 }

@@ -1,7 +1,7 @@
-import type { TidingsEvent } from '@tidings/core'
+import { createBus, type TidingsEvent } from '@tidings/core'
 import { describe, expect, it } from 'vitest'
-import { NATS_BRIDGE } from './connect-nats.js'
-import { device, uniquePrefix, useNatsServer, waitFor } from './test-helpers.js'
+import { connectNats, NATS_BRIDGE } from './connect-nats.js'
+import { device, uniquePrefix, useNatsServer, USERS, waitFor } from './test-helpers.js'
 
 const ctx = useNatsServer()
 
@@ -35,6 +35,31 @@ describe('connectNats: two devices through a real nats-server', () => {
     await a.bridge.flush()
     expect(a.bridge.stats()).toMatchObject({ sent: 100, received: 1, echoes: 0, malformed: 0, duplicates: 0, gaps: 0 })
     expect(b.bridge.stats()).toMatchObject({ sent: 1, received: 100, malformed: 0, gaps: 0 })
+  })
+
+  it('a handler that publishes from inside publish: its event still goes out after its cause, so the receiver sees no gap and nothing late', async () => {
+    const subject = uniquePrefix()
+    const bus = createBus({ name: 'reentrant' })
+    // Subscribed before the bridge: it publishes chat.reply while chat.msg is being delivered,
+    // so the bridge is handed each reply (the higher seq) before its cause.
+    bus.on('chat.msg').subscribe((e) => bus.publish('chat.reply', { to: e.id }))
+    const bridge = connectNats(bus, { servers: ctx.server.ws, leader: false, ...USERS.device, share: 'chat.**', subject })
+    const b = device(ctx.server, { share: 'chat.**', subject })
+    try {
+      await Promise.all([bridge.whenConnected(), b.bridge.whenConnected()])
+      await b.bridge.flush()
+      const got: TidingsEvent[] = []
+      b.bus.on('chat.**').subscribe((e) => got.push(e))
+      bus.publish('chat.msg', 1)
+      bus.publish('chat.msg', 2)
+      await waitFor(() => got.length === 4, 'four events')
+      expect(got.map((e) => e.type)).toEqual(['chat.msg', 'chat.reply', 'chat.msg', 'chat.reply'])
+      expect(got.map((e) => e.seq)).toEqual(got.map((e) => e.seq).toSorted((x, y) => x - y))
+      expect(b.bridge.stats()).toMatchObject({ received: 4, gaps: 0, outOfOrder: 0 })
+    } finally {
+      await bridge.close()
+      await bus.shutdown({ drainTimeoutMs: 100 })
+    }
   })
 
   it('a burst of one type travels in few messages; an event that cannot be encoded is the only one lost, and the receiver sees the gap', async () => {
