@@ -184,9 +184,11 @@ export function report(outcomes: Outcomes<DeliveryResult>): BenchTable {
       `the queueing/await machinery), published in bursts of ${BURST.toLocaleString('en-US')} that are drained before the ` +
       'next. Tidings: bus.subscribe(type, asyncHandler, { queue, concurrency }). RxJS: Subject -> mergeMap(asyncHandler, ' +
       'concurrency). EventEmitter2 has no queue: `concurrency` lanes each await emitAsync in turn.',
-    `Request/reply: ${RR_OPS.toLocaleString('en-US')} round trips per run, every reply checked; Tidings bus.request/bus.reply ` +
-      '(and no reply route may remain afterwards); EventEmitter2 emitAsync returning the listener result; RxJS request and ' +
-      'reply Subjects with correlation ids and a pending map.',
+    `Request/reply: ${RR_OPS.toLocaleString('en-US')} round trips per run, every reply and the count of answered requests ` +
+      'checked. Tidings bus.request/bus.reply: a full envelope (id, timestamp, seq) per request, the default 5 s timeout, ' +
+      'the no-responder check and first-reply-wins tracking (no reply route may remain afterwards). EventEmitter2 emitAsync ' +
+      'returning the listener result does less: a direct call of the listener, with no correlation id, envelope, timeout ' +
+      'or responder check. RxJS: request and reply Subjects with correlation ids and a pending map, no timeout.',
     `Rates: ${rounds} process rounds per library (a fresh process each, the libraries alternating round by round); a ` +
       `round reports the median of 5 timed runs (${clock.name}) after one warm-up run; cells show the median round ± half ` +
       'the range, ratios the median of the per-round ratios.',

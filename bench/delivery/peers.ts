@@ -71,26 +71,32 @@ export function rxjsAsyncThroughput(concurrency: number, ops: number): Promise<R
   }, ops)
 }
 
-/** emitAsync returns the listeners' results: a request/reply round trip without correlation ids. */
+/** emitAsync returns the listeners' results: a request/reply round trip that is a direct call of
+ *  the listener, with no correlation id, event envelope, timeout or check for a responder. */
 export function ee2RequestReply(inFlight: number, ops: number): Promise<RateResult> {
   const ee = new EventEmitter2({ wildcard: true, delimiter: '.' })
-  ee.on('rpc.double', (x: Work) => x.n * 2)
-  return measureRateAsync(
-    (n) =>
-      lanes(n, inFlight, async (i) => {
-        const [r] = (await ee.emitAsync('rpc.double', { n: i })) as number[]
-        if (r !== i * 2) throw new Error(`request ${i} got ${String(r)}, expected ${i * 2}`)
-      }),
-    ops,
-  )
+  let handled = 0
+  ee.on('rpc.double', (x: Work) => {
+    handled++
+    return x.n * 2
+  })
+  return measureRateAsync(async (n) => {
+    handled = 0
+    await lanes(n, inFlight, async (i) => {
+      const [r] = (await ee.emitAsync('rpc.double', { n: i })) as number[]
+      if (r !== i * 2) throw new Error(`request ${i} got ${String(r)}, expected ${i * 2}`)
+    })
+    expectCount('requests answered', handled, n)
+  }, ops)
 }
 
-/** Request and reply Subjects with correlation ids and a pending-promise map. */
+/** Request and reply Subjects with correlation ids and a pending-promise map (no timeout). */
 export function rxjsRequestReply(inFlight: number, ops: number): Promise<RateResult> {
   const requests = new Subject<{ id: number; n: number }>()
   const replies = new Subject<{ id: number; value: number }>()
   const pending = new Map<number, (value: number) => void>()
-  requests.pipe(map((r) => ({ id: r.id, value: r.n * 2 }))).subscribe(replies)
+  let handled = 0
+  requests.pipe(map((r) => (handled++, { id: r.id, value: r.n * 2 }))).subscribe(replies)
   replies.subscribe((r) => {
     const resolve = pending.get(r.id)
     pending.delete(r.id)
@@ -104,10 +110,12 @@ export function rxjsRequestReply(inFlight: number, ops: number): Promise<RateRes
       requests.next({ id, n })
     })
   return measureRateAsync(async (n) => {
+    handled = 0
     await lanes(n, inFlight, async (i) => {
       const r = await request(i)
       if (r !== i * 2) throw new Error(`request ${i} got ${r}, expected ${i * 2}`)
     })
+    expectCount('requests answered', handled, n)
     expectCount('pending requests left', pending.size, 0)
   }, ops)
 }

@@ -97,21 +97,25 @@ async function lanes(ops: number, inFlight: number, call: (i: number) => Promise
   )
 }
 
-/** request/reply round trips with `inFlight` requests outstanding; checks every reply and that no
- *  reply route outlives its request. */
+/** request/reply round trips with `inFlight` requests outstanding (each with the default 5 s
+ *  timeout); checks every reply, that each run published and answered exactly `n` requests with
+ *  no failure, and that no reply route outlives its request. */
 export async function requestReply(inFlight: number, ops: number): Promise<RateResult> {
   const bus: Bus = createBus()
-  setupStep('reply()', () => bus.reply('rpc.double', (e) => (e.data as Work).n * 2))
+  const responder = setupStep('reply()', () => bus.reply('rpc.double', (e) => (e.data as Work).n * 2))
   await firstCall('request()', () => bus.request('rpc.double', { n: 1 }))
   const routes = bus.subscriptions().length
-  const result = await measureRateAsync(
-    (n) =>
-      lanes(n, inFlight, async (i) => {
-        const r = await bus.request<number>('rpc.double', { n: i })
-        if (r !== i * 2) throw new Error(`request ${i} got ${String(r)}, expected ${i * 2}`)
-      }),
-    ops,
-  )
+  const result = await measureRateAsync(async (n) => {
+    const published = bus.stats().published
+    const handled = responder.stats().handled
+    await lanes(n, inFlight, async (i) => {
+      const r = await bus.request<number>('rpc.double', { n: i })
+      if (r !== i * 2) throw new Error(`request ${i} got ${String(r)}, expected ${i * 2}`)
+    })
+    expectCount('requests published', bus.stats().published - published, n)
+    expectCount('requests answered', responder.stats().handled - handled, n)
+  }, ops)
+  expectCount('handler errors', bus.stats().errors, 0)
   expectCount('subscriptions after all requests', bus.subscriptions().length, routes)
   await bus.shutdown()
   return result
