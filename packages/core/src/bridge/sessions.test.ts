@@ -1,6 +1,47 @@
+import * as fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { NO_PREV } from './codec.js'
-import { MAX_SEQ_JUMP, PrevTable, SessionTable } from './sessions.js'
+import { MAX_SEQ_JUMP, PrevTable, SessionTable, type SessionVerdict } from './sessions.js'
+
+/** The rules of SessionTable.check/observe for one session, written plainly (a set of every seq
+ *  in a ring of `window`), to hold the table's faster bookkeeping against. */
+class Model {
+  high = -1
+  seen = new Set<number>()
+  ring: number[] = []
+  next = 0
+  constructor(private readonly window: number) {}
+  private remember(seq: number): void {
+    if (this.ring.length < this.window) this.ring.push(seq)
+    else {
+      this.seen.delete(this.ring[this.next]!)
+      this.ring[this.next] = seq
+      this.next = (this.next + 1) % this.window
+    }
+    this.seen.add(seq)
+  }
+  check(seq: number, prev: number): SessionVerdict {
+    if (this.seen.has(seq)) return 'duplicate'
+    this.remember(seq)
+    const high = this.high
+    if (high < 0) {
+      this.high = seq
+      return 'ok'
+    }
+    if (seq - high > MAX_SEQ_JUMP) {
+      if (prev === high) this.high = seq
+      return 'implausible'
+    }
+    if (seq < high) return 'late'
+    this.high = seq
+    return prev !== NO_PREV && prev > high ? 'gap' : 'ok'
+  }
+  observe(seq: number): void {
+    if (this.seen.has(seq)) return
+    this.remember(seq)
+    if (seq > this.high && (this.high < 0 || seq - this.high <= MAX_SEQ_JUMP)) this.high = seq
+  }
+}
 
 describe('SessionTable', () => {
   it('drops exact duplicates only, and reports gaps by prev', () => {
@@ -65,6 +106,52 @@ describe('SessionTable', () => {
     t.observe('w', 'i', 3)
     expect(t.check('w', 'i', 3, NO_PREV)).toBe('duplicate')
     expect(t.check('w', 'i', 4, 3)).toBe('ok')
+  })
+})
+
+describe('SessionTable against the plain model', () => {
+  it('gives the same verdicts for in-order runs, replays, reordering, jumps and observe, across the window', () => {
+    // Steps: a run of increasing seqs (the usual stream), a replay or reorder of a recent seq, a
+    // jump (far, or implausible), or a seq this context sent itself (observe).
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('run' as const), n: fc.integer({ min: 1, max: 12 }), stride: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ kind: fc.constant('back' as const), by: fc.integer({ min: 0, max: 20 }) }),
+      fc.record({ kind: fc.constant('jump' as const), by: fc.constantFrom(5, 40, MAX_SEQ_JUMP + 1) }),
+      fc.record({ kind: fc.constant('observe' as const), by: fc.integer({ min: -10, max: 10 }) }),
+    )
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), fc.integer({ min: 1, max: 9 }), (steps, window) => {
+        const table = new SessionTable({ window })
+        const model = new Model(window)
+        let last = -1
+        const got: string[] = []
+        const want: string[] = []
+        const check = (seq: number, prev: number) => {
+          got.push(table.check('o', 'i', seq, prev))
+          want.push(model.check(seq, prev))
+        }
+        for (const st of steps) {
+          if (st.kind === 'run') {
+            for (let k = 0; k < st.n; k++) {
+              const seq = last + st.stride
+              check(seq, last)
+              last = seq
+            }
+          } else if (st.kind === 'back') check(Math.max(0, last - st.by), NO_PREV)
+          else if (st.kind === 'jump') {
+            const seq = Math.max(0, last) + st.by
+            check(seq, last)
+            last = seq
+          } else {
+            const seq = Math.max(0, last + st.by)
+            table.observe('o', 'i', seq)
+            model.observe(seq)
+          }
+        }
+        expect(got).toEqual(want)
+      }),
+      { numRuns: 400 },
+    )
   })
 })
 

@@ -22,10 +22,16 @@ export const MAX_SEQ_JUMP = 1 << 24
 interface Session {
   /** Highest seq accepted (the gap baseline), -1 before the first. */
   high: number
-  /** Seqs accepted recently, exactly: a ring bounded by `window`. */
-  readonly seen: Set<number>
+  /** Seqs accepted recently, exactly, in the order accepted: a ring bounded by `window`, its
+   *  oldest at `next` once full. */
   readonly ring: number[]
   next: number
+  /** No seq in the ring is above this (-1 before the first). */
+  top: number
+  /** The ring's seqs as a set, made once they stop arriving in increasing order. Until then the
+   *  ring is sorted, so a seq above `top` is new and any other is found by binary search: the
+   *  usual in-order stream costs a ring write per event, no hashing. */
+  seen: Set<number> | undefined
 }
 
 export interface SessionTableOptions {
@@ -53,7 +59,7 @@ export class SessionTable {
   /** Judges event `seq` of session (origin, incarnation) and records it unless it is a duplicate. */
   check(origin: string, incarnation: string, seq: number, prev: number): SessionVerdict {
     const s = this.session(origin, incarnation)
-    if (s.seen.has(seq)) return 'duplicate'
+    if (has(s, seq)) return 'duplicate'
     this.remember(s, seq)
     const high = s.high
     if (high < 0) {
@@ -73,7 +79,7 @@ export class SessionTable {
   /** Records a seq this context sent itself, so the same event arriving back later is a duplicate. */
   observe(origin: string, incarnation: string, seq: number): void {
     const s = this.session(origin, incarnation)
-    if (s.seen.has(seq)) return
+    if (has(s, seq)) return
     this.remember(s, seq)
     if (seq > s.high && (s.high < 0 || seq - s.high <= MAX_SEQ_JUMP)) s.high = seq
   }
@@ -82,14 +88,18 @@ export class SessionTable {
     return this.sessions.size
   }
 
+  /** Adds `seq` (not in the ring) as the newest, forgetting the oldest when the ring is full. */
   private remember(s: Session, seq: number): void {
+    // Out of increasing order: the ring is no longer sorted, so from now on a set answers.
+    if (s.seen === undefined && seq <= s.top) s.seen = new Set(s.ring)
     if (s.ring.length < this.window) s.ring.push(seq)
     else {
-      s.seen.delete(s.ring[s.next]!)
+      s.seen?.delete(s.ring[s.next]!)
       s.ring[s.next] = seq
       s.next = (s.next + 1) % this.window
     }
-    s.seen.add(seq)
+    s.seen?.add(seq)
+    if (seq > s.top) s.top = seq
   }
 
   private session(origin: string, incarnation: string): Session {
@@ -105,7 +115,7 @@ export class SessionTable {
         const oldest = this.sessions.keys().next().value
         if (oldest !== undefined) this.sessions.delete(oldest)
       }
-      s = { high: -1, seen: new Set(), ring: [], next: 0 }
+      s = { high: -1, ring: [], next: 0, top: -1, seen: undefined }
     } else this.sessions.delete(key)
     this.sessions.set(key, s) // re-insert: Map order is recency order
     this.lastKey = key
@@ -114,6 +124,25 @@ export class SessionTable {
     this.last = s
     return s
   }
+}
+
+/** Whether `seq` is among the seqs the session's ring remembers. */
+function has(s: Session, seq: number): boolean {
+  if (seq > s.top) return false
+  if (s.seen !== undefined) return s.seen.has(seq)
+  // The ring is sorted from its oldest entry (index `next`, 0 until it is full): binary search.
+  const ring = s.ring
+  const n = ring.length
+  let lo = 0
+  let hi = n - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    const v = ring[(s.next + mid) % n]!
+    if (v === seq) return true
+    if (v < seq) lo = mid + 1
+    else hi = mid - 1
+  }
+  return false
 }
 
 /** Sender side: the last seq forwarded per session, to fill in `prev`. Bounded like SessionTable. */
