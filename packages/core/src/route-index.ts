@@ -57,9 +57,8 @@ export class RouteIndex<R extends RouteEntry> {
   // A Map, not a dictionary object: the cache churns (insert + evict per miss) and V8 dictionary
   // objects degrade under constant deletes (~2x slower here).
   private readonly cache = new Map<string, R[]>()
-  /** Whether the last compute() found routes or tested a regex: only such results are worth a
-   *  cache slot when the cache is full. */
-  private worthCaching = false
+  /** Whether the last collectRegex() tested a regex. */
+  private metRegex = false
   private readonly empty: R[] = []
   /** Adaptive size: the cache starts at 2048 topics (or the bound if lower) and doubles, up to
    *  the bound, while the topics that miss a full cache keep coming back (see missedFull): a
@@ -141,7 +140,7 @@ export class RouteIndex<R extends RouteEntry> {
     // (compilePattern checks regex-path patterns again: they are the rare kind.)
     assertPattern(pattern)
     if (!hasWildcard(pattern)) {
-      // Exact topics live only here; compute() adds them to what the trie finds.
+      // Exact topics live only here; miss() adds them to what the trie finds.
       const list = this.exact.get(pattern)
       this.exact.set(pattern, list === undefined ? [route] : this.change(list, route, true))
       if (this.globCount !== 0) this.cache.delete(pattern)
@@ -161,7 +160,7 @@ export class RouteIndex<R extends RouteEntry> {
     this.cache.clear()
     const key = compiled.prefix.join('.')
     const list = this.globs.get(key)
-    // Only compute() reads these lists, never during a delivery: changed in place.
+    // Only miss() reads these lists, never during a delivery: changed in place.
     if (list === undefined) this.globs.set(key, [{ pattern: compiled, route }])
     else list.push({ pattern: compiled, route })
   }
@@ -212,30 +211,15 @@ export class RouteIndex<R extends RouteEntry> {
       assertTopic(topic)
       return this.empty
     }
-    // The miss path is a method of its own: a small match() stays inlined into publish.
+    // The miss path is one method of over 460 bytes of bytecode, which V8 never inlines: when it
+    // was small enough to inline (and missedFull with it), a past-the-cache workload left it
+    // inlined into publish, and publish itself then grew too big to inline into its caller (hot
+    // wildcard publishes went from ~31 to ~40 ns after a past-the-cache run in the same process).
     return this.cache.get(topic) ?? this.miss(topic)
   }
 
+  /** Routes the topic the cache does not hold (validating it) and caches the result. */
   private miss(topic: string): R[] {
-    const cache = this.cache
-    const routes = this.compute(topic)
-    // Negative results (no route) are cached too, as the shared `empty` list. But a topic that
-    // matched nothing and met no regex (unique ids, request topics, ...) is cached only while
-    // there is room: walking it again is cheaper than evicting a topic that cost more. If such
-    // misses recur, missedFull grows the cache.
-    if (cache.size < this.capacity) cache.set(topic, routes)
-    else {
-      if (this.capacity < this.bound) this.missedFull()
-      // Evict the oldest (a Map iterates in insertion order).
-      if (this.worthCaching) {
-        cache.delete(cache.keys().next().value!)
-        cache.set(topic, routes)
-      }
-    }
-    return routes
-  }
-
-  private compute(topic: string): R[] {
     if (!this.scan.scan(topic)) assertTopic(topic) // throws, naming the broken rule
     const system = isSystemTopic(topic)
     const segments = this.segments
@@ -251,7 +235,8 @@ export class RouteIndex<R extends RouteEntry> {
         for (const r of exact) if (!found.includes(r)) found.push(r)
       }
     }
-    this.worthCaching = found !== undefined
+    // Only results that found routes or tested a regex are worth a slot in a full cache.
+    let worth = found !== undefined
     if (this.regexCount !== 0) {
       const extra = this.collectRegex(topic, system)
       if (extra !== undefined) {
@@ -259,9 +244,24 @@ export class RouteIndex<R extends RouteEntry> {
         owned = true
         for (const r of extra) if (!found!.includes(r)) found!.push(r)
       }
+      worth ||= this.metRegex
     }
-    if (found === undefined) return this.empty
-    return owned ? found.sort(routeOrder) : found
+    const routes = found === undefined ? this.empty : owned ? found.sort(routeOrder) : found
+    // Negative results (no route) are cached too, as the shared `empty` list. But a topic that
+    // matched nothing and met no regex (unique ids, request topics, ...) is cached only while
+    // there is room: walking it again is cheaper than evicting a topic that cost more. If such
+    // misses recur, missedFull grows the cache.
+    const cache = this.cache
+    if (cache.size < this.capacity) cache.set(topic, routes)
+    else {
+      if (this.capacity < this.bound) this.missedFull()
+      // Evict the oldest (a Map iterates in insertion order).
+      if (worth) {
+        cache.delete(cache.keys().next().value!)
+        cache.set(topic, routes)
+      }
+    }
+    return routes
   }
 
   /** The regex path: tests only the patterns filed under a prefix of the topic ('', then up to
@@ -271,10 +271,11 @@ export class RouteIndex<R extends RouteEntry> {
     let path: string | undefined
     let found: R[] | undefined
     let key = ''
+    this.metRegex = false
     for (let end = 0; ; ) {
       const globs = this.globs.get(key)
       if (globs !== undefined) {
-        this.worthCaching = true
+        this.metRegex = true
         path ??= toPath(topic)
         for (const g of globs) if (g.pattern.testPath(path, system)) (found ??= []).push(g.route)
       }
