@@ -97,6 +97,26 @@ describe('request / reply', () => {
     expect(vi.getTimerCount()).toBe(0)
   })
 
+  it('a request answered inside publish arms no timer; one left open arms the shared one', async () => {
+    vi.useFakeTimers()
+    const bus = createBus()
+    bus.reply('now', (e) => e.data)
+    bus.reply('later', () => new Promise(() => {}))
+    await vi.advanceTimersByTimeAsync(0) // createBus's started event
+    const timers = vi.getTimerCount()
+    for (let i = 0; i < 3; i++) expect(await bus.request('now', i)).toBe(i)
+    expect(vi.getTimerCount()).toBe(timers)
+    const open = bus.request('later', 1, { timeoutMs: 100 }).catch((e: unknown) => e)
+    const open2 = bus.request('later', 2, { timeoutMs: 200 }).catch((e: unknown) => e)
+    expect(vi.getTimerCount()).toBe(timers + 1)
+    await vi.advanceTimersByTimeAsync(100)
+    expect(await open).toBeInstanceOf(TimeoutError)
+    expect(pending(bus)).toBe(1)
+    await vi.advanceTimersByTimeAsync(100)
+    expect(await open2).toBeInstanceOf(TimeoutError)
+    expect(pending(bus)).toBe(0)
+  })
+
   it('the default timeout is 5000 ms', async () => {
     vi.useFakeTimers()
     const bus = createBus()

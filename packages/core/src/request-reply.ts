@@ -104,7 +104,8 @@ export class PendingRequest<R> implements OpenTracker<R> {
   private firstFailure: Error | undefined
   private sealed = false
   private done = false
-  declare readonly deadline: number
+  /** The deadline (epoch ms) once armed, else 0 (see `deadline`). */
+  private due = 0
   private readonly onAbort: (() => void) | undefined
   private endCtl: AbortController | undefined
   late = false
@@ -128,8 +129,6 @@ export class PendingRequest<R> implements OpenTracker<R> {
       this.resolve = resolve
       this.reject = reject
     })
-    this.deadline = Date.now() + timeoutMs
-    host.deadlines.add(this.deadline)
     if (signal !== undefined) {
       this.onAbort = () => this.fail(new AbortedError(`request "${event.type}" was aborted by its signal`))
       signal.addEventListener('abort', this.onAbort, { once: true })
@@ -168,6 +167,15 @@ export class PendingRequest<R> implements OpenTracker<R> {
   seal(): void {
     this.sealed = true
     this.check()
+    if (!this.done) void this.deadline
+  }
+
+  /** When the request times out (epoch ms). The clock starts on first read: when delivery is over
+   *  and no responder answered inside it (seal), or earlier if a bridge reads it while carrying
+   *  the request. A request answered inside publish never reads the clock or touches the timer. */
+  get deadline(): number {
+    if (this.due === 0 && !this.done) this.host.deadlines.add((this.due = Date.now() + this.timeoutMs))
+    return this.due
   }
 
   /** Aborts when the request ends, however it ends (answer, failure, timeout, abort, shutdown):
@@ -204,7 +212,7 @@ export class PendingRequest<R> implements OpenTracker<R> {
   private finish(): void {
     this.done = true
     this.endCtl?.abort()
-    this.host.deadlines.delete()
+    if (this.due !== 0) this.host.deadlines.delete()
     if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort)
     this.host.untrack(this)
   }
