@@ -6,7 +6,8 @@
 // untrusted; its shape, each envelope and, with a key, the HMAC are checked before anything
 // reaches the bus, and ingestBatch drops duplicates per session (origin + incarnation) and
 // reports gaps. BroadcastChannel reaches every tab directly, so no tab relays another's events.
-// Presence (hello, heartbeat, bye) is in peers.ts; a bye is probed before a peer is dropped.
+// Presence (hello, heartbeat, bye) is in peers.ts; a bye is probed before a peer is dropped. The
+// channel itself (plain or signed messages, in order) is tabs-wire.ts.
 import { BusClosedError, createOriginId, emitSystemEvent, type Bus, type EventMapOf, type TidingsEvent } from '@tidings/core'
 import {
   bridgeHost,
@@ -23,16 +24,14 @@ import {
   type InboundPipe,
 } from '@tidings/core/bridge'
 import type { Observable, Subscription as RxSubscription } from 'rxjs'
-import { broadcast } from './broadcast.js'
 import { TabsUnsupportedError } from './errors.js'
-import { Ordered } from './ordered.js'
 import { PeerTracker, type PeerChange, type TabPeer } from './peers.js'
-import { WIRE_TAG, WIRE_VERSION, parseWire, type BatchMessage, type ByeMessage, type HelloMessage, type InnerMessage, type SignedMessage } from './protocol.js'
+import { WIRE_TAG, WIRE_VERSION, type BatchMessage, type HelloMessage, type InnerMessage } from './protocol.js'
 import { registerBridge } from './registry.js'
 import { TabsIssues } from './tabs-issues.js'
 import { resolveTabsOptions, unencodable } from './tabs-options.js'
-import { createSigner, encodeMessage, TABS_SIGNED, type Signer } from './signer.js'
 import type { TabsBridge, TabsIssue, TabsOptions, TabsStats } from './tabs-types.js'
+import { TabsWire } from './tabs-wire.js'
 
 export type { TabsBridge, TabsIssue, TabsOptions, TabsStats } from './tabs-types.js'
 
@@ -58,7 +57,7 @@ class TabsBridgeImpl implements TabsBridge {
   private readonly issues = new TabsIssues()
   readonly issues$: Observable<TabsIssue> = this.issues.issues$
 
-  private readonly bc: BroadcastChannel
+  private readonly wire: TabsWire
   private readonly counters = this.issues.counters
   private readonly host: BridgeHost
   private readonly incarnation: string
@@ -69,12 +68,7 @@ class TabsBridgeImpl implements TabsBridge {
   /** bus.request() across tabs (reply-link.ts in core's bridge layer). */
   private readonly link: ReplyLink
   private readonly graceMs: number
-  private readonly ordered = new Ordered()
   private readonly redact: TabsOptions['redact']
-  private readonly signerReady: Promise<Signer | undefined>
-  private signer: Signer | undefined
-  private signedBye: SignedMessage | undefined
-  private readonly keyed: boolean
   private lastAnswer = 0
   private answerTimer: ReturnType<typeof setTimeout> | undefined
   private readonly outbound: RxSubscription | undefined
@@ -83,7 +77,7 @@ class TabsBridgeImpl implements TabsBridge {
   private hiddenByCache = false
   private readonly onPageHide = (e: Event): void => {
     // A page kept in the back/forward cache comes back with pageshow: say hello again then.
-    this.postBye()
+    this.wire.postBye()
     if ((e as PageTransitionEvent).persisted) this.hiddenByCache = true
   }
   private readonly onPageShow = (e: Event): void => {
@@ -101,14 +95,6 @@ class TabsBridgeImpl implements TabsBridge {
     const { channel, heartbeatMs, peerTimeoutMs, maxBatch, maxBatchBytes, shared, key } = o
     this.channel = channel
     this.redact = o.redact
-    this.keyed = key !== undefined
-    this.signerReady = key === undefined ? Promise.resolve(undefined) : createSigner(key, TABS_SIGNED, 'connectTabs({ key })')
-    this.ready = this.signerReady.then(async (s) => {
-      this.signer = s
-      if (s) this.signedBye = await s.sign(this.byeMessage())
-    })
-    // A rejected `ready` must not surface as an unhandled rejection when nobody awaits it.
-    this.ready.catch(() => {})
 
     this.incarnation = incarnationOf(host)
     this.graceMs = Math.max(2 * heartbeatMs, 500)
@@ -126,7 +112,7 @@ class TabsBridgeImpl implements TabsBridge {
       id: this.id,
       host,
       accepts: shared,
-      send: (m) => (this.keyed ? this.sendSigned({ tag: WIRE_TAG, v: WIRE_VERSION, ...m }, () => {}) : broadcast(this.bc, { tag: WIRE_TAG, v: WIRE_VERSION, ...m })),
+      send: (m) => this.wire.post({ tag: WIRE_TAG, v: WIRE_VERSION, ...m }, () => {}),
       announce: () => this.announce('heartbeat', false),
     })
     this.tracker.changes$.subscribe((c) => c.kind === 'leave' && this.link.peerGone(c.peer.id, `the tab left (${c.reason})`))
@@ -149,19 +135,18 @@ class TabsBridgeImpl implements TabsBridge {
       post: (batch, events) => this.postBatch(batch, events.length),
       unsendable: (e, reason) => this.issue('unsendable', `${e.type} (${e.id}) cannot be sent: ${reason}`),
       // With a key, events travel as encoded text: name what the encoding refuses, by path.
-      check: this.keyed ? unencodable : undefined,
+      check: key !== undefined ? unencodable : undefined,
     })
     this.unregister = registerBridge(host, channel)
-    this.bc = new BroadcastChannel(CHANNEL_PREFIX + channel)
-    this.bc.addEventListener('message', (e: MessageEvent) => {
-      // Last line of defence: nothing another tab sends may throw into this page.
-      try {
-        this.receive(e.data)
-      } catch (err) {
-        this.issue('malformed', `a message could not be handled: ${describeError(err)}`)
-      }
+    this.wire = new TabsWire({
+      name: CHANNEL_PREFIX + channel,
+      from: this.id,
+      key,
+      handle: (msg) => this.handle(msg),
+      issue: (kind, reason, n) => this.issue(kind, reason, n),
+      open: () => !this.closed,
     })
-    this.bc.addEventListener('messageerror', () => this.issue('malformed', 'a message could not be deserialized'))
+    this.ready = this.wire.ready
 
     const patterns = o.share
     if (patterns.length > 0) {
@@ -193,7 +178,7 @@ class TabsBridgeImpl implements TabsBridge {
 
   async flush(): Promise<void> {
     this.outbox.flush(true)
-    await this.ordered.drained()
+    await this.wire.drained()
   }
 
   async close(): Promise<void> {
@@ -211,9 +196,9 @@ class TabsBridgeImpl implements TabsBridge {
     this.closed = false // let the last batch out
     this.outbox.flush(true)
     this.closed = true
-    await this.ordered.drained()
-    this.postBye()
-    this.bc.close()
+    await this.wire.drained()
+    this.wire.postBye()
+    this.wire.close()
     this.tracker.close()
     this.issues.complete()
   }
@@ -249,57 +234,10 @@ class TabsBridgeImpl implements TabsBridge {
   private postBatch(batch: EventBatch, n: number): void {
     if (this.closed) return
     const msg: BatchMessage = { tag: WIRE_TAG, v: WIRE_VERSION, kind: 'batch', from: this.id, batch }
-    if (!this.keyed) {
-      broadcast(this.bc, msg)
-      this.counters.sent += n
-      this.counters.batchesSent++
-      return
-    }
-    this.sendSigned(msg, () => {
+    this.wire.post(msg, () => {
       this.counters.sent += n
       this.counters.batchesSent++
     })
-  }
-
-  private send(msg: InnerMessage): void {
-    if (!this.keyed) {
-      try {
-        broadcast(this.bc, msg)
-      } catch {
-        // closed channel
-      }
-      return
-    }
-    try {
-      this.sendSigned(msg, () => {})
-    } catch {
-      // A control message always encodes; nothing to tell.
-    }
-  }
-
-  /** Encodes now (throws on what cannot be encoded, so the Outbox can split a batch), signs
-   *  asynchronously, posts in order. */
-  private sendSigned(msg: InnerMessage, posted: () => void): void {
-    let signed: Promise<SignedMessage>
-    if (this.signer !== undefined) signed = this.signer.sign(msg)
-    else {
-      encodeMessage(msg, TABS_SIGNED) // the key is still being imported: fail now on data that cannot be encoded
-      signed = this.signerReady.then((s) => s!.sign(msg))
-    }
-    this.ordered.push(
-      signed,
-      (m) => {
-        try {
-          broadcast(this.bc, m)
-          posted()
-        } catch {
-          // Channel already closed (close() raced a late signature): nothing left to tell.
-        }
-      },
-      (err) => {
-        if (msg.kind === 'batch') this.issue('unsendable', `could not sign a batch of ${msg.batch.n}: ${describeError(err)}`, msg.batch.n)
-      },
-    )
   }
 
   private announce(kind: 'hello' | 'heartbeat', ask: boolean): void {
@@ -307,7 +245,7 @@ class TabsBridgeImpl implements TabsBridge {
     const msg: HelloMessage = { tag: WIRE_TAG, v: WIRE_VERSION, kind, from: this.id, origin: this.host.origin, incarnation: this.incarnation, name: this.host.name }
     if (ask) msg.ask = true
     if (this.link.patterns.length > 0) msg.replies = this.link.patterns
-    this.send(msg)
+    this.wire.send(msg)
   }
 
   /** Tells a newcomer (or a prober) who is here, at most once per ANSWER_INTERVAL_MS. */
@@ -323,55 +261,7 @@ class TabsBridgeImpl implements TabsBridge {
     else this.answerTimer = setTimeout(go, wait)
   }
 
-  private byeMessage(): ByeMessage {
-    return { tag: WIRE_TAG, v: WIRE_VERSION, kind: 'bye', from: this.id }
-  }
-
-  /** Synchronous (pagehide gives no time to sign): with a key, the bye was signed up front. */
-  private postBye(): void {
-    try {
-      if (!this.keyed) broadcast(this.bc, this.byeMessage())
-      else if (this.signedBye) broadcast(this.bc, this.signedBye)
-    } catch {
-      // closed channel
-    }
-  }
-
   // ---------------------------------------------------------------- inbound
-
-  private receive(data: unknown): void {
-    if (this.closed) return
-    const parsed = parseWire(data)
-    if (!parsed.ok) {
-      // The channel is ours alone: anything on it that is not a message of ours is malformed.
-      this.issue('malformed', parsed.reason)
-      return
-    }
-    const msg = parsed.msg
-    if (msg.kind === 'signed') {
-      if (!this.keyed) {
-        this.issue('malformed', 'signed message, but this bridge has no key to check it (pass the same key)')
-        return
-      }
-      const opened = this.signerReady.then((s) => s!.open(msg))
-      this.ordered.push(
-        opened,
-        (r) => {
-          if (this.closed) return
-          if (r.ok) this.handle(r.msg)
-          else if ('forged' in r && r.forged) this.issue('forged', r.reason)
-          else this.issue('malformed', r.reason)
-        },
-        (err) => this.issue('forged', `signature check failed: ${describeError(err)}`),
-      )
-      return
-    }
-    if (this.keyed) {
-      this.issue('unsigned', `unsigned ${msg.kind} message from ${msg.from}`)
-      return
-    }
-    this.handle(msg)
-  }
 
   private handle(msg: InnerMessage): void {
     const now = Date.now()
