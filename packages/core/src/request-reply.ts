@@ -136,15 +136,11 @@ export class PendingRequest<R> implements OpenTracker<R> {
   }
 
   expect(sub: TrackedSub): void {
-    if (sub.kind !== 'reply' || this.expects(sub.id)) return
+    if (sub.kind !== 'reply' || this.expectedOne === sub.id || this.expectedMore?.has(sub.id)) return
     if (sub.queue !== undefined) this.late = true
     if (this.expectedOne === undefined) this.expectedOne = sub.id
     else (this.expectedMore ??= new Set()).add(sub.id)
     this.expectedCount++
-  }
-
-  private expects(id: string): boolean {
-    return this.expectedOne === id || (this.expectedMore !== undefined && this.expectedMore.has(id))
   }
 
   settle(sub: TrackedSub, s: Settlement): void {
