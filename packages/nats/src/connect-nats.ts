@@ -34,7 +34,6 @@ import { resolveOptions, type Resolved } from './options.js'
 import { outboundQueue } from './outbound.js'
 import { createSender } from './sender.js'
 import type { RequestLink } from './requests.js'
-import { resumePoint, type ResumePoint } from './resume-point.js'
 import { coveringFilters, topicOf } from './subjects.js'
 import type { NatsBridge, NatsIssue, NatsOptions, NatsStatus } from './types.js'
 
@@ -74,7 +73,6 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
    *  rejects with a NatsConnectionError when it cannot be), `js` is the link from then on. */
   let js: JetStreamLink | undefined
   let jsLoad: Promise<JetStreamLink> | undefined
-  let point: ResumePoint | undefined
   let removeAck: (() => void) | undefined
   /** Request/reply, with the requests or serve option, loaded the same way. */
   let requests: RequestLink | undefined
@@ -126,16 +124,18 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
 
   const jsOption = options.jetstream
   if (jsOption) {
-    const p = (point = resumePoint(jsOption.stream, o.prefix, leading))
     const load = (jsLoad = import('./jetstream.js').then(
-      (m) =>
-        (js = new m.JetStreamLink(o, jsOption.stream, p, {
+      (m) => {
+        js = new m.JetStreamLink(o, jsOption.stream, leading, {
           acked: () => void counters.acked++,
           unacked(err) {
             counters.unacked++
             emit('unacked', err)
           },
-        })),
+        })
+        if (closed) js.close() // loaded after close()
+        return js
+      },
       (err: unknown) => Promise.reject(new NatsConnectionError('loading the JetStream part of @tidings/nats', describeError(err))),
     ))
     load.catch(connectionIssue)
@@ -173,7 +173,7 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
       dropped,
       buffered: outbound.size,
       replayed: js?.replayed ?? 0,
-      lastStreamSeq: point?.seq ?? 0,
+      lastStreamSeq: js?.lastSeq ?? 0,
     }),
     // The status replays at once: connected resolves, closed (or completed) rejects.
     whenConnected: () =>
@@ -212,7 +212,7 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
     await stop('closed')
     if (ownElection) await election?.close()
     removeAck?.()
-    point?.channel?.close()
+    js?.close()
     requests?.close()
     state.complete()
     issues.complete()
@@ -232,14 +232,12 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
     if (closed) return
     const gen = ++generation
     setStatus('connecting')
-    const auth: Record<string, string> = {}
-    for (const k of ['token', 'user', 'pass'] as const) if (options[k] !== undefined) auth[k] = options[k]
     const opts: ConnectionOptions = {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
       // The bridge's own types describe the same fields (nats-core's do not compile strictly).
       ...(options.connection as ConnectionOptions | undefined),
-      ...auth,
+      ...o.auth,
       servers: o.servers,
       noEcho: true,
     }
@@ -274,13 +272,16 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
       connectionIssue(new NatsConnectionError('the NATS connection closed', err ? describeError(err) : 'the client stopped reconnecting'))
       void close()
     })
-    subscribeInbound(c)
+    // Without JetStream, core subscriptions (with it, its consumer reads the same subjects).
+    if (!jsLoad)
+      for (const filter of coveringFilters(o.prefix, o.share))
+        c.subscribe(filter, { callback: (err, msg) => (err ? serverError(err) : receive(msg.subject, msg.data)) })
     const requested = requestsLoad?.then((link) => void (live() && link?.attach(c)))
     // 'connected' once the server has our subscriptions (and the JetStream consumer exists, and
     // the request/reply responder is registered), so what is published after whenConnected()
     // resolves is received.
     const consumer = jsLoad?.then(
-      (link) => (live() ? link.attach(c, (m) => receive(m.subject, m.data), connectionIssue) : undefined),
+      (link) => (live() ? link.attach(c, receive, connectionIssue) : undefined),
       () => {}, // reported once, when loading failed
     )
     void Promise.all([consumer, requested, c.flush().catch(() => {})]).then(() => {
@@ -301,20 +302,12 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
   async function watch(c: NatsConnection, gen: number): Promise<void> {
     for await (const s of c.status()) {
       if (gen !== generation) return
-      switch (s.type) {
-        case 'disconnect':
-          setStatus('reconnecting')
-          break
-        case 'reconnect':
-          counters.reconnects++
-          setStatus('connected')
-          void js?.resume()
-          break
-        case 'error':
-          serverError(s.error)
-          break
-        default:
-      }
+      if (s.type === 'disconnect') setStatus('reconnecting')
+      else if (s.type === 'reconnect') {
+        counters.reconnects++
+        setStatus('connected')
+        void js?.resume()
+      } else if (s.type === 'error') serverError(s.error)
     }
   }
 
@@ -339,18 +332,13 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
     outbound.push(e)
   }
 
-  /** `e` never went out: a publishAsync waiting for its JetStream ack fails with `error`. */
+  /** `e` never went out: a publishAsync waiting for its JetStream ack fails with `error` (the
+   *  link looks only at persistent events). */
   function failed(e: TidingsEvent, error: Error): void {
-    if (e.persistent === true) jsLoad?.then((link) => link.failed(e, error), () => {})
+    jsLoad?.then((link) => link.failed(e, error), () => {})
   }
 
   // ---------------------------------------------------------------- inbound
-
-  function subscribeInbound(c: NatsConnection): void {
-    if (o.share.length === 0 || jsLoad) return
-    for (const filter of coveringFilters(o.prefix, o.share))
-      c.subscribe(filter, { callback: (err, msg) => (err ? serverError(err) : receive(msg.subject, msg.data)) })
-  }
 
   /** One message from NATS: never throws. */
   function receive(subject: string, data: Uint8Array): void {

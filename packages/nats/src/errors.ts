@@ -20,7 +20,7 @@ export class NatsPermissionError extends TidingsError {
     const pub = operation === 'publish'
     super(
       `The NATS server refused to let this user ${pub ? 'publish' : 'subscribe'} to "${subject}". ` +
-        `Grant the permission in the server's authorization block, or narrow the bridge's ${pub ? 'share' : 'share/jetstream'} patterns.`,
+        `Grant the permission in the server's authorization block, or narrow the bridge's share${pub ? '' : '/jetstream'} patterns.`,
     )
     this.operation = operation
     this.subject = subject

@@ -6,18 +6,18 @@
 // leader had already delivered arrives again and is dropped as a duplicate.
 //
 // connectNats loads this module with import() only when the jetstream option is set (and this
-// module loads @nats-io/jetstream the same way when it connects). What must work from the first
-// moment stays in connect-nats.ts: the publishAsync ack hook (it waits for this module) and the
-// resume point's BroadcastChannel (resume-point.ts).
+// module loads @nats-io/jetstream the same way when it connects); the publishAsync ack hook,
+// which must be there from the first moment, stays in connect-nats.ts and waits for it.
 import type { NatsConnection } from '@nats-io/nats-core'
 // Loaded on first use (import() below): apps without JetStream do not bundle it.
-import type { ConsumerMessages, JetStreamClient, JsMsg, OrderedConsumerOptions } from '@nats-io/jetstream'
+import type { ConsumerMessages, JetStreamClient, OrderedConsumerOptions } from '@nats-io/jetstream'
 import type { TidingsEvent } from '@tidings/core'
-import { describeError } from '@tidings/core/bridge'
+import { describeError, type Outgoing } from '@tidings/core/bridge'
 import { NatsConnectionError } from './errors.js'
 import type { Resolved } from './options.js'
-import { SEQ_TAG, type ResumePoint } from './resume-point.js'
-import { coveringFilters } from './subjects.js'
+import { resumePoint, SEQ_TAG, type ResumePoint } from './resume-point.js'
+import { encodeFrame } from './frame.js'
+import { coveringFilters, subjectFor } from './subjects.js'
 
 interface Deferred {
   promise: Promise<void>
@@ -39,18 +39,23 @@ export class JetStreamLink {
   private lastPosted = 0
   private postTimer: ReturnType<typeof setTimeout> | undefined
   private gen = 0
-  private deliver: ((m: JsMsg) => void) | undefined
+  private deliver: ((subject: string, data: Uint8Array) => void) | undefined
   private onError: ((err: Error) => void) | undefined
   private readonly o: Resolved
   private readonly stream: string
   private readonly point: ResumePoint
   private readonly hooks: JetStreamHooks
 
-  constructor(o: Resolved, stream: string, point: ResumePoint, hooks: JetStreamHooks) {
+  constructor(o: Resolved, stream: string, leading: () => boolean, hooks: JetStreamHooks) {
     this.o = o
     this.stream = stream
-    this.point = point
+    this.point = resumePoint(stream, o.prefix, leading)
     this.hooks = hooks
+  }
+
+  /** The last stream sequence delivered here, or by the leader tab. */
+  get lastSeq(): number {
+    return this.point.seq
   }
 
   /** Settles when JetStream has stored the persistent event `e` (publishAsync waits on it). */
@@ -81,9 +86,14 @@ export class JetStreamLink {
     return d
   }
 
-  publish(subject: string, bytes: Uint8Array, e: TidingsEvent): void {
+  /** Publishes the persistent event of `item` alone (so the server acknowledges it by its id).
+   *  Throws (UnencodableValueError, or not attached) when it cannot go at all. */
+  send(item: Outgoing): void {
+    const e = item.event
+    const bytes = encodeFrame([item])
     const client = this.client
     if (!client) throw new Error('JetStream is not attached')
+    const subject = subjectFor(this.o.prefix, e.type)
     const d = this.deferred(e)
     const started = Date.now()
     const attempt = (n: number): void => {
@@ -114,7 +124,7 @@ export class JetStreamLink {
     if (e.persistent === true) this.deferred(e).reject(err)
   }
 
-  async attach(nc: NatsConnection, deliver: (m: JsMsg) => void, onError: (err: Error) => void): Promise<void> {
+  async attach(nc: NatsConnection, deliver: (subject: string, data: Uint8Array) => void, onError: (err: Error) => void): Promise<void> {
     const gen = ++this.gen
     let client: JetStreamClient
     try {
@@ -171,7 +181,7 @@ export class JetStreamLink {
             if (gen !== this.gen || m.seq <= this.point.seq) return
             this.point.seq = m.seq
             if (Number(m.info.timestampNanos) / 1e6 < started) this.replayed++
-            this.deliver?.(m)
+            this.deliver?.(m.subject, m.data)
             this.post()
           },
         })
@@ -221,5 +231,9 @@ export class JetStreamLink {
     this.messages = undefined
     this.client = undefined
     m?.stop()
+  }
+
+  close(): void {
+    this.point.channel?.close()
   }
 }

@@ -6,6 +6,8 @@ import type { NatsOptions, NatsReplay } from './types.js'
 
 export interface Resolved {
   servers: string[]
+  /** The token, user and pass given (strings). */
+  auth: { token?: string; user?: string; pass?: string }
   share: string[]
   prefix: string
   requests: string[]
@@ -48,7 +50,13 @@ export function resolveOptions(o: NatsOptions): Resolved {
     throw fail('requestSubject', o.requestSubject, `must lie outside "${prefix}.>" (a stream on the events would capture requests)`)
   const overflow = o.overflow ?? 'drop-oldest'
   if (overflow !== 'drop-oldest' && overflow !== 'drop-newest') throw fail('overflow', overflow, "use 'drop-oldest' or 'drop-newest'")
-  for (const k of ['token', 'user', 'pass'] as const) if (o[k] !== undefined && typeof o[k] !== 'string') throw fail(k, o[k], 'use a string')
+  const auth: Resolved['auth'] = {}
+  for (const k of ['token', 'user', 'pass'] as const) {
+    const v = o[k]
+    if (v === undefined) continue
+    if (typeof v !== 'string') throw fail(k, v, 'use a string')
+    auth[k] = v
+  }
   const positive = (name: string, v: number | undefined, d: number) =>
     v === undefined ? d : checkNumber(v, name, (n) => Number.isFinite(n) && n > 0, 'use a positive number', fail)
   let replay: NatsReplay = 'new'
@@ -62,6 +70,7 @@ export function resolveOptions(o: NatsOptions): Resolved {
   }
   return {
     servers: [...raw],
+    auth,
     share: patterns('share', o.share),
     prefix,
     requests: patterns('requests', o.requests),

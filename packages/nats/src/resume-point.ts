@@ -1,7 +1,8 @@
 // The stream sequence a JetStream consumer resumes after. The leader tab tells the others over a
-// BroadcastChannel how far it got (jetstream.ts posts it), so a tab that takes over skips nothing
-// acknowledged. This part is loaded with connectNats (the rest of JetStream only on first use):
-// a tab listens from the moment it connects, so no word of the leader's is missed.
+// BroadcastChannel how far it got (jetstream.ts posts it: at most every 100 ms while it delivers,
+// and when it steps down), so a tab that takes over skips nothing acknowledged. A tab listens
+// once jetstream.ts has loaded (import(), right when connectNats is called): until then it is
+// like a tab opened a moment later, which learns the sequence from the leader's next word.
 import { isNat, isRecord } from '@tidings/core/bridge'
 
 export const SEQ_TAG = 'tidings.nats.seq'

@@ -13,7 +13,7 @@ import { subjectFor } from './subjects.js'
 
 /** Most events in one message. */
 const MAX_RUN = 512
-const DEFAULT_MAX_PAYLOAD = 1024 * 1024
+const DEFAULT_MAX_PAYLOAD = 1 << 20
 
 export interface SenderContext {
   readonly host: BridgeHost
@@ -79,7 +79,7 @@ export function createSender(ctx: SenderContext): (events: readonly TidingsEvent
         flush(run)
         run = []
         try {
-          js.publish(subjectFor(prefix, e.type), encodeFrame([item]), e)
+          js.send(item)
         } catch (err) {
           ctx.unsendable(e, toError(err))
           continue
