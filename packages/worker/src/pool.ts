@@ -29,7 +29,7 @@ interface Call {
   resolve: (v: unknown) => void
   reject: (e: Error) => void
   settled: boolean
-  cleanup: (() => void) | undefined
+  cleanup?: (() => void) | undefined
 }
 
 interface Slot {
@@ -38,9 +38,9 @@ interface Slot {
   remote: Remote<PoolApi>
   /** Comlink proxy of remote.run, made once (each property read builds a new proxy). */
   run: Remote<PoolApi>['run']
-  busy: Call | undefined
+  busy?: Call | undefined
   /** Start-up timer (until the worker says ready). */
-  timer: ReturnType<typeof setTimeout> | undefined
+  timer?: ReturnType<typeof setTimeout> | undefined
   /** performance.now() by which the running call must finish; Infinity when idle. */
   deadline: number
   /** registerHandlers() answered; only then does the slot take calls (so a slow load never eats
@@ -48,7 +48,7 @@ interface Slot {
   ready: boolean
   dead: boolean
   /** Cancels the page's wait on the worker's life lock. */
-  lockWait: AbortController | undefined
+  lockWait?: AbortController | undefined
   detach: () => void
   /** Its place in the pool (0..size-1): a replacement takes the place of the worker it replaces,
    *  so system events name `pool:<name>#<index>` for both. */
@@ -90,7 +90,7 @@ export function createWorkerPool(factory: () => Worker, opts: WorkerPoolOptions 
       if (broken) return failEarly(reject, broken)
       const signal = copts.signal
       if (signal?.aborted) return failEarly(reject, abortError(signal, handler))
-      const c: Call = { id: nextId++, name: handler, event, opts: copts, resolve: resolve as (v: unknown) => void, reject, settled: false, cleanup: undefined }
+      const c: Call = { id: nextId++, name: handler, event, opts: copts, resolve: resolve as (v: unknown) => void, reject, settled: false }
       if (signal !== undefined) {
         const onAbort = () => abort(c, signal)
         signal.addEventListener('abort', onAbort, { once: true })
@@ -180,7 +180,7 @@ export function createWorkerPool(factory: () => Worker, opts: WorkerPoolOptions 
     // Posted before anything else can reach the new worker: it serves the first connect only.
     worker.postMessage(connectMessage(port2, lock), [port2])
     const slot: Slot = {
-      worker, port: port1, remote, run: remote.run, busy: undefined, timer: undefined, deadline: Infinity, ready: false, dead: false, lockWait: undefined, detach: () => {}, index,
+      worker, port: port1, remote, run: remote.run, deadline: Infinity, ready: false, dead: false, detach: () => {}, index,
     }
     const onError = (e: Event) => {
       e.preventDefault() // handled: it becomes the call's WorkerCrashedError
