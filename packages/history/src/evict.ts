@@ -6,8 +6,8 @@
 // first second (every segment this version writes), the index lists them by t0, and every event of
 // a window is older than every event of the next one: so the walk stops as soon as the keys read
 // so far hold the cut (the `excess`-th oldest event), and only the segments that can hold events
-// before it are read. Whole segments and windows that fit in what is left are deleted by key,
-// unread. A window that still holds 1 s segments of the older layout (keys between its first
+// before it are read (each read segment loses its evicted events; the last one is cut). Whole
+// windows that fit in what is left are deleted by key, unread. A window that still holds 1 s segments of the older layout (keys between its first
 // second and the next window's) is not in t0 order in the index: it is collected whole and sorted
 // by t0 first, as before.
 //
@@ -18,41 +18,27 @@ import { rewrite } from './maintain.js'
 import type { Floor } from './meta.js'
 import type { StoredRecord } from './record.js'
 import { request } from './requests.js'
-import { mergeBucket, WINDOW, windowOf, type Segment } from './segment.js'
+import { mergeEvents } from './merge.js'
+import { WINDOW, windowOf, type Segment } from './segment.js'
 
-const floorRange = (f: Floor): IDBKeyRange | null =>
-  f.b === -Infinity ? null : IDBKeyRange.lowerBound(f.t === undefined || !Number.isFinite(f.t) ? [f.b] : [f.b, f.t])
-
-type Key = { pk: IDBValidKey; b: number; t0: number; t1: number; n: number }
-
-/** Requests an eviction made, for tests that check it reads only what it evicts or cuts. */
-export interface EvictTrace {
-  /** Index keys the cursor stepped onto. */
-  keys: number
-  /** Segments read (gets). */
-  reads: number
-}
+type Key = { pk: IDBValidKey; b: number; t0: number; n: number }
 
 /** Deletes the `excess` oldest events (by timestamp, seq, id), exactly, walking the `bucket` index
- *  from `from` (nothing live is below it). Resolves with how many it deleted and the new floor.
- *  `trace` (tests) counts the keys stepped onto and the segments read. */
-export async function evictOldest(store: IDBObjectStore, excess: number, from: Floor = { b: -Infinity }, trace?: EvictTrace): Promise<{ evicted: number; floor: Floor }> {
+ *  from `from` (nothing live is below it). Resolves with how many it deleted and the new floor. */
+export async function evictOldest(store: IDBObjectStore, excess: number, from: Floor): Promise<{ evicted: number; floor: Floor }> {
   let left = excess
   const index = store.index('bucket')
-  const req = index.openKeyCursor(floorRange(from))
+  const req = index.openKeyCursor(IDBKeyRange.lowerBound(from))
   let next: Key | undefined
-  const step = (c: IDBCursor | null) => {
-    if (!c) return void (next = undefined)
-    const [b, t0, t1, n] = c.key as [number, number, number, number]
-    next = { pk: c.primaryKey, b, t0, t1, n }
-    if (trace) trace.keys++
-  }
-  let cursor = await request(req)
-  step(cursor)
+  let cursor: IDBCursor | null = null
+  // Steps the cursor onto the next key (the first, on the first call).
   const advance = async () => {
-    cursor!.continue()
-    step((cursor = await request(req)))
+    cursor?.continue()
+    cursor = await request(req)
+    const [b, t0, , n] = (cursor?.key ?? []) as number[]
+    next = cursor ? { pk: cursor.primaryKey, b: b!, t0: t0!, n: n! } : undefined
   }
+  await advance()
   let floor = from
   // One window per round: whole windows go and the walk goes on; the window the cut falls in ends it.
   for (;;) {
@@ -73,7 +59,8 @@ export async function evictOldest(store: IDBObjectStore, excess: number, from: F
       // The window fits in what is left: it goes whole, unread.
       for (const k of keys) store.delete(k.pk)
       left -= total
-      floor = next ? { b: next.b, t: next.t0 } : { b: w + WINDOW }
+      // Nothing is left in this window: every later key is above [w, Infinity].
+      floor = [w, Infinity]
       continue
     }
     if (!ordered) keys.sort((a, c) => a.t0 - c.t0)
@@ -81,19 +68,11 @@ export async function evictOldest(store: IDBObjectStore, excess: number, from: F
     // last collected key, the cursor's next key if it is in this window (ordered), else none (a
     // later window's events are all later).
     const bound = (i: number) => keys[i]?.t0 ?? (ordered && inWindow() ? next!.t0 : Infinity)
-    // Leading segments that end before the next one starts and fit in what is left hold exactly
-    // the oldest events: deleted by key, unread.
-    let first = 0
-    for (let k: Key | undefined; left > 0 && (k = keys[first]) && k.n <= left && k.t1 < bound(first + 1); first++) {
-      store.delete(k.pk)
-      left -= k.n
-    }
     const segs: Segment[] = []
     let events: StoredRecord[] = []
-    let i = first
+    let i = 0
     // The cut: read segments in t0 order until the oldest `left` events among them are known.
-    const want = left
-    for (; i < (want > 0 ? keys.length + 1 : 0); i++) {
+    for (; i <= keys.length; i++) {
       if (i === keys.length) {
         // Ordered: the cut is past the keys collected; take the next key of this window.
         if (!inWindow()) break
@@ -101,10 +80,9 @@ export async function evictOldest(store: IDBObjectStore, excess: number, from: F
         await advance()
       }
       segs.push((await request<Segment | undefined>(store.get(keys[i]!.pk)))!)
-      if (trace) trace.reads++
-      events = mergeBucket(segs, false)
+      events = [...mergeEvents(segs, false)]
       // Every unread segment starts after the left-th oldest read event: the cut is known.
-      if (events.length >= want && events[want - 1]!.timestamp < bound(i + 1)) {
+      if (events.length >= left && events[left - 1]!.timestamp < bound(i + 1)) {
         i++
         break
       }
@@ -113,7 +91,7 @@ export async function evictOldest(store: IDBObjectStore, excess: number, from: F
     // What stays of this window starts at the first kept read event or the first unread key.
     const t = Math.min(events[left]?.timestamp ?? Infinity, bound(i))
     for (const s of segs) left -= rewrite(store, s, (e) => drop.has(e.id))
-    floor = !ordered ? { b: w } : Number.isFinite(t) ? { b: w, t } : next ? { b: next.b, t: next.t0 } : { b: w + WINDOW }
+    floor = [w, ordered ? t : -Infinity]
     break
   }
   return { evicted: excess - left, floor }

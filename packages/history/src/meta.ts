@@ -21,8 +21,8 @@ export interface Meta {
    *  walking from the start of the index, past the entries it deleted before (LevelDB keeps
    *  them as tombstones until it compacts). */
   b?: number
-  /** With `b`: no stored segment keyed `b` starts before this timestamp, so eviction seeks to
-   *  [b, t], past the index entries of what it rewrote in that window (evict.ts). */
+  /** No stored segment keyed `b` starts before this timestamp: eviction seeks to [b, t], past
+   *  the index entries of what it rewrote in that window (evict.ts). */
   t?: number
 }
 
@@ -32,14 +32,11 @@ export async function lastKey(store: IDBObjectStore): Promise<number> {
   return (c?.primaryKey as number | undefined) ?? 0
 }
 
-/** A lower bound on the `bucket` index keys of live segments: [b] or [b, t]. */
-export interface Floor {
-  b: number
-  t?: number
-}
+/** A lower bound on the `bucket` index keys of live segments, [bucket, t0]: itself an index key. */
+export type Floor = [b: number, t: number]
 
 /** The lower of two floors (by index key order). */
-export const lowerFloor = (a: Floor, c: Floor): Floor => (a.b !== c.b ? (a.b < c.b ? a : c) : (a.t ?? -Infinity) <= (c.t ?? -Infinity) ? a : c)
+export const lowerFloor = (a: Floor, c: Floor): Floor => (indexedDB.cmp(a, c) < 1 ? a : c)
 
 export const readMeta = async (tx: IDBTransaction): Promise<Meta | undefined> => request(tx.objectStore(META).get(KEY))
 

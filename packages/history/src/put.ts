@@ -91,7 +91,7 @@ export function putRecords(
 ): { types: Set<string>; done: Promise<number>; low: Floor } {
   const types = new Set<string>()
   const segs = buildSegments(records)
-  const low = segs.reduce<Floor>((m, s) => lowerFloor(m, { b: s.bucket, t: s.t0 }), { b: Infinity })
+  const low = segs.reduce<Floor>((m, s) => lowerFloor(m, [s.bucket, s.t0]), [Infinity, 0])
   const small = merge && segs.length <= MERGE_BATCH_MAX
   const puts = segs.map((seg) => (types.add(seg.type), (small && seg.n < MERGE_BELOW ? putMerging : putSegment)(store, seg, onThrow)))
   for (const t of types) if (!listed.has(t)) typeStore.put(1, t)

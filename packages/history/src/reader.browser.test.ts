@@ -4,8 +4,10 @@
 import type { TidingsEvent } from '@tidings/core'
 import { afterEach, expect, test } from 'vitest'
 import { openHistory, type History } from './index.js'
-import { SEG_PAGE_MIN } from './reader.js'
+import { planQuery } from './plan.js'
+import { readPages, SEG_PAGE_MIN } from './reader.js'
 import { compareEvents } from './segment.js'
+import type { Slicer } from './slice.js'
 import { deleteDb, envelope, readSegments, uniqueDb } from './test-helpers.js'
 
 const ids = (xs: readonly TidingsEvent[]) => xs.map((e) => e.id)
@@ -81,4 +83,31 @@ test('clear(q) across many segments of two types deletes exactly the matching ev
   const after = await readSegments(dbName)
   expect(after.length).toBeLessThan(segments)
   for (const s of after) expect([s.n, s.ids]).toEqual([s.events.length, ids(s.events)])
+})
+
+test('a dense window (20,000 events of 20 types in 10 s) is checked for its slice at least every 512 events: same events and order both ways', async () => {
+  const dbName = uniqueDb('reader-dense')
+  const h = open(dbName)
+  const events = Array.from({ length: 20_000 }, (_, i) => envelope(`w.t${i % 20}`, 50_000_000 + Math.floor(i / 2), { i }))
+  await h.import(events)
+  const getDb = () =>
+    new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(dbName)
+      req.addEventListener('success', () => (cleanups.push(() => req.result.close()), resolve(req.result)))
+      req.addEventListener('error', () => reject(req.error))
+    })
+  for (const order of ['asc', 'desc'] as const) {
+    // A slicer that hands the thread back at every check and records how much was scanned in
+    // between.
+    const at: number[] = []
+    const p = { scanned: 0, matched: 0 }
+    const sl: Slicer = { p, fresh: () => {}, pause: async () => void at.push(p.scanned), report: () => {} }
+    const got: TidingsEvent[] = []
+    for await (const page of readPages(getDb, planQuery({ where: { 'data.i': ['>=', 0] }, order }), Date.now(), sl)) got.push(...page)
+    const want = [...events].sort(compareEvents)
+    expect(ids(got)).toEqual(ids(order === 'asc' ? want : want.toReversed()))
+    const steps = at.map((n, k) => n - (at[k - 1] ?? 0))
+    expect(Math.max(...steps)).toBeLessThanOrEqual(512)
+    expect(at.length).toBeGreaterThanOrEqual(20_000 / 512)
+  }
 })

@@ -2,15 +2,17 @@
 // then one get per segment, pipelined (or one getAllRecords for desc), of whole segments; a window (segment.ts) is never split across pages:
 // when a page ends inside one, that window is read again whole with the next page. The segments of
 // one window may interleave in time (several batches, several tabs), so each window's events are
-// merged by (timestamp, seq, id) before the time window, expiry, filters and the limit apply.
-// Pages are sized by events (about PAGE_EVENTS decoded per request), and the in-memory work
-// yields between buckets once a slice is used up (slice.ts), so no task runs long.
+// merged by (timestamp, seq, id) before the time window, expiry, filters and the limit apply; the
+// merge is lazy (merge.ts), so it is sliced with the rest. Pages are sized by events (about
+// PAGE_EVENTS decoded per request), and the in-memory work yields every 512 events and between
+// windows once a slice is used up (slice.ts), so no task runs much past one slice.
 import type { TidingsEvent } from '@tidings/core'
 import type { Plan } from './plan.js'
 import { fromRecord, isExpired } from './record.js'
 import { request } from './requests.js'
 import { STORE } from './schema.js'
-import { BUCKET_MS, bucketOf, mergeBucket, WINDOW, windowOf, type Segment } from './segment.js'
+import { mergeEvents } from './merge.js'
+import { BUCKET_MS, bucketOf, WINDOW, windowOf, type Segment } from './segment.js'
 import { slicer, type Slicer } from './slice.js'
 
 /** Segments per request: the first page is small (a limit often needs little), then doubles. */
@@ -23,8 +25,10 @@ type GetAllRecords = (opts: { query: IDBKeyRange; count?: number | undefined; di
 
 /** Up to `count` segments of `range`, in index order or (desc) reversed. */
 export async function fetchSegments(index: IDBIndex, range: IDBKeyRange, count?: number, desc = false): Promise<Segment[]> {
-  // Ascending: the page's primary keys in one request, then its segments by pipelined gets (see
-  // fetchWindow): a getAll would decode the whole page (thousands of events) in one task.
+  // Ascending: the page's primary keys in one request, then one get per segment, all issued at
+  // once (pipelined, unlike a cursor's round trip per step); each get's result is decoded in its
+  // own task, so a page of dense traffic (thousands of events) is never decoded in one, as a
+  // getAll would. Order within a window does not matter: its segments are merged.
   if (!desc) return fetchByKeys(index, await request(index.getAllKeys(range, count)))
   const getAllRecords = (index as { getAllRecords?: GetAllRecords }).getAllRecords
   if (getAllRecords) return (await request(getAllRecords.call(index, { query: range, count, direction: 'prev' }))).map((r) => r.value)
@@ -33,14 +37,6 @@ export async function fetchSegments(index: IDBIndex, range: IDBKeyRange, count?:
   const req = index.openCursor(range, 'prev')
   for (let c: IDBCursorWithValue | null; (c = await request(req)) && out.push(c.value as Segment) < (count ?? Infinity); ) c.continue()
   return out
-}
-
-/** Every segment of `range`: its primary keys in one request, then one get per segment, all
- *  issued at once (pipelined, unlike a cursor's round trip per step); each get's result is
- *  decoded in its own task, so a window of dense traffic (thousands of events) is never decoded
- *  in one. Order does not matter: a window's segments are merged. */
-async function fetchWindow(index: IDBIndex, range: IDBKeyRange): Promise<Segment[]> {
-  return fetchByKeys(index, await request(index.getAllKeys(range)))
 }
 
 const fetchByKeys = (index: IDBIndex, keys: IDBValidKey[]): Promise<Segment[]> => Promise.all(keys.map((k) => request<Segment>(index.objectStore.get(k))))
@@ -78,7 +74,7 @@ export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, 
       if (readWhole) {
         const whole = IDBKeyRange.bound(lower(last), upper(last + WINDOW - 1))
         // Same transaction when it is still active (it is, right after the page's request).
-        ready = await fetchWindow(index, whole).catch(async () => fetchWindow(await openIndex(), whole))
+        ready = await fetchSegments(index, whole).catch(async () => fetchSegments(await openIndex(), whole))
       }
       if (desc) hi = readWhole ? last - 1 : last + WINDOW - 1
       else lo = readWhole ? last + WINDOW : last
@@ -94,8 +90,9 @@ export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, 
     for (let i = 0; i < ready.length && remaining > 0; ) {
       let j = i + 1
       while (j < ready.length && windowOf(ready[j]!.bucket) === windowOf(ready[i]!.bucket)) j++
-      for (const r of mergeBucket(ready.slice(i, j), desc)) {
-        // A window of dense traffic holds thousands of events: check the slice every 512.
+      // Merged as it is taken (merge.ts): a window of dense traffic holds thousands of events, and
+      // the slice is checked every 512 of them, the merge included.
+      for (const r of mergeEvents(ready.slice(i, j), desc)) {
         if ((++sl.p.scanned & 511) === 0) await sl.pause()
         if (r.timestamp < from || r.timestamp > to || isExpired(r, now) || (filter && !filter(r))) continue
         out.push(fromRecord(r))

@@ -88,16 +88,3 @@ export function buildSegments(records: readonly StoredRecord[]): Segment[] {
   }
   return segments
 }
-
-/** The events of several segments (of one bucket) in (timestamp, seq, id) order, or reversed;
- *  an id that two segments share (should never happen) is yielded once. */
-export function mergeBucket(segments: readonly Segment[], desc: boolean): StoredRecord[] {
-  const all =
-    segments.length === 1
-      ? segments[0]!.events
-      : segments
-          .flatMap((s) => s.events)
-          .sort(compareEvents)
-          .filter((e, i, sorted) => i === 0 || sorted[i - 1]!.id !== e.id)
-  return desc ? all.toReversed() : all
-}

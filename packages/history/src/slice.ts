@@ -7,7 +7,7 @@ import { AbortedError } from '@tidings/core'
 import type { HistoryProgress, ReadOptions } from './types.js'
 
 /** Main-thread work per task before a read yields, in ms. */
-export const SLICE_MS = 12
+export const SLICE_MS = 8
 
 export interface Slicer {
   /** Events examined and events matched so far (progress). */

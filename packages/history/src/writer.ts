@@ -179,14 +179,13 @@ export function createWriter(conn: Connection, { dbName, maxEvents, durability, 
       .then(async (added) => {
         const [m, k] = await Promise.all([readMeta(tx), lastKey(store)])
         let n = (m?.n ?? 0) + added
-        let floor = lowerFloor(m?.b === undefined ? { b: -Infinity } : { b: m.b, ...(m.t === undefined ? {} : { t: m.t }) }, low)
+        let floor = lowerFloor([m?.b ?? -Infinity, m?.t ?? -Infinity], low)
         if (maxEvents !== undefined && n > maxEvents) {
           const r = await evictOldest(store, n - maxEvents, floor)
           n -= evicted = r.evicted
           floor = r.floor
         }
-        const { b: fb, t: ft } = floor
-        setMeta(tx, { n, k: Math.max(m?.k ?? 0, k), ...(Number.isFinite(fb) ? { b: fb, ...(ft !== undefined && Number.isFinite(ft) ? { t: ft } : {}) } : {}) })
+        setMeta(tx, { n, k: Math.max(m?.k ?? 0, k), b: floor[0], t: floor[1] })
       })
       .catch((e: unknown) => {
         // A failed request aborts the transaction by itself (the abort handler reports it);
