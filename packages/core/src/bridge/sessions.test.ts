@@ -10,7 +10,10 @@ class Model {
   seen = new Set<number>()
   ring: number[] = []
   next = 0
-  constructor(private readonly window: number) {}
+  private readonly window: number
+  constructor(window: number) {
+    this.window = window
+  }
   private remember(seq: number): void {
     if (this.ring.length < this.window) this.ring.push(seq)
     else {
