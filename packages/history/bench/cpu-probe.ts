@@ -1,0 +1,74 @@
+// Page side of cpu-trace.mjs: phases the Node script traces one by one (CPU time per task from
+// Chromium's trace, which the machine's load does not lengthen the way it lengthens wall clock).
+// Each phase checks its own results.
+import { createBus, type TidingsEvent } from '@tidings/core'
+import { openHistory, type History } from '@tidings/history'
+
+const TYPES = 10
+const CHUNK = 20_000
+const payload = (i: number) => ({ orderId: `o-${i}`, amount: i % 1000, currency: 'EUR', items: i % 7 })
+const event = (i: number, timestamp: number): TidingsEvent => ({ id: `s:${i}`, type: `shop.t${i % TYPES}`, timestamp, version: 1, data: payload(i), origin: 'bench', seq: i })
+const base = 1_700_000_000_000
+
+let h: History | undefined
+let size = 0
+
+async function fill(target: History, n: number, spacing: number): Promise<number> {
+  const t0 = performance.now()
+  for (let i = 0; i < n; i += CHUNK) {
+    const chunk = Array.from({ length: Math.min(CHUNK, n - i) }, (_, j) => event(i + j, base + (i + j) * spacing))
+    const r = await target.import(chunk)
+    if (r.imported !== chunk.length) throw new Error(`imported ${r.imported} of ${chunk.length}`)
+  }
+  return (n / (performance.now() - t0)) * 1000
+}
+
+export const probe = {
+  /** A store of `n` burst events (10 types, 1 event/ms), maxEvents = n. */
+  async setup(n: number): Promise<number> {
+    size = n
+    h = openHistory({ dbName: `cpu-probe-${Date.now()}`, maxEvents: n })
+    await h.ready
+    return fill(h, n, 1)
+  },
+  /** The where-only scan: must return every 200th... (amount >= 995: 5 of 1,000), in order. */
+  async scan(): Promise<number> {
+    const t0 = performance.now()
+    const got = await h!.query({ where: { 'data.amount': ['>=', 995] } })
+    if (got.length !== (size / 1000) * 5 || !got.every((e, k, a) => k === 0 || a[k - 1]!.timestamp <= e.timestamp)) throw new Error(`scan: ${got.length}`)
+    return performance.now() - t0
+  },
+  /** `n` persistent acks in sequence, the store full (each evicts). */
+  async acks(n: number): Promise<number[]> {
+    const bus = createBus()
+    const a = h!.attach(bus)
+    const lat: number[] = []
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now()
+      await bus.publishAsync('live.ack', { i }, { persistent: true })
+      lat.push(performance.now() - t0)
+    }
+    a.unsubscribe()
+    if ((await h!.count()) !== size) throw new Error('count after acks')
+    return lat
+  },
+  /** Imports `n` sparse events (each type once per second) into a fresh database. */
+  async sparse(n: number): Promise<number> {
+    const hs = openHistory({ dbName: `cpu-probe-sparse-${Date.now()}` })
+    await hs.ready
+    const rate = await fill(hs, n, 1000 / TYPES)
+    if ((await hs.count()) !== n) throw new Error('sparse count')
+    await hs.close()
+    indexedDB.deleteDatabase(hs.dbName)
+    return rate
+  },
+  async burst(n: number): Promise<number> {
+    const hs = openHistory({ dbName: `cpu-probe-burst-${Date.now()}` })
+    await hs.ready
+    const rate = await fill(hs, n, 1)
+    await hs.close()
+    indexedDB.deleteDatabase(hs.dbName)
+    return rate
+  },
+}
+;(globalThis as { tidingsProbe?: typeof probe }).tidingsProbe = probe
