@@ -162,10 +162,11 @@ export class Outbox {
         bytes += b
         end++
       }
-      // A batch that would take this task past its budget (judged by what posting cost so far)
-      // waits for the next task, unless it is the task's first: a task then holds one large
-      // post, not a post plus whatever the next one costs.
-      if (!all && posted > 0 && clock() - start + bytes * this.msPerByte > TASK_BUDGET_MS) {
+      // A large batch that would take this task past its budget (judged by what large posts
+      // cost lately) waits for the next task, unless it is the task's first: a task then holds
+      // one slow post, not a post plus whatever the next one costs. Small batches never learn
+      // the cost, so they are never held back by a stale one.
+      if (!all && posted > 0 && bytes >= LEARN_BYTES && clock() - start + bytes * this.msPerByte > TASK_BUDGET_MS) {
         this.yieldTask()
         return
       }
