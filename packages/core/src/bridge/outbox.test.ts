@@ -25,6 +25,28 @@ function harness(maxBatch: number, maxBatchBytes: number, refuse: (e: TidingsEve
   return { box, batches, bad, posts: () => posts }
 }
 
+/** Counts posts per task: posts in one synchronous drain share a task; a microtask queued at a
+ *  task's first post marks its end (whatever the outbox yields with: postTask, a message, a timer). */
+function taskCounter() {
+  const perTask: number[] = []
+  let open = false
+  return {
+    perTask,
+    post(): void {
+      if (!open) {
+        perTask.push(0)
+        open = true
+        queueMicrotask(() => (open = false))
+      }
+      perTask[perTask.length - 1]!++
+    },
+  }
+}
+
+async function drained(box: Outbox): Promise<void> {
+  for (let i = 0; i < 400 && box.size > 0; i++) await new Promise((r) => setTimeout(r, 5))
+}
+
 describe('estimateBytes', () => {
   it('counts strings by length, binary by byteLength, and scales sampled collections', () => {
     expect(estimateBytes('x'.repeat(1000))).toBe(1004)
@@ -94,8 +116,7 @@ describe('Outbox', () => {
     expect(first).toBeGreaterThanOrEqual(1)
     expect(first).toBeLessThanOrEqual(4) // each ~2 KB event is a batch; 8 KB of bounds per task
     box.push(ev(20, 20), 'inc')
-    // Until drained (a loaded machine delays timers), then the order.
-    for (let i = 0; i < 400 && box.size > 0; i++) await new Promise((r) => setTimeout(r, 5))
+    await drained(box) // a loaded machine delays timers: wait until drained, then check the order
     expect(batches.flat()).toEqual([...Array(21).keys()])
     expect(box.size).toBe(0)
   })
@@ -103,9 +124,7 @@ describe('Outbox', () => {
   it('ends a task before a large batch that would take it past its budget at the cost posting showed', async () => {
     // Each post of a ~100 KB event takes at least 5 ms (a busy wait standing in for a slow clone):
     // after one, a second would end past 8 ms, so every task holds exactly one post.
-    const perTask: number[] = []
-    let inTask = 0
-    let task = 0
+    const tasks = taskCounter()
     const box = new Outbox({
       maxBatch: 100,
       maxBatchBytes: 64 * 1024,
@@ -114,18 +133,14 @@ describe('Outbox', () => {
         while (performance.now() < until) {
           // busy: the cost of serializing
         }
-        inTask++
+        tasks.post()
       },
       unsendable: () => {},
     })
     const big = 'b'.repeat(100 * 1024)
     for (let i = 0; i < 6; i++) box.push(ev(i, big), 'inc')
-    while (box.size > 0 && task < 50) {
-      await new Promise((r) => setTimeout(r, 0))
-      perTask.push(inTask)
-      inTask = 0
-      task++
-    }
+    await drained(box)
+    const perTask = tasks.perTask
     expect(perTask.reduce((a, b) => a + b, 0)).toBe(6)
     expect(Math.max(...perTask)).toBe(1)
   })
@@ -135,8 +150,7 @@ describe('Outbox', () => {
     // bound). At the large post's cost per byte each small one would take ~9 ms, but small
     // batches are never judged by it: after the large one's task they go 6 per task (8 bounds'
     // worth of bytes), not one.
-    const perTask: number[] = []
-    let inTask = 0
+    const tasks = taskCounter()
     const box = new Outbox({
       maxBatch: 100,
       maxBatchBytes: 4096,
@@ -147,17 +161,14 @@ describe('Outbox', () => {
             // busy: a slow clone
           }
         }
-        inTask++
+        tasks.post()
       },
       unsendable: () => {},
     })
     box.push(ev(0, 'L'.repeat(64 * 1024)), 'inc')
     for (let i = 1; i <= 10; i++) box.push(ev(i, 's'.repeat(6 * 1024)), 'inc')
-    for (let task = 0; box.size > 0 && task < 50; task++) {
-      await new Promise((r) => setTimeout(r, 0))
-      perTask.push(inTask)
-      inTask = 0
-    }
+    await drained(box)
+    const perTask = tasks.perTask
     expect(perTask.filter((n) => n > 0)).toEqual([1, 6, 4])
   })
 
