@@ -1,8 +1,13 @@
 // A cheap epoch-ms clock for envelopes. Date.now() costs 20-70 ns (more than routing an event),
 // so the value is reused within one synchronous burst: it is re-read in every new task (a
 // microtask clears it) and at least every REFRESH_EVERY reads inside a long burst.
+// The microtask is a reaction to an already resolved promise, not queueMicrotask(): Node wraps
+// every queueMicrotask callback in an AsyncResource (an object, a bound function, async-hook
+// bookkeeping) whose hidden classes die at each full GC, deoptimizing what called it. With one
+// request in flight every round trip is a burst of its own: request/reply ran ~1.8x faster.
 const REFRESH_EVERY = 32
 
+const resolved = Promise.resolve()
 let cached = 0
 let reads = REFRESH_EVERY
 let clearScheduled = false
@@ -21,7 +26,7 @@ export function now(): number {
   reads = 1
   if (!clearScheduled) {
     clearScheduled = true
-    queueMicrotask(clear)
+    void resolved.then(clear)
   }
   return cached
 }
