@@ -59,6 +59,30 @@ describe('worker batches bounded by bytes', () => {
     expect(bridge.stats().batches - before).toBeGreaterThanOrEqual(21)
   })
 
+  it('holds one slow clone per task: a large batch that would overrun the task waits for the next, all in order', async () => {
+    const bus = createBus()
+    const bridge = startWorker(bus, { maxBatchBytes: 64 * 1024 })
+    await bridge.ready
+    const before = bridge.stats().batches
+    // Structured clone calls getters: each event's clone takes at least 5 ms (a stand-in for a
+    // slow 1 MB clone), so after one post a second would end past the task's 8 ms.
+    const slow = (i: number) => ({
+      i,
+      get big(): string {
+        const until = performance.now() + 5
+        while (performance.now() < until) {
+          // busy
+        }
+        return 'b'.repeat(100_000)
+      },
+    })
+    for (let i = 0; i < 4; i++) bus.publish('t.bulk', slow(i))
+    await Promise.resolve() // the outbox's microtask ran first
+    expect(bridge.stats().batches - before).toBe(1)
+    expect(await bulkResult(bus)).toEqual({ count: 4, ordered: true, first: 0, last: 3 })
+    expect(bridge.stats().batches - before).toBeGreaterThanOrEqual(5)
+  })
+
   it('a maxBatchBytes that is not a positive integer is a typed error naming the option', () => {
     const bus = createBus()
     const { port1 } = new MessageChannel()
