@@ -84,8 +84,10 @@ export abstract class PublishingBus implements BusInternals {
     // publishInternal(), envelope() and deliver() do, minus every check `plain` rules out, and is
     // kept small so V8 inlines it (with the route lookup, the id, the clock and a sync
     // subscription's deliver()) into the caller; there an unused receipt costs nothing.
-    if (typeof typeOrInput === 'string' && opts === undefined && this.plain) {
-      const routes = this.index.match(typeOrInput)
+    if (typeof typeOrInput !== 'string') return this.publishInternal(typeOrInput?.type, typeOrInput?.data, typeOrInput, typeOrInput)
+    let routes: BaseSubscription[] | undefined
+    if (opts === undefined && this.plain) {
+      routes = this.index.match(typeOrInput)
       if (routes.length === 1) {
         const sub = routes[0]!
         const seq = this.seq++
@@ -97,18 +99,7 @@ export abstract class PublishingBus implements BusInternals {
         return { id, matched: 1, delivered: 1, queued: 0, dropped: 0, rejected: 0 }
       }
     }
-    return this.publishSlow(typeOrInput, data, opts)
-  }
-
-  /** publish() off the fast path: typed input objects, options, a bus that is not plain, and
-   *  0 or several routes. */
-  private publishSlow(typeOrInput: string | PublishInputLike, data: unknown, opts: PublishOptions | undefined): PublishReceipt {
-    if (typeof typeOrInput !== 'string') return this.publishInternal(typeOrInput?.type, typeOrInput?.data, typeOrInput, typeOrInput)
-    if (opts !== undefined || !this.plain) return this.publishInternal(typeOrInput, data, opts, undefined)
-    const routes = this.index.match(typeOrInput)
-    if (routes.length === 0) return this.unrouted(undefined)
-    const seq = this.seq++
-    return this.deliver({ id: this.ids.next(), type: typeOrInput, timestamp: now(), version: 1, data, origin: this.origin, seq }, routes, undefined)
+    return this.publishInternal(typeOrInput, data, opts, undefined, routes)
   }
 
   /** The fast path's receipt when its one route did something other than deliver (skipped,
@@ -194,9 +185,16 @@ export abstract class PublishingBus implements BusInternals {
     }
   }
 
-  protected publishInternal(type: string, data: unknown, opts: PublishOptions | undefined, input: PublishInputLike | undefined): PublishReceipt {
+  /** `routes`: the type's routes when the caller matched them already. */
+  protected publishInternal(
+    type: string,
+    data: unknown,
+    opts: PublishOptions | undefined,
+    input: PublishInputLike | undefined,
+    routes?: BaseSubscription[],
+  ): PublishReceipt {
     if (this.closed) throw new BusClosedError(this.name)
-    const routes = this.index.match(type)
+    routes ??= this.index.match(type)
     if (this.registry.schemas.size !== 0) data = this.validate(type, data, true)
     if (this.guarded) this.guards.checkPublish(type, opts?.key)
     // Nobody can see an event that matched nothing while no inspector watches: skip building it.
@@ -341,20 +339,15 @@ export abstract class PublishingBus implements BusInternals {
   inspect(observer: Inspector | { next: Inspector }, options?: InspectOptions): Unsubscribable {
     const fn: Inspector = typeof observer === 'function' ? observer : (e) => observer.next(e)
     const watcher: Watcher = { fn, mask: kindMask(options?.kinds) }
-    this.inspectors = [...this.inspectors, watcher]
-    this.watchersChanged()
-    return {
-      unsubscribe: () => {
-        this.inspectors = this.inspectors.filter((w) => w !== watcher)
-        this.watchersChanged()
-      },
+    // What the bus builds follows what its inspectors asked for (recomputed on every change).
+    const set = (list: Watcher[]) => {
+      this.inspectors = list
+      this.inspecting = list.length > 0
+      this.inspected = list.reduce((mask, w) => mask | w.mask, 0)
+      this.replan()
     }
-  }
-
-  private watchersChanged(): void {
-    this.inspecting = this.inspectors.length > 0
-    this.inspected = this.inspectors.reduce((mask, w) => mask | w.mask, 0)
-    this.replan()
+    set([...this.inspectors, watcher])
+    return { unsubscribe: () => set(this.inspectors.filter((w) => w !== watcher)) }
   }
 
   /** Hands `e` to every inspector that asked for its kind. */
