@@ -27,6 +27,21 @@ async function bulkResult(bus: Bus): Promise<unknown> {
   return (await result).data
 }
 
+/** Structured clone calls getters: this event's clone takes at least 5 ms (a stand-in for a slow
+ *  1 MB clone), so after one post a second would end past the task's 8 ms. */
+function slowToClone(i: number): { i: number; readonly big: string } {
+  return {
+    i,
+    get big(): string {
+      const until = performance.now() + 5
+      while (performance.now() < until) {
+        // busy
+      }
+      return 'b'.repeat(100_000)
+    },
+  }
+}
+
 describe('worker batches bounded by bytes', () => {
   it('splits a burst into several batches by estimated bytes, in order, none lost', async () => {
     const bus = createBus()
@@ -64,19 +79,7 @@ describe('worker batches bounded by bytes', () => {
     const bridge = startWorker(bus, { maxBatchBytes: 64 * 1024 })
     await bridge.ready
     const before = bridge.stats().batches
-    // Structured clone calls getters: each event's clone takes at least 5 ms (a stand-in for a
-    // slow 1 MB clone), so after one post a second would end past the task's 8 ms.
-    const slow = (i: number) => ({
-      i,
-      get big(): string {
-        const until = performance.now() + 5
-        while (performance.now() < until) {
-          // busy
-        }
-        return 'b'.repeat(100_000)
-      },
-    })
-    for (let i = 0; i < 4; i++) bus.publish('t.bulk', slow(i))
+    for (let i = 0; i < 4; i++) bus.publish('t.bulk', slowToClone(i))
     await Promise.resolve() // the outbox's microtask ran first
     expect(bridge.stats().batches - before).toBe(1)
     expect(await bulkResult(bus)).toEqual({ count: 4, ordered: true, first: 0, last: 3 })

@@ -56,10 +56,11 @@ const later: Later = (() => {
   if (typeof MessageChannel === 'function')
     return (fn) => {
       const ch = new MessageChannel()
-      ch.port1.onmessage = () => {
+      ch.port1.addEventListener('message', () => {
         ch.port1.close() // nothing left open (Node would stay alive for an open port)
         fn()
-      }
+      })
+      ch.port1.start()
       ch.port2.postMessage(null)
     }
   return (fn) => void setTimeout(fn, 0)
