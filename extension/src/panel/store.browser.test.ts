@@ -8,6 +8,8 @@ function pub(n: number, type: string, extra: Record<string, unknown> = {}, at = 
   return { kind: 'publish', at, event: { id, type, timestamp: at, version: 1, data: { n }, origin: 'o', seq: n, ...extra }, ctx: { origin: 'o' }, receipt: receipt(id) }
 }
 
+const deliver = (eventId: string, sub: string): WireItem => ({ kind: 'deliver', at: 1, eventId, sub, ms: 0.1, attempt: 1 })
+
 describe('PanelStore', () => {
   it('attaches deliveries/errors that arrive before their publish item and after it', () => {
     const s = new PanelStore()
@@ -38,9 +40,8 @@ describe('PanelStore', () => {
     // timing on: the queued delivery shows up as a deliver item when it runs
     s.applySnapshot({ tag: 'tidings.devtools', v: 1, kind: 'snapshot', nonce: 'n', at: 2, subscriptions: [], stats, paused: false, timing: true })
     expect(s.timing).toBe(true)
-    const deliver = (sub: string): WireItem => ({ kind: 'deliver', at: 1, eventId: 'o:2', sub, ms: 0.1, attempt: 1 })
     const two = { ...pub(2, 'a.b'), receipt: { id: 'o:2', matched: 2, delivered: 1, queued: 1, dropped: 0, rejected: 0 } } as WireItem
-    s.applyBatch({ items: [deliver('s1'), two, deliver('s2')], skipped: 0 })
+    s.applyBatch({ items: [deliver('o:2', 's1'), two, deliver('o:2', 's2')], skipped: 0 })
     expect(s.byId.get('o:2')!.delivered).toBe(2)
   })
 
