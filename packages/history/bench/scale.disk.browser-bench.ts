@@ -10,9 +10,12 @@
 //   - an indexed query (exact type + time range, 1,000 results);
 //   - an unindexed scan (a where-only query over everything): total time and the longest task
 //     the page saw meanwhile (a MessageChannel heartbeat measures the gaps between its tasks);
-// and a second database with the same number of SPARSE events (each type once per second: one
-// event per 1 s bucket and type, the case that used to store one event per segment): import rate,
-// bytes per event, and the same type + time query, against the burst figures.
+//   - the floor: the same acks on an empty database next to the full one (no maxEvents);
+// and, filled after the queries and kept until the end (a deletion keeps LevelDB compacting for
+// seconds, which no measurement should share), a second database with the same number of SPARSE
+// events (each type once per second: one event per 1 s bucket and type, the case that used to
+// store one event per segment): import rate, bytes per event, and the same type + time query,
+// against the burst figures.
 // Every figure is checked: counts, ids and order of each query against the expected list.
 import { createBus, type TidingsEvent } from '@tidings/core'
 import { openHistory, type History } from '@tidings/history'
@@ -161,7 +164,8 @@ async function measureSize(size: number): Promise<SizeResult> {
   check('unindexed scan', scanOk)
 
   // The sparse database, filled while the burst one is still there (usage deltas stay apart
-  // from the deletion of the other).
+  // from the deletion of the other). Both are deleted only at the end: deleting a database of a
+  // million events sets LevelDB compacting for seconds, which no measurement should share.
   const sparseSpacing = 1000 / TYPES
   const hs = openHistory({ dbName: dbName(`sparse-${size}`) })
   await hs.ready
@@ -169,7 +173,6 @@ async function measureSize(size: number): Promise<SizeResult> {
   const sparseQuery = await timeRuns(typeTimeQuery(hs, base, sparseSpacing, size))
   check('sparse fill', sparse.ok && (await hs.count()) === size)
   check('sparse query', sparseQuery.ok)
-  await dispose(hs)
 
   // Acks with the store full: each persistent publishAsync waits for a transaction that evicts.
   const bus = createBus()
@@ -191,9 +194,9 @@ async function measureSize(size: number): Promise<SizeResult> {
   const evicted = h.stats().evicted
   check(`evicted ${evicted}`, evicted === ACKS + BATCHED)
   check('count after the live writes', (await h.count()) === size && (await h.count({ type: 'live.*' })) === Math.min(size, ACKS + BATCHED))
-  await dispose(h)
 
-  // The floor: the same acks on an empty database without maxEvents (commit latency on disk).
+  // The floor: the same acks on an empty database without maxEvents (commit latency on disk),
+  // next to the full one (same LevelDB).
   const h0 = openHistory({ dbName: dbName(`floor-${size}`) })
   const bus0 = createBus()
   h0.attach(bus0)
@@ -205,6 +208,9 @@ async function measureSize(size: number): Promise<SizeResult> {
   }
   check('floor acks', (await h0.count()) === ACKS)
   await dispose(h0)
+
+  await dispose(hs)
+  await dispose(h)
 
   const p50 = pct(lat, 0.5)
   const p99 = pct(lat, 0.99)

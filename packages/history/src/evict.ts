@@ -7,9 +7,9 @@
 // a window is older than every event of the next one: so the walk stops as soon as the keys read
 // so far hold the cut (the `excess`-th oldest event), and only the segments that can hold events
 // before it are read (each read segment loses its evicted events; the last one is cut). Whole
-// windows that fit in what is left are deleted by key, unread. A window that still holds 1 s segments of the older layout (keys between its first
-// second and the next window's) is not in t0 order in the index: it is collected whole and sorted
-// by t0 first, as before.
+// windows that fit in what is left are deleted by key, unread. A window that still holds 1 s
+// segments of the older layout (keys between its first second and the next window's; one count
+// request tells) is not in t0 order in the index: it is collected whole and sorted by t0 first.
 //
 // The walk starts at the stored floor [bucket, t0] (meta.ts): nothing live is below it, so the
 // seek skips what earlier evictions deleted or rewrote (LevelDB keeps those index entries until it
