@@ -30,7 +30,12 @@ module.exports = [
     // Then 17.56 kB with issue 15's subscription scaling (~0.43 kB: in-place route lists with
     // copy on write, exact topics stored once, the subscription's side object and its accessors,
     // one-pass pattern checks), which the subscribe-time and heap-per-subscription targets need.
-    limit: '17.6 kB',
+    // Then ~18.3 kB: ~0.6 kB for issue 15's publish fast path and issue 14's inspection kinds
+    // (the plain-bus flag and its upkeep, an inline envelope, receipt and one-route outcome in
+    // publish, SyncSubscription's out-of-line full delivery, bus.inspect(observer, { kinds }) with
+    // its per-kind bits and checks; 1 listener 0.22x -> 0.48x eventemitter3, a publish-only
+    // inspector 240 -> 51 ns), ~0.15 kB from other core commits (request/reply, route cache).
+    limit: '18.4 kB',
   },
   {
     name: "'@tidings/core/globs' (picomatch, for ? [] {} patterns), on top of core",
