@@ -27,13 +27,13 @@ async function bulkResult(bus: Bus): Promise<unknown> {
   return (await result).data
 }
 
-/** Structured clone calls getters: this event's clone takes at least 5 ms (a stand-in for a slow
- *  1 MB clone), so after one post a second would end past the task's 8 ms. */
+/** Structured clone calls getters: this event's clone takes at least 60 ms (a stand-in for a slow
+ *  1 MB clone on a loaded machine). The size estimate reads it too, inside publish. */
 function slowToClone(i: number): { i: number; readonly big: string } {
   return {
     i,
     get big(): string {
-      const until = performance.now() + 5
+      const until = performance.now() + 60
       while (performance.now() < until) {
         // busy
       }
@@ -74,16 +74,36 @@ describe('worker batches bounded by bytes', () => {
     expect(bridge.stats().batches - before).toBeGreaterThanOrEqual(21)
   })
 
-  it('holds one slow clone per task: a large batch that would overrun the task waits for the next, all in order', async () => {
+  it('gives a slow clone a task of its own rather than lengthen a task that already posted, all in order', async () => {
     const bus = createBus()
-    const bridge = startWorker(bus, { maxBatchBytes: 64 * 1024 })
+    const worker = new Worker(new URL('./test-fixtures/bridge-worker.ts', import.meta.url), { type: 'module' })
+    // Batches posted per task: a microtask queued at a task's first post marks its end.
+    const perTask: number[] = []
+    let open = false
+    const post = worker.postMessage.bind(worker) as (m: unknown, t: Transferable[]) => void
+    ;(worker as unknown as { postMessage: typeof post }).postMessage = (m, t) => {
+      post(m, t)
+      if ((m as { kind?: string }).kind !== 'events') return
+      if (!open) {
+        perTask.push(0)
+        open = true
+        queueMicrotask(() => (open = false))
+      }
+      perTask[perTask.length - 1]!++
+    }
+    const bridge = connectWorker(bus, worker, { share: ['t.**'], maxBatchBytes: 64 * 1024 })
+    cleanups.push(() => {
+      bridge.close()
+      worker.terminate()
+    })
     await bridge.ready
-    const before = bridge.stats().batches
-    for (let i = 0; i < 4; i++) bus.publish('t.bulk', slowToClone(i))
-    await Promise.resolve() // the outbox's microtask ran first
-    expect(bridge.stats().batches - before).toBe(1)
-    expect(await bulkResult(bus)).toEqual({ count: 4, ordered: true, first: 0, last: 3 })
-    expect(bridge.stats().batches - before).toBeGreaterThanOrEqual(5)
+    // A slow clone (60 ms), a quick 30 KB event, another slow clone: the first teaches the cost;
+    // in the next task the quick one goes, and the second slow one waits for a task of its own.
+    bus.publish('t.bulk', slowToClone(0))
+    bus.publish('t.bulk', { i: 1, pad: 'q'.repeat(30_000) })
+    bus.publish('t.bulk', slowToClone(2))
+    expect(await bulkResult(bus)).toEqual({ count: 3, ordered: true, first: 0, last: 2 })
+    expect(perTask.slice(0, 3)).toEqual([1, 1, 1])
   })
 
   it('a maxBatchBytes that is not a positive integer is a typed error naming the option', () => {

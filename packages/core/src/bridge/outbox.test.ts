@@ -121,39 +121,43 @@ describe('Outbox', () => {
     expect(box.size).toBe(0)
   })
 
-  it('ends a task before a large batch that would take it past its budget at the cost posting showed', async () => {
-    // Each post of a ~100 KB event takes at least 5 ms (a busy wait standing in for a slow clone):
-    // after one, a second would end past 8 ms, so every task holds exactly one post.
+  it('gives a large batch that would make the task a long one a task of its own, by the cost posting showed', async () => {
+    // Two 100 KB events whose posts take 60 ms each (a busy wait standing in for a slow clone),
+    // with a quick 30 KB one between them. The first slow post teaches the cost; in the next
+    // task the quick one goes, and the second slow one, predicted to end past 50 ms, waits for a
+    // task of its own instead of lengthening that one.
     const tasks = taskCounter()
     const box = new Outbox({
       maxBatch: 100,
       maxBatchBytes: 64 * 1024,
-      post() {
-        const until = performance.now() + 5
-        while (performance.now() < until) {
-          // busy: the cost of serializing
+      post(batch) {
+        if (typeof batch.d[0] === 'string' && batch.d[0].length > 60_000) {
+          const until = performance.now() + 60
+          while (performance.now() < until) {
+            // busy: the cost of serializing
+          }
         }
         tasks.post()
       },
       unsendable: () => {},
     })
     const big = 'b'.repeat(100 * 1024)
-    for (let i = 0; i < 6; i++) box.push(ev(i, big), 'inc')
+    box.push(ev(0, big), 'inc')
+    box.push(ev(1, 'q'.repeat(30 * 1024)), 'inc')
+    box.push(ev(2, big), 'inc')
     await drained(box)
-    const perTask = tasks.perTask
-    expect(perTask.reduce((a, b) => a + b, 0)).toBe(6)
-    expect(Math.max(...perTask)).toBe(1)
+    expect(tasks.perTask).toEqual([1, 1, 1])
   })
 
   it('a slow large post does not hold back small batches: they still go several per task', async () => {
-    // One 64 KB event whose post takes 100 ms, then ten 6 KB events, each a batch (over the 4 KB
-    // bound). At the large post's cost per byte each small one would take ~9 ms, but small
-    // batches are never judged by it: after the large one's task they go 6 per task (8 bounds'
+    // One 64 KB event whose post takes 100 ms, then ten 40 KB events, each a batch (over the
+    // 32 KB bound). At the large post's cost per byte each would take ~60 ms, but batches under
+    // 64 KB are never judged by it: after the large one's task they go 7 per task (8 bounds'
     // worth of bytes), not one.
     const tasks = taskCounter()
     const box = new Outbox({
       maxBatch: 100,
-      maxBatchBytes: 4096,
+      maxBatchBytes: 32 * 1024,
       post(batch) {
         if (typeof batch.d[0] === 'string' && batch.d[0].length > 60_000) {
           const until = performance.now() + 100
@@ -166,10 +170,9 @@ describe('Outbox', () => {
       unsendable: () => {},
     })
     box.push(ev(0, 'L'.repeat(64 * 1024)), 'inc')
-    for (let i = 1; i <= 10; i++) box.push(ev(i, 's'.repeat(6 * 1024)), 'inc')
+    for (let i = 1; i <= 10; i++) box.push(ev(i, 's'.repeat(40 * 1024)), 'inc')
     await drained(box)
-    const perTask = tasks.perTask
-    expect(perTask.filter((n) => n > 0)).toEqual([1, 6, 4])
+    expect(tasks.perTask).toEqual([1, 7, 3])
   })
 
   it('splits a refused batch in halves so each bad event fails alone and the rest go once', () => {
