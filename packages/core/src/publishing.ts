@@ -84,7 +84,7 @@ export abstract class PublishingBus implements BusInternals {
     // publishInternal(), envelope() and deliver() do, minus every check `plain` rules out, and is
     // kept small so V8 inlines it (with the route lookup, the id, the clock and a sync
     // subscription's deliver()) into the caller; there an unused receipt costs nothing.
-    if (typeof typeOrInput !== 'string') return this.publishInternal(typeOrInput?.type, typeOrInput?.data, typeOrInput, typeOrInput)
+    if (typeof typeOrInput !== 'string') return this.publishObject(typeOrInput)
     let routes: BaseSubscription[] | undefined
     if (opts === undefined && this.plain) {
       routes = this.index.match(typeOrInput)
@@ -100,6 +100,14 @@ export abstract class PublishingBus implements BusInternals {
       }
     }
     return this.publishInternal(typeOrInput, data, opts, undefined, routes)
+  }
+
+  /** publish({ type, data, ...options }), out of line: publish()'s own bytecode is what V8 weighs
+   *  when deciding to inline it into its caller, and 40 bytes less made that happen in every run
+   *  of the 1000-names bench instead of about one in three (the envelope and receipt are then
+   *  not allocated when unused). */
+  private publishObject(input: PublishInputLike): PublishReceipt {
+    return this.publishInternal(input?.type, input?.data, input, input)
   }
 
   /** The fast path's receipt when its one route did something other than deliver (skipped,
