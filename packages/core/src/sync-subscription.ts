@@ -52,12 +52,20 @@ export class SyncSubscription extends BaseSubscription {
     if (bus.tracking !== 0 || (bus.inspected & DELIVER_BIT) !== 0 || wantsCtx) return this.deliverFully(event)
     try {
       const result = (this.handler as (e: TidingsEvent) => unknown)(event)
-      if (result !== undefined && typeof (result as Promise<unknown>)?.then === 'function') this.watch(result as Promise<unknown>, event, undefined, 0)
-      else this.handled++
+      // A returned value is looked at out of line: deliver()'s bytecode size decides whether V8
+      // inlines it (and publish() with it) into the caller.
+      if (result === undefined) this.handled++
+      else this.returned(result, event)
     } catch (err) {
       this.failed(event, err, undefined, 0)
     }
     return Outcome.Delivered
+  }
+
+  /** A plain handler returned something: a promise is watched, anything else means handled. */
+  private returned(result: unknown, event: TidingsEvent): void {
+    if (typeof (result as Promise<unknown>)?.then === 'function') this.watch(result as Promise<unknown>, event, undefined, 0)
+    else this.handled++
   }
 
   /** deliver() with everything: a tracker, timing and the 'deliver' inspection, and a handler
