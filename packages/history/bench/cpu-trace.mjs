@@ -94,12 +94,16 @@ try {
     const { value, events } = await traced(() => page.evaluate(() => globalThis.tidingsProbe.scan()))
     const main = mainOf(tasks(events)).sort((a, b) => b.cpu - a.cpu)
     const over = main.filter((t) => t.cpu > 16).length
+    // The same without the garbage collector's share (MinorGC / MajorGC inside the task).
+    const gcs = events.filter((e) => e.ph === 'X' && (e.name === 'MinorGC' || e.name === 'MajorGC') && e.tdur !== undefined)
+    const gcIn = (t) => gcs.filter((e) => e.pid === t.pid && e.tid === t.tid && e.ts >= t.ts && e.ts <= t.ts + t.dur).reduce((a, e) => a + e.tdur / 1000, 0)
+    const noGc = Math.max(0, ...main.slice(0, 40).map((t) => t.cpu - gcIn(t)))
     if (process.env.DETAIL) {
       const top = main[0]
       const inside = events.filter((e) => e.ph === 'X' && e.pid === top.pid && e.tid === top.tid && e.ts >= top.ts && e.ts + (e.dur ?? 0) <= top.ts + top.dur && (e.tdur ?? e.dur ?? 0) >= 500 && !TASK_NAMES.has(e.name))
       console.log(`  inside the longest: ${inside.map((e) => `${e.name}${e.args?.data?.functionName ? `(${e.args.data.functionName})` : ''}${e.args?.data?.type ? `[${e.args.data.type}]` : ''} ${r1((e.tdur ?? e.dur) / 1000)}`).join(', ')}`)
     }
-    console.log(`scan ${r + 1}: ${r1(value)} ms wall · main-thread tasks ${main.length}, longest CPU ${main.slice(0, 5).map((t) => r1(t.cpu)).join(' / ')} ms (wall of those ${main.slice(0, 5).map((t) => r1(t.wall)).join(' / ')}), over 16 ms CPU: ${over} · load ${load()}`)
+    console.log(`scan ${r + 1}: ${r1(value)} ms wall · main-thread tasks ${main.length}, longest CPU ${main.slice(0, 5).map((t) => r1(t.cpu)).join(' / ')} ms (wall of those ${main.slice(0, 5).map((t) => r1(t.wall)).join(' / ')}), over 16 ms CPU: ${over}, longest without GC ${r1(noGc)} ms · load ${load()}`)
   }
   // Acks: CPU per ack, per thread.
   if (phases.includes('acks')) {
