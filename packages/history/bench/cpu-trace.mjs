@@ -4,8 +4,8 @@
 // load does not stretch the way it stretches wall-clock gaps (it can still add cache misses).
 //   node packages/history/bench/cpu-trace.mjs [size=100000] [acks=200]
 // Environment: PHASES=scan,acks,import (default: all three); DETAIL=1 lists what ran inside the
-// scan's longest task (a GC, our code); PROFILE=sparse|burst prints a V8 CPU profile of a 100k
-// import; HISTORY_SRC=<dir> serves @tidings/history from another copy of its src (say, the
+// scan's longest task (a GC, our code); PROFILE=sparse|burst|acks (PROFILE_N=<count>, default
+// 100,000) prints a V8 CPU profile of the page during that many imported events or acks; HISTORY_SRC=<dir> serves @tidings/history from another copy of its src (say, the
 // previous commit's, from `git archive`), for a before/after pair in the same conditions.
 // On-disk profile (a persistent context with a temp --user-data-dir), like scale.disk.browser-bench;
 // the page side is cpu-probe.ts (every phase checks its counts and order).
@@ -118,7 +118,7 @@ try {
     await cdp.send('Profiler.enable')
     await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
     await cdp.send('Profiler.start')
-    await page.evaluate(([k, n]) => globalThis.tidingsProbe[k](n), [process.env.PROFILE, 100_000])
+    await page.evaluate(([k, n]) => globalThis.tidingsProbe[k](n), [process.env.PROFILE, Number(process.env.PROFILE_N ?? 100_000)])
     const { profile } = await cdp.send('Profiler.stop')
     const self = new Map()
     const dt = new Map(profile.nodes.map((n) => [n.id, 0]))
