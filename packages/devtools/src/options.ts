@@ -80,8 +80,8 @@ export function parseOptions(options: DevtoolsOptions, busName: string): ParsedO
     replayBuffer: count('replayBuffer', options.replayBuffer, 500, true),
     replayBufferBytes: count('replayBufferBytes', options.replayBufferBytes, DEFAULT_REPLAY_BYTES, true),
     recordBytes: count('recordBytes', options.recordBytes, 2 ** 21, true),
-    trace: options.trace === true,
-    timing: options.timing === true,
+    trace: flag('trace', options.trace),
+    timing: flag('timing', options.timing),
     redactor: undefined,
     redactFn: undefined,
     target: undefined,
@@ -100,6 +100,13 @@ export function parseOptions(options: DevtoolsOptions, busName: string): ParsedO
 }
 
 const devtoolsOptionError = (option: string, value: unknown, rule: string) => new DevtoolsOptionsError(option, value, rule)
+
+/** An on/off option: undefined means off; anything but a boolean is a mistake (a plain-JS app
+ *  passing 'yes' would otherwise get "off" without a word). */
+function flag(option: string, v: boolean | undefined): boolean {
+  if (v === undefined || typeof v === 'boolean') return v === true
+  throw new DevtoolsOptionsError(option, v, 'must be true or false')
+}
 
 function count(option: string, v: number | undefined, dflt: number, allowZero = false): number {
   if (v === undefined) return dflt
