@@ -47,7 +47,7 @@ test.describe('demo', () => {
     await expect(b.getByTestId('task-summary')).toHaveText('2 tasks, 1 open')
     await task(b, 'Fix the flaky e2e test').getByTestId('task-delete').click()
     await expect(titles(a)).toHaveText(['Write the README'])
-    await expect(a.getByTestId('task-summary')).toHaveText('1 tasks, 0 open')
+    await expect(a.getByTestId('task-summary')).toHaveText('1 task, 0 open')
 
     // The activity events crossed too: A's log shows B's edit and delete as coming from 'tabs'.
     await a.getByTestId('log-filter').fill('task.*')
@@ -97,7 +97,7 @@ test.describe('demo', () => {
     await addTask(page, 'beta')
     await task(page, 'alpha').getByTestId('task-toggle').click()
     await task(page, 'beta').getByTestId('task-delete').click()
-    await expect(page.getByTestId('task-summary')).toHaveText('1 tasks, 0 open')
+    await expect(page.getByTestId('task-summary')).toHaveText('1 task, 0 open')
     // Wait until the writes are committed, as the panel's Query button does (flush first).
     await page.getByTestId('history-query').click()
     await expect(page.getByTestId('history-status')).toHaveText('4 events found')

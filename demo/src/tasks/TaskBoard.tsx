@@ -23,7 +23,7 @@ export function TaskBoard() {
         <button data-testid="task-add" type="submit">Add</button>
       </form>
       <p class="muted" data-testid="task-summary">
-        {list.length} tasks, {open} open
+        {list.length} {list.length === 1 ? 'task' : 'tasks'}, {open} open
       </p>
       <ul class="tasks fill" data-testid="task-list">
         {list.map((t) => (
