@@ -94,7 +94,8 @@ export abstract class PublishingBus implements BusInternals {
         const id = this.ids.next()
         const event: TidingsEvent = { id, type: typeOrInput, timestamp: now(), version: 1, data, origin: this.origin, seq }
         const outcome = sub.deliver(event)
-        if (outcome !== Outcome.Delivered || !this.plain) return this.oneRoute(event, sub, outcome)
+        // An inspector takes the same route, then oneRoute() builds its 'publish' inspection.
+        if (outcome !== Outcome.Delivered || !this.plain || this.inspected !== 0) return this.oneRoute(event, sub, outcome)
         this.counters.delivered++
         return { id, matched: 1, delivered: 1, queued: 0, dropped: 0, rejected: 0 }
       }
@@ -121,13 +122,15 @@ export abstract class PublishingBus implements BusInternals {
     return this.finish(event, receipt, refused)
   }
 
-  /** Whether nothing calls for publish's slow path: open, no schema, no guard, no inspector and
-   *  no bus-wide `source`. One field read per publish instead of five; kept up to date by
-   *  replan() wherever one of them changes. */
+  /** Whether nothing calls for publish's slow path: open, no schema, no guard and no bus-wide
+   *  `source`. One field read per publish instead of four; kept up to date by replan() wherever
+   *  one of them changes. Inspectors do not rule it out: a subscription builds its own 'deliver'
+   *  inspection, and oneRoute() the 'publish' one, so a DevTools panel (which asks for no
+   *  'deliver') costs a publish one inspection object, not the general path. */
   protected plain = false
 
   protected replan(): void {
-    this.plain = !this.closed && !this.inspecting && !this.guarded && this.registry.schemas.size === 0 && this.source === undefined
+    this.plain = !this.closed && !this.guarded && this.registry.schemas.size === 0 && this.source === undefined
   }
 
   async publishAsync(typeOrInput: string | PublishInputLike, data?: unknown, opts?: PublishOptions): Promise<PublishReceipt> {
