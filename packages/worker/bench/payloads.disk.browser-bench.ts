@@ -45,8 +45,9 @@ async function tidingsRun(bus: Bus, bodies: readonly unknown[], n: number): Prom
   return { ms: performance.now() - t0, res }
 }
 
-async function plainRun(worker: Worker, bodies: readonly unknown[], n: number): Promise<{ ms: number; res: Count }> {
-  const done = new Promise<Count>((resolve) => {
+/** The worker's next `plainCount` report: how many plain posts it counted, and whether in order. */
+function plainCountOf(worker: Worker): Promise<Count> {
+  return new Promise<Count>((resolve) => {
     const on = (e: MessageEvent) => {
       const c = (e.data as { plainCount?: Count }).plainCount
       if (c === undefined) return
@@ -55,6 +56,10 @@ async function plainRun(worker: Worker, bodies: readonly unknown[], n: number): 
     }
     worker.addEventListener('message', on)
   })
+}
+
+async function plainRun(worker: Worker, bodies: readonly unknown[], n: number): Promise<{ ms: number; res: Count }> {
+  const done = plainCountOf(worker)
   const t0 = performance.now()
   for (let i = 0; i < n; i++) worker.postMessage({ plain: true, i, body: bodies[i % bodies.length] }, [])
   worker.postMessage({ plainDone: true }, [])
@@ -126,15 +131,7 @@ async function plainSpread(bodies: readonly unknown[], count: number): Promise<O
   let res: Count = { count: 0, ordered: false }
   const t0 = performance.now()
   const lt = await longTasksOf(posts, async () => {
-    const done = new Promise<Count>((resolve) => {
-      const on = (e: MessageEvent) => {
-        const c = (e.data as { plainCount?: Count }).plainCount
-        if (c === undefined) return
-        worker.removeEventListener('message', on)
-        resolve(c)
-      }
-      worker.addEventListener('message', on)
-    })
+    const done = plainCountOf(worker)
     for (let i = 0; i < count; i++) {
       worker.postMessage({ plain: true, i, body: bodies[i] }, [])
       await yieldTask()
