@@ -1,6 +1,6 @@
 // Helpers for Playwright tests that load the Tidings DevTools extension (extension/dist) into a
 // persistent Chromium profile kept under .profiles/ (gitignored).
-import { type BrowserContext, type Page, chromium } from '@playwright/test'
+import { type BrowserContext, type Page, chromium, test } from '@playwright/test'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -93,4 +93,24 @@ export async function openPanel(context: BrowserContext, tabId: number, query = 
 export function devtoolsActivePort(profileDir: string): { port: number; browserPath: string } {
   const [port, browserPath] = readFileSync(join(profileDir, 'DevToolsActivePort'), 'utf8').trim().split('\n')
   return { port: Number(port), browserPath: browserPath ?? '' }
+}
+
+/** For a spec file of serial tests against the extension: registers the hooks that start the
+ *  fixture server and launch Chromium with the extension once (up to 240 s: the first launch
+ *  builds the extension) and close both afterwards. `ext` and `fixtures` are set before the
+ *  first test runs. */
+export function extensionSuite(name: string): { ext: ExtensionBrowser; fixtures: FixtureServer } {
+  const suite = {} as { ext: ExtensionBrowser; fixtures: FixtureServer }
+  test.describe.configure({ mode: 'serial' })
+  test.setTimeout(90_000)
+  test.beforeAll(async () => {
+    test.setTimeout(240_000)
+    suite.fixtures = await startFixtureServer()
+    suite.ext = await launchWithExtension({ name })
+  })
+  test.afterAll(async () => {
+    await suite.ext?.close()
+    await suite.fixtures?.close()
+  })
+  return suite
 }

@@ -4,29 +4,16 @@
 // test takes the screenshots in docs/ (devtools-*.png). The real DevTools panel: devtools-real-panel.spec.ts.
 import { type BrowserContext, type Page, expect, test } from '@playwright/test'
 import { join } from 'node:path'
-import { type ExtensionBrowser, type FixtureServer, REPO, launchWithExtension, openPanel, startFixtureServer, tabIdOf } from '../extension.ts'
+import { REPO, extensionSuite, openPanel, tabIdOf } from '../extension.ts'
 
-let ext: ExtensionBrowser
-let fixtures: FixtureServer
-test.describe.configure({ mode: 'serial' })
-test.setTimeout(90_000)
-
-test.beforeAll(async () => {
-  test.setTimeout(240_000)
-  fixtures = await startFixtureServer()
-  ext = await launchWithExtension({ name: 'devtools-v2' })
-})
-test.afterAll(async () => {
-  await ext?.close()
-  await fixtures?.close()
-})
+const suite = extensionSuite('devtools-v2')
 
 const docs = (name: string) => join(REPO, 'docs', name)
 let pageN = 0
 /** A fixture page of its own (own tabs channel, so sharedState keys start fresh). */
 async function fixturePage(context: BrowserContext, query = ''): Promise<Page> {
   const page = await context.newPage()
-  await page.goto(`${fixtures.url}/devtools/index.html?channel=v2-${Date.now()}-${pageN++}${query}`)
+  await page.goto(`${suite.fixtures.url}/devtools/index.html?channel=v2-${Date.now()}-${pageN++}${query}`)
   await page.waitForFunction(() => 'fixture' in window)
   return page
 }
@@ -43,14 +30,14 @@ const attr = (panel: Page, name: string) => rows(panel).evaluateAll((els, n) => 
 
 test('events published before the panel opened are shown, marked; a page can opt out', async () => {
   // ?boot=1 publishes two events right after connectDevtools, long before any panel exists
-  const page = await fixturePage(ext.context, '&boot=1')
+  const page = await fixturePage(suite.ext.context, '&boot=1')
   await page.evaluate(() => {
     window.fixture.publish('user.login', { name: 'ada' })
     window.fixture.publish('cart.item.added', { sku: 'A1', qty: 1 })
   })
   await page.waitForTimeout(300) // the agent's batch timer moves them to its ring
   expect(await page.evaluate(() => window.fixture.agent.stats().recordedBytes)).toBeGreaterThan(0)
-  const panel = await panelFor(ext.context, page)
+  const panel = await panelFor(suite.ext.context, page)
   await expect.poll(() => attr(panel, 'data-recorded'), { timeout: 10_000 }).toEqual([
     ['app.boot', 'true'],
     ['app.config.loaded', 'true'],
@@ -69,11 +56,11 @@ test('events published before the panel opened are shown, marked; a page can opt
   await page.close()
 
   // recordBytes: 0 (the fixture's ?record=0): nothing from before, and the empty state says what to do
-  const quiet = await fixturePage(ext.context, '&boot=1&record=0')
+  const quiet = await fixturePage(suite.ext.context, '&boot=1&record=0')
   await quiet.evaluate(() => window.fixture.publish('user.login', { name: 'ada' }))
   await quiet.waitForTimeout(300)
   expect(await quiet.evaluate(() => window.fixture.agent.stats().recordedBytes)).toBe(0)
-  const panel2 = await panelFor(ext.context, quiet)
+  const panel2 = await panelFor(suite.ext.context, quiet)
   const empty = panel2.getByTestId('log-empty')
   await expect(empty).toHaveAttribute('data-reason', 'no-events')
   await expect(empty).toContainText('no events yet')
@@ -86,8 +73,8 @@ test('events published before the panel opened are shown, marked; a page can opt
 })
 
 test('the log: column headers, errors and drops highlighted and filtered, human times, keyboard navigation', async () => {
-  const page = await fixturePage(ext.context)
-  const panel = await panelFor(ext.context, page)
+  const page = await fixturePage(suite.ext.context)
+  const panel = await panelFor(suite.ext.context, page)
   await expect(panel.getByTestId('log-header')).toHaveText(/time\s*type\s*context\s*delivered \/ dropped \/ errors\s*data/)
   await page.evaluate(() => {
     window.fixture.publish('user.login', { name: 'ada' })
@@ -153,8 +140,8 @@ test('the log: column headers, errors and drops highlighted and filtered, human 
 })
 
 test('the state view: every sharedState key, its value as a tree, and the history of its sets with diffs', async () => {
-  const page = await fixturePage(ext.context)
-  const panel = await panelFor(ext.context, page)
+  const page = await fixturePage(suite.ext.context)
+  const panel = await panelFor(suite.ext.context, page)
   await panel.getByTestId('tab-state').click()
   // both keys are listed before any set (the agent's snapshot; @tidings/tabs registers them)
   await expect(panel.getByTestId('state-key')).toHaveCount(2, { timeout: 10_000 })
@@ -188,8 +175,8 @@ test('the state view: every sharedState key, its value as a tree, and the histor
 })
 
 test('call sites: trace captures where an event was published; the detail lists the frames', async () => {
-  const page = await fixturePage(ext.context)
-  const panel = await panelFor(ext.context, page)
+  const page = await fixturePage(suite.ext.context)
+  const panel = await panelFor(suite.ext.context, page)
   await page.evaluate(() => window.fixture.checkout(7))
   await rows(panel).filter({ hasText: 'checkout.started' }).click()
   const frames = panel.getByTestId('stack-frame')
@@ -204,8 +191,8 @@ test('call sites: trace captures where an event was published; the detail lists 
 })
 
 test('the chart: events per second stacked by type with axes, drops marked', async () => {
-  const page = await fixturePage(ext.context)
-  const panel = await panelFor(ext.context, page)
+  const page = await fixturePage(suite.ext.context)
+  const panel = await panelFor(suite.ext.context, page)
   await page.evaluate(async () => {
     for (let s = 0; s < 3; s++) {
       for (let i = 0; i < 30; i++) window.fixture.publish('user.click', { i })
@@ -241,13 +228,13 @@ test('the chart: events per second stacked by type with axes, drops marked', asy
 })
 
 test('screenshots for docs/: the log, the detail, the state view and the chart', async () => {
-  const page = await fixturePage(ext.context, '&boot=1')
+  const page = await fixturePage(suite.ext.context, '&boot=1')
   await page.evaluate(() => {
     window.fixture.publish('user.login', { name: 'ada', password: 'hunter2' })
     window.fixture.addToCart('A1', 2)
   })
   await page.waitForTimeout(300)
-  const panel = await panelFor(ext.context, page)
+  const panel = await panelFor(suite.ext.context, page)
   await panel.setViewportSize({ width: 1280, height: 640 })
   await page.evaluate(async () => {
     const f = window.fixture

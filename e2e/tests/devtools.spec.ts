@@ -2,26 +2,13 @@
 // connectDevtools -> content script -> background worker -> panel page (opened as a tab with
 // ?tabId=N). The real DevTools panel is driven in devtools-real-panel.spec.ts.
 import { type BrowserContext, type Page, expect, test } from '@playwright/test'
-import { type ExtensionBrowser, type FixtureServer, launchWithExtension, openPanel, startFixtureServer, tabIdOf } from '../extension.ts'
+import { extensionSuite, openPanel, tabIdOf } from '../extension.ts'
 
-let ext: ExtensionBrowser
-let fixtures: FixtureServer
-test.describe.configure({ mode: 'serial' })
-test.setTimeout(90_000)
-
-test.beforeAll(async () => {
-  test.setTimeout(240_000)
-  fixtures = await startFixtureServer()
-  ext = await launchWithExtension({ name: 'devtools-e2e' })
-})
-test.afterAll(async () => {
-  await ext?.close()
-  await fixtures?.close()
-})
+const suite = extensionSuite('devtools-e2e')
 
 async function fixtureWithPanel(context: BrowserContext, path = '/devtools/index.html'): Promise<{ page: Page; panel: Page; tabId: number }> {
   const page = await context.newPage()
-  await page.goto(fixtures.url + path)
+  await page.goto(suite.fixtures.url + path)
   await page.waitForFunction(() => 'fixture' in window || 'forger' in window || document.title.includes('no agent'))
   const tabId = await tabIdOf(context, page)
   const panel = await openPanel(context, tabId)
@@ -36,7 +23,7 @@ const hops = (panel: Page) => panel.getByTestId('hop-row').evaluateAll((els) => 
 const rowTypes = (panel: Page) => rows(panel).evaluateAll((els) => els.map((e) => e.getAttribute('data-type')))
 
 test('live events arrive, filter by pattern, detail with deliveries, redaction and the causal chain', async () => {
-  const { page, panel } = await fixtureWithPanel(ext.context)
+  const { page, panel } = await fixtureWithPanel(suite.ext.context)
   await expect(panel.getByTestId('connection')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 })
   await expect(panel.getByTestId('connection')).toHaveText('devtools-fixture')
   expect(await page.evaluate(() => window.fixture.connected())).toBe(true)
@@ -126,7 +113,7 @@ test('live events arrive, filter by pattern, detail with deliveries, redaction a
 })
 
 test('subscriptions table updates live when the page subscribes and unsubscribes', async () => {
-  const { page, panel } = await fixtureWithPanel(ext.context)
+  const { page, panel } = await fixtureWithPanel(suite.ext.context)
   await expect(panel.getByTestId('connection')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 })
   await panel.getByTestId('tab-subscriptions').click()
   const subRows = panel.getByTestId('sub-row')
@@ -162,7 +149,7 @@ test('subscriptions table updates live when the page subscribes and unsubscribes
 })
 
 test('publish and replay from the panel: the page reacts', async () => {
-  const { page, panel } = await fixtureWithPanel(ext.context)
+  const { page, panel } = await fixtureWithPanel(suite.ext.context)
   await expect(panel.getByTestId('connection')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 })
   await panel.getByTestId('tab-publish').click()
   await panel.getByTestId('publish-type').fill('panel.hello')
@@ -189,7 +176,7 @@ test('publish and replay from the panel: the page reacts', async () => {
 })
 
 test('pause stops the stream and counts what the page skipped; resume brings it back', async () => {
-  const { page, panel } = await fixtureWithPanel(ext.context)
+  const { page, panel } = await fixtureWithPanel(suite.ext.context)
   await expect(panel.getByTestId('connection')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 })
   await panel.getByTestId('pause').click()
   await expect(panel.getByTestId('pause')).toHaveText('Resume')
@@ -207,13 +194,13 @@ test('pause stops the stream and counts what the page skipped; resume brings it 
 })
 
 test('the panel recovers when Chrome stops the background service worker', async () => {
-  const { page, panel } = await fixtureWithPanel(ext.context)
+  const { page, panel } = await fixtureWithPanel(suite.ext.context)
   await expect(panel.getByTestId('connection')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 })
   await page.evaluate(() => window.fixture.publish('before.restart', 1))
   await expect(rows(panel)).toHaveCount(1, { timeout: 10_000 })
   const sessions = await page.evaluate(() => window.fixture.agent.stats().sessions)
   // stop the extension's worker the way Chrome does when it idles: every port drops
-  const cdp = await ext.context.newCDPSession(panel)
+  const cdp = await suite.ext.context.newCDPSession(panel)
   await cdp.send('ServiceWorker.enable')
   await cdp.send('ServiceWorker.stopAllWorkers')
   // the panel reconnects (waking the worker), which asks the content script for a fresh session
@@ -235,10 +222,10 @@ test('the panel recovers when Chrome stops the background service worker', async
 
 test('events from another tab arrive through the tabs bridge, labelled by context', async () => {
   const channel = `dt-${Date.now()}`
-  const { page, panel } = await fixtureWithPanel(ext.context, `/devtools/index.html?channel=${channel}`)
+  const { page, panel } = await fixtureWithPanel(suite.ext.context, `/devtools/index.html?channel=${channel}`)
   await expect(panel.getByTestId('connection')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 })
-  const other = await ext.context.newPage()
-  await other.goto(`${fixtures.url}/devtools/index.html?channel=${channel}`)
+  const other = await suite.ext.context.newPage()
+  await other.goto(`${suite.fixtures.url}/devtools/index.html?channel=${channel}`)
   await other.waitForFunction(() => 'fixture' in window)
   await page.evaluate(() => window.fixture.tabsReady())
   await other.evaluate(() => window.fixture.tabsReady())
@@ -285,7 +272,7 @@ test('events from another tab arrive through the tabs bridge, labelled by contex
 })
 
 test('a page without the agent shows a helpful empty state', async () => {
-  const { page, panel } = await fixtureWithPanel(ext.context, '/devtools/no-agent.html')
+  const { page, panel } = await fixtureWithPanel(suite.ext.context, '/devtools/no-agent.html')
   const empty = panel.getByTestId('empty-state')
   await expect(empty).toHaveAttribute('data-reason', 'no-agent', { timeout: 15_000 })
   await expect(empty).toContainText('No Tidings bus on this page')
@@ -296,7 +283,7 @@ test('a page without the agent shows a helpful empty state', async () => {
 })
 
 test('a page posting forged protocol messages cannot drive the panel', async () => {
-  const { page, panel } = await fixtureWithPanel(ext.context, '/devtools/forged.html')
+  const { page, panel } = await fixtureWithPanel(suite.ext.context, '/devtools/forged.html')
   await expect(panel.getByTestId('connection')).toHaveText('real-agent', { timeout: 15_000 })
   await page.evaluate(() => window.forger.publish('real.before', 1))
   await expect(rows(panel)).toHaveCount(1, { timeout: 10_000 })
@@ -334,7 +321,7 @@ test('a page posting forged protocol messages cannot drive the panel', async () 
 })
 
 test('the log stays virtualized with 100k events', async () => {
-  const { page, panel } = await fixtureWithPanel(ext.context)
+  const { page, panel } = await fixtureWithPanel(suite.ext.context)
   await expect(panel.getByTestId('connection')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 })
   await panel.evaluate(() => {
     const store = (globalThis as unknown as { tidingsPanel: { store: { applyBatch(b: unknown): void; clear(): void } } }).tidingsPanel.store
