@@ -183,6 +183,22 @@ describe('subscribe', () => {
     expect(h).toHaveBeenCalledTimes(1)
   })
 
+  it('takes a pattern, a list with repeats or a one-item list alike, and unsubscribe takes every route out', () => {
+    const bus = createBus()
+    const seen: string[] = []
+    const one = bus.subscribe(['a.x'], (e) => void seen.push(`one:${e.type}`))
+    const twice = bus.subscribe(['b.*', 'c', 'b.*'], (e) => void seen.push(`twice:${e.type}`))
+    const plain = bus.subscribe('$app.ready', (e) => void seen.push(`plain:${e.type}`))
+    expect([one.patterns, twice.patterns, plain.patterns]).toEqual([['a.x'], ['b.*', 'c'], ['$app.ready']])
+    for (const t of ['a.x', 'b.y', 'c', '$app.ready']) bus.publish(t)
+    expect(seen).toEqual(['one:a.x', 'twice:b.y', 'twice:c', 'plain:$app.ready'])
+    one.unsubscribe()
+    twice.unsubscribe()
+    plain.unsubscribe()
+    for (const t of ['a.x', 'b.y', 'c', '$app.ready']) expect(bus.publish(t).matched).toBe(0)
+    expect(bus.stats().subscriptions).toBe(0)
+  })
+
   it('passes ctx whose publish keeps correlation and sets causation', () => {
     const bus = createBus()
     const chained: TidingsEvent[] = []

@@ -13,7 +13,7 @@ import { BoundedBuffer } from './bounded-buffer.js'
 import { checkPositiveInt } from './delivery-options.js'
 import type { TidingsEvent } from './envelope.js'
 import * as Outcome from './outcome.js'
-import { BaseSubscription, type BaseOptions, type BusInternals } from './subscription.js'
+import { BaseSubscription, type BaseOptions, type BusInternals, type PatternSet } from './subscription.js'
 import type { QueueOptions, RetryOptions, SubscriptionInfo, SubscriptionKind } from './types.js'
 
 export interface PolicyOptions extends BaseOptions {
@@ -32,7 +32,7 @@ export class HandlerSubscription extends BaseSubscription {
   /** Worker loops running now. */
   private workers = 0
 
-  constructor(bus: BusInternals, patterns: readonly string[], handler: PolicyHandler, opts: PolicyOptions, kind: SubscriptionKind) {
+  constructor(bus: BusInternals, patterns: PatternSet, handler: PolicyHandler, opts: PolicyOptions, kind: SubscriptionKind) {
     super(bus, patterns, opts)
     this.kind = kind
     // A `once` subscription ends when its one event's outcome is final.

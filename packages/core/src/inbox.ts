@@ -6,7 +6,7 @@ import { RingQueue } from './bounded-queue.js'
 import { checkDuration, checkPositiveInt } from './delivery-options.js'
 import type { TidingsEvent } from './envelope.js'
 import * as Outcome from './outcome.js'
-import { BaseSubscription, type BusInternals } from './subscription.js'
+import { BaseSubscription, type BusInternals, type PatternSet } from './subscription.js'
 import type { Inbox, InboxOptions } from './types.js'
 
 /** A receive() or receiveBatch() call waiting for events. */
@@ -22,7 +22,7 @@ export class InboxSubscription extends BaseSubscription implements Inbox<Tidings
   declare queue: BoundedBuffer
   private readonly waiters = new RingQueue<Waiter>()
 
-  constructor(bus: BusInternals, patterns: readonly string[], opts: InboxOptions & { key?: string | undefined; label?: string | undefined } = {}) {
+  constructor(bus: BusInternals, patterns: PatternSet, opts: InboxOptions & { key?: string | undefined; label?: string | undefined } = {}) {
     super(bus, patterns, opts)
     this.queue = new BoundedBuffer(this, opts, 'inbox')
   }

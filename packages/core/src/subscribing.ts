@@ -12,11 +12,13 @@ import { InboxSubscription } from './inbox.js'
 import { KIND_BITS } from './inspect.js'
 import { now } from './clock.js'
 import { PublishingBus } from './publishing.js'
-import type { BaseSubscription } from './subscription.js'
+import type { BaseSubscription, PatternSet } from './subscription.js'
 import { SyncSubscription, type SyncHandler, type SyncSubscriptionOptions } from './sync-subscription.js'
 import { assertPattern, hasWildcard } from './topic.js'
 import type { SystemHost } from './system-events.js'
 import type { EventFor, EventMapOf, Handler, Inbox, InboxOptions, Patterns, SubscribeOptions, Subscription, SubscriptionInfo } from './types.js'
+
+const NO_OPTIONS: SubscribeOptions = Object.freeze({})
 
 export abstract class SubscribingBus<M extends EventMapOf<M>> extends PublishingBus implements SystemHost {
   protected readonly subs = new Set<BaseSubscription>()
@@ -38,17 +40,23 @@ export abstract class SubscribingBus<M extends EventMapOf<M>> extends Publishing
     })
   }
 
-  subscribe<P extends string>(pattern: Patterns<P>, handler: Handler<EventFor<M, P>, M>, opts: SubscribeOptions<EventFor<M, P>> = {}): Subscription {
-    return this.addHandler('subscribe', pattern, handler as Handler<TidingsEvent>, opts as SubscribeOptions)
+  // Options default to one shared empty object, not `= {}`: registering 10,000 handlers is
+  // bound by garbage collection, and every temporary per subscribe() counts (as do the closure
+  // and the one-pattern arrays the code below avoids).
+  subscribe<P extends string>(pattern: Patterns<P>, handler: Handler<EventFor<M, P>, M>, opts?: SubscribeOptions<EventFor<M, P>>): Subscription {
+    return this.addHandler('subscribe', pattern, handler as Handler<TidingsEvent>, (opts ?? NO_OPTIONS) as SubscribeOptions)
   }
 
-  reply<P extends string>(pattern: Patterns<P>, handler: Handler<EventFor<M, P>, M>, opts: SubscribeOptions<EventFor<M, P>> = {}): Subscription {
-    return this.addHandler('reply', pattern, handler as Handler<TidingsEvent>, opts as SubscribeOptions)
+  reply<P extends string>(pattern: Patterns<P>, handler: Handler<EventFor<M, P>, M>, opts?: SubscribeOptions<EventFor<M, P>>): Subscription {
+    return this.addHandler('reply', pattern, handler as Handler<TidingsEvent>, (opts ?? NO_OPTIONS) as SubscribeOptions)
   }
 
   inbox<P extends string>(pattern: Patterns<P>, opts: InboxOptions & { key?: string; label?: string } = {}): Inbox<EventFor<M, P>> {
-    const inbox: Inbox<TidingsEvent> = this.add(pattern, opts.key, 'open an inbox', (patterns) => new InboxSubscription(this, patterns, opts))
-    return inbox as Inbox<EventFor<M, P>> // typed by the event map at compile time only
+    const patterns = this.checkPatterns(pattern, opts.key)
+    if (this.closed) throw new BusClosedError(this.name, 'open an inbox')
+    const inbox = new InboxSubscription(this, patterns, opts)
+    this.attach(inbox)
+    return inbox as Inbox<TidingsEvent> as Inbox<EventFor<M, P>> // typed by the event map at compile time only
   }
 
   /** subscribe() and reply(). Delivery policies (queue, concurrency, retry, timeoutMs) need a
@@ -56,35 +64,35 @@ export abstract class SubscribingBus<M extends EventMapOf<M>> extends Publishing
    *  path. */
   private addHandler(method: 'subscribe' | 'reply', pattern: Patterns, handler: Handler<TidingsEvent>, opts: SubscribeOptions): Subscription {
     if (typeof handler !== 'function') throw new TypeError(`${method}(${JSON.stringify(pattern)}): handler must be a function`)
-    return this.add(pattern, opts.key, method, (patterns) => {
-      const queued = opts.queue !== undefined || opts.concurrency !== undefined
-      const kind = method === 'reply' ? 'reply' : queued ? 'queued' : 'handler'
-      return queued || opts.retry !== undefined || opts.timeoutMs !== undefined
+    const patterns = this.checkPatterns(pattern, opts.key)
+    if (this.closed) throw new BusClosedError(this.name, method)
+    const queued = opts.queue !== undefined || opts.concurrency !== undefined
+    const kind = method === 'reply' ? 'reply' : queued ? 'queued' : 'handler'
+    const sub =
+      queued || opts.retry !== undefined || opts.timeoutMs !== undefined
         ? new HandlerSubscription(this, patterns, handler as SyncHandler, opts as PolicyOptions, kind)
         : new SyncSubscription(this, patterns, handler as SyncHandler, opts as SyncSubscriptionOptions, kind)
-    })
-  }
-
-  /** Registers the subscription `make` builds on the checked patterns, unless the bus is shut
-   *  down (`action` names what was refused). */
-  private add<S extends BaseSubscription>(pattern: Patterns, key: string | undefined, action: string, make: (patterns: readonly string[]) => S): S {
-    const patterns = this.checkPatterns(pattern, key)
-    if (this.closed) throw new BusClosedError(this.name, action)
-    const sub = make(patterns)
     this.attach(sub)
     return sub
   }
 
-  /** Validates patterns (and guard keys) before anything is registered. */
-  private checkPatterns(pattern: Patterns, key: string | undefined): readonly string[] {
-    const list = typeof pattern === 'string' ? [pattern] : [...new Set(pattern)]
-    if (list.length === 0) throw new TypeError('Give at least one pattern')
-    for (const p of list) {
-      assertPattern(p)
-      checkGlobSupport(p)
-      if (this.guarded) this.guards.checkSubscribe(p, !hasWildcard(p), key)
+  /** Validates patterns (and guard keys) before anything is registered: the one pattern, or the
+   *  list without repeats (one pattern given as a list comes back as the pattern). */
+  private checkPatterns(pattern: Patterns, key: string | undefined): PatternSet {
+    if (typeof pattern === 'string') {
+      this.checkPattern(pattern, key)
+      return pattern
     }
-    return list
+    const list = [...new Set(pattern)]
+    if (list.length === 0) throw new TypeError('Give at least one pattern')
+    for (const p of list) this.checkPattern(p, key)
+    return list.length === 1 ? list[0]! : list
+  }
+
+  private checkPattern(p: string, key: string | undefined): void {
+    assertPattern(p)
+    checkGlobSupport(p)
+    if (this.guarded) this.guards.checkSubscribe(p, !hasWildcard(p), key)
   }
 
   // A subscription's own added/removed event does not reach it: it is announced before it joins
@@ -92,21 +100,27 @@ export abstract class SubscribingBus<M extends EventMapOf<M>> extends Publishing
   private attach(sub: BaseSubscription): void {
     if (this.sys) this.announce('added', sub)
     this.subs.add(sub)
-    for (const p of sub.patterns) {
-      this.index.add(p, sub)
-      if (p.charCodeAt(0) === 36) this.sys++
-    }
+    const given = sub.pattern
+    if (typeof given === 'string') this.file(given, sub, true)
+    else for (const p of given) this.file(p, sub, true)
     if (this.inspected & KIND_BITS.subscribe) this.emitInspection({ kind: 'subscribe', at: now(), subscription: sub.info() })
   }
 
   detach(sub: BaseSubscription): void {
     if (!this.subs.delete(sub)) return
-    for (const p of sub.patterns) {
-      this.index.remove(p, sub)
-      if (p.charCodeAt(0) === 36) this.sys--
-    }
+    const given = sub.pattern
+    if (typeof given === 'string') this.file(given, sub, false)
+    else for (const p of given) this.file(p, sub, false)
     if (this.inspected & KIND_BITS.unsubscribe) this.emitInspection({ kind: 'unsubscribe', at: now(), subscriptionId: sub.id })
     if (this.sys) this.announce('removed', sub)
+  }
+
+  /** Files one of a subscription's patterns in the index, or takes it out (and counts `$`
+   *  patterns). */
+  private file(p: string, sub: BaseSubscription, add: boolean): void {
+    if (add) this.index.add(p, sub)
+    else this.index.remove(p, sub)
+    if (p.charCodeAt(0) === 36) this.sys += add ? 1 : -1
   }
 
   private announce(what: 'added' | 'removed', sub: BaseSubscription): void {

@@ -51,6 +51,9 @@ export interface BaseOptions {
   filter?: ((event: TidingsEvent) => boolean) | undefined
 }
 
+/** A subscription's patterns as given: the one pattern, or a list without repeats. */
+export type PatternSet = string | readonly string[]
+
 type DrainResult = { drained: number; undelivered: number }
 
 let nextOrder = 0
@@ -125,9 +128,9 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
   }
 
   declare readonly bus: BusInternals
-  constructor(bus: BusInternals, patterns: readonly string[], opts: BaseOptions) {
+  constructor(bus: BusInternals, patterns: PatternSet, opts: BaseOptions) {
     this.bus = bus
-    this.given = patterns.length === 1 ? patterns[0]! : patterns
+    this.given = typeof patterns === 'string' || patterns.length !== 1 ? patterns : patterns[0]!
     this.once = opts.once ?? false
     this.filter = opts.filter
     if (opts.priority || opts.label !== undefined || opts.key !== undefined)

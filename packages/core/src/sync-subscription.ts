@@ -6,7 +6,7 @@ import { now } from './clock.js'
 import { HandlerCtx, readsCtx } from './handler-context.js'
 import { DELIVER_BIT } from './inspect.js'
 import * as Outcome from './outcome.js'
-import { BaseSubscription, type BaseOptions, type BusInternals } from './subscription.js'
+import { BaseSubscription, type BaseOptions, type BusInternals, type PatternSet } from './subscription.js'
 import type { DeliveryTracker } from './tracker.js'
 import type { SubscriptionKind } from './types.js'
 
@@ -26,7 +26,7 @@ export class SyncSubscription extends BaseSubscription {
   private wantsCtx: boolean | undefined
 
   private declare readonly handler: SyncHandler
-  constructor(bus: BusInternals, patterns: readonly string[], handler: SyncHandler, opts: SyncSubscriptionOptions, kind: SubscriptionKind) {
+  constructor(bus: BusInternals, patterns: PatternSet, handler: SyncHandler, opts: SyncSubscriptionOptions, kind: SubscriptionKind) {
     super(bus, patterns, opts)
     this.handler = handler
     this.kind = kind
