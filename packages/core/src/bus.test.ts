@@ -189,7 +189,7 @@ describe('subscribe', () => {
     const one = bus.subscribe(['a.x'], (e) => void seen.push(`one:${e.type}`))
     const twice = bus.subscribe(['b.*', 'c', 'b.*'], (e) => void seen.push(`twice:${e.type}`))
     const plain = bus.subscribe('$app.ready', (e) => void seen.push(`plain:${e.type}`))
-    expect([one.patterns, twice.patterns, plain.patterns]).toEqual([['a.x'], ['b.*', 'c'], ['$app.ready']])
+    expect([one.pattern, twice.pattern, plain.pattern]).toEqual(['a.x', ['b.*', 'c'], '$app.ready'])
     for (const t of ['a.x', 'b.y', 'c', '$app.ready']) bus.publish(t)
     expect(seen).toEqual(['one:a.x', 'twice:b.y', 'twice:c', 'plain:$app.ready'])
     one.unsubscribe()
