@@ -140,7 +140,7 @@ const { plan } = fc.letrec<{ plan: Plan }>((tie) => ({
     fc
       .record({
         items: fc.array(fc.option(tie('plan'), { nil: undefined, freq: 4 }), { maxLength: 6 }),
-        extras: fc.array(fc.tuple(key.filter((k) => k === '' || !/^(0|[1-9]\d*)$/.test(k)), tie('plan')), { maxLength: 1 }),
+        extras: fc.array(fc.tuple(key.filter((k) => k !== 'length' && (k === '' || !/^(0|[1-9]\d*)$/.test(k))), tie('plan')), { maxLength: 1 }),
       })
       .map((a): Plan => ({ t: 'arr', items: a.items, extras: a.extras })),
     fc.array(fc.tuple(tie('plan'), tie('plan')), { maxLength: 4 }).map((entries): Plan => ({ t: 'map', entries })),
