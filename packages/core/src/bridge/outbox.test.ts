@@ -127,20 +127,7 @@ describe('Outbox', () => {
     // task the quick one goes, and the second slow one, predicted to end past 50 ms, waits for a
     // task of its own instead of lengthening that one.
     const tasks = taskCounter()
-    const box = new Outbox({
-      maxBatch: 100,
-      maxBatchBytes: 64 * 1024,
-      post(batch) {
-        if (typeof batch.d[0] === 'string' && batch.d[0].length > 60_000) {
-          const until = performance.now() + 60
-          while (performance.now() < until) {
-            // busy: the cost of serializing
-          }
-        }
-        tasks.post()
-      },
-      unsendable: () => {},
-    })
+    const box = slowLargePosts(tasks, 64 * 1024, 60)
     const big = 'b'.repeat(100 * 1024)
     box.push(ev(0, big), 'inc')
     box.push(ev(1, 'q'.repeat(30 * 1024)), 'inc')
@@ -155,20 +142,7 @@ describe('Outbox', () => {
     // 64 KB are never judged by it: after the large one's task they go 7 per task (8 bounds'
     // worth of bytes), not one.
     const tasks = taskCounter()
-    const box = new Outbox({
-      maxBatch: 100,
-      maxBatchBytes: 32 * 1024,
-      post(batch) {
-        if (typeof batch.d[0] === 'string' && batch.d[0].length > 60_000) {
-          const until = performance.now() + 100
-          while (performance.now() < until) {
-            // busy: a slow clone
-          }
-        }
-        tasks.post()
-      },
-      unsendable: () => {},
-    })
+    const box = slowLargePosts(tasks, 32 * 1024, 100)
     box.push(ev(0, 'L'.repeat(64 * 1024)), 'inc')
     for (let i = 1; i <= 10; i++) box.push(ev(i, 's'.repeat(40 * 1024)), 'inc')
     await drained(box)
@@ -196,3 +170,22 @@ describe('Outbox', () => {
     expect(batches.flat()).toEqual(sent)
   })
 })
+
+/** An outbox whose posts of a batch starting with a string over 60,000 characters busy-wait
+ *  `slowMs` (standing in for a slow structured clone); every post is counted per task. */
+function slowLargePosts(tasks: ReturnType<typeof taskCounter>, maxBatchBytes: number, slowMs: number): Outbox {
+  return new Outbox({
+    maxBatch: 100,
+    maxBatchBytes,
+    post(batch) {
+      if (typeof batch.d[0] === 'string' && batch.d[0].length > 60_000) {
+        const until = performance.now() + slowMs
+        while (performance.now() < until) {
+          // busy: the cost of serializing
+        }
+      }
+      tasks.post()
+    },
+    unsendable: () => {},
+  })
+}
