@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createBus } from '@tidings/core'
 import { connectDevtools } from './index.js'
 import { type ResultMsg, type SnapshotMsg, msg } from './protocol.js'
-import { cleanup, post, setup, tick, until } from './test-helpers.js'
+import { cleanup, post, publishes, setup, tick, until } from './test-helpers.js'
 
 afterEach(cleanup)
 
@@ -124,6 +124,28 @@ describe('connectDevtools', () => {
     // kept ones are in publish order
     const data = kept.map((k) => (k.kind === 'publish' ? (k.event.data as number) : -1))
     expect([...data].sort((a, b) => a - b)).toEqual(data)
+  })
+
+  it('its batch timer starts the next sampling window a second later, with a stride fitted to the offered rate', async () => {
+    const { bus, s } = setup({ maxEventsPerSecond: 100 })
+    post(msg({ kind: 'hello', nonce: 'n', leaseMs: 10_000 }))
+    await until(() => s.of('ready').length === 1, 'ready')
+    for (let i = 0; i < 3000; i++) bus.publish('flood.x', i)
+    await until(() => s.items().length + s.skipped() === 3000, 'first window accounted for')
+    // no publish can open a window: only the timer does, once a second has passed
+    await tick(1200)
+    for (let i = 0; i < 3000; i++) bus.publish('flood.y', i)
+    await until(() => s.items().length + s.skipped() === 6000, 'second window accounted for')
+    const second = publishes(s).filter((p) => p.event.type === 'flood.y')
+    // 3000 offered in the first window (>= 1 s) -> a stride of at most 30: seq multiples of it
+    // (about 1 s -> 30; 20 if the timer ran late: a 1.5 s window)
+    const seqs = second.map((p) => p.event.seq)
+    const stride = seqs[1]! - seqs[0]!
+    expect(stride).toBeGreaterThanOrEqual(20)
+    expect(stride).toBeLessThanOrEqual(30)
+    expect(seqs.every((q) => q % stride === 0)).toBe(true)
+    // at most maxEventsPerSecond: 3000 / 30 multiples, or more with a smaller stride
+    expect(second.length).toBe(100)
   })
 
   it('pause skips events, resume streams again; snapshot reports paused', async () => {

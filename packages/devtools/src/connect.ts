@@ -88,7 +88,7 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
   let stacks = new Map<InspectionEvent, Error>()
   let inspection: { unsubscribe(): void } | undefined
   let captureTimer: ReturnType<typeof setInterval> | undefined
-  let sampler = createSampler(o.maxEventsPerSecond)
+  let sampler = createSampler(o.maxEventsPerSecond, undefined, performance.now())
   /** The extension said it is installed (a `present` message). */
   let present = false
   // Recorded while the panel is closed: one JSON text per item, so the ring evicts item by item.
@@ -100,7 +100,7 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
   let timing = o.timing
   let listening = true
   const replay = createReplayBuffer(o.replayBufferBytes, o.replayBuffer)
-  const host: CommandHost = { bus: plainBus, replay, set: (c) => (c.op === 'timing' ? inspect((timing = c.on)) : (paused = c.op === 'pause')) }
+  const host: CommandHost = { bus: plainBus, replay, set: (c) => (c.op === 'timing' ? inspect((timing = c.on)) : sampler.pause((paused = c.op === 'pause'))) }
 
   const post = (m: FromAgentMsg) => {
     try {
@@ -111,34 +111,37 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
     }
   }
 
-  // Runs inside publish(): decide and keep a reference, nothing more.
+  // Runs inside publish(): decide and keep a reference, nothing more (no clock, no allocation
+  // for a skipped event; publish items first: they are nearly all the traffic).
   const onInspect = (e: InspectionEvent) => {
-    if (!pending) return
+    const p = pending
+    if (!p) return
     const k = e.kind
-    // Subscription changes are always kept; everything else is sampled (see createSampler).
-    if (k !== 'subscribe' && k !== 'unsubscribe') {
-      const sm = sampler
-      if (paused) return sm.skip()
-      if (!(k === 'publish' ? sm.takePublish(e.at, e.event.seq) : k === 'deliver' || k === 'bridge' ? sm.takeFollower(e.at, e.event.seq) : sm.takeImportant(e.at))) return
-    }
-    pending.push(e)
-    // Error.stackTraceLimit frames (V8's default 10): the first ~4 are the agent's and core's.
-    if (o.trace && k === 'publish') stacks.set(e, new Error())
+    if (k === 'publish') {
+      if (!sampler.publish(e.event.seq)) return
+      // Error.stackTraceLimit frames (V8's default 10): the first ~4 are the agent's and core's.
+      if (o.trace) stacks.set(e, new Error())
+    } else if (k === 'deliver' || k === 'bridge') {
+      if (!sampler.follower(e.event.seq)) return
+    } else if (k !== 'subscribe' && k !== 'unsubscribe' && !sampler.important()) return
+    // (subscription changes are always kept; everything else is sampled, see createSampler)
+    p.push(e)
     // Not from inside publish(): the flush reads payloads, which is the work kept out of it.
     // (=== : once per FLUSH_AT items, since a flush empties `pending`.)
-    if (pending.length === FLUSH_AT) setTimeout(flush, 0)
+    if (p.length === FLUSH_AT) setTimeout(flush, 0)
   }
 
   const flush = () => {
     const t0 = performance.now()
     try {
-      flushNow()
+      flushNow(t0)
     } finally {
       stats.flushMs += performance.now() - t0
     }
   }
 
-  const flushNow = () => {
+  /** `at`: now (performance.now()), which also advances the sampler's window. */
+  const flushNow = (at: number) => {
     if (nonce && Date.now() > leaseUntil) {
       // The content script stopped renewing (extension reloaded, tab navigated in DevTools): stop.
       endSession()
@@ -146,7 +149,7 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
     }
     const raw = pending
     if (!raw) return
-    const skipped = sampler.takeSkipped()
+    const skipped = sampler.tick(at)
     if (raw.length === 0 && skipped === 0) return
     const traced = stacks
     pending = []
@@ -252,7 +255,7 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
   const stopCapture = () => {
     pending = undefined
     stacks = new Map()
-    sampler = createSampler(o.maxEventsPerSecond)
+    sampler = createSampler(o.maxEventsPerSecond, undefined, performance.now())
     ring = []
     ringChars = ringSkipped = 0
     inspection?.unsubscribe()
@@ -282,7 +285,7 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
     if (!nonce) return
     // A pause is the panel's: recording goes on once it closes.
     nonce = undefined
-    paused = false
+    sampler.pause((paused = false))
     if (timing !== o.timing) inspect((timing = o.timing))
     clearInterval(snapshotTimer)
     if (!present || !o.recordBytes) stopCapture()
