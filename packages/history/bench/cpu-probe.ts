@@ -11,6 +11,7 @@ const event = (i: number, timestamp: number): TidingsEvent => ({ id: `s:${i}`, t
 const base = 1_700_000_000_000
 
 let h: History | undefined
+let kept: History | undefined
 let size = 0
 
 async function fill(target: History, n: number, spacing: number): Promise<number> {
@@ -22,6 +23,17 @@ async function fill(target: History, n: number, spacing: number): Promise<number
   }
   return (n / (performance.now() - t0)) * 1000
 }
+
+/** The bench's type + time query (shop.t3, 1,000 results) on `target`, checked by ids: its ms. */
+async function typeTime(target: History, spacing: number): Promise<number> {
+  const first = Math.floor((size - 1000 * TYPES) / 2 / TYPES) * TYPES + 3
+  const t0 = performance.now()
+  const got = await target.query({ type: 'shop.t3', from: base + first * spacing, to: base + (first + 999 * TYPES) * spacing })
+  const t = performance.now() - t0
+  if (got.length !== 1000 || !got.every((e, k) => e.id === `s:${first + k * TYPES}`)) throw new Error('query ids')
+  return t
+}
+const med = (xs: number[]) => xs.sort((x, y) => x - y)[xs.length >> 1]!
 
 export const probe = {
   /** A store of `n` burst events (10 types, 1 event/ms), maxEvents = n. */
@@ -38,6 +50,28 @@ export const probe = {
     if (got.length !== (size / 1000) * 5 || !got.every((e, k, a) => k === 0 || a[k - 1]!.timestamp <= e.timestamp)) throw new Error(`scan: ${got.length}`)
     return performance.now() - t0
   },
+  /** The scan under a MessageChannel heartbeat (the bench's longest-task measure): the longest
+   *  gap between heartbeats; each gap over 12 ms is marked in the trace (console.timeStamp, its
+   *  end), so cpu-trace.mjs can list the tasks inside it. */
+  async gapScan(): Promise<{ total: number; longest: number }> {
+    const ch = new MessageChannel()
+    let last = performance.now()
+    let longest = 0
+    let on = true
+    ch.port1.addEventListener('message', () => {
+      const t = performance.now()
+      if (t - last > 12) console.timeStamp(`gap:${(t - last).toFixed(2)}`)
+      longest = Math.max(longest, t - last)
+      last = t
+      if (on) ch.port2.postMessage(0)
+    })
+    ch.port1.start()
+    ch.port2.postMessage(0)
+    const total = await this.scan()
+    on = false
+    ch.port1.close()
+    return { total, longest }
+  },
   /** `n` persistent acks in sequence, the store full (each evicts). */
   async acks(n: number): Promise<number[]> {
     const bus = createBus()
@@ -51,6 +85,23 @@ export const probe = {
     a.unsubscribe()
     if ((await h!.count()) !== size) throw new Error('count after acks')
     return lat
+  },
+  /** A second store of `size` sparse events (each type once per second), kept for queries(). */
+  async sparseSetup(): Promise<number> {
+    kept = openHistory({ dbName: `cpu-probe-sparse-kept-${Date.now()}` })
+    await kept.ready
+    return fill(kept, size, 1000 / TYPES)
+  },
+  /** The bench's type + time query (shop.t3, 1,000 results) on the burst and the sparse store,
+   *  alternating, `rounds` times each: medians in ms (each result checked by ids). */
+  async queries(rounds: number): Promise<{ burst: number; sparse: number }> {
+    const b: number[] = []
+    const sp: number[] = []
+    for (let r = 0; r < rounds; r++) {
+      b.push(await typeTime(h!, 1))
+      sp.push(await typeTime(kept!, 1000 / TYPES))
+    }
+    return { burst: med(b), sparse: med(sp) }
   },
   /** Imports `n` sparse events (each type once per second) into a fresh database. */
   async sparse(n: number): Promise<number> {

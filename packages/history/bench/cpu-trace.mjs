@@ -4,7 +4,9 @@
 // load does not stretch the way it stretches wall-clock gaps (it can still add cache misses).
 //   node packages/history/bench/cpu-trace.mjs [size=100000] [acks=200]
 // Environment: PHASES=scan,acks,import (default: all three); DETAIL=1 lists what ran inside the
-// scan's longest task (a GC, our code); PROFILE=sparse|burst|acks (PROFILE_N=<count>, default
+// scan's longest task (a GC, our code); GAPS=1 runs the scan under the bench's heartbeat and lists
+// the tasks inside each gap over 12 ms; QUERIES=<rounds> fills a sparse store of the same size and
+// times the bench's type + time query on both (medians); PROFILE=sparse|burst|acks (PROFILE_N=<count>, default
 // 100,000) prints a V8 CPU profile of the page during that many imported events or acks; HISTORY_SRC=<dir> serves @tidings/history from another copy of its src (say, the
 // previous commit's, from `git archive`), for a before/after pair in the same conditions.
 // On-disk profile (a persistent context with a temp --user-data-dir), like scale.disk.browser-bench;
@@ -104,6 +106,32 @@ try {
       console.log(`  inside the longest: ${inside.map((e) => `${e.name}${e.args?.data?.functionName ? `(${e.args.data.functionName})` : ''}${e.args?.data?.type ? `[${e.args.data.type}]` : ''} ${r1((e.tdur ?? e.dur) / 1000)}`).join(', ')}`)
     }
     console.log(`scan ${r + 1}: ${r1(value)} ms wall · main-thread tasks ${main.length}, longest CPU ${main.slice(0, 5).map((t) => r1(t.cpu)).join(' / ')} ms (wall of those ${main.slice(0, 5).map((t) => r1(t.wall)).join(' / ')}), over 16 ms CPU: ${over}, longest without GC ${r1(noGc)} ms · load ${load()}`)
+  }
+  // QUERIES=<rounds>: a sparse store of the same size, then the bench's type + time query on both.
+  if (process.env.QUERIES) {
+    console.log(`sparse filled at ${Math.round(await page.evaluate(() => globalThis.tidingsProbe.sparseSetup()))} events/s`)
+    for (let r = 0; r < 3; r++) {
+      const q = await page.evaluate((n) => globalThis.tidingsProbe.queries(n), Number(process.env.QUERIES))
+      console.log(`type + time query, median of ${process.env.QUERIES}: burst ${q.burst.toFixed(2)} ms, sparse ${q.sparse.toFixed(2)} ms (${(q.sparse / q.burst).toFixed(2)}x) · load ${load()}`)
+    }
+  }
+  // GAPS=1: the scan under the bench's heartbeat; lists the main-thread tasks inside each gap
+  // over 12 ms (wall, CPU, and what ran inside for 0.3 ms or more).
+  for (let r = 0; r < (process.env.GAPS ? 3 : 0); r++) {
+    const { value, events } = await traced(() => page.evaluate(() => globalThis.tidingsProbe.gapScan()))
+    const main = mainOf(tasks(events)).filter((t) => t.dur > 0)
+    const top = main.filter((t) => !main.some((o) => o !== t && o.ts <= t.ts && o.ts + o.dur >= t.ts + t.dur && (o.ts < t.ts || o.dur > t.dur)))
+    const marks = events.filter((e) => e.name === 'TimeStamp' && String(e.args?.data?.message ?? '').startsWith('gap:'))
+    console.log(`gap scan ${r + 1}: ${r1(value.total)} ms, longest gap ${r1(value.longest)} ms, gaps over 12 ms: ${marks.length} · load ${load()}`)
+    for (const m of marks.sort((a, b) => parseFloat(b.args.data.message.slice(4)) - parseFloat(a.args.data.message.slice(4))).slice(0, 4)) {
+      const g = parseFloat(m.args.data.message.slice(4))
+      const inGap = top.filter((t) => t.pid === m.pid && t.ts + t.dur > m.ts - g * 1000 && t.ts < m.ts)
+      console.log(`  gap ${r1(g)} ms: ${inGap.length} tasks, wall ${r1(inGap.reduce((a, t) => a + t.wall, 0))} ms, CPU ${r1(inGap.reduce((a, t) => a + t.cpu, 0))} ms`)
+      for (const t of inGap.sort((a, b) => b.dur - a.dur).slice(0, 4)) {
+        const inside = events.filter((e) => e.ph === 'X' && e.pid === t.pid && e.tid === t.tid && e.ts >= t.ts && e.ts + (e.dur ?? 0) <= t.ts + t.dur && (e.dur ?? 0) >= 300 && !TASK_NAMES.has(e.name))
+        console.log(`    task ${r1(t.wall)} ms wall / ${r1(t.cpu)} CPU: ${inside.map((e) => `${e.name}${e.args?.data?.functionName ? `(${e.args.data.functionName})` : ''}${e.args?.type ? `[${e.args.type}]` : ''} ${r1(e.dur / 1000)}`).join(', ')}`)
+      }
+    }
   }
   // Acks: CPU per ack, per thread.
   if (phases.includes('acks')) {

@@ -5,7 +5,7 @@ import type { TidingsEvent } from '@tidings/core'
 import { afterEach, expect, test } from 'vitest'
 import { openHistory, type History } from './index.js'
 import { planQuery } from './plan.js'
-import { readPages, SEG_PAGE_MIN } from './reader.js'
+import { readPages, SEG_PAGE_MIN, TASK_EVENTS } from './reader.js'
 import { compareEvents } from './segment.js'
 import type { Slicer } from './slice.js'
 import { deleteDb, envelope, readSegments, uniqueDb } from './test-helpers.js'
@@ -97,17 +97,74 @@ test('a dense window (20,000 events of 20 types in 10 s) is checked for its slic
       req.addEventListener('error', () => reject(req.error))
     })
   for (const order of ['asc', 'desc'] as const) {
-    // A slicer that hands the thread back at every check and records how much was scanned in
-    // between.
+    // A slicer that hands the thread back at every check and records how much was merged in
+    // between (every event matches; the where-condition runs on each segment as it arrives, in
+    // that reply's task, at most SEGMENT_MAX events).
     const at: number[] = []
     const p = { scanned: 0, matched: 0 }
-    const sl: Slicer = { p, fresh: () => {}, pause: async () => void at.push(p.scanned), report: () => {} }
+    const sl: Slicer = { p, fresh: () => {}, pause: async () => void at.push(p.matched), report: () => {} }
     const got: TidingsEvent[] = []
     for await (const page of readPages(getDb, planQuery({ where: { 'data.i': ['>=', 0] }, order }), Date.now(), sl)) got.push(...page)
     const want = [...events].sort(compareEvents)
     expect(ids(got)).toEqual(ids(order === 'asc' ? want : want.toReversed()))
+    expect(p).toEqual({ scanned: 20_000, matched: 20_000 })
     const steps = at.map((n, k) => n - (at[k - 1] ?? 0))
     expect(Math.max(...steps)).toBeLessThanOrEqual(512)
     expect(at.length).toBeGreaterThanOrEqual(20_000 / 512)
   }
+})
+
+/** Counts, on the IndexedDB prototypes while `fn` runs, the gets and getAlls issued and the most
+ *  events (by the segments' n, once each reply is decoded) requested by gets in flight at once. */
+async function countRequests<T>(fn: () => Promise<T>): Promise<{ value: T; gets: number; getAlls: number; maxGetsInFlight: number }> {
+  const trace = { gets: 0, getAlls: 0, maxGetsInFlight: 0 }
+  const { get } = IDBObjectStore.prototype
+  const { getAll } = IDBIndex.prototype
+  let inFlight = 0
+  IDBObjectStore.prototype.get = function (...args) {
+    trace.gets++
+    trace.maxGetsInFlight = Math.max(trace.maxGetsInFlight, ++inFlight)
+    const req = get.apply(this, args)
+    // Registered before the reader's onsuccess, so it runs first.
+    req.addEventListener('success', () => void inFlight--)
+    return req
+  }
+  IDBIndex.prototype.getAll = function (...args) {
+    trace.getAlls++
+    return getAll.apply(this, args)
+  }
+  try {
+    return { value: await fn(), ...trace }
+  } finally {
+    Object.assign(IDBObjectStore.prototype, { get })
+    Object.assign(IDBIndex.prototype, { getAll })
+  }
+}
+
+test('dense segments are read by gets with at most TASK_EVENTS events in flight; sparse ones by getAll; same events, order and progress', async () => {
+  const h = open(uniqueDb('reader-inflight'))
+  // Dense: 10 types, one event per ms for 30 s: segments of one type and second (100 events).
+  const dense = Array.from({ length: 30_000 }, (_, i) => envelope(`d.t${i % 10}`, 2_000_000 + i, { i }))
+  // Sparse: 4 types, each once per second for 2,000 s: one segment of 10 events per type and window.
+  const sparse = Array.from({ length: 8000 }, (_, i) => envelope(`s.t${i % 4}`, 10_000_000 + Math.floor(i / 4) * 1000 + (i % 4), { i }))
+  await h.import(dense)
+  await h.import(sparse)
+  const progress: Array<{ scanned: number; matched: number }> = []
+  const d = await countRequests(() => h.query({ type: 'd.*', where: { 'data.i': ['>=', 0] } }, { onProgress: (p) => progress.push(p) }))
+  expect(ids(d.value)).toEqual(ids(dense))
+  expect(progress.at(-1)).toEqual({ scanned: 30_000, matched: 30_000 })
+  // 300 segments of 100 events: pipelined (more than one get at a time), but never more than
+  // TASK_EVENTS events' worth.
+  expect(d.gets).toBeGreaterThanOrEqual(300)
+  expect(d.maxGetsInFlight).toBeGreaterThan(1)
+  expect(d.maxGetsInFlight).toBeLessThanOrEqual(TASK_EVENTS / 100)
+  // A where-only scan keeps only what matches (1 in 1,000) and still returns it in order.
+  const w = await h.query({ where: { 'data.i': ['>=', 29_000] }, from: 2_000_000, to: 2_999_999 })
+  expect(ids(w)).toEqual(ids(dense.slice(29_000)))
+  // Sparse, one type over 2,000 s: 200 segments of 10 events. After the first page (gets), the
+  // rest comes by getAll, up to TASK_EVENTS events each.
+  const s = await countRequests(() => h.query({ type: 's.t1', from: 10_000_000, to: 11_999_999 }))
+  expect(ids(s.value)).toEqual(ids(sparse.filter((e) => e.type === 's.t1')))
+  expect(s.gets).toBe(SEG_PAGE_MIN)
+  expect(s.getAlls).toBe(Math.ceil((200 - SEG_PAGE_MIN) / (TASK_EVENTS / 10)))
 })
