@@ -11,7 +11,9 @@ import { connectWorker, type WorkerBridge } from '../src/index.ts'
 import type { BenchTable } from '../../../bench/types.ts'
 import { yieldTask } from '../../../bench/yield-task.ts'
 
-const ROUNDS = 7
+/** Rounds per payload. A round of 2,000 x 10 KB takes ~0.1-0.3 s a side; at 7 rounds the median
+ *  ratio moved 0.75-1.10x between consecutive runs of the same code at load 5-6. */
+const ROUNDS = 15
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const row = (n: number, size: number) => ({ a: n, b: 'x'.repeat(size) })
@@ -188,7 +190,10 @@ export default async function run(): Promise<BenchTable> {
   const { bus, worker, bridge } = await start()
   for (const p of PAYLOADS) {
     const body = Array.from({ length: p.events }, p.make)
-    // warm-up of both paths
+    // Warm-up of both paths over every payload: the first clone of a string made by
+    // 'x'.repeat() flattens it, so a round that met unflattened payloads would charge that to
+    // whichever side went first (Tidings, in round 0).
+    await plainRun(worker, body, p.events)
     await tidingsRun(bus, body, Math.min(p.events, 200))
     await plainRun(worker, body, Math.min(p.events, 200))
     const t: number[] = []

@@ -149,6 +149,59 @@ describe('Outbox', () => {
     expect(tasks.perTask).toEqual([1, 7, 3])
   })
 
+  it('estimates an event only when a batch is cut through it, not inside publish', async () => {
+    let reads = 0
+    const counted = () => ({
+      get v(): string {
+        reads++
+        return 'x'.repeat(100)
+      },
+    })
+    const { box, batches } = harness(1000, 1 << 20)
+    for (let i = 0; i < 50; i++) box.push(ev(i, counted()), 'inc')
+    expect(reads).toBe(0)
+    await Promise.resolve()
+    expect(reads).toBe(50)
+    expect(batches.flat()).toEqual([...Array(50).keys()])
+  })
+
+  it('a full batch of small events still goes at once, and large ones are estimated only until the bound is passed', () => {
+    const { box, batches } = harness(10, 1000)
+    for (let i = 0; i < 10; i++) box.push(ev(i, i), 'inc')
+    expect(batches).toEqual([[...Array(10).keys()]]) // 10 small events: under 1000 bytes, sent from push
+    let reads = 0
+    const big = () => ({
+      get v(): string {
+        reads++
+        return 'y'.repeat(400)
+      },
+    })
+    for (let i = 10; i < 20; i++) box.push(ev(i, big()), 'inc')
+    expect(batches.length).toBe(1) // over the bound: they wait for the microtask
+    expect(reads).toBe(3) // 3 x ~470 bytes passes 1000: the other 7 are not read yet
+    box.flush(true)
+    expect(batches.flat()).toEqual([...Array(20).keys()])
+  })
+
+  it('from rest, ramps byte-bounded batches up from 64 KB (4x per batch); a continuation and count-bounded batches are not cut', async () => {
+    const maxBytes = 128 * 1024
+    const { box, batches } = harness(1000, maxBytes)
+    const ten = 'k'.repeat(10_000)
+    const one = estimateEventBytes(ev(0, ten))
+    for (let i = 0; i < 200; i++) box.push(ev(i, ten), 'inc')
+    await drained(box) // 8 x 128 KB per task at most: at least one continuation
+    const first = Math.floor((64 * 1024) / one)
+    const full = Math.floor(maxBytes / one)
+    const middle = Math.floor((200 - first) / full)
+    expect(batches.map((b) => b.length)).toEqual([first, ...Array<number>(middle).fill(full), 200 - first - middle * full])
+    expect(batches.flat()).toEqual([...Array(200).keys()])
+    // Small events: the count bound ends each batch, never cut by the ramp.
+    const small = harness(50, 1 << 20)
+    for (let i = 0; i < 120; i++) small.box.push(ev(i, i), 'inc')
+    await drained(small.box)
+    expect(small.batches.map((b) => b.length)).toEqual([50, 50, 20])
+  })
+
   it('splits a refused batch in halves so each bad event fails alone and the rest go once', () => {
     const { box, batches, bad, posts } = harness(1000, 1 << 20, (e) => e.seq === 13 || e.seq === 40)
     for (let i = 0; i < 64; i++) box.push(ev(i, i), 'inc')
