@@ -9,15 +9,13 @@ import { checkNumber, toError } from '@tidings/core/bridge'
 import {
   InvalidWorkerOptionError,
   workerOptionError,
-  NonErrorThrownError,
   TimeoutError,
-  UncloneableDataError,
   WorkerCrashedError,
   WorkerPoolTerminatedError,
   WorkerRestartLimitError,
 } from './errors.js'
 import type { WorkerPoolOptions, PoolCallOptions, PoolHandlerContext, PoolHandlerOptions, WorkerPool } from './pool-types.js'
-import { connectMessage, readPortMessage, readThrown, type CallMeta, type PoolApi } from './pool-protocol.js'
+import { connectMessage, readPortMessage, type CallMeta, type PoolApi } from './pool-protocol.js'
 
 export type { WorkerPoolOptions, PoolCallOptions, PoolHandlerContext, PoolHandlerOptions, WorkerPoolStats, WorkerPool } from './pool-types.js'
 
@@ -269,25 +267,24 @@ export function createWorkerPool(factory: () => Worker, opts: WorkerPoolOptions 
       pending = slot.run(c.id, c.name, event, meta)
     } catch (err) {
       // postMessage refused the arguments (e.g. uncloneable data): the worker is fine.
-      finish(slot, c, explain(c, toError(err)), false)
+      finish(slot, c, failure(c, err, false), false)
       return
     }
     pending.then(
       (value) => finish(slot, c, value, true),
-      (err: unknown) => finish(slot, c, fromWorker(c, err), false),
+      (err: unknown) => finish(slot, c, failure(c, err, true), false),
     )
   }
 
-  /** A call's rejection as the page sees it: the worker's error rebuilt with its fields and
-   *  cause chain, a thrown non-Error as NonErrorThrownError, or a page-side failure (a
-   *  DataCloneError naming the field, Comlink's own errors) as it is. */
-  function fromWorker(c: Call, err: unknown): Error | Promise<Error> {
-    const read = readThrown(err)
-    if (read instanceof Error) return read
-    if (read === 'foreign') return explain(c, toError(err))
-    if (read !== 'malformed') return new NonErrorThrownError(c.name, read.text, read.value, read.uncloneable)
-    counters.malformed++
-    return new Error(`Worker handler "${c.name}" failed with an error in a form this page cannot read`)
+  /** A call's rejection as the page sees it (pool-failure.ts: the worker's error rebuilt with its
+   *  fields and cause chain, a thrown non-Error as NonErrorThrownError, a DataCloneError naming
+   *  the field). That reader is loaded with import() on the first failed call, so a page pays for
+   *  it only once a call fails; should the load fail, the error is passed on as it came. */
+  function failure(c: Call, err: unknown, fromWorker: boolean): Promise<Error> {
+    return import('./pool-failure.js').then(
+      ({ readFailure }) => readFailure(c.name, c.event, err, fromWorker, () => counters.malformed++),
+      () => toError(err),
+    )
   }
 
   function finish(slot: Slot, c: Call, value: unknown, ok: boolean): void {
@@ -383,21 +380,6 @@ export function createWorkerPool(factory: () => Worker, opts: WorkerPoolOptions 
     counters.failed++
     reject(err)
   }
-}
-
-/** postMessage's DataCloneError names no field: say which one, like the event bridge does. The
- *  walk that finds it (clone-check.ts) is loaded with import() on the first such error, so a page
- *  that never posts uncloneable data never downloads it. */
-function explain(call: Call, err: Error): Error | Promise<Error> {
-  if (err.name !== 'DataCloneError') return err
-  const e = call.event
-  return import('./clone-check.js').then(
-    ({ findUncloneable }) => {
-      const bad = findUncloneable(e.data, 'data') ?? (e.metadata !== undefined ? findUncloneable(e.metadata, 'metadata') : undefined)
-      return bad === undefined ? err : new UncloneableDataError(e.type, bad.path, bad.kind, e.id, 'the worker pool')
-    },
-    () => err,
-  )
 }
 
 function locks(): LockManager | undefined {
