@@ -77,6 +77,9 @@ async function start(maxBatchBytes?: number): Promise<{ bus: Bus; worker: Worker
   return { bus, worker, bridge }
 }
 
+/** A short idle between timed runs (a timer, so the page's and the worker's queues drain). */
+const settle = () => new Promise((r) => setTimeout(r, 30))
+
 /** The longest task (ms) while a burst of `count` x `body` goes out and the worker confirms. */
 interface Burst {
   longest: number
@@ -201,9 +204,12 @@ export default async function run(): Promise<BenchTable> {
     const ratios: number[] = []
     for (let r = 0; r < ROUNDS; r++) {
       // Alternate which goes first, so a burst of outside load hits both.
+      // Each timed run starts from a settled page and worker: what the run before left (its
+      // garbage, the worker's tail) is not charged to the next one.
       const first = r % 2 === 0 ? 'tidings' : 'plain'
+      await settle()
       const a = first === 'tidings' ? await tidingsRun(bus, body, p.events) : await plainRun(worker, body, p.events)
-      await yieldTask()
+      await settle()
       const b = first === 'tidings' ? await plainRun(worker, body, p.events) : await tidingsRun(bus, body, p.events)
       const [tr, pr] = first === 'tidings' ? [a, b] : [b, a]
       for (const [who, x] of [['tidings', tr], ['plain', pr]] as const)
