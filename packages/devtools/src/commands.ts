@@ -12,11 +12,26 @@ export interface CommandHost {
   replay: ReplayBuffer
   /** Applies a session setting: pause, resume, per-handler timing on/off. */
   set(command: Extract<Command, { op: 'pause' | 'resume' | 'timing' }>): void
+  /** Maps the pending events (a replay looks for its event in the replay buffer, filled then). */
+  flush(): void
+  /** Posts a snapshot (after a command that changed what it shows). */
+  snapshot(): void
 }
 
 export type CommandOutcome = { ok: true; eventId?: string } | { ok: false; error: WireError }
 
 const BY = 'tidings-devtools'
+
+/** Runs `command`, hands its outcome to `answer`, then posts a snapshot when the command changed
+ *  what one shows (anything but publish and replay). connect.ts loads this module with import()
+ *  on the first command. */
+export function handleCommand(host: CommandHost, command: Command, answer: (r: CommandOutcome) => void): void {
+  const op = command.op
+  // Events still pending are not in the replay buffer yet (it is filled when they are read).
+  if (op === 'replay') host.flush()
+  answer(runCommand(host, command))
+  if (op !== 'publish' && op !== 'replay') host.snapshot()
+}
 
 export function runCommand(host: CommandHost, command: Command): CommandOutcome {
   try {

@@ -6,13 +6,13 @@
 // closed those items go to a ring bounded in characters of JSON (recordBytes); when the panel
 // says hello they are sent first, marked `recorded`, then the session streams live.
 import type { Bus, EventMapOf, InspectionEvent, InspectionKind } from '@tidings/core'
-import { type CommandHost, runCommand } from './commands.js'
+import type { CommandHost, CommandOutcome } from './commands.js'
 import { type DevtoolsOptions, parseOptions } from './options.js'
 import { type AgentInfo, type FromAgentMsg, type WireItem, type WireState, PROTOCOL_VERSION, msg, parseToAgent, readMessage } from './protocol.js'
 import { createReplayBuffer } from './replay-buffer.js'
 import { createSampler } from './sampler.js'
 import { newReport, sanitize } from './sanitize.js'
-import { type Shaping, plainSubscription, toWireItem } from './to-wire-item.js'
+import { type Shaping, plainSubscription, toWireItem, wireError } from './to-wire-item.js'
 
 export type { DevtoolsOptions, DevtoolsTarget } from './options.js'
 
@@ -88,7 +88,7 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
   let stacks = new Map<InspectionEvent, Error>()
   let inspection: { unsubscribe(): void } | undefined
   let captureTimer: ReturnType<typeof setInterval> | undefined
-  let sampler = createSampler(o.maxEventsPerSecond, undefined, performance.now())
+  let sampler = createSampler(o.maxEventsPerSecond)
   /** The extension said it is installed (a `present` message). */
   let present = false
   // Recorded while the panel is closed: one JSON text per item, so the ring evicts item by item.
@@ -99,8 +99,9 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
   /** Per-handler timing (deliver items): the option, or the panel's toggle for its session. */
   let timing = o.timing
   let listening = true
+  /** commands.ts, once the first command asked for it. */
+  let commands: Promise<typeof import('./commands.js')> | undefined
   const replay = createReplayBuffer(o.replayBufferBytes, o.replayBuffer)
-  const host: CommandHost = { bus: plainBus, replay, set: (c) => (c.op === 'timing' ? inspect((timing = c.on)) : sampler.pause((paused = c.op === 'pause'))) }
 
   const post = (m: FromAgentMsg) => {
     try {
@@ -219,11 +220,20 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
       )
   }
 
+  /** What a panel command may use (commands.ts). */
+  const host: CommandHost = {
+    bus: plainBus,
+    replay,
+    set: (c) => (c.op === 'timing' ? inspect((timing = c.on)) : sampler.pause((paused = c.op === 'pause'))),
+    flush,
+    snapshot,
+  }
+
   const info = (): AgentInfo => ({
     name: o.name,
     bus: bus.name,
     origin: bus.origin,
-    url: typeof location === 'undefined' ? '' : location.href,
+    url: globalThis.location?.href ?? '',
     protocol: PROTOCOL_VERSION,
     maxEventsPerSecond: o.maxEventsPerSecond,
     paused,
@@ -255,7 +265,7 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
   const stopCapture = () => {
     pending = undefined
     stacks = new Map()
-    sampler = createSampler(o.maxEventsPerSecond, undefined, performance.now())
+    sampler = createSampler(o.maxEventsPerSecond)
     ring = []
     ringChars = ringSkipped = 0
     inspection?.unsubscribe()
@@ -322,12 +332,19 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
     else if (m.kind === 'bye') endSession()
     else {
       stats.commands++
-      // Events still pending are not in the replay buffer yet (it is filled when they are read).
-      if (m.command.op === 'replay') flush()
-      const r = runCommand(host, m.command)
-      post(msg({ kind: 'result', nonce, id: m.id, ...r }))
-      const op = m.command.op
-      if (op !== 'publish' && op !== 'replay') snapshot()
+      // What a command does (commands.ts) is loaded with import() on the first one: a page that
+      // never opens the panel, or only watches, does not ship it up front (the size budget).
+      // Commands run in the order they came; one whose session ended meanwhile is dropped.
+      const n = nonce
+      const answer = (r: CommandOutcome) => post(msg({ kind: 'result', nonce: n, id: m.id, ...r }))
+      ;(commands ??= import('./commands.js')).then(
+        (c) => nonce === n && c.handleCommand(host, m.command, answer),
+        (err: unknown) => {
+          // (a chunk that failed to load: the next command tries again)
+          commands = undefined
+          if (nonce === n) answer({ ok: false, error: wireError(err) })
+        },
+      )
     }
   }
 

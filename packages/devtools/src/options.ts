@@ -68,24 +68,26 @@ export interface ParsedOptions {
 
 export const DEFAULT_REPLAY_BYTES = 4 * 1024 * 1024
 
+/** The numeric options: name, default, whether 0 is allowed (it turns that part off). */
+const COUNTS: readonly [NumericOption, number, boolean?][] = [
+  ['maxEventsPerSecond', 2000],
+  ['batchMs', 100],
+  ['snapshotMs', 1000],
+  ['replayBuffer', 500, true],
+  ['replayBufferBytes', DEFAULT_REPLAY_BYTES, true],
+  ['recordBytes', 2 ** 21, true],
+]
+type NumericOption = 'maxEventsPerSecond' | 'batchMs' | 'snapshotMs' | 'replayBuffer' | 'replayBufferBytes' | 'recordBytes'
+
 /** Checks every option; throws DevtoolsOptionsError naming the first bad one. */
 export function parseOptions(options: DevtoolsOptions, busName: string): ParsedOptions {
   const name = options.name ?? busName
   if (typeof name !== 'string' || name.length === 0) throw new DevtoolsOptionsError('name', name, 'must be a non-empty string')
-  const out: ParsedOptions = {
-    name,
-    maxEventsPerSecond: count('maxEventsPerSecond', options.maxEventsPerSecond, 2000),
-    batchMs: count('batchMs', options.batchMs, 100),
-    snapshotMs: count('snapshotMs', options.snapshotMs, 1000),
-    replayBuffer: count('replayBuffer', options.replayBuffer, 500, true),
-    replayBufferBytes: count('replayBufferBytes', options.replayBufferBytes, DEFAULT_REPLAY_BYTES, true),
-    recordBytes: count('recordBytes', options.recordBytes, 2 ** 21, true),
-    trace: flag('trace', options.trace),
-    timing: flag('timing', options.timing),
-    redactor: undefined,
-    redactFn: undefined,
-    target: undefined,
-  }
+  const out = { name } as ParsedOptions
+  // (a table rather than six calls: the agent's bundle has a size budget)
+  for (const [k, dflt, allowZero] of COUNTS) out[k] = count(k, options[k], dflt, allowZero)
+  out.trace = flag('trace', options.trace)
+  out.timing = flag('timing', options.timing)
   const redact = options.redact
   if (typeof redact === 'function') out.redactFn = redact
   else if (redact !== undefined) {

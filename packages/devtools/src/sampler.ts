@@ -21,8 +21,8 @@ export interface Sampler {
 }
 
 /** `maxItemsPerSecond` caps all items (deliveries fan out: one publish may deliver to many).
- *  `start`: when the first window starts (the clock `tick` is given). */
-export function createSampler(maxPerSecond: number, maxItemsPerSecond = maxPerSecond * 10, start = 0): Sampler {
+ *  `start`: when the first window starts, on the clock `tick` is given (performance.now()). */
+export function createSampler(maxPerSecond: number, maxItemsPerSecond = maxPerSecond * 10, start = performance.now()): Sampler {
   let windowStart = start
   // What this window may still keep; the decisions only count down.
   let publishesLeft = maxPerSecond
