@@ -18,7 +18,6 @@ import {
   bridgeHost,
   describeError,
   incarnationOfEvent,
-  ingestBatch,
   isRequest,
   SessionTable,
   type BridgeHost,
@@ -28,13 +27,12 @@ import {
 import { electLeader, type LeaderElection } from '@tidings/tabs'
 import { BehaviorSubject, Subject, type Subscription as RxSubscription } from 'rxjs'
 import { NatsConnectionError, NatsMalformedError, NatsPermissionError } from './errors.js'
-import { decodeFrame, frameType } from './frame.js'
 import type { JetStreamLink } from './jetstream.js'
 import { resolveOptions, type Resolved } from './options.js'
 import { outboundQueue } from './outbound.js'
-import { createSender } from './sender.js'
 import type { RequestLink } from './requests.js'
-import { coveringFilters, topicOf } from './subjects.js'
+import { coveringFilters } from './subjects.js'
+import type { Sender, SenderContext } from './sender.js'
 import type { NatsBridge, NatsIssue, NatsOptions, NatsStatus } from './types.js'
 
 /** The name inbound events are ingested under (`bus.bridgedBy(event) === 'nats'`). */
@@ -85,6 +83,11 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
   /** Whether `e` goes out over NATS at all (not local, not one this bridge brought in). */
   const outgoing = (e: TidingsEvent): boolean => !host.isLocal(e) && host.bridgedBy(e) !== NATS_BRIDGE
   const leading = (): boolean => election === undefined || election.isLeader
+  /** True until the election says whether another tab leads (leader-decision.ts): meanwhile this tab
+   *  may be the leader-to-be (alone, publishing right after connectNats()), so its own events
+   *  wait in the outbound buffer, and a persistent one's publishAsync waits for its ack. */
+  let undecided = false
+  let closing: Promise<void> | undefined
 
   const inbound: InboundPipe = {
     host,
@@ -94,7 +97,12 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
     issue: inboundIssue,
     forward: () => void counters.received++,
   }
-  const send = createSender({
+  /** The send and receive code (wire-part.ts), loaded before the first connection: nothing
+   *  is sent or received before one. */
+  let wire: typeof import('./wire-part.js') | undefined
+  let wireLoad: Promise<unknown> | undefined
+  let send: Sender | undefined
+  const senderContext: SenderContext = {
     host,
     prefix: o.prefix,
     bridge: NATS_BRIDGE,
@@ -107,11 +115,11 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
       emit('unsendable', error)
       failed(e, error)
     },
-  })
+  }
   const canSend = () => nc !== undefined && state.value === 'connected'
   const outbound = outboundQueue(o.maxBuffered, o.overflow, {
     canSend,
-    send: (events) => send(events.filter(outgoing)),
+    send: (events) => send!(events.filter(outgoing)),
     session: (e) => e.origin + '\u0000' + incarnationOfEvent(host, e),
     dropped(e) {
       dropped++
@@ -136,12 +144,12 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
         if (closed) js.close() // loaded after close()
         return js
       },
-      (err: unknown) => Promise.reject(new NatsConnectionError('loading the JetStream part of @tidings/nats', describeError(err))),
+      (err: unknown) => Promise.reject(partError('JetStream', err)),
     ))
     load.catch(connectionIssue)
     // publishAsync of a persistent, shared event resolves when JetStream has it.
     removeAck = host.addPublishAck((e) => {
-      if (e.persistent !== true || !accepts(e.type) || !outgoing(e) || !leading()) return undefined
+      if (e.persistent !== true || !accepts(e.type) || !outgoing(e) || !(leading() || undecided)) return undefined
       const acked = load.then((link) => link.ack(e))
       acked.catch(() => {}) // a publish() (not publishAsync) of a persistent event has no waiter
       return acked
@@ -155,7 +163,7 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
           served: () => void counters.requestsServed++,
           malformed,
         })),
-      (err: unknown) => void connectionIssue(new NatsConnectionError('loading the request/reply part of @tidings/nats', describeError(err))),
+      (err: unknown) => void connectionIssue(partError('request/reply', err)),
     )
 
   const leader = options.leader ?? (typeof window !== 'undefined' && typeof navigator !== 'undefined' && navigator.locks !== undefined)
@@ -194,7 +202,21 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
 
   if (election) {
     state.next('standby')
-    subs.push(election.isLeader$.subscribe((lead) => (lead ? start() : void stop('standby'))))
+    undecided = true
+    subs.push(
+      election.isLeader$.subscribe((lead) => {
+        if (lead) {
+          undecided = false
+          start()
+        } else void stop('standby')
+      }),
+    )
+    // Another tab leads: this tab's first events reached it over the tabs bridge (not dropped).
+    // (A part of its own: only pages in leader mode load it, after connectNats() returns.)
+    void import('./leader-decision.js').then(
+      (m) => m.othersLead(election, () => undecided && !closed, () => ((undecided = false), outbound.take()), jsLoad),
+      () => {},
+    )
   } else start()
   return bridge
 
@@ -204,9 +226,17 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
     if (c && state.value === 'connected') await c.flush().catch(() => {})
   }
 
-  async function close(): Promise<void> {
-    if (closed) return
-    await flush().catch(() => {})
+  /** One close for every caller (bus.shutdown() completing the subscription calls it too). */
+  function close(): Promise<void> {
+    return (closing ??= shutDown())
+  }
+
+  async function shutDown(): Promise<void> {
+    // Bounded (2 s at most): a connection that stops answering must not keep close() waiting
+    // for its PONG.
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([flush().catch(() => {}), new Promise<void>((r) => (timer = setTimeout(r, Math.min(o.ackTimeoutMs, 2000))))])
+    clearTimeout(timer)
     closed = true
     for (const s of subs) s.unsubscribe()
     await stop('closed')
@@ -244,20 +274,33 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
     // The first connection is retried here rather than with the client's waitOnFirstConnect,
     // which cannot be stopped: close() (or losing the lead) ends these attempts.
     const attempt = (n: number): void => {
-      wsconnect(opts).then(
-        (c) => (gen !== generation || closed ? void c.close() : connected(c, gen)),
+      // wire-part.ts first (loaded again after a failed load), then the connection.
+      wireLoad ??= import('./wire-part.js').then(
+        (m) => {
+          send = m.createSender(senderContext)
+          wire = m
+        },
         (err: unknown) => {
-          if (gen !== generation || closed) return
-          const error = new NatsConnectionError('connectNats()', describeError(err))
-          if (err instanceof Error && err.name === 'AuthorizationError') {
-            connectionIssue(error)
-            void close()
-            return
-          }
-          if (n === 1) connectionIssue(error)
-          setTimeout(() => attempt(n + 1), Math.min(5000, (opts.reconnectTimeWait ?? 250) * n))
+          wireLoad = undefined
+          throw err
         },
       )
+      wireLoad
+        .then(() => wsconnect(opts))
+        .then(
+          (c) => (gen !== generation || closed ? void c.close() : connected(c, gen)),
+          (err: unknown) => {
+            if (gen !== generation || closed) return
+            const error = new NatsConnectionError('connectNats()', describeError(err))
+            if (err instanceof Error && err.name === 'AuthorizationError') {
+              connectionIssue(error)
+              void close()
+              return
+            }
+            if (n === 1) connectionIssue(error)
+            setTimeout(() => attempt(n + 1), Math.min(5000, (opts.reconnectTimeWait ?? 250) * n))
+          },
+        )
     }
     attempt(1)
   }
@@ -327,6 +370,7 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
     // events replayed from JetStream are duplicates here.
     if (state.value === 'standby') {
       if (e.origin !== host.origin) sessions.observe(e.origin, incarnationOfEvent(host, e), e.seq)
+      else if (undecided) outbound.push(e)
       return
     }
     outbound.push(e)
@@ -340,26 +384,9 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
 
   // ---------------------------------------------------------------- inbound
 
-  /** One message from NATS: never throws. */
+  /** One message from NATS (receive.ts): never throws. */
   function receive(subject: string, data: Uint8Array): void {
-    if (closed) return
-    try {
-      const type = topicOf(o.prefix, subject)
-      if (type === undefined) return malformed(subject, 'the subject is not under the bridge prefix')
-      let batch: unknown
-      try {
-        batch = decodeFrame(data)
-      } catch (err) {
-        return malformed(subject, describeError(err))
-      }
-      const claimed = frameType(batch)
-      // Per-subject permissions are the server's only guard: an event must travel on its own
-      // topic's subject, or a user allowed on `chat.>` could inject `admin.*` events.
-      if (claimed !== type) return malformed(subject, claimed === undefined ? 'not a one-event Tidings batch' : `it claims topic "${claimed.slice(0, 100)}", which is not its subject's`)
-      ingestBatch(inbound, batch, subject)
-    } catch (err) {
-      malformed(subject, describeError(err))
-    }
+    if (!closed) wire!.receiveMessage(inbound, o.prefix, subject, data, malformed)
   }
 
   function malformed(subject: string, reason: string): void {
@@ -374,6 +401,11 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
     if (kind === 'rejected') emit('rejected', error instanceof Error ? error : new Error(reason))
     else if (kind === 'gap') emit('gap', new NatsConnectionError('events were lost', reason))
   }
+}
+
+/** A lazily loaded part of the bridge could not be loaded. */
+function partError(part: string, err: unknown): Error {
+  return new NatsConnectionError(`loading the ${part} part of @tidings/nats`, describeError(err))
 }
 
 function closedBeforeConnect(): Error {

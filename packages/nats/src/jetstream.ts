@@ -118,6 +118,12 @@ export class JetStreamLink {
     attempt(1)
   }
 
+  /** `e` went to the leader tab over the tabs bridge: its publishAsync resolves as a
+   *  follower's does (the leader's publish is the one JetStream acks). */
+  handedOver(e: TidingsEvent): void {
+    if (e.persistent === true) this.deferred(e).resolve()
+  }
+
   /** `e` could not be sent at all. */
   failed(e: TidingsEvent, err: Error): void {
     // publishAsync asks for the ack after delivery, so the deferred may not exist yet.

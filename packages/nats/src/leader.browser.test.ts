@@ -71,4 +71,50 @@ describe('connectNats leader mode', () => {
     t2.bus.publish('note.from-t2', 'again')
     await waitFor(() => atRemote.length === 2, 'the new leader publishing')
   })
+  it('a tab alone publishes right after connectNats(): its events wait for the lead and go out once, a persistent one acked by JetStream', async () => {
+    const subject = uniquePrefix()
+    const stream = 'A' + subject.slice(-6)
+    await createStream(ctx.server, stream, [`${subject}.>`])
+    const remote = device(ctx.server, { share: 'note.**', subject })
+    await remote.bridge.whenConnected()
+    const atRemote: unknown[] = []
+    remote.bus.on('note.**').subscribe((e) => atRemote.push(e.data))
+
+    const t1 = tab('nats-alone-' + subject, { subject, jetstream: { stream } })
+    // Before the election has answered: the bridge is on standby, and these must not be lost.
+    expect(t1.nats.status).toBe('standby')
+    t1.bus.publish('note.first', 1)
+    expect(t1.nats.stats().buffered).toBe(1)
+    const acked = t1.bus.publishAsync('note.second', 2, { persistent: true })
+    await acked
+    expect(t1.nats.stats().acked).toBe(1)
+    await waitFor(() => atRemote.length === 2, 'both events at the remote device')
+    expect(atRemote).toEqual([1, 2])
+    expect(t1.nats.stats()).toMatchObject({ sent: 2, dropped: 0, buffered: 0 })
+  })
+
+  it('a tab that opens while another leads hands its first events to the leader: each reaches NATS once', async () => {
+    const subject = uniquePrefix()
+    const channel = 'nats-handover-' + subject
+    const remote = device(ctx.server, { share: 'note.**', subject })
+    await remote.bridge.whenConnected()
+    const atRemote: unknown[] = []
+    remote.bus.on('note.**').subscribe((e) => atRemote.push(e.data))
+    const t1 = tab(channel, { subject })
+    await t1.nats.whenConnected()
+
+    const t2 = tab(channel, { subject })
+    // t2 does not know yet that t1 leads: its own events wait in its buffer meanwhile.
+    t2.bus.publish('note.a', 'a')
+    t2.bus.publish('note.b', 'b')
+    expect(t2.nats.stats().buffered).toBe(2)
+    await waitFor(() => t2.nats.stats().buffered === 0, 't2 to learn that t1 leads and hand its events over')
+    await waitFor(() => atRemote.length === 2, 'the events at the remote device, through the leader')
+    // Give a duplicate time to show up.
+    await new Promise((r) => setTimeout(r, 300))
+    expect(atRemote).toEqual(['a', 'b'])
+    expect(t2.nats.status).toBe('standby')
+    expect(t2.nats.stats()).toMatchObject({ sent: 0, dropped: 0 })
+    expect(t1.nats.stats().sent).toBe(2)
+  })
 })

@@ -19,6 +19,9 @@ export interface OutboundQueue {
   push(e: TidingsEvent): void
   /** Sends what waits, in order, while connected. */
   drain(): void
+  /** Removes and returns what waits, in order (a tab that learns that another leads hands its
+   *  events over to it: they reached the leader over the tabs bridge). */
+  take(): TidingsEvent[]
 }
 
 // A closure, not a class: its state is locals, which minify.
@@ -74,6 +77,14 @@ export function outboundQueue(max: number, overflow: 'drop-oldest' | 'drop-newes
       }
     },
     drain,
+    take() {
+      const items = queue.slice(head)
+      queue = []
+      head = 0
+      lastSeq.clear()
+      inverted = false
+      return items
+    },
   }
 }
 

@@ -28,7 +28,10 @@ export interface SenderContext {
 
 /** Returns the function that publishes a flush of `events` (already filtered to what goes out),
  *  in order. A closure, not a class: its state is locals, which minify. */
-export function createSender(ctx: SenderContext): (events: readonly TidingsEvent[]) => void {
+/** Sends a flush of events, in order. */
+export type Sender = (events: readonly TidingsEvent[]) => void
+
+export function createSender(ctx: SenderContext): Sender {
   const prev = new PrevTable()
   const { host, prefix } = ctx
 

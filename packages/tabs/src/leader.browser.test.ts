@@ -88,6 +88,24 @@ describe('electLeader', () => {
     await expect(c.whenLeader()).rejects.toMatchObject({ name: 'TabsClosedError' })
   })
 
+  it('leaderElsewhere() tells "another context leads" from "this one leads" and "nobody does"', async () => {
+    const name = uniqueChannel('elsewhere')
+    const a = candidate(name)
+    // Before a's lock callback ran, a may or may not hold the lock: never "elsewhere" once it leads.
+    await a.whenLeader()
+    expect(await a.leaderElsewhere()).toBe(false)
+    const b = candidate(name)
+    expect(await b.leaderElsewhere()).toBe(true)
+    await a.close()
+    await b.whenLeader()
+    expect(await b.leaderElsewhere()).toBe(false)
+    expect(await a.leaderElsewhere()).toBe(false) // closed
+    await b.close()
+    const lone = candidate(uniqueChannel('nobody'))
+    await lone.close()
+    expect(await lone.leaderElsewhere()).toBe(false)
+  })
+
   it('refuses a bad name with a typed error', () => {
     expect(() => electLeader('')).toThrow(expect.objectContaining({ name: 'TabsOptionError' }))
   })

@@ -18,6 +18,11 @@ export interface LeaderElection {
   abdicate(opts?: { rejoin?: boolean }): Promise<void>
   /** Leaves the election (abdicating first if leading). */
   close(): Promise<void>
+  /** Whether another tab or worker of this origin leads this election now, from a Web Locks
+   *  query (`navigator.locks.query()`, answered within a task). False while this one leads,
+   *  while nobody does, and after close(). A context that has just started tells "someone else
+   *  leads" (true) from "the lead is on its way to me" (false, then isLeader$ emits true). */
+  leaderElsewhere(): Promise<boolean>
 }
 
 const LOCK_PREFIX = 'tidings.leader:'
@@ -60,6 +65,15 @@ class Election implements LeaderElection {
     if (this.closed) return Promise.reject(new TabsClosedError(`Leader election "${this.name}"`))
     if (this.state.value) return Promise.resolve()
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }))
+  }
+
+  async leaderElsewhere(): Promise<boolean> {
+    if (this.closed || this.state.value) return false
+    const { held } = await this.locks.query()
+    // Held, and isLeader is false here: held by another context, unless the lock was granted to
+    // this one in the instant before its callback ran (isLeader is set in that callback), which
+    // the query cannot tell apart (it names clients, and a context does not know its own id).
+    return !this.closed && !this.state.value && (held ?? []).some((lock) => lock.name === LOCK_PREFIX + this.name)
   }
 
   async abdicate(opts: { rejoin?: boolean } = {}): Promise<void> {
