@@ -72,6 +72,43 @@ export const probe = {
     ch.port1.close()
     return { total, longest }
   },
+  /** RAW=1: every segment read by plain gets (10 in flight), nothing kept: what reading alone costs
+   *  (the garbage collector's share of a scan without any of the reader's work). */
+  async rawScan(perTx = 256): Promise<number> {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(h!.dbName)
+      req.addEventListener('success', () => resolve(req.result))
+      req.addEventListener('error', () => reject(req.error))
+    })
+    const t0 = performance.now()
+    let events = 0
+    let after: IDBValidKey | undefined
+    for (;;) {
+      const store = db.transaction('segments').objectStore('segments')
+      const keys = await new Promise<IDBValidKey[]>((resolve) => {
+        const req = store.getAllKeys(after === undefined ? null : IDBKeyRange.lowerBound(after, true), perTx)
+        req.addEventListener('success', () => resolve(req.result))
+      })
+      if (keys.length === 0) break
+      after = keys.at(-1)
+      await new Promise<void>((resolve) => {
+        let next = 0
+        let done = 0
+        const issue = () => {
+          const req = store.get(keys[next++]!)
+          req.addEventListener('success', () => {
+            events += (req.result as { events: unknown[] }).events.length
+            if (++done === keys.length) resolve()
+            else if (next < keys.length) issue()
+          })
+        }
+        for (let i = 0; i < Math.min(10, keys.length); i++) issue()
+      })
+    }
+    db.close()
+    if (events !== size) throw new Error(`raw scan read ${events}`)
+    return performance.now() - t0
+  },
   /** `n` persistent acks in sequence, the store full (each evicts). */
   async acks(n: number): Promise<number[]> {
     const bus = createBus()

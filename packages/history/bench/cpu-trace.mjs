@@ -93,7 +93,7 @@ try {
 
   // The scan, 3 times.
   for (let r = 0; r < (phases.includes('scan') ? 3 : 0); r++) {
-    const { value, events } = await traced(() => page.evaluate(() => globalThis.tidingsProbe.scan()))
+    const { value, events } = await traced(() => page.evaluate((raw) => (raw ? globalThis.tidingsProbe.rawScan(raw) : globalThis.tidingsProbe.scan()), Number(process.env.RAW ?? 0)))
     const main = mainOf(tasks(events)).sort((a, b) => b.cpu - a.cpu)
     const over = main.filter((t) => t.cpu > 16).length
     // The same without the garbage collector's share (MinorGC / MajorGC inside the task).
@@ -103,6 +103,9 @@ try {
     if (process.env.DETAIL) {
       const top = main[0]
       const inside = events.filter((e) => e.ph === 'X' && e.pid === top.pid && e.tid === top.tid && e.ts >= top.ts && e.ts + (e.dur ?? 0) <= top.ts + top.dur && (e.tdur ?? e.dur ?? 0) >= 500 && !TASK_NAMES.has(e.name))
+      const minor = gcs.filter((e) => e.name === 'MinorGC').map((e) => e.tdur / 1000).sort((x, y) => y - x)
+      const major = gcs.filter((e) => e.name === 'MajorGC').map((e) => e.tdur / 1000).sort((x, y) => y - x)
+      console.log(`  MinorGC: ${minor.length}, ${r1(minor.reduce((x, y) => x + y, 0))} ms CPU, longest ${minor.slice(0, 5).map(r1).join(' / ')}; MajorGC: ${major.length}, longest ${major.slice(0, 3).map(r1).join(' / ')}`)
       console.log(`  inside the longest: ${inside.map((e) => `${e.name}${e.args?.data?.functionName ? `(${e.args.data.functionName})` : ''}${e.args?.data?.type ? `[${e.args.data.type}]` : ''} ${r1((e.tdur ?? e.dur) / 1000)}`).join(', ')}`)
     }
     console.log(`scan ${r + 1}: ${r1(value)} ms wall · main-thread tasks ${main.length}, longest CPU ${main.slice(0, 5).map((t) => r1(t.cpu)).join(' / ')} ms (wall of those ${main.slice(0, 5).map((t) => r1(t.wall)).join(' / ')}), over 16 ms CPU: ${over}, longest without GC ${r1(noGc)} ms · load ${load()}`)

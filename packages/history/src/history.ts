@@ -5,18 +5,13 @@ import { Observable, Subject } from 'rxjs'
 import { createCapture, type Attachment } from './capture.js'
 import { connect } from './connection.js'
 import { dataError, HistoryClosedError, HistoryDataError, HistoryError, InvalidHistoryInputError } from './errors.js'
-import { readQuery } from './glob.js'
-import { countFromIndexes } from './count.js'
-import { deleteIds, sweepExpired } from './maintain.js'
 import { bump, META } from './meta.js'
-import { planQuery, type Plan } from './plan.js'
+import type { Plan } from './plan.js'
 import { isExpired, makeToRecord } from './record.js'
 import { compileRedact } from './redact.js'
-import { checkSpeed, replayPages } from './replay.js'
-import { txDone } from './requests.js'
-import { slicer, type Slicer } from './slice.js'
+import { request, txDone } from './requests.js'
+import type { Slicer } from './slice.js'
 import { STORE } from './schema.js'
-import { checkFormat, parseImport, serialize } from './transfer.js'
 import type { History, HistoryOptions, HistoryQuery, HistoryStats, ImportReport, ReadOptions } from './types.js'
 import { createWriter, type Batch } from './writer.js'
 
@@ -26,6 +21,8 @@ const positive = (name: string, v: number | undefined, integer = false): number 
     throw new InvalidHistoryInputError(name, v, `must be a positive ${integer ? 'integer' : 'number'}`)
   return v
 }
+
+type Reads = typeof import('./reads.js')
 
 export function openHistory(options: HistoryOptions = {}): History {
   if (typeof options !== 'object' || options === null) throw new InvalidHistoryInputError('openHistory options', options, 'must be an object')
@@ -76,12 +73,16 @@ export function openHistory(options: HistoryOptions = {}): History {
     drains.add(p)
     void p.then(() => drains.delete(p))
   }
+  /** Queries, counts, replay, export, import parsing and the sweep: loaded on first use. */
+  let reads: Promise<Reads> | undefined
+  const load = () => (reads ??= import('./reads.js'))
   /** A where-condition that cannot read one event (a getter in the data) skips that event alone. */
-  const plan = (q: HistoryQuery | undefined): Plan => planQuery(q, (r, f) => emit(dataError(r as TidingsEvent, f, 'was skipped by a query')))
-  const read = (q: HistoryQuery | undefined, sl?: Slicer) => readQuery(getDb, plan(q), sl)
+  const plan = (m: Reads, q: HistoryQuery | undefined): Plan => m.planQuery(q, (r, f) => emit(dataError(r as TidingsEvent, f, 'was skipped by a query')))
+  const read = (m: Reads, q: HistoryQuery | undefined, sl?: Slicer) => m.readQuery(getDb, plan(m, q), sl)
   const collect = async (q: HistoryQuery | undefined, opts?: ReadOptions): Promise<TidingsEvent[]> => {
+    const m = await load()
     const out: TidingsEvent[] = []
-    for await (const page of read(q, slicer(opts))) for (const e of page) out.push(e)
+    for await (const page of read(m, q, m.slicer(opts))) for (const e of page) out.push(e)
     return out
   }
   /** Runs `fn` on the segments store in a readwrite transaction; the maintained count goes down
@@ -101,6 +102,7 @@ export function openHistory(options: HistoryOptions = {}): History {
 
   const sweep = async (): Promise<number> => {
     ensureOpen()
+    const { sweepExpired } = await load()
     let total = 0
     for (let more = true; more; ) {
       let again = false
@@ -114,9 +116,12 @@ export function openHistory(options: HistoryOptions = {}): History {
     stats.expired += total
     return total
   }
+  /** Whether a segment holds an expired event (one `exp` index count): the sweep's module is
+   *  loaded only then. */
+  const anyExpired = async () => (await request((await getDb()).transaction(STORE).objectStore(STORE).index('exp').count(IDBKeyRange.upperBound(Date.now())))) > 0
   const runSweep = () => {
     if (closing || conn.status !== 'open') return
-    sweep().catch((e: unknown) => emit(e instanceof HistoryError ? e : new HistoryError(`TTL sweep of "${dbName}" failed: ${String(e)}`, { cause: e })))
+    anyExpired().then((yes) => (yes ? sweep() : 0)).catch((e: unknown) => emit(e instanceof HistoryError ? e : new HistoryError(`TTL sweep of "${dbName}" failed: ${String(e)}`, { cause: e })))
   }
   const sweepTimer = setInterval(runSweep, sweepIntervalMs)
   void ready.then(runSweep, () => {})
@@ -159,7 +164,8 @@ export function openHistory(options: HistoryOptions = {}): History {
         let stopped = false
         ;(async () => {
           ensureOpen()
-          for await (const page of read(q, slicer(opts))) {
+          const m = await load()
+          for await (const page of read(m, q, m.slicer(opts))) {
             for (const e of page) {
               if (stopped) return
               sub.next(e)
@@ -176,41 +182,45 @@ export function openHistory(options: HistoryOptions = {}): History {
 
     async count(q, opts) {
       ensureOpen()
-      const p = plan(q)
+      const m = await load()
+      const p = plan(m, q)
       const now = Date.now()
-      const fast = await countFromIndexes(await getDb(), p, now)
+      const fast = await m.countFromIndexes(await getDb(), p, now)
       if (fast !== undefined) return fast
       let n = 0
-      for await (const page of readQuery(getDb, p, slicer(opts), now)) n += page.length
+      for await (const page of m.readQuery(getDb, p, m.slicer(opts), now)) n += page.length
       return n
     },
 
     async clear(q) {
       ensureOpen()
+      const m = await load()
       await writer.flush().catch(() => {})
-      if (planQuery(q).everything)
+      if (m.planQuery(q).everything)
         return writing(async (store) => (store.clear(), Infinity))
       const ids = (await collect(q)).map((e) => e.id)
-      return writing((store) => deleteIds(store, ids))
+      return writing((store) => m.deleteIds(store, ids))
     },
 
     async replay(bus, q, opts) {
       ensureOpen()
-      const speed = checkSpeed(opts?.speed)
+      const m = await load()
+      const speed = m.checkSpeed(opts?.speed)
       // Original order is oldest first, whatever q.order says.
-      return replayPages(bus, read({ ...q, order: 'asc' }), speed, opts?.signal)
+      return m.replayPages(bus, read(m, { ...q, order: 'asc' }), speed, opts?.signal)
     },
 
     async export(opts) {
       ensureOpen()
+      const m = await load()
       const { format, ...q } = opts ?? {}
-      const f = checkFormat(format)
-      return serialize(await collect(q), f, emit)
+      const f = m.checkFormat(format)
+      return m.serialize(await collect(q), f, emit)
     },
 
     async import(input): Promise<ImportReport> {
       ensureOpen()
-      const { events, rejected, legacy } = parseImport(input)
+      const { events, rejected, legacy } = (await load()).parseImport(input)
       const now = Date.now()
       let expired = 0
       const queued: Array<[number, string, Batch]> = []
