@@ -96,22 +96,8 @@ module.exports = [
     // +1.95 kB for scale: the maintained count, index-key counts and eviction, sliced reads,
     // write-time compaction). Then 13.10 kB: eviction that stops at the cut (evict.ts) and lazy
     // window merges (merge.ts), paid for by reading whole leading segments rather than deleting
-    // them unread. Then 13.39 kB with reads that bound the gets in flight and sift segments as
-    // they arrive (reader.ts). Up front since: queries, counts, clear(q), replay, export, import
-    // parsing and the TTL sweep (reads.ts) are loaded with import() on first use (the sweep at
-    // open only when an `exp` index count finds an expired event); 9.46 kB measured, the whole in
-    // the next row.
-    modifyEsbuildConfig: upFront,
-    limit: '9.55 kB',
-  },
-  {
-    name: 'openHistory with what it loads on first use (queries, export, import), on top of core',
-    path: 'packages/history/dist/index.js',
-    import: '{ openHistory }',
-    ignore: onTopOfCore,
-    gzip: true,
-    // 14.07 kB measured (13.39 kB before the split: the chunk's import() wrapper costs ~0.7 kB).
-    limit: '14.2 kB',
+    // them unread.
+    limit: '13.1 kB',
   },
   {
     name: 'connectDevtools, on top of core',
@@ -136,11 +122,9 @@ module.exports = [
     // Up front: JetStream (jetstream.ts, with the leader's resume point) and request/reply
     // (requests.ts) are loaded with import() only when their options are set (~1.5 kB each,
     // counted in the next row). 5.98 kB measured (was 8.43 kB with them in, and the bridge as a
-    // class, whose field and method names do not minify). Then 4.99 kB: the sender and the
-    // receiving of messages (wire-part.ts) load before the first connection, and the leader
-    // decision of a page in leader mode (leader-decision.ts) after connectNats() returns.
+    // class, whose field and method names do not minify).
     modifyEsbuildConfig: upFront,
-    limit: '5.2 kB',
+    limit: '6 kB',
   },
   {
     // What an app adds for NATS: the bridge, electLeader and @nats-io/nats-core (~42 kB of it).
