@@ -11,9 +11,10 @@ import { connectWorker, type WorkerBridge } from '../src/index.ts'
 import type { BenchTable } from '../../../bench/types.ts'
 import { yieldTask } from '../../../bench/yield-task.ts'
 
-/** Rounds per payload. A round of 2,000 x 10 KB takes ~0.1-0.3 s a side; at 7 rounds the median
- *  ratio moved 0.75-1.10x between consecutive runs of the same code at load 5-6. */
-const ROUNDS = 15
+/** Rounds per payload. A round takes ~0.03-0.35 s a side; at 7 rounds the median ratio at 10 KB
+ *  moved 0.75-1.10x between consecutive runs of the same code at load 5-6, and at 15 the 1 MB
+ *  rows still moved 0.72-1.04x (one 1 MB run is 30 events: one garbage collection is a third of it). */
+const ROUNDS = 21
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const row = (n: number, size: number) => ({ a: n, b: 'x'.repeat(size) })
