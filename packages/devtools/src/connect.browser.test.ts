@@ -148,6 +148,37 @@ describe('connectDevtools', () => {
     expect(second.length).toBe(100)
   })
 
+  it('runs panel commands in order once commands.ts is loaded, and drops one whose session ended meanwhile', async () => {
+    const bus = createBus({ name: 'cmd-bus' })
+    const seen: string[] = []
+    bus.subscribe('cmd.*', (e) => void seen.push(e.type))
+    // a target of our own, so messages can be handed to the agent within one task
+    let listener: ((e: MessageEvent) => void) | undefined
+    const posted: { kind: string; id?: string; ok?: boolean }[] = []
+    const agent = connectDevtools(bus, {
+      target: { postMessage: (m) => void posted.push(m as (typeof posted)[number]), addEventListener: (_t, l) => (listener = l), removeEventListener() {} },
+    })
+    const send = (m: unknown) => listener!({ data: m } as MessageEvent)
+    const results = () => posted.filter((m) => m.kind === 'result').map((m) => [m.id, m.ok])
+    send(msg({ kind: 'hello', nonce: 'a', leaseMs: 10_000 }))
+    // both before the module is loaded: answered in the order they came
+    send(msg({ kind: 'command', nonce: 'a', id: 'c1', command: { op: 'publish', type: 'cmd.kept' } }))
+    send(msg({ kind: 'command', nonce: 'a', id: 'c2', command: { op: 'snapshot' } }))
+    await until(() => results().length === 2, 'two results')
+    expect(results()).toEqual([
+      ['c1', true],
+      ['c2', true],
+    ])
+    // a command, then the panel closes, in one task: the command never runs
+    send(msg({ kind: 'command', nonce: 'a', id: 'c3', command: { op: 'publish', type: 'cmd.dropped' } }))
+    send(msg({ kind: 'bye', nonce: 'a' }))
+    await tick(50)
+    expect(seen).toEqual(['cmd.kept'])
+    expect(results().map(([id]) => id)).toEqual(['c1', 'c2'])
+    expect(agent.stats().commands).toBe(3)
+    agent.disconnect()
+  })
+
   it('pause skips events, resume streams again; snapshot reports paused', async () => {
     const { bus, agent, s } = setup()
     post(msg({ kind: 'hello', nonce: 'n', leaseMs: 10_000 }))
