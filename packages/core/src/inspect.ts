@@ -24,6 +24,13 @@ export interface InspectOptions {
    *  that match no subscription, as for any inspector). An unknown kind throws
    *  InvalidOptionError. */
   kinds?: readonly InspectionKind[]
+  /** A sampler for 'publish' inspections: called once per publish with its event, after
+   *  delivery and before the inspection is built; false skips that publish for this observer,
+   *  and when no observer takes it the bus builds no 'publish' inspection at all (a DevTools
+   *  agent keeping 2000 events/s pays for those, not for every publish). Other kinds are not
+   *  sampled. A sampler that throws counts as false (logged with console.error). Not a function:
+   *  InvalidOptionError. */
+  sample?: ((event: TidingsEvent) => boolean) | undefined
 }
 
 /** One bit per kind: the bus keeps the union of its inspectors' bits (`inspected`), so the hot

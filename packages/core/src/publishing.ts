@@ -7,7 +7,7 @@ import type { Observable, Unsubscribable } from 'rxjs'
 import { now } from './clock.js'
 import { createOriginId, type TidingsEvent } from './envelope.js'
 import { EventIds } from './event-id.js'
-import { BusClosedError, QueueFullError, ValidationError } from './errors.js'
+import { BusClosedError, InvalidOptionError, QueueFullError, ValidationError } from './errors.js'
 import { Guards } from './guard.js'
 import { KIND_BITS, kindMask, PUBLISH_BIT, type InspectionEvent, type InspectOptions } from './inspect.js'
 import { Multicast } from './multicast.js'
@@ -26,6 +26,8 @@ type Inspector = (e: InspectionEvent) => void
 interface Watcher {
   fn: Inspector
   mask: number
+  /** InspectOptions.sample, for 'publish' inspections. */
+  sample: ((event: TidingsEvent) => boolean) | undefined
 }
 export type PublishInputLike = { type: string; data?: unknown; id?: string; origin?: string; seq?: number; timestamp?: number } & PublishOptions
 
@@ -53,6 +55,8 @@ export abstract class PublishingBus implements BusInternals {
   /** Mirrors guards.size > 0 as a plain field: read on every publish. */
   protected guarded = false
   private inspectors: Watcher[] = []
+  /** Whether an inspector of 'publish' samples them (inspectPublish() then asks it first). */
+  private sampling = false
   private acks: PublishAck[] = []
   protected readonly failures = new Multicast<HandlerFailure>()
   private readonly bridged = new WeakMap<TidingsEvent, string>()
@@ -277,7 +281,10 @@ export abstract class PublishingBus implements BusInternals {
   /** The end of every publish: counts, the 'publish' inspection, and the error for refusals. */
   private finish(event: TidingsEvent, receipt: PublishReceipt, refused: BaseSubscription[] | undefined): PublishReceipt {
     this.counters.delivered += receipt.delivered
-    if (this.inspected & PUBLISH_BIT) this.emitInspection({ kind: 'publish', at: now(), event, receipt })
+    if (this.inspected & PUBLISH_BIT) {
+      if (this.sampling) this.inspectSampled(event, receipt)
+      else this.emitInspection({ kind: 'publish', at: now(), event, receipt })
+    }
     if (refused !== undefined) throw new QueueFullError(event.type, refused.map((s) => s.id), refused[0]!.queue!.capacity)
     return receipt
   }
@@ -349,16 +356,35 @@ export abstract class PublishingBus implements BusInternals {
 
   inspect(observer: Inspector | { next: Inspector }, options?: InspectOptions): Unsubscribable {
     const fn: Inspector = typeof observer === 'function' ? observer : (e) => observer.next(e)
-    const watcher: Watcher = { fn, mask: kindMask(options?.kinds) }
+    const sample = options?.sample
+    if (sample !== undefined && typeof sample !== 'function') throw new InvalidOptionError('inspect sample', sample, 'a function (event) => boolean')
+    const watcher: Watcher = { fn, mask: kindMask(options?.kinds), sample }
     // What the bus builds follows what its inspectors asked for (recomputed on every change).
     const set = (list: Watcher[]) => {
       this.inspectors = list
       this.inspecting = list.length > 0
       this.inspected = list.reduce((mask, w) => mask | w.mask, 0)
+      this.sampling = list.some((w) => w.sample !== undefined && (w.mask & PUBLISH_BIT) !== 0)
       this.replan()
     }
     set([...this.inspectors, watcher])
     return { unsubscribe: () => set(this.inspectors.filter((w) => w !== watcher)) }
+  }
+
+  /** The 'publish' inspection when some inspector samples: each sampler is asked once, and the
+   *  inspection is built only if some inspector takes it. */
+  private inspectSampled(event: TidingsEvent, receipt: PublishReceipt): void {
+    let e: InspectionEvent | undefined
+    for (const w of this.inspectors) {
+      if ((w.mask & PUBLISH_BIT) === 0) continue
+      try {
+        if (w.sample !== undefined && !w.sample(event)) continue
+        w.fn((e ??= { kind: 'publish', at: now(), event, receipt }))
+      } catch (err) {
+        // A sampler or inspector must never break publishing.
+        console.error('[tidings] inspector threw', err)
+      }
+    }
   }
 
   /** Hands `e` to every inspector that asked for its kind. */
