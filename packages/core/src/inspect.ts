@@ -23,7 +23,7 @@ export interface InspectOptions {
    *  every kind. An empty list receives nothing (the bus still builds the envelopes of events
    *  that match no subscription, as for any inspector). An unknown kind throws
    *  InvalidOptionError. */
-  kinds?: readonly InspectionKind[]
+  kinds?: readonly InspectionKind[] | undefined
   /** A sampler for 'publish' inspections: called once per publish with its event, after
    *  delivery and before the inspection is built; false skips that publish for this observer,
    *  and when no observer takes it the bus builds no 'publish' inspection at all (a DevTools

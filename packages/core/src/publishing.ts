@@ -55,8 +55,6 @@ export abstract class PublishingBus implements BusInternals {
   /** Mirrors guards.size > 0 as a plain field: read on every publish. */
   protected guarded = false
   private inspectors: Watcher[] = []
-  /** Whether an inspector of 'publish' samples them (inspectPublish() then asks it first). */
-  private sampling = false
   private acks: PublishAck[] = []
   protected readonly failures = new Multicast<HandlerFailure>()
   private readonly bridged = new WeakMap<TidingsEvent, string>()
@@ -281,10 +279,7 @@ export abstract class PublishingBus implements BusInternals {
   /** The end of every publish: counts, the 'publish' inspection, and the error for refusals. */
   private finish(event: TidingsEvent, receipt: PublishReceipt, refused: BaseSubscription[] | undefined): PublishReceipt {
     this.counters.delivered += receipt.delivered
-    if (this.inspected & PUBLISH_BIT) {
-      if (this.sampling) this.inspectSampled(event, receipt)
-      else this.emitInspection({ kind: 'publish', at: now(), event, receipt })
-    }
+    if (this.inspected & PUBLISH_BIT) this.inspectPublish(event, receipt)
     if (refused !== undefined) throw new QueueFullError(event.type, refused.map((s) => s.id), refused[0]!.queue!.capacity)
     return receipt
   }
@@ -357,34 +352,31 @@ export abstract class PublishingBus implements BusInternals {
   inspect(observer: Inspector | { next: Inspector }, options?: InspectOptions): Unsubscribable {
     const fn: Inspector = typeof observer === 'function' ? observer : (e) => observer.next(e)
     const sample = options?.sample
-    if (sample !== undefined && typeof sample !== 'function') throw new InvalidOptionError('inspect sample', sample, 'a function (event) => boolean')
+    if (sample !== undefined && typeof sample !== 'function') throw new InvalidOptionError('inspect sample', sample, 'a function')
     const watcher: Watcher = { fn, mask: kindMask(options?.kinds), sample }
     // What the bus builds follows what its inspectors asked for (recomputed on every change).
     const set = (list: Watcher[]) => {
       this.inspectors = list
       this.inspecting = list.length > 0
       this.inspected = list.reduce((mask, w) => mask | w.mask, 0)
-      this.sampling = list.some((w) => w.sample !== undefined && (w.mask & PUBLISH_BIT) !== 0)
       this.replan()
     }
     set([...this.inspectors, watcher])
     return { unsubscribe: () => set(this.inspectors.filter((w) => w !== watcher)) }
   }
 
-  /** The 'publish' inspection when some inspector samples: each sampler is asked once, and the
-   *  inspection is built only if some inspector takes it. */
-  private inspectSampled(event: TidingsEvent, receipt: PublishReceipt): void {
+  /** The 'publish' inspection: each inspector's sampler is asked once, and the inspection is
+   *  built only if some inspector takes the publish. */
+  private inspectPublish(event: TidingsEvent, receipt: PublishReceipt): void {
     let e: InspectionEvent | undefined
-    for (const w of this.inspectors) {
-      if ((w.mask & PUBLISH_BIT) === 0) continue
-      try {
-        if (w.sample !== undefined && !w.sample(event)) continue
-        w.fn((e ??= { kind: 'publish', at: now(), event, receipt }))
-      } catch (err) {
-        // A sampler or inspector must never break publishing.
-        console.error('[tidings] inspector threw', err)
-      }
-    }
+    for (const w of this.inspectors)
+      if (w.mask & PUBLISH_BIT)
+        try {
+          if (!w.sample || w.sample(event)) w.fn((e ??= { kind: 'publish', at: now(), event, receipt }))
+        } catch (err) {
+          // A sampler or inspector must never break publishing.
+          console.error('[tidings] inspector threw', err)
+        }
   }
 
   /** Hands `e` to every inspector that asked for its kind. */

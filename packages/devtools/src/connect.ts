@@ -5,7 +5,7 @@
 // push, never for reading the payload (docs/devtools.md "What a session costs"). With the panel
 // closed those items go to a ring bounded in characters of JSON (recordBytes); when the panel
 // says hello they are sent first, marked `recorded`, then the session streams live.
-import type { Bus, EventMapOf, InspectionEvent, InspectionKind, TidingsEvent } from '@tidings/core'
+import type { Bus, EventMapOf, InspectionEvent, InspectionKind } from '@tidings/core'
 import type { CommandHost, CommandOutcome } from './commands.js'
 import { type DevtoolsOptions, parseOptions } from './options.js'
 import { type AgentInfo, type FromAgentMsg, type WireItem, type WireState, PROTOCOL_VERSION, msg, parseToAgent, readMessage } from './protocol.js'
@@ -112,10 +112,6 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
     }
   }
 
-  // Runs inside publish(), once per publish, before core builds its 'publish' inspection: a
-  // publish the sampler skips costs core no inspection object and the agent no call.
-  const samplePublish = (e: TidingsEvent): boolean => pending !== undefined && sampler.publish(e.seq)
-
   // Runs inside publish(): decide and keep a reference, nothing more (no clock, no allocation
   // for a skipped event; publish items first: they are nearly all the traffic).
   const onInspect = (e: InspectionEvent) => {
@@ -123,7 +119,7 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
     if (!p) return
     const k = e.kind
     if (k === 'publish') {
-      // (Sampled already: core asked samplePublish before building this inspection.)
+      // (Sampled already: core asked sampler.publish before building this inspection.)
       // Error.stackTraceLimit frames (V8's default 10): the first ~4 are the agent's and core's.
       if (o.trace) stacks.set(e, new Error())
     } else if (k === 'deliver' || k === 'bridge') {
@@ -259,11 +255,14 @@ export function connectDevtools<M extends EventMapOf<M>>(bus: Bus<M>, options: D
     inspect(timing)
   }
 
-  /** (Re)subscribes to core's inspection stream with the kinds `timing` needs. */
+  /** (Re)subscribes to core's inspection stream with the kinds `timing` needs. The sampler
+   *  decides on each publish inside publish(), before core builds its inspection: a skipped
+   *  publish costs core no inspection object and the agent no call. (A new capture makes a new
+   *  sampler and calls this again.) */
   function inspect(all: boolean) {
     if (!pending) return
     inspection?.unsubscribe()
-    inspection = bus.inspect(onInspect, all ? { sample: samplePublish } : { kinds: KINDS, sample: samplePublish })
+    inspection = bus.inspect(onInspect, { kinds: all ? undefined : KINDS, sample: sampler.publish })
   }
 
   const stopCapture = () => {

@@ -86,8 +86,7 @@ export function parseOptions(options: DevtoolsOptions, busName: string): ParsedO
   const out = { name } as ParsedOptions
   // (a table rather than six calls: the agent's bundle has a size budget)
   for (const [k, dflt, allowZero] of COUNTS) out[k] = count(k, options[k], dflt, allowZero)
-  out.trace = flag('trace', options.trace)
-  out.timing = flag('timing', options.timing)
+  for (const k of ['trace', 'timing'] as const) out[k] = flag(k, options[k])
   const redact = options.redact
   if (typeof redact === 'function') out.redactFn = redact
   else if (redact !== undefined) {
@@ -107,7 +106,7 @@ const devtoolsOptionError = (option: string, value: unknown, rule: string) => ne
  *  passing 'yes' would otherwise get "off" without a word). */
 function flag(option: string, v: boolean | undefined): boolean {
   if (v === undefined || typeof v === 'boolean') return v === true
-  throw new DevtoolsOptionsError(option, v, 'must be true or false')
+  throw new DevtoolsOptionsError(option, v, 'must be a boolean')
 }
 
 function count(option: string, v: number | undefined, dflt: number, allowZero = false): number {

@@ -5,7 +5,7 @@ import { createSampler } from './sampler.js'
 /** Offers publishes seq from..to-1; returns the seqs kept. */
 const offer = (s: ReturnType<typeof createSampler>, from: number, to: number) => {
   const kept: number[] = []
-  for (let seq = from; seq < to; seq++) if (s.publish(seq)) kept.push(seq)
+  for (let seq = from; seq < to; seq++) if (s.publish({ seq })) kept.push(seq)
   return kept
 }
 
@@ -95,7 +95,7 @@ describe('createSampler', () => {
           }
           for (let i = 0; i < n; i++) {
             offered++
-            const ok = op === 'publish' ? s.publish(seq++) : op === 'follower' ? s.follower(seq - 1 - i) : s.important()
+            const ok = op === 'publish' ? s.publish({ seq: seq++ }) : op === 'follower' ? s.follower(seq - 1 - i) : s.important()
             if (!ok) continue
             kept++
             windowItems++

@@ -7,8 +7,9 @@
 // burst that holds the main thread for longer is one window, kept to the same budget).
 // A closure rather than a class: its state minifies to local names (the agent's size budget).
 export interface Sampler {
-  /** For 'publish' items: counts the offer and decides. */
-  publish(seq: number): boolean
+  /** For 'publish' items: counts the offer and decides (core calls it as InspectOptions.sample,
+   *  with the event: only its seq is read). */
+  publish(event: { seq: number }): boolean
   /** For items that belong to an event (deliver, bridge): same choice as its publish. */
   follower(seq: number): boolean
   /** For rare, important items (drop, reject, error): only the hard cap on items applies. */
@@ -41,7 +42,7 @@ export function createSampler(maxPerSecond: number, maxItemsPerSecond = maxPerSe
     return false
   }
   return {
-    publish(seq) {
+    publish({ seq }) {
       // The skip path (most events above the rate) is one comparison chain and one increment.
       if (publishesLeft > 0 && itemsLeft > 0 && seq % stride === 0 && !paused) {
         publishesLeft--
