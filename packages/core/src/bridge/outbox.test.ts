@@ -74,6 +74,19 @@ describe('estimateBytes', () => {
     expect(estimateBytes(new Date(0))).toBe(9)
   })
 
+  it('walks 4 entries of a large array (first, last, evenly spaced) and scales by its length', () => {
+    const read: number[] = []
+    const rows = Array.from({ length: 100 }, (_, i) => ({
+      get v(): string {
+        read.push(i)
+        return 'x'.repeat(10)
+      },
+    }))
+    const one = estimateBytes({ v: 'x'.repeat(10) })
+    expect(estimateBytes(rows)).toBe(8 + one * 100)
+    expect(read).toEqual([0, 33, 66, 99])
+  })
+
   it('is bounded on cycles and huge objects, and never throws', () => {
     const cyclic: Record<string, unknown> = { a: 1 }
     cyclic['self'] = cyclic
