@@ -83,7 +83,19 @@ export const probe = {
     const t0 = performance.now()
     let events = 0
     let after: IDBValidKey | undefined
-    for (;;) {
+    // perTx -1: one cursor over the whole store instead (one request, its value replaced per step).
+    if (perTx < 0) {
+      await new Promise<void>((resolve) => {
+        const req = db.transaction('segments').objectStore('segments').openCursor()
+        req.addEventListener('success', () => {
+          const c = req.result
+          if (!c) return resolve()
+          events += (c.value as { events: unknown[] }).events.length
+          c.continue()
+        })
+      })
+    }
+    for (; perTx > 0; ) {
       const store = db.transaction('segments').objectStore('segments')
       const keys = await new Promise<IDBValidKey[]>((resolve) => {
         const req = store.getAllKeys(after === undefined ? null : IDBKeyRange.lowerBound(after, true), perTx)

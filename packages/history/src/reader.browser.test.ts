@@ -114,35 +114,40 @@ test('a dense window (20,000 events of 20 types in 10 s) is checked for its slic
   }
 })
 
-/** Counts, on the IndexedDB prototypes while `fn` runs, the gets and getAlls issued and the most
- *  events (by the segments' n, once each reply is decoded) requested by gets in flight at once. */
-async function countRequests<T>(fn: () => Promise<T>): Promise<{ value: T; gets: number; getAlls: number; maxGetsInFlight: number }> {
-  const trace = { gets: 0, getAlls: 0, maxGetsInFlight: 0 }
+/** Counts, on the IndexedDB prototypes while `fn` runs, the gets, getAlls, cursors opened and
+ *  cursor steps a read issues. */
+async function countRequests<T>(fn: () => Promise<T>): Promise<{ value: T; gets: number; getAlls: number; cursors: number; steps: number }> {
+  const trace = { gets: 0, getAlls: 0, cursors: 0, steps: 0 }
   const { get } = IDBObjectStore.prototype
-  const { getAll } = IDBIndex.prototype
-  let inFlight = 0
+  const { getAll, openCursor } = IDBIndex.prototype
+  const { continue: step } = IDBCursor.prototype
   IDBObjectStore.prototype.get = function (...args) {
     trace.gets++
-    trace.maxGetsInFlight = Math.max(trace.maxGetsInFlight, ++inFlight)
-    const req = get.apply(this, args)
-    // Registered before the reader's onsuccess, so it runs first.
-    req.addEventListener('success', () => void inFlight--)
-    return req
+    return get.apply(this, args)
   }
   IDBIndex.prototype.getAll = function (...args) {
     trace.getAlls++
     return getAll.apply(this, args)
   }
+  IDBIndex.prototype.openCursor = function (...args) {
+    trace.cursors++
+    return openCursor.apply(this, args)
+  }
+  IDBCursor.prototype.continue = function (...args) {
+    trace.steps++
+    return step.apply(this, args)
+  }
   try {
     return { value: await fn(), ...trace }
   } finally {
     Object.assign(IDBObjectStore.prototype, { get })
-    Object.assign(IDBIndex.prototype, { getAll })
+    Object.assign(IDBIndex.prototype, { getAll, openCursor })
+    Object.assign(IDBCursor.prototype, { continue: step })
   }
 }
 
-test('dense segments are read by gets with at most TASK_EVENTS events in flight; sparse ones by getAll; same events, order and progress', async () => {
-  const h = open(uniqueDb('reader-inflight'))
+test('dense segments are read through a cursor, one segment per step, no get; sparse ones by getAll; same events, order and progress', async () => {
+  const h = open(uniqueDb('reader-requests'))
   // Dense: 10 types, one event per ms for 30 s: segments of one type and second (100 events).
   const dense = Array.from({ length: 30_000 }, (_, i) => envelope(`d.t${i % 10}`, 2_000_000 + i, { i }))
   // Sparse: 4 types, each once per second for 2,000 s: one segment of 10 events per type and window.
@@ -150,21 +155,23 @@ test('dense segments are read by gets with at most TASK_EVENTS events in flight;
   await h.import(dense)
   await h.import(sparse)
   const progress: Array<{ scanned: number; matched: number }> = []
-  const d = await countRequests(() => h.query({ type: 'd.*', where: { 'data.i': ['>=', 0] } }, { onProgress: (p) => progress.push(p) }))
-  expect(ids(d.value)).toEqual(ids(dense))
-  expect(progress.at(-1)).toEqual({ scanned: 30_000, matched: 30_000 })
-  // 300 segments of 100 events: pipelined (more than one get at a time), but never more than
-  // TASK_EVENTS events' worth.
-  expect(d.gets).toBeGreaterThanOrEqual(300)
-  expect(d.maxGetsInFlight).toBeGreaterThan(1)
-  expect(d.maxGetsInFlight).toBeLessThanOrEqual(TASK_EVENTS / 100)
+  // One type's 30 segments of 100 events: one cursor per page, a step per segment.
+  const d = await countRequests(() => h.query({ type: 'd.t3', where: { 'data.i': ['>=', 0] } }, { onProgress: (p) => progress.push(p) }))
+  expect(ids(d.value)).toEqual(ids(dense.filter((e) => e.type === 'd.t3')))
+  expect(progress.at(-1)).toEqual({ scanned: 3000, matched: 3000 })
+  expect([d.gets, d.getAlls]).toEqual([0, 0])
+  // Each segment once, plus the first page's (8 segments inside one 10 s window, read again whole)
+  // and a step past the end of each cursor.
+  expect(d.steps + d.cursors).toBeGreaterThanOrEqual(30)
+  expect(d.steps + d.cursors).toBeLessThanOrEqual(30 + SEG_PAGE_MIN + d.cursors)
   // A where-only scan keeps only what matches (1 in 1,000) and still returns it in order.
-  const w = await h.query({ where: { 'data.i': ['>=', 29_000] }, from: 2_000_000, to: 2_999_999 })
-  expect(ids(w)).toEqual(ids(dense.slice(29_000)))
-  // Sparse, one type over 2,000 s: 200 segments of 10 events. After the first page (gets), the
-  // rest comes by getAll, up to TASK_EVENTS events each.
+  const w = await countRequests(() => h.query({ where: { 'data.i': ['>=', 29_000] }, from: 2_000_000, to: 2_999_999 }))
+  expect(ids(w.value)).toEqual(ids(dense.slice(29_000)))
+  expect(w.gets).toBe(0)
+  // Sparse, one type over 2,000 s: 200 segments of 10 events. After the first page (a cursor),
+  // the rest comes by getAll, up to TASK_EVENTS events each.
   const s = await countRequests(() => h.query({ type: 's.t1', from: 10_000_000, to: 11_999_999 }))
   expect(ids(s.value)).toEqual(ids(sparse.filter((e) => e.type === 's.t1')))
-  expect(s.gets).toBe(SEG_PAGE_MIN)
+  expect([s.cursors, s.steps]).toEqual([1, SEG_PAGE_MIN - 1])
   expect(s.getAlls).toBe(Math.ceil((200 - SEG_PAGE_MIN) / (TASK_EVENTS / 10)))
 })

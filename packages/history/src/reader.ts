@@ -1,6 +1,6 @@
-// Reads a planned query over segments, bucket by bucket, in plan order. A page is its primary keys
-// then one get per segment (or one getAll of small segments, or one getAllRecords for desc), of
-// whole segments; a window (segment.ts) is never split across pages:
+// Reads a planned query over segments, bucket by bucket, in plan order. A page is a cursor's steps
+// over the index range, one segment each (or one getAll of small segments, or one getAllRecords
+// for desc), of whole segments; a window (segment.ts) is never split across pages:
 // when a page ends inside one, that window is read again whole with the next page. The segments of
 // one window may interleave in time (several batches, several tabs), so each window's events are
 // merged by (timestamp, seq, id) before the time window, expiry, filters and the limit apply; the
@@ -21,27 +21,37 @@ export const SEG_PAGE_MIN = 8
 export const SEG_PAGE_MAX = 256
 /** Events decoded per page at most (estimated from the previous page's segments). */
 export const PAGE_EVENTS = 4000
-/** Events the browser may decode ahead of the reader: the gets of a page in flight at once, and
- *  what one getAll of small segments returns. Every IndexedDB reply is a task of the page, and
- *  replies that arrive together run back to back before the page's own next task (an input, a
- *  frame): a whole page of gets in flight (a window of 10,000 dense events) held the thread for
- *  20-30 ms at 1M stored, while each reply alone took well under a millisecond. */
+/** Events one getAll of small segments returns at most (decoded in one task). */
 export const TASK_EVENTS = 1000
 
 type GetAllRecords = (opts: { query: IDBKeyRange; count?: number | undefined; direction: 'prev' }) => IDBRequest<Array<{ value: Segment }>>
 
-/** Up to `count` segments of `range`, in index order or (desc) reversed. `perSeg`: events per
- *  segment seen so far (undefined before the first page), which bounds what is decoded at once. */
+/** Up to `count` segments of `range`, in index order or (desc) reversed, each passed through
+ *  `sift` as it arrives. `perSeg`: events per segment seen so far (undefined before the first
+ *  page). */
 export async function fetchSegments(index: IDBIndex, range: IDBKeyRange, count?: number, desc = false, perSeg?: number, sift: Sift = same): Promise<Segment[]> {
-  // Ascending: the page's primary keys in one request, then one get per segment, pipelined
-  // (unlike a cursor's round trip per step) but at most TASK_EVENTS events in flight; each get's
-  // result is decoded in its own task, so a page of dense traffic (thousands of events) is never
-  // decoded in one, as a getAll would. Small segments (sparse traffic, 10 events each) come in one
-  // getAll instead: a hundred gets cost a hundred backend requests for the same events. Order
-  // within a window does not matter: its segments are merged.
   if (!desc) {
+    // Small segments (sparse traffic, 10 events each) in one getAll of at most TASK_EVENTS
+    // events: a step per segment would cost a round trip each for the same events.
     if (perSeg !== undefined && count !== undefined && count * perSeg <= TASK_EVENTS) return (await request<Segment[]>(index.getAll(range, count))).map(sift)
-    return fetchByKeys(index.objectStore, await request(index.getAllKeys(range, count)), perSeg, sift)
+    // Else a cursor: each step's segment (500 events at most) is decoded in its own task, and the
+    // cursor's value is replaced at every step. A get or a getAll keeps its result on its request
+    // object, which lives until the next full garbage collection: every segment a scan read by
+    // gets survived V8's scavenges until then and was copied by each (8-25 ms of main-thread CPU
+    // per scavenge at 1M stored; ~1 ms through a cursor, cpu-trace.mjs RAW=-1).
+    return new Promise((resolve, reject) => {
+      const out: Segment[] = []
+      const req = index.openCursor(range)
+      // oxlint-disable-next-line unicorn/prefer-add-event-listener
+      req.onsuccess = () => {
+        const c = req.result
+        if (c) out.push(sift(c.value as Segment))
+        if (!c || out.length === count) resolve(out)
+        else c.continue()
+      }
+      // oxlint-disable-next-line unicorn/prefer-add-event-listener
+      req.onerror = () => reject(req.error)
+    })
   }
   const getAllRecords = (index as { getAllRecords?: GetAllRecords }).getAllRecords
   if (getAllRecords) return (await request(getAllRecords.call(index, { query: range, count, direction: 'prev' }))).map((r) => sift(r.value))
@@ -55,41 +65,6 @@ export async function fetchSegments(index: IDBIndex, range: IDBKeyRange, count?:
 /** What a read keeps of each segment as it arrives (see readPages). */
 type Sift = (s: Segment) => Segment
 const same: Sift = (s) => s
-
-/** The segments of `keys` (in that order), by gets issued from the replies' own success events
- *  (so the transaction stays active), with about TASK_EVENTS events in flight at most (learned
- *  from the replies: a segment holds 1 to 500). */
-function fetchByKeys(store: IDBObjectStore, keys: IDBValidKey[], perSeg = 100, sift: Sift = same): Promise<Segment[]> {
-  return new Promise((resolve, reject) => {
-    const out: Segment[] = Array.from({ length: keys.length })
-    let next = 0
-    let got = 0
-    let events = 0
-    let inFlight = 0
-    const issue = () => {
-      const per = got > 0 ? events / got : perSeg
-      const max = Math.max(1, Math.floor(TASK_EVENTS / Math.max(1, per)))
-      while (next < keys.length && inFlight < max) {
-        const i = next++
-        const req = store.get(keys[i]!)
-        inFlight++
-        // oxlint-disable-next-line unicorn/prefer-add-event-listener
-        req.onsuccess = () => {
-          inFlight--
-          const seg = req.result as Segment
-          events += seg.n
-          out[i] = sift(seg)
-          if (++got === keys.length) resolve(out)
-          else issue()
-        }
-        // oxlint-disable-next-line unicorn/prefer-add-event-listener
-        req.onerror = () => reject(req.error)
-      }
-    }
-    if (keys.length === 0) resolve(out)
-    else issue()
-  })
-}
 
 /** Yields pages of live (unexpired, matching) events in plan order until the limit. */
 export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, now = Date.now(), sl: Slicer = slicer()): AsyncGenerator<TidingsEvent[]> {
@@ -142,8 +117,8 @@ export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, 
       else lo = readWhole ? last + WINDOW : last
       // Grow, but keep a page near PAGE_EVENTS decoded events (segments hold 1 to 500), and
       // past a window read whole, at least that window's segments plus one: else every window of
-      // dense traffic is decoded twice (a page inside it, then whole). Gets are bounded in flight
-      // (fetchByKeys), so a bigger page makes no longer task. With a limit the page doubles (a
+      // dense traffic is decoded twice (a page inside it, then whole). A cursor decodes one
+      // segment per task, so a bigger page makes no longer task. With a limit the page doubles (a
       // limit often needs little); without one it takes PAGE_EVENTS at once (fewer round trips:
       // sparse traffic has ten times the segments for the same events), in one getAll when that
       // is at most TASK_EVENTS of small segments.
