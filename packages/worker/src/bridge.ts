@@ -21,12 +21,12 @@ import {
   type InboundPipe,
 } from '@tidings/core/bridge'
 import { BehaviorSubject, Subject, type Observable } from 'rxjs'
-import { findUncloneable } from './clone-check.js'
-import { InvalidWorkerTargetError, UncloneableDataError, workerOptionError } from './errors.js'
+import { InvalidWorkerTargetError, type UncloneableDataError, workerOptionError } from './errors.js'
 import { forwardToSiblings, hubOf, type Hub, type HubMember } from './hub.js'
 import { AckWindow } from './liveness.js'
 import { isEndpoint, parseMessage, TAG, VERSION, type BridgeMessage, type MessageEndpoint } from './protocol.js'
 import type { ConnectWorkerOptions, WorkerBridge, WorkerBridgeStats, WorkerBridgeStatus } from './bridge-types.js'
+import { checkCloneable, uncloneableError } from './uncloneable.js'
 
 export type { ConnectWorkerOptions, WorkerBridge, WorkerBridgeStats, WorkerBridgeStatus } from './bridge-types.js'
 
@@ -406,29 +406,6 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
   }
 }
 
-/** The uncloneable value in an event's data or metadata, as a typed error; a value that throws
- *  when read counts as uncloneable too (never an exception out of the bus observer). */
-function checkCloneable(e: TidingsEvent): UncloneableDataError | undefined {
-  try {
-    const bad = findUncloneable(e.data, 'data') ?? (e.metadata !== undefined ? findUncloneable(e.metadata, 'metadata') : undefined)
-    return bad === undefined ? undefined : new UncloneableDataError(e.type, bad.path, bad.kind, e.id)
-  } catch (err) {
-    return new UncloneableDataError(e.type, 'data', `value that throws when read (${toError(err).message})`, e.id)
-  }
-}
-
-function uncloneableError(e: TidingsEvent, reason: string): UncloneableDataError {
-  return checkCloneable(e) ?? new UncloneableDataError(e.type, 'data', reason, e.id)
-}
-
 function positive(option: string, v: number): number {
   return checkNumber(v, option, (n) => Number.isInteger(n) && n >= 1, 'use a positive integer', workerOptionError)
 }
-
-/** Throws UncloneableDataError if `data` (or `metadata`) cannot cross to a worker. For code that
- *  wants to check before publishing at all. */
-export function assertCloneable(type: string, data: unknown, metadata?: Record<string, unknown>): void {
-  const bad = findUncloneable(data, 'data') ?? (metadata !== undefined ? findUncloneable(metadata, 'metadata') : undefined)
-  if (bad !== undefined) throw new UncloneableDataError(type, bad.path, bad.kind)
-}
-

@@ -1,4 +1,5 @@
-export { connectWorker, assertCloneable, type ConnectWorkerOptions, type WorkerBridge, type WorkerBridgeStats, type WorkerBridgeStatus } from './bridge.js'
+export { connectWorker, type ConnectWorkerOptions, type WorkerBridge, type WorkerBridgeStats, type WorkerBridgeStatus } from './bridge.js'
+export { assertCloneable } from './uncloneable.js'
 export { workerBus, type WorkerBusOptions } from './worker-bus.js'
 export {
   createWorkerPool,

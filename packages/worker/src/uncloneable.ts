@@ -1,0 +1,28 @@
+// What cannot cross to a worker, as a typed error: UncloneableDataError names the event's type,
+// the path of the first value structured clone refuses (clone-check.ts finds it) and what it is.
+import type { TidingsEvent } from '@tidings/core'
+import { toError } from '@tidings/core/bridge'
+import { findUncloneable } from './clone-check.js'
+import { UncloneableDataError } from './errors.js'
+
+/** The uncloneable value in an event's data or metadata, as a typed error; a value that throws
+ *  when read counts as uncloneable too (never an exception out of the bus observer). */
+export function checkCloneable(e: TidingsEvent): UncloneableDataError | undefined {
+  try {
+    const bad = findUncloneable(e.data, 'data') ?? (e.metadata !== undefined ? findUncloneable(e.metadata, 'metadata') : undefined)
+    return bad === undefined ? undefined : new UncloneableDataError(e.type, bad.path, bad.kind, e.id)
+  } catch (err) {
+    return new UncloneableDataError(e.type, 'data', `value that throws when read (${toError(err).message})`, e.id)
+  }
+}
+
+export function uncloneableError(e: TidingsEvent, reason: string): UncloneableDataError {
+  return checkCloneable(e) ?? new UncloneableDataError(e.type, 'data', reason, e.id)
+}
+
+/** Throws UncloneableDataError if `data` (or `metadata`) cannot cross to a worker. For code that
+ *  wants to check before publishing at all. */
+export function assertCloneable(type: string, data: unknown, metadata?: Record<string, unknown>): void {
+  const bad = findUncloneable(data, 'data') ?? (metadata !== undefined ? findUncloneable(metadata, 'metadata') : undefined)
+  if (bad !== undefined) throw new UncloneableDataError(type, bad.path, bad.kind)
+}
