@@ -212,9 +212,12 @@ async function measureSize(size: number): Promise<SizeResult> {
   check('floor acks', (await h0.count()) === ACKS)
   await dispose(h0)
 
-  // The burst and sparse databases are deleted after the last size: deleting one frees its space
-  // while LevelDB compacts, seconds later, so the next size's bytes per event (a usage delta)
-  // came out too low (18-21 B per burst event at 100k after the 10k databases' deletion).
+  // The burst and sparse databases are closed now and deleted after the last size: deleting one
+  // frees its space while LevelDB compacts, seconds later, so the next size's bytes per event (a
+  // usage delta) came out too low (18-21 B per burst event at 100k after the 10k databases'
+  // deletion).
+  await hs.close()
+  await h.close()
 
   const p50 = pct(lat, 0.5)
   const p99 = pct(lat, 0.99)
