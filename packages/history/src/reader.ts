@@ -29,7 +29,7 @@ type GetAllRecords = (opts: { query: IDBKeyRange; count?: number | undefined; di
 /** Up to `count` segments of `range`, in index order or (desc) reversed, each passed through
  *  `sift` as it arrives. `perSeg`: events per segment seen so far (undefined before the first
  *  page). */
-export async function fetchSegments(index: IDBIndex, range: IDBKeyRange, count?: number, desc = false, perSeg?: number, sift: Sift = same): Promise<Segment[]> {
+export async function fetchSegments(index: IDBIndex, range: IDBKeyRange, count?: number, desc = false, perSeg?: number, sift: Sift = same, end?: PageEnd): Promise<Segment[]> {
   if (!desc) {
     // Small segments (sparse traffic, 10 events each) in one getAll of at most TASK_EVENTS
     // events: a step per segment would cost a round trip each for the same events.
@@ -39,15 +39,26 @@ export async function fetchSegments(index: IDBIndex, range: IDBKeyRange, count?:
     // object, which lives until the next full garbage collection: every segment a scan read by
     // gets survived V8's scavenges until then and was copied by each (8-25 ms of main-thread CPU
     // per scavenge at 1M stored; ~1 ms through a cursor, cpu-trace.mjs RAW=-1).
+    // Past `count` segments it steps on to the end of the last window (a page holds whole
+    // windows, and a window is never read twice) and stops at the next window's first segment,
+    // which the next page starts from (`end`).
     return new Promise((resolve, reject) => {
       const out: Segment[] = []
       const req = index.openCursor(range)
       // oxlint-disable-next-line unicorn/prefer-add-event-listener
       req.onsuccess = () => {
         const c = req.result
-        if (c) out.push(sift(c.value as Segment))
-        if (!c || out.length === count) resolve(out)
-        else c.continue()
+        const seg = c?.value as Segment | undefined
+        if (seg && out.length >= (count ?? Infinity) && windowOf(seg.bucket) !== windowOf(out.at(-1)!.bucket)) {
+          if (end) end.next = seg.bucket
+          return resolve(out)
+        }
+        if (!seg) {
+          if (end) end.next = null
+          return resolve(out)
+        }
+        out.push(sift(seg))
+        c!.continue()
       }
       // oxlint-disable-next-line unicorn/prefer-add-event-listener
       req.onerror = () => reject(req.error)
@@ -60,6 +71,12 @@ export async function fetchSegments(index: IDBIndex, range: IDBKeyRange, count?:
   const req = index.openCursor(range, 'prev')
   for (let c: IDBCursorWithValue | null; (c = await request(req)) && out.push(sift(c.value as Segment)) < (count ?? Infinity); ) c.continue()
   return out
+}
+
+/** Where an ascending cursor page stopped: the bucket of the next window's first segment, or
+ *  null at the end of the range (left undefined by the other paths). */
+export interface PageEnd {
+  next?: number | null
 }
 
 /** What a read keeps of each segment as it arrives (see readPages). */
@@ -96,12 +113,33 @@ export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, 
   while (remaining > 0 && lo <= hi) {
     await sl.pause()
     const index = await openIndex()
-    const segs = await fetchSegments(index, IDBKeyRange.bound(lower(lo), upper(hi)), count, desc, perSeg, sift)
+    const end: PageEnd = {}
+    const segs = await fetchSegments(index, IDBKeyRange.bound(lower(lo), upper(hi)), count, desc, perSeg, sift, end)
     sl.fresh()
     if (segs.length === 0) return
-    const more = segs.length === count
+    let more = segs.length === count
     let ready = segs
-    if (more) {
+    const grow = () => {
+      // Grow, but keep a page near PAGE_EVENTS decoded events (segments hold 1 to 500), and
+      // past a window read whole, at least that window's segments plus one: else every window of
+      // dense traffic is decoded twice (a page inside it, then whole). A cursor decodes one
+      // segment per task, so a bigger page makes no longer task. With a limit the page doubles (a
+      // limit often needs little); without one it takes PAGE_EVENTS at once (fewer round trips:
+      // sparse traffic has ten times the segments for the same events), in one getAll when that
+      // is at most TASK_EVENTS of small segments.
+      perSeg = segs.reduce((a, s) => a + s.n, 0) / segs.length
+      const grown = Math.min(Number.isFinite(remaining) ? count * 2 : Infinity, SEG_PAGE_MAX, Math.floor(PAGE_EVENTS / perSeg))
+      const bulk = Math.floor(TASK_EVENTS / perSeg)
+      count = Math.max(1, grown * perSeg > TASK_EVENTS && bulk >= SEG_PAGE_MIN * 2 ? bulk : grown, wholeWindow)
+    }
+    if (end.next !== undefined) {
+      // A cursor page: whole windows already; the next page starts at the window it stopped at.
+      more = end.next !== null
+      if (more) {
+        lo = end.next!
+        grow()
+      }
+    } else if (more) {
       // The page may end inside its last window: keep the whole windows, and continue from the
       // last window (inclusive); if the page is one window, read that window whole.
       const last = windowOf(segs.at(-1)!.bucket)
@@ -115,18 +153,8 @@ export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, 
       }
       if (desc) hi = readWhole ? last - 1 : last + WINDOW - 1
       else lo = readWhole ? last + WINDOW : last
-      // Grow, but keep a page near PAGE_EVENTS decoded events (segments hold 1 to 500), and
-      // past a window read whole, at least that window's segments plus one: else every window of
-      // dense traffic is decoded twice (a page inside it, then whole). A cursor decodes one
-      // segment per task, so a bigger page makes no longer task. With a limit the page doubles (a
-      // limit often needs little); without one it takes PAGE_EVENTS at once (fewer round trips:
-      // sparse traffic has ten times the segments for the same events), in one getAll when that
-      // is at most TASK_EVENTS of small segments.
-      perSeg = segs.reduce((a, s) => a + s.n, 0) / segs.length
       if (readWhole && !desc) wholeWindow = Math.max(wholeWindow, Math.min(ready.length + 1, SEG_PAGE_MAX))
-      const grown = Math.min(Number.isFinite(remaining) ? count * 2 : Infinity, SEG_PAGE_MAX, Math.floor(PAGE_EVENTS / perSeg))
-      const bulk = Math.floor(TASK_EVENTS / perSeg)
-      count = Math.max(1, grown * perSeg > TASK_EVENTS && bulk >= SEG_PAGE_MIN * 2 ? bulk : grown, wholeWindow)
+      grow()
     }
     const out: TidingsEvent[] = []
     for (const s of ready) sl.p.scanned += s.n
