@@ -99,8 +99,22 @@ module.exports = [
     // +1.95 kB for scale: the maintained count, index-key counts and eviction, sliced reads,
     // write-time compaction). Then 13.10 kB: eviction that stops at the cut (evict.ts) and lazy
     // window merges (merge.ts), paid for by reading whole leading segments rather than deleting
-    // them unread.
-    limit: '13.1 kB',
+    // them unread. Then 13.39 kB with reads that sift segments as they arrive and read small ones
+    // by getAll (reader.ts). Up front since (issue 12): queries, counts, clear(q), replay, export, import
+    // parsing and the TTL sweep (reads.ts) are loaded with import() on first use (the sweep at
+    // open only when an `exp` index count finds an expired event); 9.46 kB measured, the whole in
+    // the next row.
+    modifyEsbuildConfig: upFront,
+    limit: '9.55 kB',
+  },
+  {
+    name: 'openHistory with what it loads on first use (queries, export, import), on top of core',
+    path: 'packages/history/dist/index.js',
+    import: '{ openHistory }',
+    ignore: onTopOfCore,
+    gzip: true,
+    // 14.04 kB measured (13.39 kB before the split: the chunk's import() wrapper costs ~0.65 kB).
+    limit: '14.2 kB',
   },
   {
     name: 'connectDevtools, on top of core',
