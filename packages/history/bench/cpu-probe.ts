@@ -95,7 +95,7 @@ export const probe = {
         })
       })
     }
-    for (; perTx > 0; ) {
+    if (perTx > 0) for (;;) {
       const store = db.transaction('segments').objectStore('segments')
       const keys = await new Promise<IDBValidKey[]>((resolve) => {
         const req = store.getAllKeys(after === undefined ? null : IDBKeyRange.lowerBound(after, true), perTx)
