@@ -170,7 +170,12 @@ module.exports = [
     // Then 77.03 kB (+1.5 kB): issue 15's publish fast path and inspection kinds in core (~0.75 kB),
     // request/reply without a per-request Map, history's cut eviction walk and lazy window merges
     // (~0.2 kB), devtools' opt-in timing (~0.1 kB), the bridge outbox's learned cost per byte.
-    limit: '77.2 kB',
+    // Then 80.65 kB (+3.5 kB), the price of the up-front splits of issue 12 in a bundle that
+    // holds everything: history's reads behind import() with a cursor reader (14.14 kB in all,
+    // was 13.10), the pool's failure handling (6.92, was 6.17) and devtools' commands (6.57, was
+    // 6.14) each carry an import() wrapper and lazy-init code; plus the outbox's byte ramp, tabs'
+    // leaderElsewhere() and core's inspect sample (~0.4 kB).
+    limit: '80.7 kB',
   },
   // The peers, measured the same way, for the size table in the README (no budget).
   { name: 'peer: mitt', path: 'scripts/size/peer-mitt.js', gzip: true },
