@@ -75,7 +75,12 @@ export function openHistory(options: HistoryOptions = {}): History {
   }
   /** Queries, counts, replay, export, import parsing and the sweep: loaded on first use. */
   let reads: Promise<Reads> | undefined
-  const load = () => (reads ??= import('./reads.js'))
+  // A chunk that failed to load (a network blip) is asked for again on the next read.
+  const load = () =>
+    (reads ??= import('./reads.js').catch((err: unknown) => {
+      reads = undefined
+      throw err
+    }))
   /** A where-condition that cannot read one event (a getter in the data) skips that event alone. */
   const plan = (m: Reads, q: HistoryQuery | undefined): Plan => m.planQuery(q, (r, f) => emit(dataError(r as TidingsEvent, f, 'was skipped by a query')))
   const read = (m: Reads, q: HistoryQuery | undefined, sl?: Slicer) => m.readQuery(getDb, plan(m, q), sl)
