@@ -3,6 +3,7 @@
 // Each phase checks its own results.
 import { createBus, type TidingsEvent } from '@tidings/core'
 import { openHistory, type History } from '@tidings/history'
+import { longestTask } from './longest-task.ts'
 
 const TYPES = 10
 const CHUNK = 20_000
@@ -54,23 +55,11 @@ export const probe = {
    *  gap between heartbeats; each gap over 12 ms is marked in the trace (console.timeStamp, its
    *  end), so cpu-trace.mjs can list the tasks inside it. */
   async gapScan(): Promise<{ total: number; longest: number }> {
-    const ch = new MessageChannel()
-    let last = performance.now()
-    let longest = 0
-    let on = true
-    ch.port1.addEventListener('message', () => {
-      const t = performance.now()
-      if (t - last > 12) console.timeStamp(`gap:${(t - last).toFixed(2)}`)
-      longest = Math.max(longest, t - last)
-      last = t
-      if (on) ch.port2.postMessage(0)
-    })
-    ch.port1.start()
-    ch.port2.postMessage(0)
-    const total = await this.scan()
-    on = false
-    ch.port1.close()
-    return { total, longest }
+    const { value, longest } = await longestTask(
+      () => this.scan(),
+      (ms) => ms > 12 && console.timeStamp(`gap:${ms.toFixed(2)}`),
+    )
+    return { total: value, longest }
   },
   /** RAW=1: every segment read by plain gets (10 in flight), nothing kept: what reading alone costs
    *  (the garbage collector's share of a scan without any of the reader's work). */

@@ -21,6 +21,7 @@
 import { createBus, type TidingsEvent } from '@tidings/core'
 import { openHistory, type History } from '@tidings/history'
 import type { BenchTable } from '../../../bench/types.ts'
+import { longestTask } from './longest-task.ts'
 
 const TYPES = 10
 const CHUNK = 20_000
@@ -58,29 +59,6 @@ async function dispose(h: History): Promise<void> {
     const req = indexedDB.deleteDatabase(name)
     for (const type of ['success', 'error', 'blocked']) req.addEventListener(type, () => resolve())
   })
-}
-
-/** The longest gap between this page's tasks while `fn` runs (a MessageChannel ping-pong: each
- *  message is a task, so a gap is another task holding the thread). */
-async function longestTask<T>(fn: () => Promise<T>): Promise<{ value: T; longest: number; total: number }> {
-  const ch = new MessageChannel()
-  let last = performance.now()
-  let longest = 0
-  let on = true
-  ch.port1.addEventListener('message', () => {
-    const t = performance.now()
-    longest = Math.max(longest, t - last)
-    last = t
-    if (on) ch.port2.postMessage(0)
-  })
-  ch.port1.start()
-  ch.port2.postMessage(0)
-  const t0 = performance.now()
-  const value = await fn()
-  const total = performance.now() - t0
-  on = false
-  ch.port1.close()
-  return { value, longest: Math.max(longest, performance.now() - last), total }
 }
 
 async function timeRuns(fn: () => Promise<boolean>): Promise<{ med: number; ok: boolean }> {
