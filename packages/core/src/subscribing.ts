@@ -90,10 +90,19 @@ export abstract class SubscribingBus<M extends EventMapOf<M>> extends Publishing
   }
 
   private checkPattern(p: string, key: string | undefined): void {
-    assertPattern(p)
-    checkGlobSupport(p)
+    // Whether a pattern is valid (and its globs supported) depends on the pattern alone, so the
+    // last one that passed is not checked again: subscribing 10,000 handlers to one topic
+    // validated it 10,000 times (~14% of the time). Guards depend on the key: always checked.
+    if (p !== this.valid) {
+      assertPattern(p)
+      checkGlobSupport(p)
+      this.valid = p
+    }
     if (this.guarded) this.guards.checkSubscribe(p, !hasWildcard(p), key)
   }
+
+  /** The last pattern checkPattern() found valid. */
+  private valid: string | undefined
 
   // A subscription's own added/removed event does not reach it: it is announced before it joins
   // the index and after it left.

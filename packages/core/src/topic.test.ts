@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidTopicError } from './errors.js'
+import { createBus } from './index.js'
 import { assertTopic, isSystemTopic, isValidTopic } from './topic.js'
 
 describe('published topics', () => {
@@ -36,5 +37,20 @@ describe('published topics', () => {
   it('knows system topics', () => {
     expect(isSystemTopic('$tidings.error')).toBe(true)
     expect(isSystemTopic('tidings.error')).toBe(false)
+  })
+})
+
+describe('subscribe() pattern checks', () => {
+  // subscribe() skips re-validating the pattern it validated last: every other pattern is still
+  // checked, before and after a repeat.
+  it('still rejects a bad pattern between repeats of a good one, and accepts the repeats', () => {
+    const bus = createBus()
+    bus.subscribe('a.b', () => {})
+    bus.subscribe('a.b', () => {})
+    expect(() => bus.subscribe('a..b', () => {})).toThrow(InvalidTopicError)
+    expect(() => bus.subscribe('', () => {})).toThrow(InvalidTopicError)
+    bus.subscribe('a.b', () => {})
+    expect(() => bus.subscribe('a.b.', () => {})).toThrow(InvalidTopicError)
+    expect(bus.publish('a.b', 1).delivered).toBe(3)
   })
 })
