@@ -4,7 +4,7 @@
 // cut. No timing assertions.
 import type { TidingsEvent } from '@tidings/core'
 import * as fc from 'fast-check'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { evictOldest } from './evict.js'
 import type { Floor } from './meta.js'
 import { compareEvents, makeSegment, WINDOW } from './segment.js'
@@ -54,29 +54,14 @@ function rawTx<T>(dbName: string, fn: (tx: IDBTransaction) => Promise<T> | T): P
  *  else uses the database) the index keys the cursor stepped onto and the segments read. */
 const evict = (dbName: string, excess: number, from: Floor = [-Infinity, -Infinity]) =>
   rawTx(dbName, async (tx) => {
-    const trace = { keys: 0, reads: 0 }
-    const { openKeyCursor } = IDBIndex.prototype
-    const { continue: next } = IDBCursor.prototype
-    const { get } = IDBObjectStore.prototype
-    // Each cursor request (the open, each continue) steps onto one key.
-    IDBIndex.prototype.openKeyCursor = function (...args) {
-      trace.keys++
-      return openKeyCursor.apply(this, args)
-    }
-    IDBCursor.prototype.continue = function (...args) {
-      trace.keys++
-      return next.apply(this, args)
-    }
-    IDBObjectStore.prototype.get = function (...args) {
-      trace.reads++
-      return get.apply(this, args)
-    }
+    // Each cursor request (the open, each continue) steps onto one key; spies call through.
+    const spies = [vi.spyOn(IDBIndex.prototype, 'openKeyCursor'), vi.spyOn(IDBCursor.prototype, 'continue'), vi.spyOn(IDBObjectStore.prototype, 'get')]
     try {
-      return { ...(await evictOldest(tx.objectStore('segments'), excess, from)), trace }
+      const result = await evictOldest(tx.objectStore('segments'), excess, from)
+      const [opens, steps, gets] = spies.map((spy) => spy.mock.calls.length) as [number, number, number]
+      return { ...result, trace: { keys: opens + steps, reads: gets } }
     } finally {
-      Object.assign(IDBIndex.prototype, { openKeyCursor })
-      Object.assign(IDBCursor.prototype, { continue: next })
-      Object.assign(IDBObjectStore.prototype, { get })
+      for (const spy of spies) spy.mockRestore()
     }
   })
 

@@ -2,7 +2,7 @@
 // browsers without IDBIndex.getAllRecords do), and clear(q) across many segments and types (ids
 // looked up per segment, see put.ts findStored).
 import type { TidingsEvent } from '@tidings/core'
-import { afterEach, expect, test } from 'vitest'
+import { afterEach, expect, test, vi } from 'vitest'
 import { openHistory, type History } from './index.js'
 import { planQuery } from './plan.js'
 import { readPages, SEG_PAGE_MIN, TASK_EVENTS } from './reader.js'
@@ -117,32 +117,14 @@ test('a dense window (20,000 events of 20 types in 10 s) is checked for its slic
 /** Counts, on the IndexedDB prototypes while `fn` runs, the gets, getAlls, cursors opened and
  *  cursor steps a read issues. */
 async function countRequests<T>(fn: () => Promise<T>): Promise<{ value: T; gets: number; getAlls: number; cursors: number; steps: number }> {
-  const trace = { gets: 0, getAlls: 0, cursors: 0, steps: 0 }
-  const { get } = IDBObjectStore.prototype
-  const { getAll, openCursor } = IDBIndex.prototype
-  const { continue: step } = IDBCursor.prototype
-  IDBObjectStore.prototype.get = function (...args) {
-    trace.gets++
-    return get.apply(this, args)
-  }
-  IDBIndex.prototype.getAll = function (...args) {
-    trace.getAlls++
-    return getAll.apply(this, args)
-  }
-  IDBIndex.prototype.openCursor = function (...args) {
-    trace.cursors++
-    return openCursor.apply(this, args)
-  }
-  IDBCursor.prototype.continue = function (...args) {
-    trace.steps++
-    return step.apply(this, args)
-  }
+  // Spies call through to IndexedDB and count.
+  const spies = [vi.spyOn(IDBObjectStore.prototype, 'get'), vi.spyOn(IDBIndex.prototype, 'getAll'), vi.spyOn(IDBIndex.prototype, 'openCursor'), vi.spyOn(IDBCursor.prototype, 'continue')]
   try {
-    return { value: await fn(), ...trace }
+    const value = await fn()
+    const [gets, getAlls, cursors, steps] = spies.map((spy) => spy.mock.calls.length) as [number, number, number, number]
+    return { value, gets, getAlls, cursors, steps }
   } finally {
-    Object.assign(IDBObjectStore.prototype, { get })
-    Object.assign(IDBIndex.prototype, { getAll, openCursor })
-    Object.assign(IDBCursor.prototype, { continue: step })
+    for (const spy of spies) spy.mockRestore()
   }
 }
 

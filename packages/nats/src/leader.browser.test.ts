@@ -96,25 +96,33 @@ describe('connectNats leader mode', () => {
   it('a tab that opens while another leads hands its first events to the leader: each reaches NATS once', async () => {
     const subject = uniquePrefix()
     const channel = 'nats-handover-' + subject
+    const stream = 'H' + subject.slice(-6)
+    await createStream(ctx.server, stream, [`${subject}.>`])
+    // A short ack wait: a persistent event handed over must resolve, not wait for it to run out.
+    const opts = { subject, jetstream: { stream }, ackTimeoutMs: 3000 }
     const remote = device(ctx.server, { share: 'note.**', subject })
     await remote.bridge.whenConnected()
     const atRemote: unknown[] = []
     remote.bus.on('note.**').subscribe((e) => atRemote.push(e.data))
-    const t1 = tab(channel, { subject })
+    const t1 = tab(channel, opts)
     await t1.nats.whenConnected()
 
-    const t2 = tab(channel, { subject })
+    const t2 = tab(channel, opts)
     // t2 does not know yet that t1 leads: its own events wait in its buffer meanwhile.
     t2.bus.publish('note.a', 'a')
     t2.bus.publish('note.b', 'b')
     expect(t2.nats.stats().buffered).toBe(2)
+    const acked = t2.bus.publishAsync('note.c', 'c', { persistent: true })
     await waitFor(() => t2.nats.stats().buffered === 0, 't2 to learn that t1 leads and hand its events over')
-    await waitFor(() => atRemote.length === 2, 'the events at the remote device, through the leader')
+    await acked
+    await waitFor(() => atRemote.length === 3, 'the events at the remote device, through the leader')
     // Give a duplicate time to show up.
     await new Promise((r) => setTimeout(r, 300))
-    expect(atRemote).toEqual(['a', 'b'])
+    expect(atRemote).toEqual(['a', 'b', 'c'])
     expect(t2.nats.status).toBe('standby')
-    expect(t2.nats.stats()).toMatchObject({ sent: 0, dropped: 0 })
-    expect(t1.nats.stats().sent).toBe(2)
+    expect(t2.nats.stats()).toMatchObject({ sent: 0, dropped: 0, unacked: 0 })
+    expect(t1.nats.stats()).toMatchObject({ sent: 3, acked: 1 })
+    // close() is one promise for every caller.
+    expect(t2.nats.close()).toBe(t2.nats.close())
   })
 })
