@@ -8,6 +8,17 @@ import { cleanup, post, publishes, setup, tick, until } from './test-helpers.js'
 
 afterEach(cleanup)
 
+/** A session at 100 kept events/s, flooded with 3000 publishes in one task, once the agent has
+ *  accounted for every one of them (kept or skipped). */
+async function flooded() {
+  const { bus, s } = setup({ maxEventsPerSecond: 100 })
+  post(msg({ kind: 'hello', nonce: 'n', leaseMs: 10_000 }))
+  await until(() => s.of('ready').length === 1, 'ready')
+  for (let i = 0; i < 3000; i++) bus.publish('flood.x', i)
+  await until(() => s.items().length + s.skipped() === 3000, 'kept + skipped = 3000')
+  return { bus, s }
+}
+
 describe('connectDevtools', () => {
   it('stays silent (only an announce) until a hello arrives', async () => {
     const { bus, agent, s } = setup()
@@ -113,11 +124,7 @@ describe('connectDevtools', () => {
   })
 
   it('samples above maxEventsPerSecond and counts what it skipped', async () => {
-    const { bus, s } = setup({ maxEventsPerSecond: 100 })
-    post(msg({ kind: 'hello', nonce: 'n', leaseMs: 10_000 }))
-    await until(() => s.of('ready').length === 1, 'ready')
-    for (let i = 0; i < 3000; i++) bus.publish('flood.x', i)
-    await until(() => s.items().length + s.skipped() === 3000, 'kept + skipped = 3000')
+    const { s } = await flooded()
     const kept = s.items().filter((i) => i.kind === 'publish')
     expect(kept.length).toBe(100)
     expect(s.skipped()).toBe(2900)
@@ -127,11 +134,7 @@ describe('connectDevtools', () => {
   })
 
   it('its batch timer starts the next sampling window a second later, with a stride fitted to the offered rate', async () => {
-    const { bus, s } = setup({ maxEventsPerSecond: 100 })
-    post(msg({ kind: 'hello', nonce: 'n', leaseMs: 10_000 }))
-    await until(() => s.of('ready').length === 1, 'ready')
-    for (let i = 0; i < 3000; i++) bus.publish('flood.x', i)
-    await until(() => s.items().length + s.skipped() === 3000, 'first window accounted for')
+    const { bus, s } = await flooded()
     // no publish can open a window: only the timer does, once a second has passed
     await tick(1200)
     for (let i = 0; i < 3000; i++) bus.publish('flood.y', i)
