@@ -21,6 +21,26 @@ describe('measureRate', () => {
     expect(r.perSec).toBe(median(r.samples))
   })
 
+  it('sizes the timed runs on a warm run, not on the cold calibration runs', () => {
+    // The first (calibration) run costs 40 µs an op, later ones ~nothing: sized on it alone, the
+    // timed runs would do 500 ops.
+    let cold = 1
+    const calls: number[] = []
+    const r = measureRate(
+      (ops) => {
+        calls.push(ops)
+        if (cold > 0) {
+          cold--
+          const end = performance.now() + ops * 0.04
+          while (performance.now() < end);
+        }
+      },
+      { runs: 1, targetMs: 20, maxOps: 1_000_000 },
+    )
+    expect(r.ops).toBe(1_000_000)
+    expect(calls.at(-1)).toBe(1_000_000)
+  })
+
   it('propagates a failed verification instead of reporting a rate', () => {
     expect(() => measureRate((ops) => expectCount('deliveries', ops - 1, ops), { runs: 1 })).toThrow(
       /deliveries: counted 999, expected 1000/,
