@@ -68,6 +68,21 @@ describe('RouteIndex', () => {
     expect(index.match('a.b')).toEqual([high, mid, both, low])
   })
 
+  it('checks each pattern it files, though it checks a repeated one once', () => {
+    const index = new RouteIndex<RouteEntry>()
+    const [a, b, c, d] = [route(), route(), route(5), route()]
+    index.add('x.y', a)
+    index.add('x.y', b)
+    // A pattern other than the last checked one is checked again, and a bad one files nothing.
+    expect(() => index.add('x..y', c)).toThrow(InvalidTopicError)
+    expect(() => index.add('x.**y', c)).toThrow(InvalidTopicError)
+    index.add('x.*', c)
+    index.add('x.y', d)
+    expect(index.match('x.y')).toEqual([c, a, b, d])
+    expect(index.match('x.z')).toEqual([c])
+    expect(() => index.match('x..y')).toThrow(InvalidTopicError)
+  })
+
   it('invalidates cached routes on subscribe and unsubscribe', () => {
     const index = new RouteIndex<RouteEntry>()
     const g = route()

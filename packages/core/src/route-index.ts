@@ -131,18 +131,35 @@ export class RouteIndex<R extends RouteEntry> {
     // A route's priority never changes, so the search finds it; indexOf is the safety net.
     if (!add && list[i] !== route && (i = list.indexOf(route)) === -1) return list
     const out = this.pinned !== 0 ? list.slice() : list
-    if (add) out.splice(i, 0, route)
-    else out.splice(i, 1)
+    // push() for the usual case (a new route goes last): splice() allocates an array of what it
+    // removed, empty here, on every subscribe.
+    if (add) {
+      if (i === out.length) out.push(route)
+      else out.splice(i, 0, route)
+    } else out.splice(i, 1)
     return out
   }
 
+  /** The last pattern add() checked, and whether it has a wildcard: registering N handlers on
+   *  one topic checks it once, not N times (with the bus's own check, ~10% of subscribe()). */
+  private checked: string | undefined
+  private checkedWild = false
+
   add(pattern: string, route: R): void {
     // (compilePattern checks regex-path patterns again: they are the rare kind.)
-    assertPattern(pattern)
-    if (!hasWildcard(pattern)) {
+    if (pattern !== this.checked) {
+      assertPattern(pattern)
+      this.checkedWild = hasWildcard(pattern)
+      this.checked = pattern
+    }
+    if (!this.checkedWild) {
       // Exact topics live only here; miss() adds them to what the trie finds.
       const list = this.exact.get(pattern)
-      this.exact.set(pattern, list === undefined ? [route] : this.change(list, route, true))
+      if (list === undefined) this.exact.set(pattern, [route])
+      else {
+        const next = this.change(list, route, true)
+        if (next !== list) this.exact.set(pattern, next)
+      }
       if (this.globCount !== 0) this.cache.delete(pattern)
       return
     }
