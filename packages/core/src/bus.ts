@@ -98,7 +98,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> extends TrackingBus<
     const deadline = Date.now() + (opts.drainTimeoutMs ?? 5000)
     let drained = 0
     let undelivered = 0
-    for (const r of await Promise.all([...this.subs].map((s) => s.drain(deadline)))) {
+    for (const r of await Promise.all(this.subs.list().map((s) => s.drain(deadline)))) {
       drained += r.drained
       undelivered += r.undelivered
     }
@@ -108,7 +108,7 @@ export class TidingsBus<M extends EventMapOf<M> = EventMap> extends TrackingBus<
       this.systemEvent('$tidings.bus.shutdown', { reason: opts.reason ?? 'shutdown()', graceful: undelivered === 0, drained, dropped: undelivered })
       await Promise.all(routes.map((s) => s.drain(deadline)))
     }
-    for (const s of [...this.subs]) s.unsubscribe()
+    for (const s of this.subs.list()) s.unsubscribe()
     // Dispatches and requests still waiting now will never be answered.
     for (const t of [...this.trackers.values()]) t.shutdown(this.name)
     this.deadlines.stop()

@@ -13,6 +13,7 @@ import { KIND_BITS } from './inspect.js'
 import { now } from './clock.js'
 import { PublishingBus } from './publishing.js'
 import type { BaseSubscription, PatternSet } from './subscription.js'
+import { SubscriptionList } from './subscription-list.js'
 import { SyncSubscription, type SyncHandler, type SyncSubscriptionOptions } from './sync-subscription.js'
 import { assertPattern, hasWildcard } from './topic.js'
 import type { SystemHost } from './system-events.js'
@@ -21,7 +22,7 @@ import type { EventFor, EventMapOf, Handler, Inbox, InboxOptions, Patterns, Subs
 const NO_OPTIONS: SubscribeOptions = Object.freeze({})
 
 export abstract class SubscribingBus<M extends EventMapOf<M>> extends PublishingBus implements SystemHost {
-  protected readonly subs = new Set<BaseSubscription>()
+  protected readonly subs = new SubscriptionList<BaseSubscription>()
   /** Patterns starting with `$` among the subscriptions: while 0, no system event is built. */
   sys = 0
 
@@ -115,8 +116,9 @@ export abstract class SubscribingBus<M extends EventMapOf<M>> extends Publishing
     if (this.inspected & KIND_BITS.subscribe) this.emitInspection({ kind: 'subscribe', at: now(), subscription: sub.info() })
   }
 
+  /** Takes out a subscription that just ended (its unsubscribe() calls this once). */
   detach(sub: BaseSubscription): void {
-    if (!this.subs.delete(sub)) return
+    this.subs.removed()
     const given = sub.pattern
     if (typeof given === 'string') this.file(given, sub, false)
     else for (const p of given) this.file(p, sub, false)
@@ -151,7 +153,7 @@ export abstract class SubscribingBus<M extends EventMapOf<M>> extends Publishing
   }
 
   subscriptions(): SubscriptionInfo[] {
-    return [...this.subs].map((s) => s.info())
+    return this.subs.list().map((s) => s.info())
   }
 
   subscriberCount(typeOrPattern: string): number {
@@ -161,13 +163,13 @@ export abstract class SubscribingBus<M extends EventMapOf<M>> extends Publishing
       return n
     }
     assertPattern(typeOrPattern)
-    for (const s of this.subs) if (s.patterns.includes(typeOrPattern)) n++
+    for (const s of this.subs.list()) if (s.patterns.includes(typeOrPattern)) n++
     return n
   }
 
   unsubscribePattern(pattern: string): number {
     assertPattern(pattern)
-    const victims = [...this.subs].filter((s) => s.patterns.includes(pattern))
+    const victims = this.subs.list().filter((s) => s.patterns.includes(pattern))
     for (const s of victims) s.unsubscribe()
     return victims.length
   }
