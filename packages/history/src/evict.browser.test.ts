@@ -7,7 +7,7 @@ import * as fc from 'fast-check'
 import { describe, expect, test, vi } from 'vitest'
 import { evictOldest } from './evict.js'
 import type { Floor } from './meta.js'
-import { compareEvents, makeSegment, WINDOW } from './segment.js'
+import { compareEvents, makeSegment, WIDE, WINDOW } from './segment.js'
 import { envelope, historyHarness, readRaw } from './test-helpers.js'
 
 const { open } = historyHarness()
@@ -88,6 +88,28 @@ describe('eviction reads what it evicts or cuts, not what is stored', () => {
     expect(r.trace.reads).toBe(10)
     expect(r.trace.keys).toBeLessThanOrEqual(11)
     expect(ids(await readRaw(dbName))).toEqual(ids(events.slice(530)))
+  })
+
+  test('a span with a sparse type (one wide segment) and 10 dense types: one event at a time reads at most 2 segments and steps onto at most 4 keys', async () => {
+    // 10 dense types, one event per ms for 60 s (600 segments of 100 events in the span), and one
+    // sparse type once per second (60 events: one wide segment whose key comes first in the
+    // span). Their events interleave over the whole span: the walk merges the wide key with the
+    // narrow ones by t0 instead of collecting the span's 600 keys.
+    const span = 40_000 * WIDE * 1000
+    const dense = Array.from({ length: 60_000 }, (_, i) => envelope(`d.t${i % 10}`, span + i, { i }))
+    const sparse = Array.from({ length: 60 }, (_, i) => envelope('s.one', span + i * 1000 + 500, { i }))
+    const dbName = await store('evict-mixed', [...dense, ...sparse])
+    const all = sorted([...dense, ...sparse])
+    let floor: Floor | undefined
+    for (let k = 0; k < 30; k++) {
+      const r = await evict(dbName, k === 0 ? 600 : 1, floor)
+      expect(r.evicted).toBe(k === 0 ? 600 : 1)
+      // The first 600 ms: the 10 dense segments of the first second and the wide one are read.
+      expect(r.trace.reads).toBeLessThanOrEqual(k === 0 ? 11 : 2)
+      expect(r.trace.keys).toBeLessThanOrEqual(k === 0 ? 13 : 4)
+      floor = r.floor
+    }
+    expect(ids(await readRaw(dbName))).toEqual(ids(all.slice(629)))
   })
 
   test('one type in sequence: whole windows are deleted unread, in the cut window only the segments up to the cut are read', async () => {

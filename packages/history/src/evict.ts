@@ -10,6 +10,8 @@
 // windows that fit in what is left are deleted by key, unread. A window that still holds 1 s
 // segments of the older layout (keys between its first second and the next window's; one count
 // request tells) is not in t0 order in the index: it is collected whole and sorted by t0 first.
+// A WIDE span holding wide segments (segment.ts) is one group the same way: its wide keys come
+// first, by t0; narrow segments inside it (one count tells) make it collected whole and sorted.
 //
 // The walk starts at the stored floor [bucket, t0] (meta.ts): nothing live is below it, so the
 // seek skips what earlier evictions deleted or rewrote (LevelDB keeps those index entries until it
@@ -19,7 +21,7 @@ import type { Floor } from './meta.js'
 import type { StoredRecord } from './record.js'
 import { request } from './requests.js'
 import { mergeEvents } from './merge.js'
-import { WINDOW, windowOf, type Segment } from './segment.js'
+import { isWide, startOf, WIDE, WINDOW, type Segment } from './segment.js'
 
 type Key = { pk: IDBValidKey; b: number; t0: number; n: number }
 
@@ -40,44 +42,72 @@ export async function evictOldest(store: IDBObjectStore, excess: number, from: F
   }
   await advance()
   let floor = from
-  // One window per round: whole windows go and the walk goes on; the window the cut falls in ends it.
+  // One group per round: whole groups go and the walk goes on; the group the cut falls in ends it.
   for (;;) {
     if (!next || left === 0) break
-    const w = windowOf(next.b)
-    const inWindow = () => next !== undefined && windowOf(next.b) === w
+    // This round's group: a window, or a WIDE span whose wide keys come first (listed by t0), then
+    // its narrow keys by (bucket, t0), which is t0 order when each is a window's first second.
+    // Merged by t0, the two lists are one walk in t0 order: the wide keys (a few: one per sparse
+    // type) are collected, the narrow ones stepped onto as needed, so a span that also holds dense
+    // types is not walked whole to evict a few events.
+    const wide = isWide(next.b)
+    const w = startOf(next.b)
+    const end = w + (wide ? WIDE : WINDOW)
+    const wides: Key[] = []
+    for (let k: Key | undefined = wide ? next : undefined, b = next.b; k?.b === b; k = next) {
+      wides.push(k)
+      await advance()
+    }
+    // Below the next group's keys (its wide key is end - 0.5, its narrow ones from end).
+    const inWindow = () => next !== undefined && next.b < end - 0.5
+    /** The group's next key in t0 order (undefined at its end). */
+    const peek = () => (inWindow() && !(wides[0] && wides[0].t0 <= next!.t0) ? next : wides[0])
+    const take = async () => {
+      const k = peek()!
+      if (k === wides[0]) wides.shift()
+      else await advance()
+      return k
+    }
     let ordered: boolean | undefined
+    // 1 s segments of the older layout (keys that are not a window's first second) make the index
+    // order differ from t0's: one count per window of the group tells.
+    const isOrdered = async () => {
+      const counts = []
+      for (let v = w; v < end; v += WINDOW) counts.push(request(index.count(IDBKeyRange.bound([v + 1], [v + WINDOW - 1, Infinity]))))
+      return (await Promise.all(counts)).every((c) => c === 0)
+    }
     const keys: Key[] = []
     let total = 0
-    for (; inWindow(); await advance()) {
+    while (peek()) {
       // The keys read hold at least what is left: in t0 order, the cut is among them (or the
-      // next few), unless 1 s segments make this window's index order differ from t0's.
-      if (total >= left && (ordered ??= (await request(index.count(IDBKeyRange.bound([w + 1], [w + WINDOW - 1, Infinity])))) === 0)) break
-      keys.push(next!)
-      total += next!.n
+      // next few), unless 1 s segments make this group's index order differ from t0's.
+      if (total >= left && (ordered ??= await isOrdered())) break
+      const k = await take()
+      keys.push(k)
+      total += k.n
     }
-    if (total <= left && !inWindow()) {
-      // The window fits in what is left: it goes whole, unread.
+    if (total <= left && !peek()) {
+      // The group fits in what is left: it goes whole, unread.
       for (const k of keys) store.delete(k.pk)
       left -= total
-      // Nothing is left in this window: every later key is above [w, Infinity].
-      floor = [w, Infinity]
+      // Nothing is left in this group: every later key is above [end - 1, Infinity].
+      floor = [end - 1, Infinity]
       continue
     }
     if (!ordered) keys.sort((a, c) => a.t0 - c.t0)
-    // No unread key of this window starts before the bound of key i: the next key's t0; past the
-    // last collected key, the cursor's next key if it is in this window (ordered), else none (a
-    // later window's events are all later).
-    const bound = (i: number) => keys[i]?.t0 ?? (ordered && inWindow() ? next!.t0 : Infinity)
+    // No unread key of this group starts before the bound of key i: the next key's t0; past the
+    // last collected key, the group's next key in t0 order (ordered), else none (a later group's
+    // events are all later).
+    const bound = (i: number) => keys[i]?.t0 ?? (ordered ? (peek()?.t0 ?? Infinity) : Infinity)
     const segs: Segment[] = []
     let events: StoredRecord[] = []
     let i = 0
     // The cut: read segments in t0 order until the oldest `left` events among them are known.
     for (; i <= keys.length; i++) {
       if (i === keys.length) {
-        // Ordered: the cut is past the keys collected; take the next key of this window.
-        if (!inWindow()) break
-        keys.push(next!)
-        await advance()
+        // Ordered: the cut is past the keys collected; take the group's next key.
+        if (!peek()) break
+        keys.push(await take())
       }
       segs.push((await request<Segment | undefined>(store.get(keys[i]!.pk)))!)
       events = [...mergeEvents(segs, false)]
@@ -91,7 +121,7 @@ export async function evictOldest(store: IDBObjectStore, excess: number, from: F
     // What stays of this window starts at the first kept read event or the first unread key.
     const t = Math.min(events[left]?.timestamp ?? Infinity, bound(i))
     for (const s of segs) left -= rewrite(store, s, (e) => drop.has(e.id))
-    floor = [w, ordered ? t : -Infinity]
+    floor = [wide ? w - 0.5 : w, ordered ? t : -Infinity]
     break
   }
   return { evicted: excess - left, floor }

@@ -5,7 +5,7 @@
 import { findStored } from './put.js'
 import { isExpired, type StoredRecord } from './record.js'
 import { request } from './requests.js'
-import { makeSegment, type Segment } from './segment.js'
+import { isWide, makeSegment, type Segment } from './segment.js'
 
 /** Rewrites `seg` without the events `drop` selects (deletes it when none is left). Returns how
  *  many it dropped. */
@@ -13,7 +13,7 @@ export function rewrite(store: IDBObjectStore, seg: Segment, drop: (e: StoredRec
   const kept = seg.events.filter((e) => !drop(e))
   const removed = seg.events.length - kept.length
   if (removed > 0) {
-    if (kept.length > 0) store.put(makeSegment(kept, seg.k))
+    if (kept.length > 0) store.put(makeSegment(kept, seg.k, isWide(seg.bucket)))
     else store.delete(seg.k!)
   }
   return removed

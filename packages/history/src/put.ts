@@ -5,7 +5,7 @@
 import { lowerFloor, type Floor } from './meta.js'
 import type { StoredRecord } from './record.js'
 import { request } from './requests.js'
-import { buildSegments, compareEvents, makeSegment, type Segment } from './segment.js'
+import { buildSegments, compareEvents, isWide, makeSegment, WIDE_MAX, type Segment } from './segment.js'
 
 /** Handles a put that threw (unclonable data, quota); may put a smaller segment instead.
  *  Resolves with how many events it stored. */
@@ -43,7 +43,7 @@ export function putSegment(store: IDBObjectStore, seg: Segment, onThrow: OnThrow
       resolve(
         findStored(store, seg.ids).then(({ fresh }) => {
           const events = seg.events.filter((e) => fresh.has(e.id))
-          return events.length > 0 ? putSegment(store, makeSegment(events), onThrow) : 0
+          return events.length > 0 ? putSegment(store, makeSegment(events, undefined, isWide(seg.bucket)), onThrow) : 0
         }),
       )
     })
@@ -54,15 +54,24 @@ export function putSegment(store: IDBObjectStore, seg: Segment, onThrow: OnThrow
  *  one with room (found through the [type, bucket, n] index, so only that one is read), keeping
  *  that segment's key; otherwise, or when the merged put fails for any reason, puts it alone
  *  (putSegment: collisions and unclonable data are handled there). Ids the target already holds
- *  are not stored twice. */
+ *  are not stored twice. A wide segment whose span already holds a full wide one (the type is no
+ *  longer sparse there) goes in as narrow segments instead: a span keeps about WIDE_MAX events in
+ *  wide segments, so a type that turns dense is read in 10 s windows like any dense type. */
 export async function putMerging(store: IDBObjectStore, seg: Segment, onThrow: OnThrow): Promise<number> {
-  const range = IDBKeyRange.bound([seg.type, seg.bucket, 0], [seg.type, seg.bucket, MERGE_MAX - seg.n])
+  const wide = isWide(seg.bucket)
+  const max = wide ? WIDE_MAX : MERGE_MAX
+  // The smallest stored segment of this type and bucket (the index orders them by n).
+  const range = IDBKeyRange.bound([seg.type, seg.bucket, 0], [seg.type, seg.bucket, wide ? Infinity : max - seg.n])
   const [target] = await request<Segment[]>(store.index('type_bucket').getAll(range, 1))
+  if (wide && target && target.n > max - seg.n) {
+    const parts = buildSegments(seg.events, true)
+    return (await Promise.all(parts.map((p) => putMerging(store, p, onThrow)))).reduce((a, b) => a + b, 0)
+  }
   if (!target) return putSegment(store, seg, onThrow)
   const have = new Set(target.ids)
   const fresh = seg.events.filter((e) => !have.has(e.id))
   if (fresh.length === 0) return 0
-  const merged = makeSegment([...target.events, ...fresh].sort(compareEvents), target.k)
+  const merged = makeSegment([...target.events, ...fresh].sort(compareEvents), target.k, wide)
   return new Promise((resolve) => {
     let req: IDBRequest
     try {

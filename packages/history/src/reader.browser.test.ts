@@ -132,7 +132,7 @@ test('dense segments are read through a cursor, one segment per step, no get; sp
   const h = open(uniqueDb('reader-requests'))
   // Dense: 10 types, one event per ms for 30 s: segments of one type and second (100 events).
   const dense = Array.from({ length: 30_000 }, (_, i) => envelope(`d.t${i % 10}`, 2_000_000 + i, { i }))
-  // Sparse: 4 types, each once per second for 2,000 s: one segment of 10 events per type and window.
+  // Sparse: 4 types, each once per second for 2,000 s: one wide segment per type and 60 s span.
   const sparse = Array.from({ length: 8000 }, (_, i) => envelope(`s.t${i % 4}`, 10_000_000 + Math.floor(i / 4) * 1000 + (i % 4), { i }))
   await h.import(dense)
   await h.import(sparse)
@@ -151,10 +151,12 @@ test('dense segments are read through a cursor, one segment per step, no get; sp
   const w = await countRequests(() => h.query({ where: { 'data.i': ['>=', 29_000] }, from: 2_000_000, to: 2_999_999 }))
   expect(ids(w.value)).toEqual(ids(dense.slice(29_000)))
   expect(w.gets).toBe(0)
-  // Sparse, one type over 2,000 s: 200 segments of 10 events. After the first page (a cursor),
-  // the rest comes by getAll, up to TASK_EVENTS events each.
+  // Sparse, one type over 2,000 s: wide segments of 60 events (one per 60 s span; the first
+  // span, from 9,960 s, holds 20). `from` (10,000 s) is inside that span: one point range finds
+  // its wide segment (a getAll). Then the first page (a cursor) and the other 25 segments by
+  // getAll, up to TASK_EVENTS events each (18 segments of ~55 events).
   const s = await countRequests(() => h.query({ type: 's.t1', from: 10_000_000, to: 11_999_999 }))
   expect(ids(s.value)).toEqual(ids(sparse.filter((e) => e.type === 's.t1')))
   expect([s.cursors, s.steps]).toEqual([1, SEG_PAGE_MIN])
-  expect(s.getAlls).toBe(Math.ceil((200 - SEG_PAGE_MIN) / (TASK_EVENTS / 10)))
+  expect(s.getAlls).toBe(1 + Math.ceil((34 - 1 - SEG_PAGE_MIN) / Math.floor(TASK_EVENTS / ((SEG_PAGE_MIN * 60 + 20) / (SEG_PAGE_MIN + 1)))))
 })

@@ -11,7 +11,7 @@ import { lastKey, lowerFloor, META, readMeta, setMeta } from './meta.js'
 import { putRecords, putSegment, type OnThrow } from './put.js'
 import type { StoredRecord } from './record.js'
 import { STORE, TYPES } from './schema.js'
-import { makeSegment } from './segment.js'
+import { isWide, makeSegment } from './segment.js'
 import type { HistoryStats } from './types.js'
 
 export interface Batch {
@@ -163,7 +163,7 @@ export function createWriter(conn: Connection, { dbName, maxEvents, durability, 
             return false
           }
         })
-        if (good.length < seg.n) return good.length > 0 ? putSegment(store, makeSegment(good), onThrow) : 0
+        if (good.length < seg.n) return good.length > 0 ? putSegment(store, makeSegment(good, undefined, isWide(seg.bucket)), onThrow) : 0
       }
       const err = refusedError(e, seg.n, `${seg.n} event(s) of type ${seg.type}: ${describeError(e)}`)
       for (const r of seg.events) failures.set(r.id, err)
