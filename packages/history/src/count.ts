@@ -1,9 +1,9 @@
 // count(q) from index keys where the indexes can answer, without reading events:
 // - no query: the maintained count (meta.ts) minus expired events not swept yet;
 // - an exact type and/or a time range (no where, no correlationId): the [type, bucket, n] or
-//   [bucket, t0, n] keys of the groups (windows, or WIDE spans holding a wide segment) the range
-//   covers whole are summed (a key walk, no segment is read); only the one or two groups the
-//   range cuts are read, event by event;
+//   [bucket, t0, t1, n] keys of the windows and wide segments' spans the range covers whole are
+//   summed (a key walk, no segment is read); only the one or two windows the range cuts, and the
+//   wide segments of the one or two spans it cuts, are read, event by event;
 // - a glob type: the same per matching type (the types store lists them).
 // Anything else (where, correlationId) returns undefined: the caller counts a (sliced) read.
 import { matchingTypes } from './glob.js'
@@ -13,7 +13,7 @@ import type { Plan } from './plan.js'
 import { isExpired } from './record.js'
 import { request } from './requests.js'
 import { STORE } from './schema.js'
-import { BUCKET_MS, WIDE, wideOf, WINDOW, windowOf, type Segment } from './segment.js'
+import { BUCKET_MS, isWide, WIDE, wideOf, WINDOW, windowOf, type Segment } from './segment.js'
 
 const sec = (t: number) => Math.floor(t / BUCKET_MS)
 
@@ -22,32 +22,37 @@ async function countWindow(db: IDBDatabase, type: string | undefined, from: numb
   const store = db.transaction([STORE, META]).objectStore(STORE)
   const index = store.index(type === undefined ? 'bucket' : 'type_bucket')
   const key = (b: number, ...rest: number[]): IDBValidKey => (type === undefined ? [b, ...rest] : [type, b, ...rest])
-  /** Every key of the groups starting at second g0 up to (not including) g1. */
-  const keys = (g0: number, g1: number) => IDBKeyRange.bound(key(g0 - 0.5), key(g1 - 1, Infinity))
-  // The group holding timestamp t: its WIDE span when the span has a wide segment (one key count),
-  // else its window; [first second, end).
-  const edge = async (t: number): Promise<[number, number] | undefined> => {
-    if (!Number.isFinite(t)) return undefined
-    const w = wideOf(sec(t))
-    if ((await request(index.count(IDBKeyRange.bound(key(w - 0.5), key(w - 0.5, Infinity))))) > 0) return [w, w + WIDE]
-    return [windowOf(sec(t)), windowOf(sec(t)) + WINDOW]
-  }
-  const [a, z] = await Promise.all([edge(from), edge(to)])
-  // Groups the range covers whole, from second lo to hi (exclusive): their keys are summed. No
-  // wide span reaches past hi (the group of `to` starts there), none starts before lo.
-  const lo = !a ? -Infinity : from === a[0] * BUCKET_MS ? a[0] : a[1]
-  const hi = !z ? Infinity : z[0]
+  // Windows the range covers whole, lo..hi (keys are seconds; a window's keys are its WINDOW
+  // seconds), and the WIDE spans it touches, w0..w1 (a wide key is its span's start - 0.5).
+  const lo = from === -Infinity ? from : Math.ceil(from / (BUCKET_MS * WINDOW)) * WINDOW
+  const hi = to === Infinity ? to : windowOf(sec(to)) - WINDOW
+  const [w0, w1] = [wideOf(sec(from)), wideOf(sec(to))]
+  const live = (s: Segment) => s.events.filter((e) => e.timestamp >= from && e.timestamp <= to && !isExpired(e, now)).length
+  /** Whether a key's events are summed from the key: a whole window, or a whole span in it. */
+  const summed = (b: number) => (isWide(b) ? b + 0.5 >= from / BUCKET_MS && b + 0.5 + WIDE <= (to + 1) / BUCKET_MS : windowOf(b) >= lo && windowOf(b) <= hi)
   let n = 0
-  if (lo < hi) {
-    const req = index.openKeyCursor(keys(lo, hi))
-    for (let c: IDBCursor | null; (c = await request(req)); c.continue()) n += (c.key as number[]).at(-1)!
-    n -= await countExpired(store, now, (s) => (type === undefined || s.type === type) && s.bucket >= lo - 0.5 && s.bucket < hi)
+  const partial: IDBValidKey[] = []
+  if (lo <= hi) {
+    // The walk also meets the wide keys of spans starting in lo..hi + WINDOW - 1.
+    const req = index.openKeyCursor(IDBKeyRange.bound(key(lo - 0.5), key(hi + WINDOW - 1, Infinity)))
+    for (let c: IDBCursor | null; (c = await request(req)); c.continue()) {
+      const k = c.key as number[]
+      if (summed(k[type === undefined ? 0 : 1]!)) n += k.at(-1)!
+      else partial.push(c.primaryKey)
+    }
+    n -= await countExpired(store, now, (s) => (type === undefined || s.type === type) && summed(s.bucket))
   }
-  // The groups the range cuts, event by event.
-  for (const g of a && z && a[0] === z[0] ? [a] : [a, z]) {
-    if (!g || (g[0] >= lo && g[0] < hi)) continue
-    const segs = await request<Segment[]>(index.getAll(keys(g[0], g[1])))
-    for (const s of segs) for (const e of s.events) if (e.timestamp >= from && e.timestamp <= to && !isExpired(e, now)) n++
+  // Wide segments the walk cuts, and those of the spans of `from` and `to` it does not meet (one
+  // point range each: none for a dense type), event by event.
+  for (const pk of partial) n += live((await request<Segment | undefined>(store.get(pk)))!)
+  for (const w of new Set([w0, w1])) {
+    if (!Number.isFinite(w) || (lo <= hi && w >= lo && w <= hi + WINDOW - 1)) continue
+    for (const s of await request<Segment[]>(index.getAll(IDBKeyRange.bound(key(w - 0.5), key(w - 0.5, Infinity))))) n += live(s)
+  }
+  // The windows the range cuts (narrow segments only: whole seconds), event by event.
+  for (const w of new Set([windowOf(sec(from)), windowOf(sec(to))])) {
+    if (!Number.isFinite(w) || (w >= lo && w <= hi)) continue
+    for (const s of await request<Segment[]>(index.getAll(IDBKeyRange.bound(key(w), key(w + WINDOW - 1, Infinity))))) n += live(s)
   }
   return n
 }

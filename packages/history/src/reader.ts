@@ -15,15 +15,11 @@ import { fromRecord, isExpired, type StoredRecord } from './record.js'
 import { request } from './requests.js'
 import { STORE } from './schema.js'
 import { mergeEvents } from './merge.js'
-import { BUCKET_MS, bucketOf, isWide, startOf, WIDE, wideOf, WINDOW, windowOf, type Segment } from './segment.js'
-
-/** The group a reader merges a key's segment with: its window, or its whole span when the span
- *  has a wide segment (`wides`: the first seconds of such spans), since late narrow segments
- *  inside a span interleave in time with the wide one. */
-export const groupOf = (b: number, wides: ReadonlySet<number>): number => (isWide(b) ? b + 0.5 : wides.has(wideOf(b)) ? wideOf(b) : windowOf(b))
-/** The second after a group (see groupOf). */
-const groupEnd = (g: number, wides: ReadonlySet<number>): number => g + (wides.has(g) ? WIDE : WINDOW)
+import { BUCKET_MS, bucketOf, compareEvents, isWide, startOf, wideOf, WINDOW, windowOf, type Segment } from './segment.js'
 import { slicer, type Slicer } from './slice.js'
+
+/** The group of a key: the window it starts (a wide key: its span's first window). */
+const groupOf = (b: number): number => windowOf(startOf(b))
 
 /** Segments per request: the first page is small (a limit often needs little), then grows. */
 export const SEG_PAGE_MIN = 8
@@ -46,7 +42,7 @@ export async function fetchSegments(
   perSeg?: number,
   sift: Sift = same,
   end?: PageEnd,
-  group: (b: number) => number = windowOf,
+  group: (b: number) => number = groupOf,
 ): Promise<Segment[]> {
   if (!desc) {
     // Small segments (sparse traffic, 10 events each) in one getAll of at most TASK_EVENTS
@@ -105,25 +101,25 @@ const same: Sift = (s) => s
 export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, now = Date.now(), sl: Slicer = slicer()): AsyncGenerator<TidingsEvent[]> {
   const { from, to, filter, prefix } = plan
   const desc = plan.direction === 'prev'
-  // Index keys are [prefix?, bucket, ...]. `lo` and `hi` are seconds where a group starts or
+  // Index keys are [prefix?, bucket, ...]. `lo` and `hi` are seconds where a window starts or
   // ends: the range from [.., lo - 0.5] (the wide key of a span starting at lo, see segment.ts)
-  // to [.., hi, Infinity] holds every key of the groups lo..hi, whatever follows the bucket.
+  // to [.., hi, Infinity] holds every key of the windows lo..hi, whatever follows the bucket.
   const key = (b: number, ...rest: number[]): IDBValidKey => (prefix === undefined ? [b, ...rest] : [prefix, b, ...rest])
   const lower = (b: number): IDBValidKey => key(b - 0.5)
   const upper = (b: number): IDBValidKey => key(b, Infinity)
+  /** The wide segments of the span starting at second `w`. */
+  const wideRange = (w: number) => IDBKeyRange.bound(key(w - 0.5), key(w - 0.5, Infinity))
   const openIndex = async () => (await getDb()).transaction(STORE).objectStore(STORE).index(plan.index)
   // Keys are seconds; new segments are keyed by their window's first second (wide ones half a
   // second before their span's), older ones (the 1 s layout) by their own: scan from the window
   // holding `from` to the second holding `to`.
   let lo = bucketOf(from)
   let hi = Math.floor(to / BUCKET_MS)
-  let remaining = plan.limit
+  // Events still wanted (the limit); an object, so the merge below counts it down.
+  const want = { left: plan.limit }
   let count = SEG_PAGE_MIN
   let wholeWindow = 0
   let perSeg: number | undefined
-  // Spans known to hold a wide segment: their narrow segments are merged with it as one group.
-  const wides = new Set<number>()
-  const group = (b: number) => groupOf(b, wides)
   // Each segment is sifted as it arrives (in its reply's task, at most SEGMENT_MAX events): only
   // the events in the time window, unexpired and matching stay; `n` keeps the stored count. A
   // scan then holds its matches instead of whole windows of decoded events until they are merged:
@@ -131,33 +127,49 @@ export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, 
   // events), which were the longest tasks of a scan at 1M stored. Merging needs only the order.
   const keep = (r: StoredRecord) => r.timestamp >= from && r.timestamp <= to && !isExpired(r, now) && (!filter || filter(r))
   const sift: Sift = (s) => {
-    if (isWide(s.bucket)) wides.add(startOf(s.bucket))
     const events = s.events.filter(keep)
     return events.length === s.events.length ? s : { ...s, events }
   }
-  // The span holding `from` may have wide segments keyed below lo: one point range finds them (a
-  // dense type has none, and none of its narrow segments below lo is read). They are this span's
-  // group's, with its narrow segments from lo on: before them ascending, after them descending.
-  const lo0 = lo
-  const w0 = wideOf(lo)
-  let head: Segment[] = []
-  /** Whether the span starting at `w` holds a wide segment (one key-only count). */
-  const hasWide = async (ix: IDBIndex, w: number) => (await request(ix.count(IDBKeyRange.bound(key(w - 0.5), key(w - 0.5, Infinity))))) > 0
-  if (w0 < lo && w0 <= hi) {
-    const range = IDBKeyRange.bound(key(w0 - 0.5), key(w0 - 0.5, Infinity))
-    head = (await request<Segment[]>((await openIndex()).getAll(range))).map(sift)
+  // Wide segments (sparse types) span 60 s: their matching events wait here, in (timestamp, seq,
+  // id) order, and each is merged into the window it falls in, or given out once no unread
+  // segment can hold an earlier one (in read order). Windows stay the unit of a page: a span that
+  // holds wide segments of sparse types beside dense types' windows is not read as one group.
+  const carry: StoredRecord[] = []
+  const carried = new Set<number>()
+  const toCarry = (segs: readonly Segment[]) => {
+    for (const s of segs) {
+      if (carried.has(s.k!)) continue
+      carried.add(s.k!)
+      sl.p.scanned += s.n
+      carry.push(...s.events)
+    }
+    carry.sort(compareEvents)
   }
-  while (remaining > 0 && lo <= hi) {
+  /** Takes the carried events before (in read order) the second `b`, as one sorted segment. */
+  const carryBefore = (b: number): Segment[] => {
+    let i = 0
+    while (i < carry.length && carry[i]!.timestamp < b * BUCKET_MS) i++
+    const taken = desc ? carry.splice(i) : carry.splice(0, i)
+    return taken.length === 0 ? [] : [{ events: taken } as Segment]
+  }
+  // The span holding `from` may have wide segments keyed below lo: one point range finds them (a
+  // dense type has none, and none of its narrow segments below lo is read), in the first page's
+  // transaction.
+  const w0 = wideOf(lo)
+  let head = w0 < lo && w0 <= hi
+  /** Whether wide segments of the span starting at `w` were looked up (descending pages). */
+  const looked = new Set<number>()
+  while (want.left > 0 && lo <= hi) {
     await sl.pause()
     const index = await openIndex()
     const end: PageEnd = {}
-    let segs = await fetchSegments(index, IDBKeyRange.bound(lower(lo), upper(hi)), count, desc, perSeg, sift, end, group)
+    const heads = head ? request<Segment[]>(index.getAll(wideRange(w0))) : undefined
+    const segs = await fetchSegments(index, IDBKeyRange.bound(lower(lo), upper(hi)), count, desc, perSeg, sift, end)
+    if (heads) toCarry((await heads).map(sift))
+    head = false
     sl.fresh()
+    if (segs.length === 0 && carry.length === 0) return
     let more = segs.length === count
-    // The head goes with every page that starts at lo0 ascending, with the last page descending.
-    const withHead = (xs: Segment[]) => (head.length === 0 ? xs : desc ? [...xs, ...head] : [...head, ...xs])
-    if (desc ? !more : lo === lo0) segs = withHead(segs)
-    if (segs.length === 0) return
     let ready = segs
     const grow = () => {
       // Grow, but keep a page near PAGE_EVENTS decoded events (segments hold 1 to 500), and
@@ -168,59 +180,72 @@ export async function* readPages(getDb: () => Promise<IDBDatabase>, plan: Plan, 
       // sparse traffic has ten times the segments for the same events), in one getAll when that
       // is at most TASK_EVENTS of small segments.
       perSeg = segs.reduce((a, s) => a + s.n, 0) / segs.length
-      const grown = Math.min(Number.isFinite(remaining) ? count * 2 : Infinity, SEG_PAGE_MAX, Math.floor(PAGE_EVENTS / perSeg))
+      const grown = Math.min(Number.isFinite(want.left) ? count * 2 : Infinity, SEG_PAGE_MAX, Math.floor(PAGE_EVENTS / perSeg))
       const bulk = Math.floor(TASK_EVENTS / perSeg)
       count = Math.max(1, grown * perSeg > TASK_EVENTS && bulk >= SEG_PAGE_MIN * 2 ? bulk : grown, wholeWindow)
     }
     if (end.next !== undefined) {
-      // A cursor page: whole groups already; the next page starts at the group it stopped at.
+      // A cursor page: whole windows already; the next page starts at the window it stopped at.
       more = end.next !== null
       if (more) {
         lo = startOf(end.next!)
         grow()
       }
     } else if (more) {
-      // The page may end inside its last group (window or span): keep the whole groups, and
-      // continue from the last group (inclusive); if the page is one group, read that group whole.
-      // Descending, the last (lowest) segment's span may hold a wide segment below the page.
-      const b = segs.at(-1)!.bucket
-      if (desc && !isWide(b) && wideOf(b) >= lo && !wides.has(wideOf(b))) {
-        const ask = (ix: IDBIndex) => hasWide(ix, wideOf(b))
-        if (await ask(index).catch(async () => ask(await openIndex()))) wides.add(wideOf(b))
+      // The page may end inside its last window: keep the whole windows, and continue from the
+      // last window (inclusive); if the page is one window, read that window whole.
+      const last = groupOf(segs.at(-1)!.bucket)
+      if (desc) {
+        // The wide segments of the last window's span may be keyed below the page, and hold
+        // events later than windows given out now: read them first (one point range).
+        const w = wideOf(last)
+        if (w >= lo && !looked.has(w)) {
+          looked.add(w)
+          const ask = async (ix: IDBIndex) => (await request<Segment[]>(ix.getAll(wideRange(w)))).map(sift)
+          toCarry(await ask(index).catch(async () => ask(await openIndex())))
+        }
       }
-      const last = group(b)
-      ready = segs.filter((s) => group(s.bucket) !== last)
+      ready = segs.filter((s) => groupOf(s.bucket) !== last)
       const readWhole = ready.length === 0
       if (readWhole) {
-        const whole = IDBKeyRange.bound(lower(Math.max(last, lo)), upper(Math.min(groupEnd(last, wides), hi + 1) - 1))
+        const whole = IDBKeyRange.bound(lower(last), upper(last + WINDOW - 1))
         // Same transaction when it is still active (it is, right after the page's request).
         const read = (ix: IDBIndex) => fetchSegments(ix, whole, undefined, false, perSeg, sift)
         ready = await read(index).catch(async () => read(await openIndex()))
-        if (last < lo) ready = withHead(ready)
       }
-      if (desc) hi = readWhole ? last - 1 : groupEnd(last, wides) - 1
-      else lo = readWhole ? groupEnd(last, wides) : Math.max(last, lo)
+      if (desc) hi = readWhole ? last - 1 : last + WINDOW - 1
+      else lo = readWhole ? last + WINDOW : last
       if (readWhole && !desc) wholeWindow = Math.max(wholeWindow, Math.min(ready.length + 1, SEG_PAGE_MAX))
       grow()
     }
+    toCarry(ready.filter((s) => isWide(s.bucket)))
+    const narrow = ready.filter((s) => !isWide(s.bucket))
     const out: TidingsEvent[] = []
-    for (const s of ready) sl.p.scanned += s.n
+    for (const s of narrow) sl.p.scanned += s.n
     let step = 0
-    for (let i = 0; i < ready.length && remaining > 0; ) {
-      let j = i + 1
-      while (j < ready.length && group(ready[j]!.bucket) === group(ready[i]!.bucket)) j++
+    /** Merges `segs` (one window, and the carried events before its end) into `out`. */
+    const emit = async (group: Segment[]) => {
       // Merged as it is taken (merge.ts): a window of dense traffic holds thousands of events, and
       // the slice is checked every 512 of them, the merge included.
-      for (const r of mergeEvents(ready.slice(i, j).filter((s) => s.events.length > 0), desc)) {
+      for (const r of mergeEvents(group.filter((s) => s.events.length > 0), desc)) {
         if ((++step & 511) === 0) await sl.pause()
         out.push(fromRecord(r))
         sl.p.matched++
-        if (--remaining === 0) break
+        if (--want.left === 0) return
       }
-      i = j
-      // Between groups: hand the thread back when the slice is used up.
-      if (i < ready.length) await sl.pause()
     }
+    for (let i = 0; i < narrow.length; ) {
+      if (want.left === 0) break
+      let j = i + 1
+      const g = groupOf(narrow[i]!.bucket)
+      while (j < narrow.length && groupOf(narrow[j]!.bucket) === g) j++
+      await emit([...narrow.slice(i, j), ...carryBefore(desc ? g : g + WINDOW)])
+      i = j
+      // Between windows: hand the thread back when the slice is used up.
+      if (i < narrow.length) await sl.pause()
+    }
+    // Carried events no unread segment can precede: before the next page's first window.
+    if (want.left > 0) await emit(carryBefore(!more ? (desc ? -Infinity : Infinity) : desc ? hi + 1 : lo))
     sl.report()
     if (out.length > 0) yield out
     if (!more) return

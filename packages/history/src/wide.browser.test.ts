@@ -5,7 +5,7 @@
 // test) a database written with 10 s segments only. No timing assertions.
 import type { TidingsEvent } from '@tidings/core'
 import * as fc from 'fast-check'
-import { expect, test } from 'vitest'
+import { expect, test, vi } from 'vitest'
 import { openHistory, type HistoryQuery } from './index.js'
 import { buildSegments, compareEvents, isWide, startOf, WIDE, WIDE_MAX, type Segment } from './segment.js'
 import { envelope, historyHarness, readRaw, readSegments } from './test-helpers.js'
@@ -241,4 +241,50 @@ test('eviction in a span of two wide segments and an older narrow one takes the 
   const kept = sorted([...all, next]).slice(6)
   expect(ids(await readRaw(dbName))).toEqual(ids(kept))
   await capped.close()
+})
+
+/** Runs `fn`, counting the segments its requests returned and its cursor steps (spies call
+ *  through and keep the requests). */
+const traced = async <T>(fn: () => Promise<T>) => {
+  const reqs: IDBRequest[] = []
+  const spies = [IDBIndex.prototype, IDBObjectStore.prototype].flatMap((proto) =>
+    (['getAll', 'get', 'openCursor'] as const).map((m) => {
+      const orig = proto[m] as (...a: unknown[]) => IDBRequest
+      return vi.spyOn(proto, m).mockImplementation(function (this: unknown, ...a: unknown[]) {
+        const r = orig.apply(this, a)
+        reqs.push(r)
+        return r
+      } as never)
+    }),
+  )
+  const steps = vi.spyOn(IDBCursor.prototype, 'continue')
+  try {
+    const value = await fn()
+    const segments = reqs.reduce((a, r) => a + (Array.isArray(r.result) ? r.result.length : 0), 0)
+    return { value, segments, steps: steps.mock.calls.length }
+  } finally {
+    for (const s of [...spies, steps]) s.mockRestore()
+  }
+}
+
+test('a span that holds a sparse type\'s wide segment beside 10 dense types is read and counted window by window, not as a whole span', async () => {
+  const { h } = open('wide-mixed-cost')
+  // 10 dense types, one event per ms for 60 s (600 segments of 100 events), and a sparse type once
+  // per second (one wide segment for the span).
+  const dense = Array.from({ length: 60_000 }, (_, i) => envelope(`d.t${i % 10}`, at(0, i), { i }))
+  const sparse = Array.from({ length: 60 }, (_, i) => envelope('s.one', at(i, 500), { i }))
+  await h.import([...dense, ...sparse])
+  const all = [...dense, ...sparse]
+  // A time-only query with a limit, from inside the first window: that window's 100 segments are
+  // stepped onto (plus the wide one and the next window's first), not the span's 601.
+  const q: HistoryQuery = { from: at(5), limit: 20 }
+  const r = await traced(() => h.query(q))
+  expect(ids(r.value)).toEqual(ids(expected(all, q)))
+  expect(r.steps).toBeLessThanOrEqual(105)
+  // A time-only count that cuts two windows of the span: those two windows' segments are read
+  // (100 each) and the wide one, not the span's 600.
+  const c: HistoryQuery = { from: at(5, 1), to: at(34) }
+  const k = await traced(() => h.count(c))
+  expect(k.value).toBe(expected(all, c).length)
+  expect(k.segments).toBeLessThanOrEqual(201)
 })
