@@ -35,6 +35,17 @@ describe('bus.request() across a worker bridge', () => {
     expect(pending(bus)).toBe(0)
   })
 
+  it('a request made right after `await bridge.ready` reaches the responders the worker registered at startup', async () => {
+    // Each round is a fresh worker: `ready` used to resolve on the worker's hello, before its
+    // reply patterns arrived, and this request failed with NoResponderError every time.
+    for (let round = 0; round < 3; round++) {
+      const bus = createBus()
+      const bridge = startWorker(bus)
+      await bridge.ready
+      expect(await bus.request('t.calc.add', { a: round, b: 2 })).toMatchObject({ sum: round + 2, origin: bridge.peerOrigin })
+    }
+  })
+
   it('fails at once with NoResponderError when no context serves the type, and reports a remote failure as RemoteError', async () => {
     const bus = createBus()
     const bridge = startWorker(bus)

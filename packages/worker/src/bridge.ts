@@ -268,7 +268,6 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
           this.peerNonce = msg.nonce
           this.peerOrigin = msg.origin
           this.status.next('ready')
-          this.resolveReady()
           this.release()
           this.outbox.flush()
           this.announceReplies()
@@ -276,7 +275,13 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
         return
       case 'replies':
         this.peerPatterns = msg.patterns
-        if (this.peerOrigin !== undefined) this.replies.peerServes(this.peerOrigin, this.peerOrigin, msg.patterns)
+        if (this.peerOrigin !== undefined) {
+          this.replies.peerServes(this.peerOrigin, this.peerOrigin, msg.patterns)
+          // The peer announces its reply patterns right after it gets our hello: `ready` waits
+          // for that, so a request made right after `await bridge.ready` finds the responders
+          // the worker registered at startup (it failed with NoResponderError before).
+          this.resolveReady()
+        }
         return
       case 'ping':
         this.ackLater()
