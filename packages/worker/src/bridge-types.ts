@@ -65,7 +65,8 @@ export interface WorkerBridge<M extends EventMapOf<M> = EventMap> {
   readonly name: string
   /** Resolves when the peer's bridge has answered and said which request types its bus answers
    *  (the `reply()` patterns registered when it got our hello), so a `request()` made right after
-   *  it reaches them. Events sent before are buffered. */
+   *  it reaches them (a peer that never says makes it resolve `livenessTimeoutMs` after its
+   *  hello). Events sent before are buffered. */
   readonly ready: Promise<void>
   /** The peer bus's origin, once ready. */
   readonly peerOrigin: string | undefined

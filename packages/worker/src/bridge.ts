@@ -271,6 +271,9 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
           this.release()
           this.outbox.flush()
           this.announceReplies()
+          // `ready` waits for the peer's reply patterns (below); a peer that never sends them
+          // (not this package's bridge) still makes it ready after livenessTimeoutMs.
+          setTimeout(this.resolveReady, this.livenessMs)
         }
         return
       case 'replies':
