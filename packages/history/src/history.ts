@@ -1,6 +1,6 @@
 // openHistory(): wires the connection, the batched writer, capture from buses, queries, TTL sweep,
 // replay and import/export into one History object.
-import { compilePatterns, emitSystemEvent, type TidingsEvent } from '@tidings/core'
+import { compilePatterns, emitSystemEvent, type EventMap, type EventMapOf, type TidingsEvent } from '@tidings/core'
 import { Observable, Subject } from 'rxjs'
 import { createCapture, type Attachment } from './capture.js'
 import { connect } from './connection.js'
@@ -24,7 +24,14 @@ const positive = (name: string, v: number | undefined, integer = false): number 
 
 type Reads = typeof import('./reads.js')
 
-export function openHistory(options: HistoryOptions = {}): History {
+/** History as implemented: query() and stream() give envelopes, typed by the caller's event map
+ *  only in the returned History<M>. */
+type UntypedHistory = Omit<History, 'query' | 'stream'> & {
+  query(q?: HistoryQuery, opts?: ReadOptions): Promise<TidingsEvent[]>
+  stream(q?: HistoryQuery, opts?: Pick<ReadOptions, 'onProgress'>): Observable<TidingsEvent>
+}
+
+export function openHistory<M extends EventMapOf<M> = EventMap>(options: HistoryOptions = {}): History<M> {
   if (typeof options !== 'object' || options === null) throw new InvalidHistoryInputError('openHistory options', options, 'must be an object')
   const dbName = options.dbName ?? 'tidings-history'
   if (typeof dbName !== 'string' || dbName.length === 0) throw new InvalidHistoryInputError('dbName', dbName, 'must be a non-empty string')
@@ -136,7 +143,7 @@ export function openHistory(options: HistoryOptions = {}): History {
   const onPageHide = () => writer.startNow()
   globalThis.addEventListener?.('pagehide', onPageHide)
 
-  return {
+  const history: UntypedHistory = {
     dbName,
     get status() {
       return closing ? 'closed' : conn.status
@@ -275,4 +282,6 @@ export function openHistory(options: HistoryOptions = {}): History {
       })())
     },
   }
+  // Typed by the app's event map at compile time only: what is read back is not validated again.
+  return history as unknown as History<M>
 }

@@ -1,5 +1,5 @@
 // Public types of @tidings/history.
-import type { Bus, TidingsEvent } from '@tidings/core'
+import type { Bus, EventFor, EventMap, EventMapOf } from '@tidings/core'
 import type { Observable, Unsubscribable } from 'rxjs'
 import type { HistoryError } from './errors.js'
 
@@ -35,9 +35,9 @@ export type Where = Readonly<Record<string, WhereCondition>>
 
 export type TimeInput = number | Date | string
 
-export interface HistoryQuery {
+export interface HistoryQuery<P extends string = string> {
   /** Topic or glob pattern (the pattern rules of docs/core.md). Exact topics use the [type, time] index. */
-  type?: string
+  type?: P
   /** Inclusive lower bound on timestamp (epoch ms, Date or ISO string). */
   from?: TimeInput
   /** Inclusive upper bound on timestamp. */
@@ -111,7 +111,10 @@ export interface HistoryStats {
 
 export type HistoryStatus = 'opening' | 'open' | 'versionchange' | 'closed'
 
-export interface History {
+/** `M`: the app's event map (as in `createBus<M>()`), which types what query() and stream()
+ *  return by the query's `type` pattern; at compile time only (stored events are not validated
+ *  again when read). Default: untyped (`data: unknown`). */
+export interface History<M extends EventMapOf<M> = EventMap> {
   readonly dbName: string
   readonly status: HistoryStatus
   /** Resolves once the database is open (rejects with HistoryBlockedError if it never opens).
@@ -122,9 +125,9 @@ export interface History {
   /** Resolves when every event handed to the history so far is committed (rejects if any failed). */
   flush(): Promise<void>
   /** Matching events in order. Rejects with AbortedError when `opts.signal` aborts. */
-  query(q?: HistoryQuery, opts?: ReadOptions): Promise<TidingsEvent[]>
+  query<P extends string = string>(q?: HistoryQuery<P>, opts?: ReadOptions): Promise<Array<EventFor<M, P>>>
   /** The same results as query, delivered in pages; unsubscribing stops reading. */
-  stream(q?: HistoryQuery, opts?: Pick<ReadOptions, 'onProgress'>): Observable<TidingsEvent>
+  stream<P extends string = string>(q?: HistoryQuery<P>, opts?: Pick<ReadOptions, 'onProgress'>): Observable<EventFor<M, P>>
   /** How many live events match: O(1) without a query; from index keys alone for an exact or
    *  globbed type and a time window; through the correlation index for a correlationId; a
    *  sliced scan with `where`. */
