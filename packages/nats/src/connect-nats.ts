@@ -12,7 +12,7 @@
 //
 // JetStream (jetstream.ts) and request/reply (requests.ts) are loaded with import() only when
 // their options are set, so an app that uses neither never downloads them.
-import { wsconnect, PermissionViolationError, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core'
+import { PermissionViolationError, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core'
 import { BusClosedError, compilePatterns, emitSystemEvent, type Bus, type EventMapOf, type TidingsEvent } from '@tidings/core'
 import {
   bridgeHost,
@@ -26,7 +26,7 @@ import {
 } from '@tidings/core/bridge'
 import { electLeader, type LeaderElection } from '@tidings/tabs'
 import { BehaviorSubject, Subject, type Subscription as RxSubscription } from 'rxjs'
-import { NatsConnectionError, NatsMalformedError, NatsPermissionError } from './errors.js'
+import { NatsConnectionError, NatsMalformedError, NatsPermissionError, NatsUnsupportedError } from './errors.js'
 import type { JetStreamLink } from './jetstream.js'
 import { resolveOptions, type Resolved } from './options.js'
 import { outboundQueue } from './outbound.js'
@@ -43,7 +43,8 @@ export const NATS_BRIDGE = 'nats'
  * to every other connected bus on the same `subject` prefix, and theirs come here (see NatsOptions
  * for auth, leader mode, JetStream and request/reply). Returns at once; `status$` says when it is
  * connected. Throws NatsOptionError (naming the option) for a bad option, InvalidTopicError for a
- * bad pattern, BusClosedError for a shut-down bus. Nothing a remote side sends is thrown into the
+ * bad pattern, BusClosedError for a shut-down bus, NatsUnsupportedError without a global WebSocket
+ * (Node 20 without --experimental-websocket). Nothing a remote side sends is thrown into the
  * app: problems are counted in stats() and emitted on errors$.
  */
 // One closure rather than a class: its state and helpers are locals, which minify (a class's
@@ -51,6 +52,8 @@ export const NATS_BRIDGE = 'nats'
 export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsOptions): NatsBridge {
   const host: BridgeHost = bridgeHost(bus, 'connectNats()')
   if (host.closed) throw new BusClosedError(host.name, 'connect NATS')
+  // nats-core's connect never settles without one: the bridge would say 'connecting' forever.
+  if (typeof WebSocket !== 'function') throw new NatsUnsupportedError('WebSocket', 'connectNats()')
   const o: Resolved = resolveOptions(options)
   const state = new BehaviorSubject<NatsStatus>('connecting')
   const issues = new Subject<NatsIssue>()
@@ -88,6 +91,8 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
    *  wait in the outbound buffer, and a persistent one's publishAsync waits for its ack. */
   let undecided = false
   let closing: Promise<void> | undefined
+  /** Why the bridge gave up connecting (whenConnected() rejects with it). */
+  let fatal: Error | undefined
 
   const inbound: InboundPipe = {
     host,
@@ -189,11 +194,11 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
         const sub = state.subscribe({
           next: (s) => {
             if (s === 'connected') resolve()
-            else if (s === 'closed') reject(closedBeforeConnect())
+            else if (s === 'closed') reject(fatal ?? closedBeforeConnect())
             else return
             queueMicrotask(() => sub.unsubscribe())
           },
-          complete: () => reject(closedBeforeConnect()),
+          complete: () => reject(fatal ?? closedBeforeConnect()),
         })
       }),
     flush,
@@ -262,6 +267,7 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
     if (closed) return
     const gen = ++generation
     setStatus('connecting')
+    const live = () => gen === generation && !closed
     const opts: ConnectionOptions = {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
@@ -271,10 +277,9 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
       servers: o.servers,
       noEcho: true,
     }
-    // The first connection is retried here rather than with the client's waitOnFirstConnect,
-    // which cannot be stopped: close() (or losing the lead) ends these attempts.
-    const attempt = (n: number): void => {
-      // wire-part.ts first (loaded again after a failed load), then the connection.
+    // wire-part.ts first (loaded again after a failed load), then the connection's attempts
+    // (first-connection.ts: until close(), or maxReconnectAttempts).
+    const load = (n: number): void => {
       wireLoad ??= import('./wire-part.js').then(
         (m) => {
           send = m.createSender(senderContext)
@@ -285,24 +290,23 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
           throw err
         },
       )
-      wireLoad
-        .then(() => wsconnect(opts))
-        .then(
-          (c) => (gen !== generation || closed ? void c.close() : connected(c, gen)),
-          (err: unknown) => {
-            if (gen !== generation || closed) return
-            const error = new NatsConnectionError('connectNats()', describeError(err))
-            if (err instanceof Error && err.name === 'AuthorizationError') {
-              connectionIssue(error)
-              void close()
-              return
-            }
-            if (n === 1) connectionIssue(error)
-            setTimeout(() => attempt(n + 1), Math.min(5000, (opts.reconnectTimeWait ?? 250) * n))
-          },
-        )
+      wireLoad.then(
+        () => live() && wire!.connectFirst(opts, o.servers, { live, connected: (c) => connected(c, gen), failing: connectionIssue, gaveUp }),
+        (err: unknown) => {
+          if (!live()) return
+          if (n === 1) connectionIssue(partError('sending and receiving', err))
+          setTimeout(() => load(n + 1), Math.min(5000, 250 * n))
+        },
+      )
     }
-    attempt(1)
+    load(1)
+  }
+
+  /** No more attempts (wrong credentials, maxReconnectAttempts spent): say why, and close. */
+  function gaveUp(error: Error): void {
+    fatal = error
+    connectionIssue(error)
+    void close()
   }
 
   function connected(c: NatsConnection, gen: number): void {
@@ -310,11 +314,7 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
     const live = () => gen === generation && !closed
     void watch(c, gen)
     // The client gave up (credentials revoked, maxReconnectAttempts spent): say why, and close.
-    void c.closed().then((err) => {
-      if (!live()) return
-      connectionIssue(new NatsConnectionError('the NATS connection closed', err ? describeError(err) : 'the client stopped reconnecting'))
-      void close()
-    })
+    void c.closed().then((err) => live() && gaveUp(wire!.connectionClosed(o.servers, err, options.connection?.maxReconnectAttempts)))
     // Without JetStream, core subscriptions (with it, its consumer reads the same subjects).
     if (!jsLoad)
       for (const filter of coveringFilters(o.prefix, o.share))

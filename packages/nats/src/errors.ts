@@ -37,6 +37,22 @@ export class NatsConnectionError extends TidingsError {
   }
 }
 
+/** connectNats() needs an API this context does not provide: a global WebSocket (Node 20 has
+ *  one only with --experimental-websocket). Thrown by connectNats() at once. */
+export class NatsUnsupportedError extends TidingsError {
+  override name = 'NatsUnsupportedError'
+  declare readonly api: string
+  declare readonly feature: string
+  constructor(api: string, feature: string) {
+    super(
+      `${feature} needs ${api}, which this context does not provide. It runs in pages, Web Workers and Node 22+; ` +
+        `on Node 20 start node with --experimental-websocket (or set a global ${api} before calling ${feature}).`,
+    )
+    this.api = api
+    this.feature = feature
+  }
+}
+
 /** A message on the bridge's subjects was not a valid Tidings event (or lied about its topic):
  *  counted in stats().malformed and ignored. */
 export class NatsMalformedError extends TidingsError {

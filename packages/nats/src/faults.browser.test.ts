@@ -85,7 +85,8 @@ describe('connectNats: faults', () => {
     wrong.bridge.status$.subscribe((st) => statuses.push(st))
     await waitFor(() => wrong.bridge.status === 'closed', 'the bridge to close')
     expect(statuses).toEqual(['connecting', 'closed'])
-    await expect(wrong.bridge.whenConnected()).rejects.toThrow(/closed/)
+    // whenConnected() rejects with the reason (connect-failures.browser.test.ts has the exact text).
+    await expect(wrong.bridge.whenConnected()).rejects.toThrow(/Authorization Violation; not retried/)
   })
 
   it('refuses bad options with a typed error naming the option', async () => {
