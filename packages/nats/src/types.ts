@@ -4,8 +4,9 @@ import type { Observable } from 'rxjs'
 /**
  * connecting: opening the first connection (or the new leader's); connected: events flow;
  * reconnecting: the connection dropped, the client retries and outbound events wait (bounded);
- * standby: another tab leads and holds the connection (leader mode); closed: close() was called
- * or the bus shut down.
+ * standby: another tab leads and holds the connection (leader mode); closed: close() was called,
+ * the bus shut down, or the bridge gave up connecting (the server refused the credentials, or
+ * connection.maxReconnectAttempts was spent; errors$ says why, once).
  */
 export type NatsStatus = 'connecting' | 'connected' | 'reconnecting' | 'standby' | 'closed'
 
@@ -80,7 +81,9 @@ export interface NatsConnectionOptions {
   authenticator?: (nonce?: string) => NatsAuth
   /** Wait between reconnect attempts. Default 250. */
   reconnectTimeWait?: number
-  /** Attempts per server before giving up; -1 (the default) never gives up. */
+  /** Reconnect attempts per server before giving up (nats.js' meaning), for the first connection
+   *  too: it is tried 1 + maxReconnectAttempts times, then the bridge closes with one
+   *  NatsConnectionError on errors$. -1 (the default) never gives up. */
   maxReconnectAttempts?: number
   reconnectJitter?: number
   /** How long the first connect waits for the server. */
@@ -149,7 +152,8 @@ export interface NatsBridge {
   /** Typed errors (NatsPermissionError, NatsMalformedError, ...), never thrown into the app. */
   readonly errors$: Observable<NatsIssue>
   stats(): NatsStats
-  /** Resolves once connected (at once if connected); rejects when closed first. */
+  /** Resolves once connected (at once if connected); rejects when closed first: with the
+   *  NatsConnectionError that made the bridge give up, if it did. */
   whenConnected(): Promise<void>
   /** Sends what is buffered (when connected) and waits for the server to have it. */
   flush(): Promise<void>
