@@ -6,7 +6,7 @@
 //    it and install the tarballs plus rxjs.
 // 3. tsc --noEmit with the template's tsconfig, then with every strict flag and skipLibCheck off,
 //    then under node16 resolution; vite build.
-// 4. Plain Node 20 ESM import of core; publint and @arethetypeswrong/cli on every tarball.
+// 4. Plain Node 20 ESM import of core, and of nats without and with WebSocket; publint and @arethetypeswrong/cli on every tarball.
 // e2e/tests/consumer.spec.ts then drives the built app in Chromium (CONSUMER_APP, below).
 import { execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
@@ -90,6 +90,10 @@ if (!assets.some((f) => f.startsWith('pool-worker') && f.endsWith('.js'))) {
 // 4. Node, publint, attw
 cpSync(path.join(ROOT, 'e2e', 'consumer', 'node-check.mjs'), path.join(CONSUMER_APP, 'node-check.mjs'))
 process.stdout.write(run('node', ['node-check.mjs'], CONSUMER_APP, 'node node-check.mjs (plain Node ESM import of @tidings/core)'))
+// @tidings/nats in plain Node: without a global WebSocket (Node 20), and with one.
+cpSync(path.join(ROOT, 'e2e', 'consumer', 'node-nats-check.mjs'), path.join(CONSUMER_APP, 'node-nats-check.mjs'))
+for (const flags of typeof WebSocket === 'undefined' ? [[], ['--experimental-websocket']] : [[]])
+  process.stdout.write(run('node', [...flags, 'node-nats-check.mjs'], CONSUMER_APP, `node ${[...flags, 'node-nats-check.mjs'].join(' ')} (@tidings/nats where it cannot connect)`))
 const bin = (name) => path.join(ROOT, 'node_modules', '.bin', name)
 for (const t of tarballs) {
   run(bin('publint'), ['run', '--strict', t], ROOT, `publint --strict ${path.basename(t)}`)
