@@ -3,7 +3,7 @@
 // every connection error names the servers, the cause and what was done about it.
 import { commands } from 'vitest/browser'
 import { describe, expect, it } from 'vitest'
-import { NatsConnectionError } from './errors.js'
+import { NatsConnectionError, NatsOptionError } from './errors.js'
 import { device, useNatsServer, waitFor } from './test-helpers.js'
 import type { NatsBridge, NatsIssue, NatsStatus } from './types.js'
 
@@ -49,6 +49,19 @@ describe('connectNats: failing connections', () => {
     expect(issues.map((i) => i.error.message)).toEqual([
       `connectNats() could not connect to ${NOWHERE}, ${NOWHERE_2}: ${NO_REASON}; gave up after 1 attempt (connection.maxReconnectAttempts: 0)${CHECK}`,
     ])
+  })
+
+  it('a maxReconnectAttempts other than -1 or a whole number of attempts throws NatsOptionError naming it', async () => {
+    const { connectNats } = await import('./connect-nats.js')
+    const { createBus } = await import('@tidings/core')
+    const bus = createBus()
+    for (const bad of [Number.NaN, -2, 1.5, '3' as unknown as number]) {
+      expect(() => connectNats(bus, { servers: NOWHERE, connection: { maxReconnectAttempts: bad } })).toThrow(NatsOptionError)
+      expect(() => connectNats(bus, { servers: NOWHERE, connection: { maxReconnectAttempts: bad } })).toThrow(
+        /^Invalid connectNats option "connection\.maxReconnectAttempts" \(.+\): use -1 \(never give up\) or a whole number ≥ 0$/,
+      )
+    }
+    await bus.shutdown()
   })
 
   it('by default (-1) keeps trying until close(), and says so once', async () => {

@@ -46,7 +46,7 @@ export class NatsUnsupportedError extends TidingsError {
   constructor(api: string, feature: string) {
     super(
       `${feature} needs ${api}, which this context does not provide. It runs in pages, Web Workers and Node 22+; ` +
-        `on Node 20 start node with --experimental-websocket (or set a global ${api} before calling ${feature}).`,
+        'on Node 20 start node with --experimental-websocket.',
     )
     this.api = api
     this.feature = feature

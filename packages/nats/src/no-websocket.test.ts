@@ -30,7 +30,7 @@ describe('connectNats without a global WebSocket', () => {
       feature: 'connectNats()',
       message:
         'connectNats() needs WebSocket, which this context does not provide. It runs in pages, Web Workers and Node 22+; ' +
-        'on Node 20 start node with --experimental-websocket (or set a global WebSocket before calling connectNats()).',
+        'on Node 20 start node with --experimental-websocket.',
     })
     await bus.shutdown()
   })

@@ -59,6 +59,9 @@ export function resolveOptions(o: NatsOptions): Resolved {
   }
   const positive = (name: string, v: number | undefined, d: number) =>
     v === undefined ? d : checkNumber(v, name, (n) => Number.isFinite(n) && n > 0, 'use a positive number', fail)
+  // -1 or a count: anything else would make the bridge retry forever (a NaN limit is never reached).
+  const attempts = o.connection?.maxReconnectAttempts
+  if (attempts !== undefined) checkNumber(attempts, 'connection.maxReconnectAttempts', (n) => Number.isInteger(n) && n >= -1, 'use -1 (never give up) or a whole number ≥ 0', fail)
   let replay: NatsReplay = 'new'
   if (o.jetstream !== undefined) {
     const js = o.jetstream
