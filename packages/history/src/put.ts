@@ -50,28 +50,37 @@ export function putSegment(store: IDBObjectStore, seg: Segment, onThrow: OnThrow
   })
 }
 
+/** The smallest stored segment of `s`'s type and bucket with room for `s` within `max` events
+ *  (the [type, bucket, n] index orders them by n: only that one is read), if any. */
+const withRoom = async (index: IDBIndex, s: Segment, max: number): Promise<Segment | undefined> =>
+  (await request<Segment[]>(index.getAll(IDBKeyRange.bound([s.type, s.bucket, 0], [s.type, s.bucket, max - s.n]), 1)))[0]
+
 /** Puts a small segment into a small stored segment of the same type and bucket when there is
- *  one with room (found through the [type, bucket, n] index, so only that one is read), keeping
- *  that segment's key; otherwise, or when the merged put fails for any reason, puts it alone
- *  (putSegment: collisions and unclonable data are handled there). Ids the target already holds
- *  are not stored twice. A wide segment whose span already holds a full wide one (the type is no
- *  longer sparse there) goes in as narrow segments instead: a span keeps about WIDE_MAX events in
- *  wide segments, so a type that turns dense is read in 10 s windows like any dense type. */
+ *  one with room, keeping that segment's key; otherwise, or when the merged put fails for any
+ *  reason, puts it alone (putSegment: collisions and unclonable data are handled there). Ids the
+ *  target already holds are not stored twice. A wide segment whose span already holds a full wide
+ *  one (the type is no longer sparse there) goes in as 10 s segments instead: a span keeps about
+ *  WIDE_MAX events in wide segments, so a type that turns dense is read in 10 s windows like any
+ *  dense type. */
 export async function putMerging(store: IDBObjectStore, seg: Segment, onThrow: OnThrow): Promise<number> {
-  const wide = isWide(seg.bucket)
-  const max = wide ? WIDE_MAX : MERGE_MAX
-  // The smallest stored segment of this type and bucket (the index orders them by n).
-  const range = IDBKeyRange.bound([seg.type, seg.bucket, 0], [seg.type, seg.bucket, wide ? Infinity : max - seg.n])
-  const [target] = await request<Segment[]>(store.index('type_bucket').getAll(range, 1))
-  if (wide && target && target.n > max - seg.n) {
-    const parts = buildSegments(seg.events, true)
-    return (await Promise.all(parts.map((p) => putMerging(store, p, onThrow)))).reduce((a, b) => a + b, 0)
-  }
+  const index = store.index('type_bucket')
+  if (!isWide(seg.bucket)) return putInto(store, seg, await withRoom(index, seg, MERGE_MAX), onThrow)
+  // In one round trip: a wide segment of the span with room, whether a full one is there (a
+  // count: no value is read), and the 10 s segments with room its events go to if one is.
+  const parts = buildSegments(seg.events, true)
+  const full = IDBKeyRange.bound([seg.type, seg.bucket, WIDE_MAX - seg.n], [seg.type, seg.bucket, Infinity], true)
+  const [target, nFull, ...targets] = await Promise.all([withRoom(index, seg, WIDE_MAX), request(index.count(full)), ...parts.map((p) => withRoom(index, p, MERGE_MAX))])
+  if (target || nFull === 0) return putInto(store, seg, target as Segment | undefined, onThrow)
+  return (await Promise.all(parts.map((p, i) => putInto(store, p, targets[i] as Segment | undefined, onThrow)))).reduce((x, y) => x + y, 0)
+}
+
+/** Puts `seg` merged into `target` (found with room), or alone without one. */
+function putInto(store: IDBObjectStore, seg: Segment, target: Segment | undefined, onThrow: OnThrow): Promise<number> | number {
   if (!target) return putSegment(store, seg, onThrow)
   const have = new Set(target.ids)
   const fresh = seg.events.filter((e) => !have.has(e.id))
   if (fresh.length === 0) return 0
-  const merged = makeSegment([...target.events, ...fresh].sort(compareEvents), target.k, wide)
+  const merged = makeSegment([...target.events, ...fresh].sort(compareEvents), target.k, isWide(target.bucket))
   return new Promise((resolve) => {
     let req: IDBRequest
     try {
