@@ -8,14 +8,16 @@ import type { StoredRecord } from './record.js'
 /** Key unit: a segment's `bucket` is in seconds (Math.floor(timestamp / BUCKET_MS)). */
 export const BUCKET_MS = 1000
 /** Seconds per window: a segment holds events of one type within one window of WINDOW seconds,
- *  and is keyed by the window's first second. Databases written with 1 s segments (keys that are
- *  not multiples of WINDOW) are read, counted and evicted alike: readers group by window. */
+ *  and is keyed by the window's first second (wide segments: see WIDE). Databases written with 1 s
+ *  segments (keys that are not multiples of WINDOW) are read, counted and evicted alike: readers
+ *  group by window. */
 export const WINDOW = 10
 /** Seconds per WIDE span: a type with at most WIDE_MAX events in an aligned span of WIDE seconds
- *  (sparse traffic) gets one wide segment for the span instead of a segment per window (a record
- *  and its index entries per 10 events cost 214-244 B per event on disk at 100k, 60 per record
- *  ~140 B). Only sparse types: a dense type keeps 10 s windows, so a range's partial edge windows
- *  stay small (a global 60 s window made dense type + time queries 3x and counts 10x slower). */
+ *  (sparse traffic) gets one wide segment for the span instead of a segment per window (100k
+ *  events once per second per type: a record per 10 events took 147-208 B per event on disk, one
+ *  per ~60 takes 80 B). Only sparse types: a dense type keeps 10 s windows, so a range's partial
+ *  edge windows stay small (a global 60 s window made dense type + time queries 3x and counts 10x
+ *  slower). Readers handle wide keys (see isWide) next to 10 s and older 1 s ones. */
 export const WIDE = 60
 /** Events a wide segment holds at most (a batch's group, or merges into it: see put.ts). */
 export const WIDE_MAX = 64
