@@ -88,9 +88,9 @@ describe('docs/delivery.md examples', () => {
     // example's own arithmetic. Real setImmediate turns keep loading the module meanwhile.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     try {
-      let settled = false
-      const out = run(9).finally(() => (settled = true))
-      while (!settled) {
+      const state = { settled: false }
+      const out = run(9).finally(() => (state.settled = true))
+      while (!state.settled) {
         await vi.advanceTimersByTimeAsync(10)
         await new Promise((r) => setImmediate(r))
       }
