@@ -23,9 +23,19 @@ export interface FirstConnectionHooks {
  *  reconnectTimeWait × n ms (at most 5 s) before attempt n + 1. Never throws. */
 export function connectFirst(opts: ConnectionOptions, servers: readonly string[], hooks: FirstConnectionHooks): void {
   const max = opts.maxReconnectAttempts ?? -1
+  // Each attempt dials with no limit of the client's own, and the limit is set on the connection
+  // once it is up (for its reconnects). nats-core 3.4's first dial drops a server that failed
+  // from its pool, and with a limit of 0 or 1 then drops one more (the pool's last), so with two
+  // servers and the first one down the second was never tried, in about half the attempts (the
+  // pool is shuffled). With no limit, one attempt is one dial of every server.
+  const dial: ConnectionOptions = { ...opts, maxReconnectAttempts: -1 }
   const attempt = (n: number): void => {
-    wsconnect(opts).then(
-      (c) => (hooks.live() ? hooks.connected(c) : void c.close().catch(() => {})),
+    wsconnect(dial).then(
+      (c) => {
+        const live = (c as unknown as { options?: ConnectionOptions }).options
+        if (live !== undefined) live.maxReconnectAttempts = max
+        return hooks.live() ? hooks.connected(c) : void c.close().catch(() => {})
+      },
       (err: unknown) => {
         if (!hooks.live()) return
         if (err instanceof Error && err.name === 'AuthorizationError') return hooks.gaveUp(connectError(servers, err, 'not retried'))
