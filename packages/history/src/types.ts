@@ -55,7 +55,7 @@ export interface HistoryProgress {
   matched: number
 }
 
-/** Options of a read (query, count, stream). Every read runs in slices of about 12 ms of
+/** Options of a read (query, count, stream). Every read runs in slices of about 8 ms of
  *  main-thread work per task, whatever its size. */
 export interface ReadOptions {
   /** Aborting stops the read at its next slice; the promise rejects with core's AbortedError. */
