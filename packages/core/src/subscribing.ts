@@ -56,7 +56,7 @@ export abstract class SubscribingBus<M extends EventMapOf<M>> extends Publishing
     const patterns = this.checkPatterns(pattern, opts.key)
     if (this.closed) throw new BusClosedError(this.name, 'open an inbox')
     const inbox = new InboxSubscription(this, patterns, opts)
-    this.attach(inbox)
+    this.attach(inbox, (opts as { signal?: AbortSignal }).signal)
     return inbox as Inbox<TidingsEvent> as Inbox<EventFor<M, P>> // typed by the event map at compile time only
   }
 
@@ -73,7 +73,7 @@ export abstract class SubscribingBus<M extends EventMapOf<M>> extends Publishing
       queued || opts.retry !== undefined || opts.timeoutMs !== undefined
         ? new HandlerSubscription(this, patterns, handler as SyncHandler, opts as PolicyOptions, kind)
         : new SyncSubscription(this, patterns, handler as SyncHandler, opts as SyncSubscriptionOptions, kind)
-    this.attach(sub)
+    this.attach(sub, opts.signal)
     return sub
   }
 
@@ -107,13 +107,14 @@ export abstract class SubscribingBus<M extends EventMapOf<M>> extends Publishing
 
   // A subscription's own added/removed event does not reach it: it is announced before it joins
   // the index and after it left.
-  private attach(sub: BaseSubscription): void {
+  private attach(sub: BaseSubscription, signal?: AbortSignal): void {
     if (this.sys) this.announce('added', sub)
     this.subs.add(sub)
     const given = sub.pattern
     if (typeof given === 'string') this.file(given, sub, true)
     else for (const p of given) this.file(p, sub, true)
     if (this.inspected & KIND_BITS.subscribe) this.emitInspection({ kind: 'subscribe', at: now(), subscription: sub.info() })
+    if (signal) sub.endOn(signal)
   }
 
   /** Takes out a subscription that just ended (its unsubscribe() calls this once). */

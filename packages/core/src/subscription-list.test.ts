@@ -1,6 +1,7 @@
 import * as fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createBus } from './bus.js'
+import { InvalidOptionError } from './delivery-options.js'
 import { SubscriptionList } from './subscription-list.js'
 
 type Entry = { id: number; active: boolean }
@@ -69,5 +70,30 @@ describe('the bus subscription list', () => {
     await bus.shutdown()
     expect(last.active).toBe(false)
     expect(bus.stats().subscriptions).toBe(0)
+  })
+
+  it('a subscribe() that threw on a bad option leaves nothing behind, even when its signal aborts later', async () => {
+    const bus = createBus()
+    const announced: string[] = []
+    bus.subscribe('$tidings.subscription.*', (e) => void announced.push(e.type))
+    const kept = bus.subscribe('a', () => {})
+    const later = new AbortController()
+    const already = new AbortController()
+    already.abort()
+    for (const signal of [later.signal, already.signal])
+      expect(() => bus.subscribe('a', () => {}, { signal, queue: { max: -1 } })).toThrow(InvalidOptionError)
+    later.abort()
+    await new Promise((r) => setTimeout(r, 0))
+    // Two live subscriptions (the system listener and `kept`): the failed ones were never added,
+    // so nothing is taken out for them and no 'removed' event names them.
+    expect(bus.stats().subscriptions).toBe(2)
+    expect(bus.subscriptions().map((s) => s.id)).toEqual([expect.any(String), kept.id])
+    expect(announced).toEqual(['$tidings.subscription.added'])
+    // A registered subscription still ends on its signal.
+    const ctl = new AbortController()
+    const sub = bus.subscribe('a', () => {}, { signal: ctl.signal })
+    ctl.abort()
+    expect(sub.active).toBe(false)
+    expect(bus.stats().subscriptions).toBe(2)
   })
 })

@@ -135,10 +135,14 @@ export abstract class BaseSubscription implements Subscription, RouteEntry {
     this.filter = opts.filter
     if (opts.priority || opts.label !== undefined || opts.key !== undefined)
       this.rare = { priority: opts.priority ?? 0, label: opts.label, key: opts.key } as Rare
-    if (opts.signal) {
-      if (opts.signal.aborted) queueMicrotask(() => this.unsubscribe())
-      else opts.signal.addEventListener('abort', () => this.unsubscribe(), { once: true })
-    }
+  }
+
+  /** Ends this subscription when `signal` aborts (at once, in a microtask, if it already has).
+   *  The bus calls it once the subscription is registered, not the constructor: a subscription
+   *  whose construction threw (a bad queue option) never joined the bus, and must not leave it. */
+  endOn(signal: AbortSignal): void {
+    if (signal.aborted) queueMicrotask(() => this.unsubscribe())
+    else signal.addEventListener('abort', () => this.unsubscribe(), { once: true })
   }
 
   /** The rare fields, this subscription's own from now on. */
