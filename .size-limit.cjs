@@ -40,7 +40,7 @@ module.exports = [
     // Then 18.48 kB: InspectOptions.sample (issue 14 D: a sampling inspector such as the DevTools
     // agent no longer makes the bus build a 'publish' inspection per publish; with the panel
     // connected publish() went from 1.9-2.6x to 1.3-1.4x its no-panel cost).
-    // Then 18.62 kB: the subscription list that replaced the bus's Set and RouteIndex's check of a
+    // Then 18.64 kB: the subscription list that replaced the bus's Set and RouteIndex's check of a
     // repeated pattern (issue 15: 10,000 handlers on one topic 4.4-5.0 -> 1.6 ms, heap per
     // subscription 164 -> 146 B).
     limit: '18.65 kB',
