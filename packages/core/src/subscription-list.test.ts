@@ -81,7 +81,7 @@ describe('the bus subscription list', () => {
     const already = new AbortController()
     already.abort()
     for (const signal of [later.signal, already.signal])
-      expect(() => bus.subscribe('a', () => {}, { signal, queue: { max: -1 } })).toThrow(InvalidOptionError)
+      expect(() => bus.subscribe('a', () => {}, { signal, queue: { max: -1, strategy: 'drop-oldest' } })).toThrow(InvalidOptionError)
     later.abort()
     await new Promise((r) => setTimeout(r, 0))
     // Two live subscriptions (the system listener and `kept`): the failed ones were never added,
