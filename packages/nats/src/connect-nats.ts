@@ -7,8 +7,9 @@
 // maxBuffered with the bus's drop strategies, every drop counted (outbound.ts). In: every
 // message is untrusted: it must decode to a batch whose every event has the subject's topic and
 // passes the envelope checks and the session table (dedupe by session and seq, gaps by prev,
-// echoes dropped) before the bus ingests it with its origin kept. NATS keeps the order of one
-// publisher's messages, so per-origin order holds.
+// echoes dropped) before the bus ingests it with its origin kept; each problem is counted and
+// reported (inbound-issues.ts). NATS keeps the order of one publisher's messages, so per-origin
+// order holds.
 //
 // JetStream (jetstream.ts) and request/reply (requests.ts) are loaded with import() only when
 // their options are set, so an app that uses neither never downloads them.
@@ -21,7 +22,6 @@ import {
   isRequest,
   SessionTable,
   type BridgeHost,
-  type InboundIssue,
   type InboundPipe,
 } from '@tidings/core/bridge'
 import { electLeader, type LeaderElection } from '@tidings/tabs'
@@ -29,7 +29,9 @@ import { BehaviorSubject, Subject, type Subscription as RxSubscription } from 'r
 import { NatsConnectionError, NatsMalformedError, NatsPermissionError, NatsUnsupportedError } from './errors.js'
 import type { JetStreamLink } from './jetstream.js'
 import { resolveOptions, type Resolved } from './options.js'
+import { inboundIssues } from './inbound-issues.js'
 import { outboundQueue } from './outbound.js'
+import { whenConnected } from './when-connected.js'
 import type { RequestLink } from './requests.js'
 import { coveringFilters } from './subjects.js'
 import type { Sender, SenderContext } from './sender.js'
@@ -99,7 +101,7 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
     bridge: NATS_BRIDGE,
     sessions,
     accepts,
-    issue: inboundIssue,
+    issue: inboundIssues(counters, emit, malformed),
     forward: () => void counters.received++,
   }
   /** The send and receive code (wire-part.ts), loaded before the first connection: nothing
@@ -121,9 +123,8 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
       failed(e, error)
     },
   }
-  const canSend = () => nc !== undefined && state.value === 'connected'
   const outbound = outboundQueue(o.maxBuffered, o.overflow, {
-    canSend,
+    canSend: () => nc !== undefined && state.value === 'connected',
     send: (events) => send!(events.filter(outgoing)),
     session: (e) => e.origin + '\u0000' + incarnationOfEvent(host, e),
     dropped(e) {
@@ -173,7 +174,7 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
 
   const leader = options.leader ?? (typeof window !== 'undefined' && typeof navigator !== 'undefined' && navigator.locks !== undefined)
   const ownElection = leader === true
-  const election: LeaderElection | undefined = leader === true ? electLeader('tidings.nats:' + o.prefix) : leader === false ? undefined : leader
+  const election: LeaderElection | undefined = ownElection ? electLeader('tidings.nats:' + o.prefix) : leader === false ? undefined : leader
 
   const bridge: NatsBridge = {
     status$: state.asObservable(),
@@ -188,19 +189,7 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
       replayed: js?.replayed ?? 0,
       lastStreamSeq: js?.lastSeq ?? 0,
     }),
-    // The status replays at once: connected resolves, closed (or completed) rejects.
-    whenConnected: () =>
-      new Promise((resolve, reject) => {
-        const sub = state.subscribe({
-          next: (s) => {
-            if (s === 'connected') resolve()
-            else if (s === 'closed') reject(fatal ?? closedBeforeConnect())
-            else return
-            queueMicrotask(() => sub.unsubscribe())
-          },
-          complete: () => reject(fatal ?? closedBeforeConnect()),
-        })
-      }),
+    whenConnected: () => whenConnected(state, () => fatal),
     flush,
     close,
   }
@@ -291,7 +280,7 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
         },
       )
       wireLoad.then(
-        () => live() && wire!.connectFirst(opts, o.servers, { live, connected: (c) => connected(c, gen), failing: connectionIssue, gaveUp }),
+        () => live() && wire!.connectFirst(opts, o.servers, { live, connected: (c) => connected(c, gen, live), failing: connectionIssue, gaveUp }),
         (err: unknown) => {
           if (!live()) return
           if (n === 1) connectionIssue(partError('sending and receiving', err))
@@ -309,9 +298,10 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
     void close()
   }
 
-  function connected(c: NatsConnection, gen: number): void {
+  /** `c` is up for start() number `gen`; `live()` turns false once that start is superseded or
+   *  the bridge closes. */
+  function connected(c: NatsConnection, gen: number, live: () => boolean): void {
     nc = c
-    const live = () => gen === generation && !closed
     void watch(c, gen)
     // The client gave up (credentials revoked, maxReconnectAttempts spent): say why, and close.
     void c.closed().then((err) => live() && gaveUp(wire!.connectionClosed(o.servers, err, options.connection?.maxReconnectAttempts)))
@@ -393,32 +383,9 @@ export function connectNats<M extends EventMapOf<M>>(bus: Bus<M>, options: NatsO
     counters.malformed++
     emit('malformed', new NatsMalformedError(subject, reason))
   }
-
-  function inboundIssue(kind: InboundIssue, reason: string, error?: unknown): void {
-    if (kind === 'malformed') return malformed('(event)', reason)
-    const counter = ISSUE_COUNTERS[kind]
-    if (counter) counters[counter]++
-    if (kind === 'rejected') emit('rejected', error instanceof Error ? error : new Error(reason))
-    else if (kind === 'gap') emit('gap', new NatsConnectionError('events were lost', reason))
-  }
 }
 
 /** A lazily loaded part of the bridge could not be loaded. */
 function partError(part: string, err: unknown): Error {
   return new NatsConnectionError(`loading the ${part} part of @tidings/nats`, describeError(err))
-}
-
-function closedBeforeConnect(): Error {
-  return new NatsConnectionError('connectNats()', 'the bridge was closed before it connected')
-}
-
-/** The stats() counter of each inbound issue the pipe reports (malformed has its own path; the
- *  others, such as unshared, are not counted). */
-const ISSUE_COUNTERS: Partial<Record<InboundIssue, 'rejected' | 'gaps' | 'echoes' | 'duplicates' | 'outOfOrder' | 'implausible'>> = {
-  rejected: 'rejected',
-  gap: 'gaps',
-  echo: 'echoes',
-  duplicate: 'duplicates',
-  late: 'outOfOrder',
-  implausible: 'implausible',
 }
