@@ -3,8 +3,8 @@
 // failed load) or runs a call past timeoutMs is terminated and replaced; its call fails with
 // WorkerCrashedError / TimeoutError so the subscription's retry policy can run it again. No call
 // promise is ever left pending: every path out of a call settles it.
-import { transfer as comlinkTransfer, wrap, type Remote } from 'comlink'
-import { AbortedError, emitSystemEvent, type Bus, type TidingsEvent } from '@tidings/core'
+import { transfer as comlinkTransfer, wrap } from 'comlink'
+import { emitSystemEvent, type Bus, type TidingsEvent } from '@tidings/core'
 import { checkNumber, toError } from '@tidings/core/bridge'
 import {
   InvalidWorkerOptionError,
@@ -16,42 +16,10 @@ import {
 } from './errors.js'
 import type { WorkerPoolOptions, PoolCallOptions, PoolHandlerContext, PoolHandlerOptions, WorkerPool } from './pool-types.js'
 import { connectMessage, readPortMessage, type CallMeta, type PoolApi } from './pool-protocol.js'
+import { abortCall, abortError } from './pool-abort.js'
+import type { Call, Slot } from './pool-slot.js'
 
 export type { WorkerPoolOptions, PoolCallOptions, PoolHandlerContext, PoolHandlerOptions, WorkerPoolStats, WorkerPool } from './pool-types.js'
-
-interface Call {
-  id: number
-  name: string
-  event: TidingsEvent
-  opts: PoolCallOptions
-  resolve: (v: unknown) => void
-  reject: (e: Error) => void
-  settled: boolean
-  cleanup?: (() => void) | undefined
-}
-
-interface Slot {
-  worker: Worker
-  port: MessagePort
-  remote: Remote<PoolApi>
-  /** Comlink proxy of remote.run, made once (each property read builds a new proxy). */
-  run: Remote<PoolApi>['run']
-  busy?: Call | undefined
-  /** Start-up timer (until the worker says ready). */
-  timer?: ReturnType<typeof setTimeout> | undefined
-  /** performance.now() by which the running call must finish; Infinity when idle. */
-  deadline: number
-  /** registerHandlers() answered; only then does the slot take calls (so a slow load never eats
-   *  a call's timeoutMs, and the life lock is in place before any handler runs). */
-  ready: boolean
-  dead: boolean
-  /** Cancels the page's wait on the worker's life lock. */
-  lockWait?: AbortController | undefined
-  detach: () => void
-  /** Its place in the pool (0..size-1): a replacement takes the place of the worker it replaces,
-   *  so system events name `pool:<name>#<index>` for both. */
-  index: number
-}
 
 let poolCount = 0
 
@@ -90,7 +58,7 @@ export function createWorkerPool(factory: () => Worker, opts: WorkerPoolOptions 
       if (signal?.aborted) return failEarly(reject, abortError(signal, handler))
       const c: Call = { id: nextId++, name: handler, event, opts: copts, resolve: resolve as (v: unknown) => void, reject, settled: false }
       if (signal !== undefined) {
-        const onAbort = () => abort(c, signal)
+        const onAbort = () => abortCall(c, signal, queue, slots, settle)
         signal.addEventListener('abort', onAbort, { once: true })
         c.cleanup = () => signal.removeEventListener('abort', onAbort)
       }
@@ -299,19 +267,6 @@ export function createWorkerPool(factory: () => Worker, opts: WorkerPoolOptions 
     pump()
   }
 
-  function abort(c: Call, signal: AbortSignal): void {
-    if (c.settled) return
-    const queued = queue.indexOf(c)
-    if (queued >= 0) queue.splice(queued, 1)
-    else {
-      // Running: tell the worker (ctx.signal there), free the caller now. The worker stays busy
-      // until the handler returns or timeoutMs terminates it.
-      const slot = slots.find((s) => s.busy === c)
-      if (slot) slot.remote.abort(c.id, reasonText(signal)).catch(() => {})
-    }
-    settle(c, abortError(signal, c.name))
-  }
-
   // ------------------------------------------------------------------ faults
 
   function onDeath(slot: Slot | undefined, reason: string, kind: 'crash' | 'timeout', index = slot?.index ?? 0): void {
@@ -384,17 +339,6 @@ export function createWorkerPool(factory: () => Worker, opts: WorkerPoolOptions 
 
 function locks(): LockManager | undefined {
   return typeof navigator !== 'undefined' ? navigator.locks : undefined
-}
-
-function abortError(signal: AbortSignal, name: string): Error {
-  const r: unknown = signal.reason
-  if (r instanceof Error && r.name !== 'AbortError') return r
-  return new AbortedError(`worker handler "${name}" was aborted${r instanceof Error && r.message ? `: ${r.message}` : ''}`)
-}
-
-function reasonText(signal: AbortSignal): string {
-  const r: unknown = signal.reason
-  return r instanceof Error ? `${r.name}: ${r.message}` : String(r ?? 'aborted')
 }
 
 function check(option: string, v: number, min: number, rule: string): number {
