@@ -1,0 +1,64 @@
+// Exact topics live in a table object (route-index.ts), not a Map: these check that no topic a
+// user can write collides with what an object inherits or coerces.
+import * as fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { createBus } from './bus.js'
+import { InvalidTopicError } from './errors.js'
+import { RouteIndex, type RouteEntry } from './route-index.js'
+
+let order = 0
+const route = (): RouteEntry => ({ order: order++, priority: 0 })
+
+/** Names an object (or its prototype chain, or the key coercion) could answer for. */
+const TRICKY = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', 'length', '0', '42', '4294967295', '-1', '1e3', 'undefined', 'null', 'NaN', 'a.__proto__', 'constructor.prototype']
+
+describe('exact topics table', () => {
+  it('routes topics named like inherited members or array indexes only to their own subscribers', () => {
+    const bus = createBus()
+    const got = new Map<string, string[]>()
+    for (const t of TRICKY) bus.subscribe(t, (e) => void got.set(t, [...(got.get(t) ?? []), e.type]))
+    for (const t of TRICKY) expect(bus.publish(t, 1).delivered).toBe(1)
+    for (const t of TRICKY) expect(got.get(t)).toEqual([t])
+    // Never subscribed: nothing inherited answers.
+    for (const t of ['isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '1', 'b.__proto__']) expect(bus.publish(t, 1).matched).toBe(0)
+  })
+
+  it('never routes a non-string type through key coercion, even when its string form is subscribed', () => {
+    const bus = createBus()
+    let n = 0
+    for (const t of ['undefined', 'null', '42', 'x']) bus.subscribe(t, () => void n++)
+    const toStringType = { toString: () => 'x' }
+    for (const bad of [undefined, null, 42, {}, toStringType]) {
+      expect(() => bus.publish({ type: bad as unknown as string, data: 1 })).toThrow(InvalidTopicError)
+    }
+    expect(n).toBe(0)
+  })
+
+  it('matches a Map model through any sequence of adds and removes (fast-check)', () => {
+    const topic = fc.oneof(fc.constantFrom(...TRICKY), fc.stringMatching(/^[a-z0-9_$-]{1,6}(\.[a-z0-9_$-]{1,6}){0,2}$/))
+    const op = fc.record({ add: fc.boolean(), topic, r: fc.nat(4) })
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), fc.boolean(), (ops, withGlob) => {
+        const index = new RouteIndex<RouteEntry>()
+        // With a glob the lookup goes through the cache and the trie; without, the table alone.
+        if (withGlob) index.add('zz.**', route())
+        const routes = Array.from({ length: 5 }, route)
+        const model = new Map<string, RouteEntry[]>()
+        for (const { add, topic: t, r } of ops) {
+          const entry = routes[r]!
+          const list = model.get(t) ?? []
+          if (add && !list.includes(entry)) {
+            index.add(t, entry)
+            model.set(t, [...list, entry].sort((a, b) => a.order - b.order))
+          } else if (!add && list.includes(entry)) {
+            index.remove(t, entry)
+            model.set(t, list.filter((x) => x !== entry))
+          }
+          for (const [k, v] of model) expect(index.match(k)).toEqual(v)
+        }
+        for (const t of TRICKY) expect(index.match(t)).toEqual(model.get(t) ?? [])
+      }),
+      { numRuns: 300 },
+    )
+  })
+})
