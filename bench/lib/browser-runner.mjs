@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { chromiumArgs, chromiumPath } from '../../e2e/chromium.mjs'
+import { indexedDbFiles } from './indexeddb-files.mjs'
 
 const PORT = 5175
 const MODULE_TIMEOUT_MS = 180_000
@@ -53,6 +54,11 @@ async function openContext(browser, rel, profileRoot) {
   mkdirSync(profileRoot, { recursive: true })
   const dir = mkdtempSync(path.join(profileRoot, 'profile-'))
   const context = await chromium.launchPersistentContext(dir, { executablePath: chromiumPath(), args: chromiumArgs, headless: true })
+  // A page of a disk bench may ask what IndexedDB holds on disk: every file under the profile's
+  // IndexedDB directories (`*indexeddb.leveldb`: the default bucket's and any other storage bucket's),
+  // sizes as Node's stat sees them. A usage delta from navigator.storage.estimate() is the quota
+  // system's lazily updated figure, not the files.
+  await context.exposeFunction('benchIndexedDbFiles', () => indexedDbFiles(dir))
   return { context, done: async () => rmSync(dir, { recursive: true, force: true }) }
 }
 

@@ -3,7 +3,9 @@
 // profile hides what a count or an eviction costs when LevelDB lives on disk.
 // For each size (10k and 100k stored events; 1M with `--history-size 1m`), in one database
 // filled by import in bursts (10 types, one event per ms) and capped with maxEvents = size:
-//   - import rate while filling, and bytes per event (navigator.storage.estimate() delta);
+//   - import rate while filling, and bytes per event on disk (the growth of the database's own
+//     LevelDB directory: each layout's database is in a storage bucket of its own, and the bench
+//     runner reads the files' sizes from Node once the database is closed and LevelDB quiet);
 //   - persistent publishAsync ack latency, p50 / p99, with the store full (every ack evicts);
 //   - batched persist rate with the store full (bursts of 500 per task, each batch evicts);
 //   - count() unfiltered, count({ type, from, to }) from index keys;
@@ -48,8 +50,124 @@ function event(i: number, timestamp: number): TidingsEvent {
   return { id: `s:${i}`, type: `shop.t${i % TYPES}`, timestamp, version: 1, data: payload(i), origin: 'bench', seq: i }
 }
 
+interface DiskFile {
+  /** The LevelDB directory, relative to the profile: one per origin and storage bucket. */
+  dir: string
+  name: string
+  bytes: number
+}
+/** Exposed by the bench runner (bench/lib/browser-runner.mjs) in a persistent context: the files
+ *  of the profile's IndexedDB LevelDB directories, as Node's stat sees them. */
+const diskFiles = (globalThis as { benchIndexedDbFiles?: () => Promise<DiskFile[]> }).benchIndexedDbFiles
+const SETTLE_POLL_MS = 250
+const SETTLE_STABLE_MS = 1500
+const SETTLE_MAX_MS = 20_000
+
 async function usage(): Promise<number> {
   return (await navigator.storage.estimate()).usage ?? 0
+}
+
+async function listDisk(): Promise<DiskFile[]> {
+  if (!diskFiles) throw new Error('no benchIndexedDbFiles: run this file through bench/run.mjs (a persistent context)')
+  return await diskFiles()
+}
+
+interface DirSize {
+  bytes: number
+  /** Of which LevelDB's write-ahead log (records not yet in its compressed tables). */
+  log: number
+  waitedMs: number
+}
+
+/** The LevelDB directory `dir` on disk (every file: tables, log, manifest), once LevelDB is quiet:
+ *  polled until its size stays the same for SETTLE_STABLE_MS (background flushes and compactions
+ *  done). */
+async function settledDirBytes(dir: string): Promise<DirSize> {
+  const t0 = performance.now()
+  let last = -1
+  let since = t0
+  for (;;) {
+    const files = (await listDisk()).filter((f) => f.dir === dir)
+    const bytes = files.reduce((a, f) => a + f.bytes, 0)
+    const now = performance.now()
+    if (bytes !== last) {
+      last = bytes
+      since = now
+    } else if (now - since >= SETTLE_STABLE_MS || now - t0 >= SETTLE_MAX_MS) {
+      const log = files.filter((f) => f.name.endsWith('.log')).reduce((a, f) => a + f.bytes, 0)
+      return { bytes, log, waitedMs: now - t0 }
+    }
+    await new Promise((r) => setTimeout(r, SETTLE_POLL_MS))
+  }
+}
+
+interface StorageBuckets {
+  open(name: string): Promise<{ indexedDB: IDBFactory }>
+  delete(name: string): Promise<void>
+}
+const buckets = (navigator as Navigator & { storageBuckets?: StorageBuckets }).storageBuckets
+
+/** A History in storage bucket `bucket` (a LevelDB of its own: nothing else written, compacted or
+ *  deleted in the origin shows in its directory). openHistory opens through the global
+ *  `indexedDB`, so it is pointed at the bucket's factory while the database opens. */
+async function openInBucket(bucket: string, open: () => History): Promise<History> {
+  if (!buckets) throw new Error('navigator.storageBuckets is missing (Chromium 122+)')
+  const factory = (await buckets.open(bucket)).indexedDB
+  const own = Object.getOwnPropertyDescriptor(globalThis, 'indexedDB')!
+  Object.defineProperty(globalThis, 'indexedDB', { value: factory, configurable: true, writable: true })
+  try {
+    const h = open()
+    await h.ready
+    return h
+  } finally {
+    Object.defineProperty(globalThis, 'indexedDB', own)
+  }
+}
+
+interface Filled {
+  /** The database, open again after its size was measured. */
+  h: History
+  rate: number
+  /** Growth of the database's LevelDB directory per event, right after the import (closed, quiet). */
+  bytes: number
+  /** Of `bytes`, what is still in LevelDB's write-ahead log (uncompressed, superseded writes included). */
+  logBytes: number
+  /** The old figure, for comparison: navigator.storage.estimate() usage right after the fill
+   *  minus before, per event (the quota system's figure for the whole origin). */
+  estimateBytes: number
+  ok: boolean
+}
+
+/** Opens a database with `open` in a fresh storage bucket of its own, fills it with `size` events
+ *  spaced `spacing` ms apart by import in chunks, closes it and measures what its LevelDB
+ *  directory grew by, then opens it again for the rest of the bench. (Opening and closing it once
+ *  more before measuring changed nothing at 10k and 100k: LevelDB kept its log.) */
+async function fill(bucket: string, open: () => History, size: number, base: number, spacing: number): Promise<Filled> {
+  const dirsBefore = new Set((await listDisk()).map((f) => f.dir))
+  const usageBefore = await usage()
+  const h = await openInBucket(bucket, open)
+  const dir = (await listDisk()).map((f) => f.dir).find((d) => !dirsBefore.has(d))
+  if (dir === undefined) throw new Error(`no new IndexedDB directory for storage bucket ${bucket}`)
+  const empty = await settledDirBytes(dir)
+  let ok = true
+  const t0 = performance.now()
+  for (let i = 0; i < size; i += CHUNK) {
+    const chunk = Array.from({ length: Math.min(CHUNK, size - i) }, (_, j) => event(i + j, base + (i + j) * spacing))
+    const report = await h.import(chunk)
+    ok = ok && report.imported === chunk.length && report.rejected.length === 0
+  }
+  const elapsed = performance.now() - t0
+  const estimateBytes = ((await usage()) - usageBefore) / size
+  await h.close()
+  const closed = await settledDirBytes(dir)
+  return {
+    h: await openInBucket(bucket, open),
+    rate: (size / elapsed) * 1000,
+    bytes: (closed.bytes - empty.bytes) / size,
+    logBytes: (closed.log - empty.log) / size,
+    estimateBytes,
+    ok,
+  }
 }
 
 async function dispose(h: History): Promise<void> {
@@ -70,21 +188,6 @@ async function timeRuns(fn: () => Promise<boolean>): Promise<{ med: number; ok: 
     times.push(performance.now() - t0)
   }
   return { med: median(times), ok }
-}
-
-/** Fills `h` with `size` events spaced `spacing` ms apart, by import in chunks. */
-async function fill(h: History, size: number, base: number, spacing: number): Promise<{ rate: number; bytes: number; ok: boolean }> {
-  const before = await usage()
-  let ok = true
-  const t0 = performance.now()
-  for (let i = 0; i < size; i += CHUNK) {
-    const chunk = Array.from({ length: Math.min(CHUNK, size - i) }, (_, j) => event(i + j, base + (i + j) * spacing))
-    const report = await h.import(chunk)
-    ok = ok && report.imported === chunk.length && report.rejected.length === 0
-  }
-  const elapsed = performance.now() - t0
-  const bytes = ((await usage()) - before) / size
-  return { rate: (size / elapsed) * 1000, bytes, ok }
 }
 
 /** Type + time query returning RESULTS events of shop.t3, checked against the expected ids. */
@@ -118,9 +221,9 @@ interface SizeResult {
 async function measureSize(size: number): Promise<SizeResult> {
   const label = fmt(size)
   const base = 1_700_000_000_000
-  const h = openHistory({ dbName: dbName(`burst-${size}`), maxEvents: size })
-  await h.ready
-  const filled = await fill(h, size, base, 1)
+  const burstBucket = dbName(`burst-${size}`)
+  const filled = await fill(burstBucket, () => openHistory({ dbName: burstBucket, maxEvents: size }), size, base, 1)
+  const h = filled.h
   const failed: string[] = []
   const check = (what: string, pass: boolean) => pass || failed.push(what)
   check('burst fill', filled.ok && (await h.count()) === size)
@@ -144,13 +247,14 @@ async function measureSize(size: number): Promise<SizeResult> {
   check('type + time query', query.ok)
   check('unindexed scan', scanOk)
 
-  // The sparse database, filled while the burst one is still there (usage deltas stay apart
-  // from the deletion of the other). Both are deleted only at the end: deleting a database of a
-  // million events sets LevelDB compacting for seconds, which no measurement should share.
+  // The sparse database, in a storage bucket of its own like the burst one (each bucket is a
+  // LevelDB of its own, so neither's compactions show in the other's size). Both are deleted
+  // only at the end: deleting a database of a million events sets LevelDB compacting for
+  // seconds, which no measurement should share.
   const sparseSpacing = 1000 / TYPES
-  const hs = openHistory({ dbName: dbName(`sparse-${size}`) })
-  await hs.ready
-  const sparse = await fill(hs, size, base, sparseSpacing)
+  const sparseBucket = dbName(`sparse-${size}`)
+  const sparse = await fill(sparseBucket, () => openHistory({ dbName: sparseBucket }), size, base, sparseSpacing)
+  const hs = sparse.h
   // The two layouts' type + time queries alternate, run by run, in the same moments: measured
   // apart, the sparse one ran right after its import, while LevelDB still flushed and compacted
   // it, and the burst one a minute earlier (2.1-2.4x at 10k in some runs, none at 1M).
@@ -202,17 +306,16 @@ async function measureSize(size: number): Promise<SizeResult> {
   check('floor acks', (await h0.count()) === ACKS)
   await dispose(h0)
 
-  // The burst and sparse databases are closed now and deleted after the last size: deleting one
-  // frees its space while LevelDB compacts, seconds later, so the next size's bytes per event (a
-  // usage delta) came out too low (18-21 B per burst event at 100k after the 10k databases'
-  // deletion).
+  // The burst and sparse databases are closed now and their buckets deleted after the last size:
+  // a deletion keeps the disk busy for seconds, which the next size's measurements should not
+  // share.
   await hs.close()
   await h.close()
 
   const p50 = pct(lat, 0.5)
   const p99 = pct(lat, 0.99)
   const rows = [
-    [`import, bursts (10 types, 1 event/ms)`, label, `${fmt(filled.rate)} events/s`, `${ms(filled.bytes)} B/event on disk`],
+    [`import, bursts (10 types, 1 event/ms)`, label, `${fmt(filled.rate)} events/s`, diskCell(filled)],
     [`persistent publishAsync ack, store full (maxEvents ${label}, each ack evicts)`, label, `p50 ${ms(p50)} ms · p99 ${ms(p99)} ms`, `${ACKS} acks, max ${ms(Math.max(...lat))} ms`],
     [`persistent publishAsync ack, empty database, no maxEvents (the floor)`, '0', `p50 ${ms(pct(floor, 0.5))} ms · p99 ${ms(pct(floor, 0.99))} ms`, `${ACKS} acks`],
     [`persist, batched (bursts of 500 per task), store full`, label, `${fmt(persistRate)} events/s`, `${fmt(BATCHED)} events, ${fmt(evicted)} evicted in all`],
@@ -221,7 +324,7 @@ async function measureSize(size: number): Promise<SizeResult> {
     [`query: exact type + time range, 1,000 results`, label, `${ms(query.med)} ms median`, `${RUNS} runs`],
     [`query: where only (unindexed scan, sliced)`, label, `${ms(scan.total)} ms total`, `longest task ${ms(scan.longest)} ms (worst run ${ms(scan.worst)}), ${fmt((size / 1000) * 5)} matched, ${SCAN_RUNS} runs`],
     [`(control: idle page for as long as one scan, same heartbeat)`, label, `longest gap ${ms(idle.longest)} ms`, ''],
-    [`import, sparse (each type once per second)`, label, `${fmt(sparse.rate)} events/s`, `${ms(sparse.bytes)} B/event on disk (bursts ${ms(filled.bytes)})`],
+    [`import, sparse (each type once per second)`, label, `${fmt(sparse.rate)} events/s`, `${diskCell(sparse)} (bursts ${ms(filled.bytes)})`],
     [`query: exact type + time range, 1,000 results, sparse`, label, `${ms(sparseQuery.med)} ms median`, `bursts ${ms(burstAlongside)} ms in the same runs, alternating`],
   ]
   return {
@@ -237,11 +340,17 @@ async function measureSize(size: number): Promise<SizeResult> {
     sparseBytes: sparse.bytes,
     sparseImport: sparse.rate,
     dispose: async () => {
-      await dispose(hs)
-      await dispose(h)
+      await hs.close()
+      await h.close()
+      await buckets!.delete(sparseBucket)
+      await buckets!.delete(burstBucket)
     },
   }
 }
+
+/** Bytes per event on disk, what of it is still in LevelDB's log, and the old usage-delta figure. */
+const diskCell = (f: Filled) =>
+  `${ms(f.bytes)} B/event on disk (${ms(f.logBytes)} of it in LevelDB's log; storage.estimate() delta ${ms(f.estimateBytes)})`
 
 const met = (b: boolean) => (b ? 'met' : 'NOT met')
 
@@ -262,7 +371,7 @@ export default async function scaleBench(): Promise<BenchTable> {
     rows: results.flatMap(([, r]) => r.rows),
     notes: [
       ...notes,
-      'Profile: a persistent Chromium context with a real --user-data-dir (LevelDB on disk). Bytes per event: navigator.storage.estimate() usage after the fill minus before, divided by the events (LevelDB compacts lazily: a rough figure).',
+      'Profile: a persistent Chromium context with a real --user-data-dir (LevelDB on disk). Bytes per event: each layout\'s database lives in a storage bucket of its own (navigator.storageBuckets: a LevelDB directory of its own, so no other database\'s writes, compactions or deletions land in its figure); the figure is what that directory grew by over the import, divided by the events: every file (compressed tables, the write-ahead log, the manifest), read by the runner in Node with the database closed and the directory unchanged for 1.5 s. What is still in the log is uncompressed and holds superseded writes too (all of it at 10k): it is what the disk holds until LevelDB writes the log out as a table. Beside it, the old figure: navigator.storage.estimate() usage after the import minus before, for the whole origin, which swung from -12 to 299 B/event over runs of one layout.',
       'Verified: counts after every phase (maxEvents held exactly, evictions counted), every query result (ids and order), the scan results in time order.',
     ],
     ok: results.every(([, r]) => r.ok),
