@@ -38,10 +38,13 @@ describe('exact topics table', () => {
     const topic = fc.oneof(fc.constantFrom(...TRICKY), fc.stringMatching(/^[a-z0-9_$-]{1,6}(\.[a-z0-9_$-]{1,6}){0,2}$/))
     const op = fc.record({ add: fc.boolean(), topic, r: fc.nat(4) })
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 80 }), fc.boolean(), (ops, withGlob) => {
+      fc.property(fc.array(op, { maxLength: 80 }), fc.constantFrom('table', 'shape-checked', 'glob'), (ops, mode) => {
         const index = new RouteIndex<RouteEntry>()
-        // With a glob the lookup goes through the cache and the trie; without, the table alone.
-        if (withGlob) index.add('zz.**', route())
+        // With a glob the lookup goes through the cache and the trie (and checks the topic's
+        // shape first); without, the table alone, and after 1024 publishes that matched no
+        // exact topic, the table after a shape check.
+        if (mode === 'glob') index.add('zz.**', route())
+        if (mode === 'shape-checked') for (let i = 0; i < 1100; i++) expect(index.match(`never.${i}`)).toEqual([])
         const routes = Array.from({ length: 5 }, route)
         const model = new Map<string, RouteEntry[]>()
         for (const { add, topic: t, r } of ops) {

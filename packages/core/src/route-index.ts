@@ -46,14 +46,30 @@ const routeOrder = (a: RouteEntry, b: RouteEntry) => +!a.queue - +!b.queue || by
  *  direct load. Map.get() is a builtin call that hashes and compares: 1 listener on 1 name went
  *  from ~21 to ~16 ns a publish, 1000 names ~34 -> ~31 ns, and topics built per publish
  *  (`name${i}`) ~134 -> ~108 ns (Node 20). A table with many topics, or one a topic was deleted
- *  from, is in V8's dictionary mode: still a hash lookup without the builtin call. */
+ *  from, is in V8's dictionary mode: still a hash lookup without the builtin call.
+ *
+ *  The catch: a keyed load with a string V8 has never seen (`req.${n}.done`, a new one per
+ *  publish) adds it to V8's string table, ~700 ns against Map.get's ~100. So each topic's shape
+ *  (its length and last character, 10 bits) is counted in `shapes`, and a topic of a shape no
+ *  exact topic has is not looked up. The hot path skips that check (~2 ns) until 1024 publishes
+ *  have matched no exact topic; from then on the bus checks the shape first (`lax` false, for
+ *  good). The route cache's miss path always checks it. */
 type Table<R> = Record<string, R[] | undefined>
 function TableProto(): void {}
 TableProto.prototype = Object.create(null) as object
 const newTable = <R>(): Table<R> => new (TableProto as unknown as new () => Table<R>)()
+/** 10 bits of a topic: its length and last character (an empty string gives 0). */
+const shape = (t: string) => ((t.length & 31) << 5) | (t.charCodeAt(t.length - 1) & 31)
+/** Publishes that match no exact topic before the table lookup checks the shape first. */
+const LAX_MISSES = 1024
 
 export class RouteIndex<R extends RouteEntry> {
   private readonly exact: Table<R> = newTable()
+  /** Exact topics by shape(): a lookup of a shape counted 0 is skipped (see Table). */
+  private readonly shapes = new Uint32Array(1024)
+  /** Whether match() looks topics up without checking their shape (see Table). */
+  private lax = true
+  private misses = 0
   /** Patterns on the regex path by their literal prefix ('' for none): a topic only meets
    *  those filed under one of its prefixes. */
   private readonly globs = new Map<string, Glob<R>[]>()
@@ -166,7 +182,10 @@ export class RouteIndex<R extends RouteEntry> {
     if (!this.checkedWild) {
       // Exact topics live only here; miss() adds them to what the trie finds.
       const list = this.exact[pattern]
-      if (list === undefined) this.exact[pattern] = [route]
+      if (list === undefined) {
+        this.exact[pattern] = [route]
+        this.countShape(pattern, 1)
+      }
       else {
         const next = this.change(list, route, true)
         if (next !== list) this.exact[pattern] = next
@@ -198,7 +217,10 @@ export class RouteIndex<R extends RouteEntry> {
       const list = this.exact[pattern]
       if (!list) return
       const next = this.change(list, route, false)
-      if (next.length === 0) delete this.exact[pattern]
+      if (next.length === 0) {
+        delete this.exact[pattern]
+        this.countShape(pattern, -1)
+      }
       else this.exact[pattern] = next
       this.cache.delete(pattern)
       return
@@ -236,16 +258,33 @@ export class RouteIndex<R extends RouteEntry> {
     if (this.globCount === 0) {
       // A topic that is not a string is not looked up (the lookup would coerce it to a key):
       // assertTopic() throws for it.
-      const hit = typeof topic === 'string' ? this.exact[topic] : undefined
-      if (hit !== undefined) return hit
-      assertTopic(topic)
-      return this.empty
+      const hit = this.lax && typeof topic === 'string' ? this.exact[topic] : this.exactFiltered(topic)
+      return hit !== undefined ? hit : this.exactMiss(topic)
     }
     // The miss path is one method of over 460 bytes of bytecode, which V8 never inlines: when it
     // was small enough to inline (and missedFull with it), a past-the-cache workload left it
     // inlined into publish, and publish itself then grew too big to inline into its caller (hot
     // wildcard publishes went from ~31 to ~40 ns after a past-the-cache run in the same process).
     return this.cache.get(topic) ?? this.miss(topic)
+  }
+
+  private countShape(topic: string, by: number): void {
+    const k = shape(topic)
+    this.shapes[k] = this.shapes[k]! + by
+  }
+
+  /** The table lookup after a shape check; out of line, as is exactMiss(): match()'s size
+   *  decides whether V8 inlines it, and publish() with it (1000 names: ~31 ns inlined, ~43 not). */
+  private exactFiltered(topic: string): R[] | undefined {
+    return typeof topic === 'string' && this.shapes[shape(topic)] !== 0 ? this.exact[topic] : undefined
+  }
+
+  /** A topic no exact subscription has (a wildcard-free bus): checked, and counted toward
+   *  turning the shape check on. */
+  private exactMiss(topic: string): R[] {
+    assertTopic(topic)
+    if (this.lax && ++this.misses > LAX_MISSES) this.lax = false
+    return this.empty
   }
 
   /** Routes the topic the cache does not hold (validating it) and caches the result. */
@@ -256,7 +295,7 @@ export class RouteIndex<R extends RouteEntry> {
     let found = segments.collect(topic, this.scan, system)
     // A list collect() merged is ours; a single node's list is borrowed and already sorted.
     let owned = found !== undefined && segments.merged
-    const exact = this.exact[topic]
+    const exact = this.shapes[shape(topic)] !== 0 ? this.exact[topic] : undefined
     if (exact !== undefined) {
       if (found === undefined) found = exact
       else {
