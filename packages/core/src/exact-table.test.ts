@@ -1,5 +1,6 @@
-// Exact topics live in a table object (route-index.ts), not a Map: these check that no topic a
-// user can write collides with what an object inherits or coerces.
+// Exact topics live in a table object while they are few, then in a Map (exact-topics.ts): these
+// check that no topic a user can write collides with what an object inherits or coerces, in
+// either form.
 import * as fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createBus } from './bus.js'
@@ -13,8 +14,9 @@ const route = (): RouteEntry => ({ order: order++, priority: 0 })
 const TRICKY = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', 'length', '0', '42', '4294967295', '-1', '1e3', 'undefined', 'null', 'NaN', 'a.__proto__', 'constructor.prototype']
 
 describe('exact topics table', () => {
-  it('routes topics named like inherited members or array indexes only to their own subscribers', () => {
+  it.each([['a table', 0], ['a Map', 100]])('routes topics named like inherited members or array indexes only to their own subscribers (%s)', (_, filler) => {
     const bus = createBus()
+    for (let i = 0; i < filler; i++) bus.subscribe(`filler.t${i}`, () => {})
     const got = new Map<string, string[]>()
     for (const t of TRICKY) bus.subscribe(t, (e) => void got.set(t, [...(got.get(t) ?? []), e.type]))
     for (const t of TRICKY) expect(bus.publish(t, 1).delivered).toBe(1)
@@ -38,16 +40,17 @@ describe('exact topics table', () => {
     const topic = fc.oneof(fc.constantFrom(...TRICKY), fc.stringMatching(/^[a-z0-9_$-]{1,6}(\.[a-z0-9_$-]{1,6}){0,2}$/))
     const op = fc.record({ add: fc.boolean(), topic, r: fc.nat(4) })
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 80 }), fc.constantFrom('table', 'shape-checked', 'glob'), (ops, mode) => {
+      fc.property(fc.array(op, { maxLength: 80 }), fc.constantFrom('table', 'many-misses', 'glob', 'map'), (ops, mode) => {
         const index = new RouteIndex<RouteEntry>()
-        // With a glob the lookup goes through the cache and the trie (and checks the topic's
-        // shape first); without, the table alone, and after 1024 publishes that matched no
-        // exact topic, the table after a shape check.
+        // With a glob the lookup goes through the cache and the trie; without, the table alone;
+        // with many exact topics, or after 1024 lookups that found nothing, a Map.
         if (mode === 'glob') index.add('zz.**', route())
-        if (mode === 'shape-checked') for (let i = 0; i < 1100; i++) expect(index.match(`never.${i}`)).toEqual([])
+        if (mode === 'many-misses') for (let i = 0; i < 1100; i++) expect(index.match(`never.${i}`)).toEqual([])
         const routes = Array.from({ length: 5 }, route)
         const model = new Map<string, RouteEntry[]>()
-        for (const { add, topic: t, r } of ops) {
+        // More than 64 exact topics: a Map from the 65th on (its routes checked like the rest).
+        const fill = mode === 'map' ? Array.from({ length: 70 }, (_, i) => ({ add: true, topic: `filler.t${i}`, r: i % 5 })) : []
+        for (const { add, topic: t, r } of [...fill, ...ops]) {
           const entry = routes[r]!
           const list = model.get(t) ?? []
           if (add && !list.includes(entry)) {

@@ -1,6 +1,6 @@
 // Finds the routes for a topic without testing every pattern on every publish:
-// - exact topics live in a table object, and only there (one lookup while no wildcard pattern
-//   exists; added to what the trie finds otherwise);
+// - exact topics live in ExactTopics (a table object while they are few, then a Map), and only
+//   there (one lookup while no wildcard pattern exists; added to what the trie finds otherwise);
 // - patterns made of literal, '*' and '**' segments live in a SegmentTrie walked in place along
 //   the topic (no regex, no split);
 // - other globs ('?', classes, braces, 'exec*') are filed in a Map by their literal prefix, so
@@ -15,6 +15,7 @@
 // priority, then in subscription order: sorted once here, so publish pays nothing for it.
 import { checkNumber } from './delivery-options.js'
 import { compilePattern, toPath, type CompiledPattern } from './pattern.js'
+import { ExactTopics } from './exact-topics.js'
 import { SegmentTrie, simpleSegments } from './segment-trie.js'
 import { assertPattern, assertTopic, hasWildcard, isSystemTopic, TopicScan } from './topic.js'
 
@@ -39,37 +40,8 @@ export const byPriority = (a: RouteEntry, b: RouteEntry) => b.priority - a.prior
 /** Buffered routes first, then byPriority. */
 const routeOrder = (a: RouteEntry, b: RouteEntry) => +!a.queue - +!b.queue || byPriority(a, b)
 
-/** The exact topics' table: an object whose prototype has no properties (not even
- *  Object.prototype's, so a topic such as `constructor` or `__proto__` is an own property like
- *  any other). A keyed load on it is V8's inline-cached property lookup: while the bus has a few
- *  topics the object keeps fast properties and a publish of a topic from a string constant is a
- *  direct load. Map.get() is a builtin call that hashes and compares: 1 listener on 1 name went
- *  from ~21 to ~16 ns a publish, 1000 names ~34 -> ~31 ns, and topics built per publish
- *  (`name${i}`) ~134 -> ~108 ns (Node 20). A table with many topics, or one a topic was deleted
- *  from, is in V8's dictionary mode: still a hash lookup without the builtin call.
- *
- *  The catch: a keyed load with a string V8 has never seen (`req.${n}.done`, a new one per
- *  publish) adds it to V8's string table, ~700 ns against Map.get's ~100. So each topic's shape
- *  (its length and last character, 10 bits) is counted in `shapes`, and a topic of a shape no
- *  exact topic has is not looked up. The hot path skips that check (~2 ns) until 1024 publishes
- *  have matched no exact topic; from then on the bus checks the shape first (`lax` false, for
- *  good). The route cache's miss path always checks it. */
-type Table<R> = Record<string, R[] | undefined>
-function TableProto(): void {}
-TableProto.prototype = Object.create(null) as object
-const newTable = <R>(): Table<R> => new (TableProto as unknown as new () => Table<R>)()
-/** 10 bits of a topic: its length and last character (an empty string gives 0). */
-const shape = (t: string) => ((t.length & 31) << 5) | (t.charCodeAt(t.length - 1) & 31)
-/** Publishes that match no exact topic before the table lookup checks the shape first. */
-const LAX_MISSES = 1024
-
 export class RouteIndex<R extends RouteEntry> {
-  private readonly exact: Table<R> = newTable()
-  /** Exact topics by shape(): a lookup of a shape counted 0 is skipped (see Table). */
-  private readonly shapes = new Uint32Array(1024)
-  /** Whether match() looks topics up without checking their shape (see Table). */
-  private lax = true
-  private misses = 0
+  private readonly exact = new ExactTopics<R>()
   /** Patterns on the regex path by their literal prefix ('' for none): a topic only meets
    *  those filed under one of its prefixes. */
   private readonly globs = new Map<string, Glob<R>[]>()
@@ -181,14 +153,11 @@ export class RouteIndex<R extends RouteEntry> {
     }
     if (!this.checkedWild) {
       // Exact topics live only here; miss() adds them to what the trie finds.
-      const list = this.exact[pattern]
-      if (list === undefined) {
-        this.exact[pattern] = [route]
-        this.countShape(pattern, 1)
-      }
+      const list = this.exact.get(pattern)
+      if (list === undefined) this.exact.set(pattern, [route])
       else {
         const next = this.change(list, route, true)
-        if (next !== list) this.exact[pattern] = next
+        if (next !== list) this.exact.set(pattern, next)
       }
       if (this.globCount !== 0) this.cache.delete(pattern)
       return
@@ -214,14 +183,11 @@ export class RouteIndex<R extends RouteEntry> {
 
   remove(pattern: string, route: R): void {
     if (!hasWildcard(pattern)) {
-      const list = this.exact[pattern]
+      const list = this.exact.get(pattern)
       if (!list) return
       const next = this.change(list, route, false)
-      if (next.length === 0) {
-        delete this.exact[pattern]
-        this.countShape(pattern, -1)
-      }
-      else this.exact[pattern] = next
+      if (next.length === 0) this.exact.delete(pattern)
+      else this.exact.set(pattern, next)
       this.cache.delete(pattern)
       return
     }
@@ -256,9 +222,11 @@ export class RouteIndex<R extends RouteEntry> {
    *  unseen topics. */
   match(topic: string): R[] {
     if (this.globCount === 0) {
-      // A topic that is not a string is not looked up (the lookup would coerce it to a key):
-      // assertTopic() throws for it.
-      const hit = this.lax && typeof topic === 'string' ? this.exact[topic] : this.exactFiltered(topic)
+      // exact-topics.ts: the Map or the table, read here directly. A topic that is not a string
+      // is not looked up in the table (that would coerce it to a key): assertTopic() throws.
+      const exact = this.exact
+      const map = exact.map
+      const hit = map !== undefined ? map.get(topic) : typeof topic === 'string' ? exact.table![topic] : undefined
       return hit !== undefined ? hit : this.exactMiss(topic)
     }
     // The miss path is one method of over 460 bytes of bytecode, which V8 never inlines: when it
@@ -268,22 +236,12 @@ export class RouteIndex<R extends RouteEntry> {
     return this.cache.get(topic) ?? this.miss(topic)
   }
 
-  private countShape(topic: string, by: number): void {
-    const k = shape(topic)
-    this.shapes[k] = this.shapes[k]! + by
-  }
-
-  /** The table lookup after a shape check; out of line, as is exactMiss(): match()'s size
-   *  decides whether V8 inlines it, and publish() with it (1000 names: ~31 ns inlined, ~43 not). */
-  private exactFiltered(topic: string): R[] | undefined {
-    return typeof topic === 'string' && this.shapes[shape(topic)] !== 0 ? this.exact[topic] : undefined
-  }
-
-  /** A topic no exact subscription has (a wildcard-free bus): checked, and counted toward
-   *  turning the shape check on. */
+  /** A topic no exact subscription has (a wildcard-free bus): checked, and counted (see
+   *  ExactTopics.missed). Out of line: match()'s size decides whether V8 inlines it, and
+   *  publish() with it. */
   private exactMiss(topic: string): R[] {
     assertTopic(topic)
-    if (this.lax && ++this.misses > LAX_MISSES) this.lax = false
+    this.exact.missed()
     return this.empty
   }
 
@@ -295,7 +253,7 @@ export class RouteIndex<R extends RouteEntry> {
     let found = segments.collect(topic, this.scan, system)
     // A list collect() merged is ours; a single node's list is borrowed and already sorted.
     let owned = found !== undefined && segments.merged
-    const exact = this.shapes[shape(topic)] !== 0 ? this.exact[topic] : undefined
+    const exact = this.exact.get(topic)
     if (exact !== undefined) {
       if (found === undefined) found = exact
       else {
