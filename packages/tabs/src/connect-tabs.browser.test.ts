@@ -5,6 +5,7 @@ import { createBus, InvalidTopicError } from '@tidings/core'
 import { broadcast } from './broadcast.js'
 import { connectTabs } from './connect-tabs.js'
 import type { PeerChange, TabPeer } from './peers.js'
+import type { TabsIssue } from './tabs-types.js'
 import { batch, envelope, settled, sleep, tabHarness, uniqueChannel, waitFor, withColumns } from './test-helpers.js'
 import { bridgeHost } from '@tidings/core/bridge'
 
@@ -196,15 +197,19 @@ describe('connectTabs: sharing', () => {
     const ch = uniqueChannel()
     const a = tab(ch)
     const b = tab(ch)
-    const issues: string[] = []
-    a.bridge.issues$.subscribe((i) => issues.push(i.kind))
+    const issues: TabsIssue[] = []
+    a.bridge.issues$.subscribe((i) => issues.push(i))
     a.bus.publish('chat.message', 1)
-    a.bus.publish('chat.message', { fn: () => 1 })
+    const bad = a.bus.publish('chat.message', { text: 'hi', meta: { onClick: () => 1 } })
     a.bus.publish('chat.message', 3)
     await waitFor(() => b.got.length === 2, 'the cloneable events')
     expect(b.got.map((e) => e.data)).toEqual([1, 3])
     expect(a.bridge.stats()).toMatchObject({ unsendable: 1, sent: 2 })
-    expect(issues).toEqual(['unsendable'])
+    // The issue names the event and where the value sits, which DataCloneError does not.
+    await waitFor(() => issues.length === 1, 'the unsendable issue')
+    expect(issues).toEqual([
+      { kind: 'unsendable', reason: `chat.message (${bad.id}) cannot be sent: data.meta.onClick is a function, which structured clone cannot copy` },
+    ])
     // The hole is visible at the receiver as a gap, which is the truth.
     expect(b.bridge.stats().gaps).toBe(1)
   })

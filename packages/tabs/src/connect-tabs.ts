@@ -133,7 +133,14 @@ class TabsBridgeImpl implements TabsBridge {
       maxBatch,
       maxBatchBytes,
       post: (batch, events) => this.postBatch(batch, events.length),
-      unsendable: (e, reason) => this.issue('unsendable', `${e.type} (${e.id}) cannot be sent: ${reason}`),
+      unsendable: (e, reason) => {
+        const what = `${e.type} (${e.id}) cannot be sent: `
+        if (key !== undefined) return this.issue('unsendable', what + reason)
+        // Without a key the reason is the browser's DataCloneError, which does not say where the
+        // value sits: unsendable-path.ts (loaded on the first one) names it. Counted at once.
+        const named = import('./unsendable-path.js').then(({ uncloneablePath }) => uncloneablePath(e), () => undefined)
+        this.issues.issueLater('unsendable', named.then((path) => what + (path ?? reason)))
+      },
       // With a key, events travel as encoded text: name what the encoding refuses, by path.
       check: key !== undefined ? unencodable : undefined,
     })

@@ -44,6 +44,15 @@ export class TabsIssues {
     if (this.issues.observed) this.issues.next({ kind, reason })
   }
 
+  /** Counts one `kind` now and reports it on issues$ once its reason is known (a reason that needs
+   *  a part loaded with import()). A reason that settles after close() is dropped with the stream. */
+  issueLater(kind: TabsIssue['kind'], reason: Promise<string>): void {
+    this.counters[kind === 'gap' ? 'gaps' : kind]++
+    void reason.then((r) => {
+      if (this.issues.observed) this.issues.next({ kind, reason: r })
+    })
+  }
+
   complete(): void {
     this.issues.complete()
   }

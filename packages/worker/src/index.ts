@@ -17,7 +17,7 @@ export {
   type RegisteredHandlers,
   type PoolWorkerStats,
 } from './register-handlers.js'
-export { findUncloneable, type UncloneableValue } from './clone-check.js'
+export { findUncloneable, type UncloneableValue } from '@tidings/core/bridge'
 // The worker side went away mid-request (bus.request() across the bridge).
 export { ResponderGoneError } from '@tidings/core/bridge'
 export type { MessageEndpoint } from './protocol.js'

@@ -3,8 +3,7 @@
 // fields and cause chain, a thrown non-Error becomes NonErrorThrownError, a DataCloneError of
 // the page's own post names the field it could not copy, and anything else is passed on as is.
 import type { TidingsEvent } from '@tidings/core'
-import { toError } from '@tidings/core/bridge'
-import { findUncloneable } from './clone-check.js'
+import { findUncloneable, toError } from '@tidings/core/bridge'
 import { NonErrorThrownError, UncloneableDataError } from './errors.js'
 import { readThrown } from './pool-protocol.js'
 

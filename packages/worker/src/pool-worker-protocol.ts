@@ -1,8 +1,7 @@
 // The worker's side of the pool protocol (pool-protocol.ts has the shapes and the page's side):
 // registerHandlers reads the page's connect, answers with status messages, and turns what a
 // handler threw into a message that always posts. Only worker scripts bundle this file.
-import { describeError, isId, isRecord, readTagged } from '@tidings/core/bridge'
-import { findUncloneable } from './clone-check.js'
+import { describeError, findUncloneable, isId, isRecord, readTagged } from '@tidings/core/bridge'
 import {
   connectMessage,
   define,

@@ -1,8 +1,7 @@
 // What cannot cross to a worker, as a typed error: UncloneableDataError names the event's type,
-// the path of the first value structured clone refuses (clone-check.ts finds it) and what it is.
+// the path of the first value structured clone refuses (findUncloneable, from core's bridge layer, finds it) and what it is.
 import type { TidingsEvent } from '@tidings/core'
-import { toError } from '@tidings/core/bridge'
-import { findUncloneable } from './clone-check.js'
+import { findUncloneable, toError } from '@tidings/core/bridge'
 import { UncloneableDataError } from './errors.js'
 
 /** The uncloneable value in an event's data or metadata, as a typed error; a value that throws
