@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_LIMITS, REDACTED, compileRedactor, newReport, sanitize } from './sanitize.js'
+import { Point } from '../../../test-support/point.js'
 
 function named(): void {}
 
@@ -29,17 +30,6 @@ describe('sanitize', () => {
   })
 
   it('makes values JSON-safe without throwing', () => {
-    class Point {
-      x: number
-      y: number
-      constructor(
-        x: number,
-        y: number,
-      ) {
-        this.x = x
-        this.y = y
-      }
-    }
     const out = sanitize(
       {
         u: undefined,

@@ -3,7 +3,7 @@
 // fields and cause chain, a thrown non-Error becomes NonErrorThrownError, a DataCloneError of
 // the page's own post names the field it could not copy, and anything else is passed on as is.
 import type { TidingsEvent } from '@tidings/core'
-import { findUncloneable, toError } from '@tidings/core/bridge'
+import { findUncloneableInEvent, toError } from '@tidings/core/bridge'
 import { NonErrorThrownError, UncloneableDataError } from './errors.js'
 import { readThrown } from './pool-protocol.js'
 
@@ -24,6 +24,6 @@ export function readFailure(handler: string, event: TidingsEvent, err: unknown, 
   const e = toError(err)
   if (e.name !== 'DataCloneError') return e
   // postMessage's DataCloneError names no field: say which one, like the event bridge does.
-  const bad = findUncloneable(event.data, 'data') ?? (event.metadata !== undefined ? findUncloneable(event.metadata, 'metadata') : undefined)
+  const bad = findUncloneableInEvent(event.data, event.metadata)
   return bad === undefined ? e : new UncloneableDataError(event.type, bad.path, bad.kind, event.id, 'the worker pool')
 }

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { findUncloneable } from './clone-check.js'
+import { Point } from '../../../../test-support/point.js'
+import { findUncloneable, findUncloneableInEvent } from './clone-check.js'
 
 const fn = () => 1
 
-class Point {
-  x: number
-  y: number
-  constructor(
-    x: number,
-    y: number,
-  ) {
-    this.x = x
-    this.y = y
-  }
-}
 
 describe('findUncloneable', () => {
   it('accepts what structured clone copies', () => {
@@ -66,5 +56,12 @@ describe('findUncloneable', () => {
     let deep: Record<string, unknown> = { fn: () => 1 }
     for (let i = 0; i < 100; i++) deep = { n: deep }
     expect(findUncloneable(deep, 'metadata')?.path).toBe(`metadata${'.n'.repeat(100)}.fn`)
+  })
+
+  it('looks in the data of an event first, then its metadata, and names which', () => {
+    expect(findUncloneableInEvent({ ok: 1 }, { el: () => 1 })).toEqual({ path: 'metadata.el', kind: 'function' })
+    expect(findUncloneableInEvent({ fn: () => 1 }, { el: () => 1 })).toEqual({ path: 'data.fn', kind: 'function' })
+    expect(findUncloneableInEvent({ ok: 1 }, undefined)).toBeUndefined()
+    expect(findUncloneableInEvent(Symbol('s'))).toEqual({ path: 'data', kind: 'symbol' })
   })
 })

@@ -105,3 +105,10 @@ function clones(o: object): boolean {
     return false
   }
 }
+
+/** The first uncloneable value of an event's `data`, then of its `metadata` (paths start with
+ *  `data` or `metadata`): what the worker bridge, the worker pool and an unkeyed tabs bridge name
+ *  when structured clone refuses an event. */
+export function findUncloneableInEvent(data: unknown, metadata?: unknown): UncloneableValue | undefined {
+  return findUncloneable(data, 'data') ?? (metadata !== undefined ? findUncloneable(metadata, 'metadata') : undefined)
+}

@@ -8,7 +8,7 @@ export { DEFAULT_MAX_BATCH_BYTES, Outbox, type OutboxOptions } from './outbox.js
 export { estimateBytes, estimateEventBytes } from './size.js'
 // The first value structured clone would refuse, and its path (the worker bridge and pool, and an
 // unkeyed tabs bridge, name it in their errors).
-export { findUncloneable, type UncloneableValue } from './clone-check.js'
+export { findUncloneable, findUncloneableInEvent, type UncloneableValue } from './clone-check.js'
 // request/reply across contexts (tabs, workers): see docs/bridges.md.
 export { ReplyLink, type ReplyLinkOptions, type ReplyMessage } from './reply-link.js'
 export { isRequest, REMOTE_RESPONDER_LABEL, remoteReplies, type RemoteReplies, type RequestCarrier } from './remote-replies.js'
