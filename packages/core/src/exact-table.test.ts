@@ -5,6 +5,7 @@ import * as fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createBus } from './bus.js'
 import { InvalidTopicError } from './errors.js'
+import { ExactTopics } from './exact-topics.js'
 import { RouteIndex, type RouteEntry } from './route-index.js'
 
 let order = 0
@@ -66,5 +67,37 @@ describe('exact topics table', () => {
       }),
       { numRuns: 300 },
     )
+  })
+
+  it('keeps a table up to 64 topics and moves every topic into a Map at the 65th', () => {
+    const exact = new ExactTopics<number>()
+    for (let i = 0; i < 64; i++) exact.set(`t${i}`, [i])
+    expect(exact.table).toBeDefined()
+    expect(exact.map).toBeUndefined()
+    exact.delete('t0')
+    exact.set('t0', [0]) // back to 64: still a table
+    expect(exact.map).toBeUndefined()
+    exact.set('t64', [64])
+    expect(exact.table).toBeUndefined()
+    expect([...exact.map!.keys()].sort()).toEqual(Array.from({ length: 65 }, (_, i) => `t${i}`).sort())
+    for (let i = 0; i <= 64; i++) expect(exact.get(`t${i}`)).toEqual([i])
+  })
+
+  it('moves to a Map after 1024 lookups that found nothing, and not before', () => {
+    const exact = new ExactTopics<number>()
+    exact.set('a.b', [1])
+    for (let i = 0; i < 1024; i++) expect(exact.get(`never.${i}`)).toBeUndefined()
+    expect(exact.get('a.b')).toEqual([1]) // hits do not count
+    expect(exact.map).toBeUndefined()
+    exact.missed()
+    expect(exact.table).toBeUndefined()
+    expect(exact.map!.get('a.b')).toEqual([1])
+    // The same through RouteIndex.match() on a wildcard-free bus.
+    const index = new RouteIndex<RouteEntry>()
+    const r = route()
+    index.add('a.b', r)
+    for (let i = 0; i < 1025; i++) index.match(`never.${i}`)
+    expect((index as unknown as { exact: ExactTopics<RouteEntry> }).exact.map).toBeDefined()
+    expect(index.match('a.b')).toEqual([r])
   })
 })
