@@ -88,6 +88,14 @@ describe('the envelope clock', () => {
     expect(refreshedAt).toEqual([96, 128, 160, 192])
   })
 
+  it('tracks the real Date.now() across tasks', async () => {
+    await nextTask()
+    const a = now()
+    expect(Math.abs(a - Date.now())).toBeLessThanOrEqual(5)
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(now() - a).toBeGreaterThanOrEqual(25)
+  })
+
   it('starts again at 32 in every new task', async () => {
     await nextTask()
     expect(burst(600, 0)).toEqual([0, 32, 96, 224, 480])

@@ -19,6 +19,18 @@ const TABLE_MAX = 64
 const MISSES_MAX = 1024
 
 type Table<R> = Record<string, R[] | undefined>
+
+const interned: Record<string, 0> = Object.create(null) as Record<string, 0>
+/** Has V8 internalize `topic`, as using it as a property key does (a table store does it too).
+ *  The string the app passed becomes a ThinString pointing at the internalized copy, and a Map
+ *  lookup with it then tells the other topics in its hash bucket apart by pointer, instead of
+ *  comparing their characters, each a cache miss: 1000 topics ~35 -> ~31 ns a publish (Node 20,
+ *  topics built at run time and reused, as constants are). String literals are internalized
+ *  already. Once per new topic, at subscribe time. */
+function intern(topic: string): void {
+  interned[topic] = 0
+  delete interned[topic]
+}
 function TableProto(): void {}
 TableProto.prototype = Object.create(null) as object
 
@@ -43,8 +55,11 @@ export class ExactTopics<R> {
 
   set(topic: string, routes: R[]): void {
     const table = this.table
-    if (table === undefined || (table[topic] === undefined && ++this.size > TABLE_MAX)) this.asMap().set(topic, routes)
-    else table[topic] = routes
+    if (table === undefined || (table[topic] === undefined && ++this.size > TABLE_MAX)) {
+      const map = this.asMap()
+      if (!map.has(topic)) intern(topic)
+      map.set(topic, routes)
+    } else table[topic] = routes
   }
 
   delete(topic: string): void {
