@@ -41,6 +41,27 @@ describe('measureRate', () => {
     expect(calls.at(-1)).toBe(1_000_000)
   })
 
+  it('sizes the timed runs on a warm run when the first warm-up run is still cold', () => {
+    // The calibration run and the first warm-up run cost 40 µs an op (a cache still growing),
+    // later ones ~nothing: sized on the first warm-up run, the timed runs would do 500 ops.
+    let cold = 2
+    const calls: number[] = []
+    const r = measureRate(
+      (ops) => {
+        calls.push(ops)
+        if (cold > 0) {
+          cold--
+          const end = performance.now() + ops * 0.04
+          while (performance.now() < end);
+        }
+      },
+      { runs: 1, targetMs: 20, maxOps: 1_000_000 },
+    )
+    expect(calls[0]).toBe(1000)
+    expect(calls[1]).toBeLessThanOrEqual(500) // sized on the cold calibration run
+    expect(r.ops).toBe(1_000_000)
+  })
+
   it('propagates a failed verification instead of reporting a rate', () => {
     expect(() => measureRate((ops) => expectCount('deliveries', ops - 1, ops), { runs: 1 })).toThrow(
       /deliveries: counted 999, expected 1000/,
