@@ -17,12 +17,12 @@ import {
   SessionTable,
   toError,
   type BridgeHost,
-  type InboundIssue,
   type InboundPipe,
 } from '@tidings/core/bridge'
 import { BehaviorSubject, Subject, type Observable } from 'rxjs'
 import { InvalidWorkerTargetError, type UncloneableDataError, workerOptionError } from './errors.js'
 import { forwardToSiblings, hubOf, type Hub, type HubMember } from './hub.js'
+import { inboundIssues } from './inbound-issues.js'
 import { AckWindow } from './liveness.js'
 import { isEndpoint, parseMessage, TAG, VERSION, type BridgeMessage, type MessageEndpoint } from './protocol.js'
 import type { ConnectWorkerOptions, WorkerBridge, WorkerBridgeStats, WorkerBridgeStatus } from './bridge-types.js'
@@ -122,7 +122,7 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
       bridge: this.name,
       sessions: this.sessions,
       accepts: this.accepts,
-      issue: (kind, reason, error) => this.inboundIssue(kind, reason, error),
+      issue: inboundIssues(this.counters, (err) => this.errors.next(err)),
       forward: (e, inc) => {
         this.counters.received++ // before ingest: handlers that read stats() count the event they handle
         forwardToSiblings(this.hub, this, e, inc)
@@ -342,38 +342,6 @@ class Bridge<M extends EventMapOf<M>> implements WorkerBridge<M>, HubMember {
     if (this.closed || !this.acks.responsive) return
     this.post({ tag: TAG, v: VERSION, kind: 'ping' })
     this.acks.posted(Date.now())
-  }
-
-  private inboundIssue(kind: InboundIssue, reason: string, error: unknown): void {
-    const c = this.counters
-    switch (kind) {
-      case 'malformed':
-        c.malformed++
-        return
-      case 'echo':
-        c.echoes++
-        return
-      case 'unshared':
-        c.unshared++
-        return
-      case 'duplicate':
-        c.duplicates++
-        return
-      case 'gap':
-        c.gaps++
-        return
-      case 'late': // delivered, out of order: nothing to count here
-        return
-      case 'implausible':
-        c.implausible++
-        return
-      case 'rejected':
-        // The local bus refused it (schema, a full 'reject' queue): report, never throw into the
-        // message loop.
-        c.received--
-        c.ingestErrors++
-        this.errors.next(error === undefined ? new Error(reason) : toError(error))
-    }
   }
 
   /** Tells the peer which reply patterns this bus serves (once it is there). */
