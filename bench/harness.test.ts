@@ -21,12 +21,12 @@ describe('measureRate', () => {
     expect(r.perSec).toBe(median(r.samples))
   })
 
-  it('sizes the timed runs on a warm run, not on the cold calibration runs', () => {
-    // The first (calibration) run costs 40 µs an op, later ones ~nothing: sized on it alone, the
-    // timed runs would do 500 ops.
-    let cold = 1
+  /** measureRate() over a workload whose first `coldRuns` runs cost 40 µs an op and later ones
+   *  ~nothing; returns the result and the ops of every run. */
+  function withColdRuns(coldRuns: number) {
+    let cold = coldRuns
     const calls: number[] = []
-    const r = measureRate(
+    const result = measureRate(
       (ops) => {
         calls.push(ops)
         if (cold > 0) {
@@ -37,29 +37,23 @@ describe('measureRate', () => {
       },
       { runs: 1, targetMs: 20, maxOps: 1_000_000 },
     )
-    expect(r.ops).toBe(1_000_000)
+    return { result, calls }
+  }
+
+  it('sizes the timed runs on a warm run, not on the cold calibration runs', () => {
+    // Sized on the calibration run alone, the timed runs would do 500 ops.
+    const { result, calls } = withColdRuns(1)
+    expect(result.ops).toBe(1_000_000)
     expect(calls.at(-1)).toBe(1_000_000)
   })
 
   it('sizes the timed runs on a warm run when the first warm-up run is still cold', () => {
-    // The calibration run and the first warm-up run cost 40 µs an op (a cache still growing),
-    // later ones ~nothing: sized on the first warm-up run, the timed runs would do 500 ops.
-    let cold = 2
-    const calls: number[] = []
-    const r = measureRate(
-      (ops) => {
-        calls.push(ops)
-        if (cold > 0) {
-          cold--
-          const end = performance.now() + ops * 0.04
-          while (performance.now() < end);
-        }
-      },
-      { runs: 1, targetMs: 20, maxOps: 1_000_000 },
-    )
+    // As when a cache is still growing: sized on the first warm-up run, the timed runs would do
+    // ~500 ops.
+    const { result, calls } = withColdRuns(2)
     expect(calls[0]).toBe(1000)
     expect(calls[1]).toBeLessThanOrEqual(500) // sized on the cold calibration run
-    expect(r.ops).toBe(1_000_000)
+    expect(result.ops).toBe(1_000_000)
   })
 
   it('propagates a failed verification instead of reporting a rate', () => {
