@@ -7,14 +7,16 @@ import * as v from 'valibot'
 import { describe, expect, it, vi } from 'vitest'
 import { BusClosedError, createBus, QueueFullError, SecurityError, ValidationError, type InspectionEvent, type PublishReceipt, type TidingsEvent } from './index.js'
 
-/** A bus with one, two (by priority) and a filtered route, logging what each handler got. */
-function make() {
+/** A bus with one, two (by priority) and a filtered route, logging what each handler got; with
+ *  `glob`, a wildcard route too (topics are then routed through the route cache). */
+function make(glob = false) {
   const bus = createBus({ origin: 'o' })
   const log: string[] = []
   bus.subscribe('a', (e) => void log.push(`a1:${e.id}:${e.seq}`))
   bus.subscribe('b', (e) => void log.push(`b1:${e.id}`))
   bus.subscribe('b', (e) => void log.push(`b2:${e.id}`), { priority: 1 })
   bus.subscribe('c', (e) => void log.push(`c:${e.id}`), { filter: (e) => e.seq % 2 === 0 })
+  if (glob) bus.subscribe('w.*', (e) => void log.push(`w:${e.type}:${e.id}`))
   return { bus, log }
 }
 
@@ -140,6 +142,35 @@ describe('publish fast path', () => {
         const slowReceipts = topics.map((t) => slow.bus.publish(t, 1, {}))
         expect(fastReceipts).toEqual(slowReceipts)
         expect(fast.log).toEqual(slow.log)
+        expect(fast.bus.stats()).toEqual(slow.bus.stats())
+      }),
+    )
+  })
+
+  it('the same with a wildcard route, and an inspector attached part-way through', () => {
+    const topic = fc.constantFrom('a', 'b', 'c', 'none', 'w.1', 'w.2', 'x.y')
+    fc.assert(
+      fc.property(fc.array(topic, { maxLength: 40 }), fc.nat(40), (topics, at) => {
+        const fast = make(true)
+        const slow = make(true)
+        const seen = { fast: [] as string[], slow: [] as string[] }
+        const publishes = (which: 'fast' | 'slow') => (e: InspectionEvent) => {
+          if (e.kind === 'publish') seen[which].push(`${e.event.type}:${e.receipt.matched}:${e.receipt.delivered}`)
+        }
+        const fastReceipts: PublishReceipt[] = []
+        const slowReceipts: PublishReceipt[] = []
+        topics.forEach((t, i) => {
+          if (i === at) {
+            fast.bus.inspect(publishes('fast'), { kinds: ['publish'] })
+            slow.bus.inspect(publishes('slow'), { kinds: ['publish'] })
+          }
+          fastReceipts.push(fast.bus.publish(t, i))
+          slowReceipts.push(slow.bus.publish(t, i, {}))
+        })
+        expect(fastReceipts).toEqual(slowReceipts)
+        expect(fast.log).toEqual(slow.log)
+        expect(seen.fast).toEqual(seen.slow)
+        expect(seen.fast).toHaveLength(Math.max(0, topics.length - at))
         expect(fast.bus.stats()).toEqual(slow.bus.stats())
       }),
     )
