@@ -9,6 +9,25 @@ describe('median', () => {
   })
 })
 
+/** measureRate() over a workload whose first `coldRuns` runs cost 40 µs an op and later ones
+ *  ~nothing; returns the result and the ops of every run. */
+function withColdRuns(coldRuns: number) {
+  let cold = coldRuns
+  const calls: number[] = []
+  const result = measureRate(
+    (ops) => {
+      calls.push(ops)
+      if (cold > 0) {
+        cold--
+        const end = performance.now() + ops * 0.04
+        while (performance.now() < end);
+      }
+    },
+    { runs: 1, targetMs: 20, maxOps: 1_000_000 },
+  )
+  return { result, calls }
+}
+
 describe('measureRate', () => {
   it('times the requested number of runs with ops rounded to the given multiple', () => {
     const calls: number[] = []
@@ -20,25 +39,6 @@ describe('measureRate', () => {
     expect(calls.slice(-4)).toEqual([r.ops, r.ops, r.ops, r.ops])
     expect(r.perSec).toBe(median(r.samples))
   })
-
-  /** measureRate() over a workload whose first `coldRuns` runs cost 40 µs an op and later ones
-   *  ~nothing; returns the result and the ops of every run. */
-  function withColdRuns(coldRuns: number) {
-    let cold = coldRuns
-    const calls: number[] = []
-    const result = measureRate(
-      (ops) => {
-        calls.push(ops)
-        if (cold > 0) {
-          cold--
-          const end = performance.now() + ops * 0.04
-          while (performance.now() < end);
-        }
-      },
-      { runs: 1, targetMs: 20, maxOps: 1_000_000 },
-    )
-    return { result, calls }
-  }
 
   it('sizes the timed runs on a warm run, not on the cold calibration runs', () => {
     // Sized on the calibration run alone, the timed runs would do 500 ops.
