@@ -96,6 +96,17 @@ describe('the envelope clock', () => {
     expect(now() - a).toBeGreaterThanOrEqual(25)
   })
 
+  it('starts at 32 in a new task even when the clock has not moved since the last one', async () => {
+    await nextTask()
+    const t = (base += 1_000_000)
+    const spy = vi.spyOn(Date, 'now').mockReturnValue(t)
+    for (let i = 0; i < 40; i++) now() // reads at 0 and 32: the interval is 64 now
+    expect(spy).toHaveBeenCalledTimes(2)
+    await nextTask()
+    for (let i = 0; i < 40; i++) now() // the same millisecond: 0 and 32 again, not 0 and 64
+    expect(spy).toHaveBeenCalledTimes(4)
+  })
+
   it('starts again at 32 in every new task', async () => {
     await nextTask()
     expect(burst(600, 0)).toEqual([0, 32, 96, 224, 480])

@@ -16,12 +16,13 @@ const resolved = Promise.resolve()
 let cached = 0
 /** Reads left before the next Date.now(). */
 let left = 0
-let interval = FIRST_INTERVAL
+/** The current interval; 0 until the first read of a task, which always sets FIRST_INTERVAL. */
+let interval = 0
 let clearScheduled = false
 
 function clear(): void {
   left = 0
-  interval = FIRST_INTERVAL
+  interval = 0
   clearScheduled = false
 }
 
@@ -33,8 +34,9 @@ export function now(): number {
 
 function refresh(): number {
   const t = Date.now()
-  // (A clock that went back, as system clocks may, counts as moved.)
-  interval = t >= cached && t - cached <= 1 ? Math.min(interval * 2, MAX_INTERVAL) : FIRST_INTERVAL
+  // (A clock that went back, as system clocks may, counts as moved. The first read of a task
+  // compares with an earlier task's value, which says nothing about this burst: 32.)
+  interval = interval !== 0 && t >= cached && t - cached <= 1 ? Math.min(interval * 2, MAX_INTERVAL) : FIRST_INTERVAL
   cached = t
   left = interval - 1
   if (!clearScheduled) {
