@@ -8,7 +8,8 @@
 //   1 name ~21 -> ~16 ns a publish (Node 20).
 // - A Map once there are more than TABLE_MAX topics. A table that big is in V8's dictionary
 //   mode, and its speed then varied from process to process (1000 names: 24-34 M publishes/s,
-//   against a steady ~30 M with the Map).
+//   against ~30 M with the Map; retried after interning, 27-35 against the Map's 27-33 M in the
+//   same interleaved processes: no better on average, so the Map stays).
 // - A Map too once MISSES_MAX lookups found nothing: a keyed load with a string V8 has never seen
 //   (`req.${n}.done`, a new one per publish) adds it to V8's string table, ~700 ns against ~100
 //   for Map.get(), and a bus that publishes such topics would pay that on every publish.
