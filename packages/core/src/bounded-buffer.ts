@@ -23,7 +23,8 @@ interface BlockedPublish {
 const INBOX_STRATEGIES: readonly Strategy[] = ['drop-oldest', 'drop-newest', 'reject']
 
 export class BoundedBuffer {
-  // `declare`d: set in the constructor (see TidingsBus).
+  // Public fields are `declare`d and set in the constructor (no field definitions to ship);
+  // private ones are #fields, whose names minify.
   /** How many events it holds at most (queue.max). */
   declare readonly capacity: number
   declare readonly strategy: Strategy
@@ -31,15 +32,15 @@ export class BoundedBuffer {
   /** The most events queued at once (stats().maxQueued). */
   highWater = 0
   /** The queued events: a FIFO ring, or with `order: 'priority'` a PriorityQueue. */
-  private declare readonly ring: RingQueue<TidingsEvent> | PriorityQueue
-  private readonly blocked = new Set<BlockedPublish>()
+  readonly #ring!: RingQueue<TidingsEvent> | PriorityQueue
+  readonly #blocked = new Set<BlockedPublish>()
   /** Lost and refused since the last `$tidings.queue.overflow` (sent from a timer: one per task). */
-  private lost = 0
-  private refused = 0
+  #lost = 0
+  #refused = 0
 
-  private declare readonly sub: BaseSubscription
-  private declare readonly where: 'queue' | 'inbox'
-  private declare readonly onPush: ((event: TidingsEvent) => void) | undefined
+  readonly #sub!: BaseSubscription
+  readonly #where!: 'queue' | 'inbox'
+  readonly #onPush!: ((event: TidingsEvent) => void) | undefined
   /** `onPush` runs after every event that enters the queue (a queued handler starts a worker). */
   constructor(
     sub: BaseSubscription,
@@ -51,30 +52,30 @@ export class BoundedBuffer {
     this.capacity = q.max
     this.strategy = q.strategy
     this.blockTimeoutMs = q.blockTimeoutMs
-    this.ring = q.priority ? new PriorityQueue() : new RingQueue()
-    this.sub = sub
-    this.where = where
-    this.onPush = onPush
+    this.#ring = q.priority ? new PriorityQueue() : new RingQueue()
+    this.#sub = sub
+    this.#where = where
+    this.#onPush = onPush
   }
 
   /** How many events it holds now (stats().queued). */
   get depth(): number {
-    return this.ring.size
+    return this.#ring.size
   }
 
   /** Nothing queued and no publisher waiting for room. */
   get empty(): boolean {
-    return this.ring.size === 0 && this.blocked.size === 0
+    return this.#ring.size === 0 && this.#blocked.size === 0
   }
 
   shift(): TidingsEvent | undefined {
-    return this.ring.shift()
+    return this.#ring.shift()
   }
 
   /** The events queued now, in the order they will be taken; they stay queued. */
   snapshot(): TidingsEvent[] {
-    const all = this.ring.takeAll()
-    for (const e of all) this.ring.push(e)
+    const all = this.#ring.takeAll()
+    for (const e of all) this.#ring.push(e)
     return all
   }
 
@@ -82,15 +83,15 @@ export class BoundedBuffer {
   offer(event: TidingsEvent): Outcome.Code {
     let outcome: Outcome.Code = Outcome.Queued
     // Publishers already waiting for room go first, so a new event cannot overtake them.
-    if (this.ring.size >= this.capacity || this.blocked.size !== 0) {
-      const ring = this.ring
+    if (this.#ring.size >= this.capacity || this.#blocked.size !== 0) {
+      const ring = this.#ring
       const strategy = this.strategy
       // The event lost: in FIFO order the new one (drop-newest) or the oldest queued; in priority
       // order the lowest-ranked, which may be the new one either way (PriorityQueue.evictFor).
       let lost: TidingsEvent | undefined
       switch (strategy) {
         case 'reject':
-          this.refuse(event, `${this.where} full`)
+          this.refuse(event, `${this.#where} full`)
           return Outcome.Rejected
         case 'block':
           return Outcome.Full
@@ -101,26 +102,26 @@ export class BoundedBuffer {
           lost = ring instanceof PriorityQueue ? ring.evictFor(event, false) : ring.shift()
       }
       if (lost !== undefined) {
-        this.sub.dropped++
-        this.noteDrop(lost, strategy as 'drop-oldest' | 'drop-newest')
+        this.#sub.dropped++
+        this.#noteDrop(lost, strategy as 'drop-oldest' | 'drop-newest')
         if (lost === event) return Outcome.Dropped
       }
       outcome = Outcome.QueuedEvicted
     }
-    this.push(event)
+    this.#push(event)
     return outcome
   }
 
-  private push(event: TidingsEvent): void {
-    this.ring.push(event)
-    if (this.ring.size > this.highWater) this.highWater = this.ring.size
-    this.onPush?.(event)
+  #push(event: TidingsEvent): void {
+    this.#ring.push(event)
+    if (this.#ring.size > this.highWater) this.highWater = this.#ring.size
+    this.#onPush?.(event)
   }
 
   /** publishAsync on a full 'block' queue: resolves true once the event is queued, false when
    *  blockTimeoutMs passed first or the subscription ended. */
   waitForRoom(event: TidingsEvent): Promise<boolean> {
-    if (!this.sub.accepting) {
+    if (!this.#sub.accepting) {
       this.refuse(event, 'subscription ended')
       return Promise.resolve(false)
     }
@@ -129,43 +130,43 @@ export class BoundedBuffer {
         event,
         resolve,
         timer: setTimeout(() => {
-          this.blocked.delete(b)
+          this.#blocked.delete(b)
           this.refuse(event, `block timed out after ${this.blockTimeoutMs} ms`)
           resolve(false)
         }, this.blockTimeoutMs),
       }
-      this.blocked.add(b)
+      this.#blocked.add(b)
       // Room may have freed since offer() said Full.
-      if (this.ring.size < this.capacity) this.admitBlocked()
+      if (this.#ring.size < this.capacity) this.admitBlocked()
     })
   }
 
   /** A slot is free: the oldest waiting publishAsync takes it. */
   admitBlocked(): void {
-    const first = this.blocked.values().next()
+    const first = this.#blocked.values().next()
     if (first.done) return
     const b = first.value
-    this.blocked.delete(b)
+    this.#blocked.delete(b)
     clearTimeout(b.timer)
-    this.push(b.event)
+    this.#push(b.event)
     b.resolve(true)
   }
 
   /** Counts and reports an event this queue did not take. */
   refuse(event: TidingsEvent, reason: string): void {
-    const sub = this.sub
+    const sub = this.#sub
     const bus = sub.bus
     sub.rejected++
-    if ((bus as unknown as SystemHost).sys) this.overflow(0, 1)
+    if ((bus as unknown as SystemHost).sys) this.#overflow(0, 1)
     if (bus.inspecting) bus.emitInspection({ kind: 'reject', at: Date.now(), event, subscriptionId: sub.id, reason })
     if (bus.tracking !== 0)
       bus.trackerFor(event)?.settle(sub, { ok: false, error: new QueueFullError(event.type, [sub.id], this.capacity, ` (${reason})`), attempts: 0, durationMs: 0, cause: 'queue' })
   }
 
-  private noteDrop(event: TidingsEvent, reason: 'drop-oldest' | 'drop-newest' | 'shutdown'): void {
-    const sub = this.sub
+  #noteDrop(event: TidingsEvent, reason: 'drop-oldest' | 'drop-newest' | 'shutdown'): void {
+    const sub = this.#sub
     const bus = sub.bus
-    if (reason !== 'shutdown' && (bus as unknown as SystemHost).sys) this.overflow(1, 0)
+    if (reason !== 'shutdown' && (bus as unknown as SystemHost).sys) this.#overflow(1, 0)
     if (bus.inspecting) bus.emitInspection({ kind: 'drop', at: Date.now(), event, subscriptionId: sub.id, reason })
     if (bus.tracking !== 0) {
       const error =
@@ -178,29 +179,29 @@ export class BoundedBuffer {
 
   /** Counts toward the next `$tidings.queue.overflow`, sent from a timer so that one task's
    *  drops make one event. */
-  private overflow(lost: number, refused: number): void {
-    if (this.lost + this.refused === 0)
+  #overflow(lost: number, refused: number): void {
+    if (this.#lost + this.#refused === 0)
       setTimeout(() => {
-        const data = { subscription: this.sub.id, strategy: this.strategy, dropped: this.lost, rejected: this.refused }
-        this.lost = this.refused = 0
-        ;(this.sub.bus as unknown as SystemHost).systemEvent('$tidings.queue.overflow', this.sub.label === undefined ? data : { ...data, label: this.sub.label })
+        const data = { subscription: this.#sub.id, strategy: this.strategy, dropped: this.#lost, rejected: this.#refused }
+        this.#lost = this.#refused = 0
+        ;(this.#sub.bus as unknown as SystemHost).systemEvent('$tidings.queue.overflow', this.#sub.label === undefined ? data : { ...data, label: this.#sub.label })
       })
-    this.lost += lost
-    this.refused += refused
+    this.#lost += lost
+    this.#refused += refused
   }
 
   /** The subscription ends (or shutdown's deadline passed): everything still queued is counted
    *  as dropped (reason 'shutdown'), never silently lost, and waiting publishers are refused.
    *  Returns how many queued events were dropped. */
   discard(): number {
-    const left = this.ring.takeAll()
+    const left = this.#ring.takeAll()
     for (const e of left) {
-      this.sub.dropped++
-      this.sub.bus.counters.dropped++
-      this.noteDrop(e, 'shutdown')
+      this.#sub.dropped++
+      this.#sub.bus.counters.dropped++
+      this.#noteDrop(e, 'shutdown')
     }
-    for (const b of [...this.blocked]) {
-      this.blocked.delete(b)
+    for (const b of [...this.#blocked]) {
+      this.#blocked.delete(b)
       clearTimeout(b.timer)
       this.refuse(b.event, 'subscription ended')
       b.resolve(false)

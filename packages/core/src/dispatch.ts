@@ -34,81 +34,82 @@ interface Slot {
 }
 
 export class DispatchTracker implements OpenTracker<DispatchResult> {
-  // `declare`d: set in the constructor (see TidingsBus).
+  // Public fields are `declare`d and set in the constructor (no field definitions to ship);
+  // private ones are #fields, whose names minify.
   declare readonly promise: Promise<DispatchResult>
-  private declare resolve: (r: DispatchResult) => void
-  private readonly slots = new Map<string, Slot>()
-  private pending = 0
-  private sealed = false
-  private done = false
-  private timer: ReturnType<typeof setTimeout> | undefined
+  #resolve!: (r: DispatchResult) => void
+  readonly #slots = new Map<string, Slot>()
+  #pending = 0
+  #sealed = false
+  #done = false
+  #timer: ReturnType<typeof setTimeout> | undefined
   late = false
   slot = -1
 
   declare readonly event: TidingsEvent
-  private declare readonly timeoutMs: number | undefined
-  private declare readonly host: TrackerHost
+  readonly #timeoutMs!: number | undefined
+  readonly #host!: TrackerHost
   constructor(
     event: TidingsEvent,
     timeoutMs: number | undefined,
     host: TrackerHost,
   ) {
     this.event = event
-    this.timeoutMs = timeoutMs
-    this.host = host
-    this.promise = new Promise((resolve) => (this.resolve = resolve))
+    this.#timeoutMs = timeoutMs
+    this.#host = host
+    this.promise = new Promise((resolve) => (this.#resolve = resolve))
   }
 
   expect(sub: TrackedSub): void {
-    if (this.done || !isHandlerKind(sub.kind) || this.slots.has(sub.id)) return
+    if (this.#done || !isHandlerKind(sub.kind) || this.#slots.has(sub.id)) return
     if (sub.queue !== undefined) this.late = true
-    this.slots.set(sub.id, { sub, result: undefined })
-    this.pending++
+    this.#slots.set(sub.id, { sub, result: undefined })
+    this.#pending++
   }
 
   settle(sub: TrackedSub, s: Settlement): void {
-    if (this.done || !isHandlerKind(sub.kind)) return
-    const slot = this.slots.get(sub.id)
-    if (slot === undefined) this.slots.set(sub.id, { sub, result: toResult(sub, s) })
+    if (this.#done || !isHandlerKind(sub.kind)) return
+    const slot = this.#slots.get(sub.id)
+    if (slot === undefined) this.#slots.set(sub.id, { sub, result: toResult(sub, s) })
     else if (slot.result === undefined) {
       slot.result = toResult(sub, s)
-      this.pending--
+      this.#pending--
     }
-    this.check()
+    this.#check()
   }
 
   seal(): void {
-    this.sealed = true
-    if (this.pending !== 0 && this.timeoutMs !== undefined) {
-      const ms = this.timeoutMs
-      this.timer = setTimeout(() => this.fillPending(new TimeoutError(`dispatch "${this.event.type}"`, ms), ms), ms)
+    this.#sealed = true
+    if (this.#pending !== 0 && this.#timeoutMs !== undefined) {
+      const ms = this.#timeoutMs
+      this.#timer = setTimeout(() => this.#fillPending(new TimeoutError(`dispatch "${this.event.type}"`, ms), ms), ms)
     }
-    this.check()
+    this.#check()
   }
 
   shutdown(busName: string): void {
-    this.fillPending(new BusClosedError(busName, `finish dispatch "${this.event.type}"`), 0)
+    this.#fillPending(new BusClosedError(busName, `finish dispatch "${this.event.type}"`), 0)
   }
 
   /** Handlers that have not finished get `error` as their result. */
-  private fillPending(error: Error, durationMs: number): void {
-    if (this.done) return
-    for (const slot of this.slots.values())
+  #fillPending(error: Error, durationMs: number): void {
+    if (this.#done) return
+    for (const slot of this.#slots.values())
       if (slot.result === undefined) slot.result = toResult(slot.sub, { ok: false, error, attempts: 0, durationMs, cause: 'queue' })
-    this.pending = 0
-    this.sealed = true
-    this.check()
+    this.#pending = 0
+    this.#sealed = true
+    this.#check()
   }
 
-  private check(): void {
-    if (!this.sealed || this.pending !== 0 || this.done) return
-    this.done = true
-    clearTimeout(this.timer)
-    this.host.untrack(this)
+  #check(): void {
+    if (!this.#sealed || this.#pending !== 0 || this.#done) return
+    this.#done = true
+    clearTimeout(this.#timer)
+    this.#host.untrack(this)
     // In priority order, as the handlers are listed by priority: queued handlers accept the event
     // before the others run (route-index.ts), so the order they were expected in is not it.
-    const results = [...this.slots.values()].sort((a, b) => byPriority(a.sub, b.sub)).map((s) => s.result!)
-    this.resolve({ id: this.event.id, ok: results.every((r) => r.ok), results })
+    const results = [...this.#slots.values()].sort((a, b) => byPriority(a.sub, b.sub)).map((s) => s.result!)
+    this.#resolve({ id: this.event.id, ok: results.every((r) => r.ok), results })
   }
 }
 

@@ -10,25 +10,25 @@ interface GuardRule {
 }
 
 export class Guards {
-  private readonly rules: GuardRule[] = []
+  readonly #rules: GuardRule[] = []
 
   get size(): number {
-    return this.rules.length
+    return this.#rules.length
   }
 
   add(pattern: string, keys: { publishKey?: string | undefined; subscribeKey?: string | undefined }): void {
     if (keys.publishKey === undefined && keys.subscribeKey === undefined)
       throw new TypeError(`guard("${pattern}"): give a publishKey, a subscribeKey or both`)
-    this.rules.push({ matches: compilePatterns(pattern), publishKey: keys.publishKey, subscribeKey: keys.subscribeKey })
+    this.#rules.push({ matches: compilePatterns(pattern), publishKey: keys.publishKey, subscribeKey: keys.subscribeKey })
   }
 
   checkPublish(topic: string, key: string | undefined): void {
-    for (const r of this.rules) if (r.publishKey !== undefined && r.publishKey !== key && r.matches(topic)) throw new SecurityError(topic, 'publish')
+    for (const r of this.#rules) if (r.publishKey !== undefined && r.publishKey !== key && r.matches(topic)) throw new SecurityError(topic, 'publish')
   }
 
   /** Whether a subscriber holding `key` may receive `topic`. */
   mayReceive(topic: string, key: string | undefined): boolean {
-    for (const r of this.rules) if (r.subscribeKey !== undefined && r.subscribeKey !== key && r.matches(topic)) return false
+    for (const r of this.#rules) if (r.subscribeKey !== undefined && r.subscribeKey !== key && r.matches(topic)) return false
     return true
   }
 

@@ -5,12 +5,13 @@ import type { BaseSubscription, BusInternals } from './subscription.js'
 import type { HandlerContext, PublishOptions, PublishReceipt, Subscription } from './types.js'
 
 export class HandlerCtx {
-  // `declare`d: set in the constructor (see TidingsBus).
-  private declare readonly bus: BusInternals
-  private declare readonly sub: BaseSubscription
-  private declare readonly event: TidingsEvent
+  // Public fields are `declare`d and set in the constructor (no field definitions to ship);
+  // private ones are #fields, whose names minify.
+  readonly #bus!: BusInternals
+  readonly #sub!: BaseSubscription
+  readonly #event!: TidingsEvent
   declare readonly attempt: number
-  private declare readonly abortSignal: AbortSignal | undefined
+  readonly #abortSignal!: AbortSignal | undefined
   constructor(
     bus: BusInternals,
     sub: BaseSubscription,
@@ -18,23 +19,24 @@ export class HandlerCtx {
     attempt: number,
     abortSignal?: AbortSignal,
   ) {
-    this.bus = bus
-    this.sub = sub
-    this.event = event
+    this.#bus = bus
+    this.#sub = sub
+    this.#event = event
     this.attempt = attempt
-    this.abortSignal = abortSignal
+    this.#abortSignal = abortSignal
   }
 
   get signal(): AbortSignal {
-    return this.abortSignal ?? this.sub.signal
+    return this.#abortSignal ?? this.#sub.signal
   }
 
   get subscription(): Subscription {
-    return this.sub
+    return this.#sub
   }
 
   get publish(): HandlerContext['publish'] {
-    const { bus, event } = this
+    const bus = this.#bus
+    const event = this.#event
     return ((typeOrInput: string | ({ type: string; data?: unknown } & PublishOptions), data?: unknown, opts?: PublishOptions): PublishReceipt =>
       typeof typeOrInput === 'string'
         ? bus.publishFrom(event, typeOrInput, data, opts)

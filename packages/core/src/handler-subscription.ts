@@ -24,21 +24,22 @@ export interface PolicyOptions extends BaseOptions {
 }
 
 export class HandlerSubscription extends BaseSubscription {
-  // `declare`d: set in the constructor (see TidingsBus).
+  // Public fields are `declare`d and set in the constructor (no field definitions to ship);
+  // private ones are #fields, whose names minify.
   declare readonly kind: SubscriptionKind
   /** Worker loops that may run at once (with a queue). */
   declare readonly concurrency: number
-  private declare readonly runner: AttemptRunner
+  readonly #runner!: AttemptRunner
   /** Worker loops running now. */
-  private workers = 0
+  #workers = 0
 
   constructor(bus: BusInternals, patterns: PatternSet, handler: PolicyHandler, opts: PolicyOptions, kind: SubscriptionKind) {
     super(bus, patterns, opts)
     this.kind = kind
     // A `once` subscription ends when its one event's outcome is final.
-    this.runner = new AttemptRunner(this, handler, opts, () => this.once && this.unsubscribe())
+    this.#runner = new AttemptRunner(this, handler, opts, () => this.once && this.unsubscribe())
     const queued = opts.queue !== undefined || opts.concurrency !== undefined
-    if (queued) this.queue = new BoundedBuffer(this, opts.queue, 'queue', (e) => this.queued(e))
+    if (queued) this.queue = new BoundedBuffer(this, opts.queue, 'queue', (e) => this.#queued(e))
     this.concurrency = opts.concurrency === undefined ? 1 : checkPositiveInt(opts.concurrency, 'concurrency')
   }
 
@@ -47,7 +48,7 @@ export class HandlerSubscription extends BaseSubscription {
     if (this.queue !== undefined) return this.queue.offer(event)
     const tracker = this.trackerOf(event)
     tracker?.expect(this)
-    const pending = this.runner.run(event, tracker)
+    const pending = this.#runner.run(event, tracker)
     if (pending !== undefined) {
       this.inflight++
       void pending.then(() => {
@@ -60,15 +61,15 @@ export class HandlerSubscription extends BaseSubscription {
 
   /** An event entered the queue: a dispatch() waiting on it now expects this handler; start a
    *  worker if fewer than `concurrency` run. */
-  private queued(event: TidingsEvent): void {
+  #queued(event: TidingsEvent): void {
     this.trackerOf(event)?.expect(this)
-    if (this.workers < this.concurrency) {
-      this.workers++
-      void this.work()
+    if (this.#workers < this.concurrency) {
+      this.#workers++
+      void this.#work()
     }
   }
 
-  private async work(): Promise<void> {
+  async #work(): Promise<void> {
     const queue = this.queue!
     // Never run a queued handler inside publish.
     await undefined
@@ -77,7 +78,7 @@ export class HandlerSubscription extends BaseSubscription {
       queue.admitBlocked()
       this.inflight++
       try {
-        const pending = this.runner.run(event, this.trackerOf(event))
+        const pending = this.#runner.run(event, this.trackerOf(event))
         if (pending !== undefined) await pending
       } catch (err) {
         // Only a throwing outcome consumer gets here; the worker must survive it.
@@ -86,12 +87,12 @@ export class HandlerSubscription extends BaseSubscription {
         this.inflight--
       }
     }
-    this.workers--
+    this.#workers--
     this.settled()
   }
 
   protected override onClose(): void {
-    this.runner.abandon()
+    this.#runner.abandon()
     this.queue?.discard()
   }
 

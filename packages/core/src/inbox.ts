@@ -20,7 +20,7 @@ interface Waiter {
 export class InboxSubscription extends BaseSubscription implements Inbox<TidingsEvent> {
   readonly kind = 'inbox' as const
   declare queue: BoundedBuffer
-  private readonly waiters = new RingQueue<Waiter>()
+  readonly #waiters = new RingQueue<Waiter>()
 
   constructor(bus: BusInternals, patterns: PatternSet, opts: InboxOptions & { key?: string | undefined; label?: string | undefined } = {}) {
     super(bus, patterns, opts)
@@ -35,17 +35,17 @@ export class InboxSubscription extends BaseSubscription implements Inbox<Tidings
   deliver(event: TidingsEvent): Outcome.Code {
     if (!this.active) return Outcome.Skipped
     this.received++
-    const w = this.waiters.peek()
+    const w = this.#waiters.peek()
     if (w === undefined) return this.queue.offer(event)
     this.handled++
-    if (w.take(event)) this.waiters.shift()
+    if (w.take(event)) this.#waiters.shift()
     return Outcome.Queued
   }
 
   receive(opts: { timeoutMs?: number } = {}): Promise<TidingsEvent | undefined> {
     // The timeout only matters (and is only checked) when nothing is queued.
     const timeoutMs = this.queue.depth !== 0 || opts.timeoutMs === undefined ? undefined : checkDuration(opts.timeoutMs, 'receive timeoutMs')
-    return this.collect(1, timeoutMs, (got) => got[0])
+    return this.#collect(1, timeoutMs, (got) => got[0])
   }
 
   /** Resolves with `max` events, or with what arrived by `timeoutMs` (0 polls; without a
@@ -53,12 +53,12 @@ export class InboxSubscription extends BaseSubscription implements Inbox<Tidings
   receiveBatch(opts: { max: number; timeoutMs?: number }): Promise<TidingsEvent[]> {
     const max = checkPositiveInt(opts?.max, 'receiveBatch max')
     const timeoutMs = opts.timeoutMs === undefined ? undefined : checkDuration(opts.timeoutMs, 'receiveBatch timeoutMs')
-    return this.collect(max, timeoutMs, (got) => got)
+    return this.#collect(max, timeoutMs, (got) => got)
   }
 
   /** Takes up to `max` queued events; unless that is all of them, waits for more from publish
    *  until `timeoutMs` passes or the inbox closes. */
-  private collect<R>(max: number, timeoutMs: number | undefined, result: (got: TidingsEvent[]) => R): Promise<R> {
+  #collect<R>(max: number, timeoutMs: number | undefined, result: (got: TidingsEvent[]) => R): Promise<R> {
     const got: TidingsEvent[] = []
     while (got.length < max) {
       const e = this.queue.shift()
@@ -86,15 +86,15 @@ export class InboxSubscription extends BaseSubscription implements Inbox<Tidings
           resolve(result(got))
         },
       }
-      if (timeoutMs !== undefined) timer = setTimeout(() => this.expire(w), timeoutMs)
-      this.waiters.push(w)
+      if (timeoutMs !== undefined) timer = setTimeout(() => this.#expire(w), timeoutMs)
+      this.#waiters.push(w)
     })
   }
 
   /** A waiter timed out: take it out of line and let it resolve with what it has. */
-  private expire(w: Waiter): void {
-    const rest = this.waiters.takeAll().filter((x) => x !== w)
-    for (const x of rest) this.waiters.push(x)
+  #expire(w: Waiter): void {
+    const rest = this.#waiters.takeAll().filter((x) => x !== w)
+    for (const x of rest) this.#waiters.push(x)
     w.finish()
   }
 
@@ -114,6 +114,6 @@ export class InboxSubscription extends BaseSubscription implements Inbox<Tidings
 
   protected override onClose(): void {
     // Waiting receivers end; events already queued can still be received.
-    for (const w of this.waiters.takeAll()) w.finish()
+    for (const w of this.#waiters.takeAll()) w.finish()
   }
 }

@@ -4,19 +4,19 @@
 import { Observable, type Subscriber } from 'rxjs'
 
 export class Multicast<T> {
-  private readonly subscribers = new Set<Subscriber<T>>()
-  private completed = false
+  readonly #subscribers = new Set<Subscriber<T>>()
+  #completed = false
 
   readonly observable: Observable<T> = new Observable<T>((subscriber) => {
     // Like a completed Subject: a late subscriber completes at once.
-    if (this.completed) return subscriber.complete()
-    this.subscribers.add(subscriber)
-    return () => this.subscribers.delete(subscriber)
+    if (this.#completed) return subscriber.complete()
+    this.#subscribers.add(subscriber)
+    return () => this.#subscribers.delete(subscriber)
   })
 
   next(value: T): void {
     // A snapshot, as Subject takes: one that subscribes during next() starts with the next value.
-    for (const s of [...this.subscribers]) {
+    for (const s of [...this.#subscribers]) {
       try {
         s.next(value)
       } catch (err) {
@@ -28,8 +28,8 @@ export class Multicast<T> {
   }
 
   complete(): void {
-    this.completed = true
-    for (const s of [...this.subscribers]) s.complete()
-    this.subscribers.clear()
+    this.#completed = true
+    for (const s of [...this.#subscribers]) s.complete()
+    this.#subscribers.clear()
   }
 }

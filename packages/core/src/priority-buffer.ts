@@ -14,11 +14,11 @@ const rank = (e: TidingsEvent): number => (e.priority! > 0 || e.priority! < 0 ? 
 export class PriorityQueue {
   size = 0
   /** One [priority, FIFO ring] per level in use, highest priority first. */
-  private levels: [number, RingQueue<TidingsEvent>][] = []
+  #levels: [number, RingQueue<TidingsEvent>][] = []
 
   push(event: TidingsEvent): void {
     const p = rank(event)
-    const levels = this.levels
+    const levels = this.#levels
     let i = 0
     while (i < levels.length && levels[i]![0] > p) i++
     if (levels[i]?.[0] !== p) levels.splice(i, 0, [p, new RingQueue()])
@@ -28,7 +28,7 @@ export class PriorityQueue {
 
   /** The oldest event of the highest priority. */
   shift(): TidingsEvent | undefined {
-    return this.size === 0 ? undefined : this.take(0, false)
+    return this.size === 0 ? undefined : this.#take(0, false)
   }
 
   /**
@@ -39,27 +39,27 @@ export class PriorityQueue {
    * newest event of the lowest priority goes.
    */
   evictFor(event: TidingsEvent, newest: boolean): TidingsEvent {
-    const last = this.levels.length - 1
+    const last = this.#levels.length - 1
     const p = rank(event)
-    const low = this.levels[last]?.[0]
-    return low === undefined || (newest ? p <= low : p < low) ? event : this.take(last, newest)
+    const low = this.#levels[last]?.[0]
+    return low === undefined || (newest ? p <= low : p < low) ? event : this.#take(last, newest)
   }
 
   /** Removes and returns everything, in the order it would have been handed out. */
   takeAll(): TidingsEvent[] {
     const out: TidingsEvent[] = []
-    for (const [, ring] of this.levels) for (const e of ring.takeAll()) out.push(e)
-    this.levels = []
+    for (const [, ring] of this.#levels) for (const e of ring.takeAll()) out.push(e)
+    this.#levels = []
     this.size = 0
     return out
   }
 
-  private take(level: number, newest: boolean): TidingsEvent {
-    const ring = this.levels[level]![1]
+  #take(level: number, newest: boolean): TidingsEvent {
+    const ring = this.#levels[level]![1]
     const e = (newest ? ring.pop() : ring.shift())!
     this.size--
     // An emptied level goes, so levels only ever hold priorities in use.
-    if (ring.size === 0) this.levels.splice(level, 1)
+    if (ring.size === 0) this.#levels.splice(level, 1)
     return e
   }
 }

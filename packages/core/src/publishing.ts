@@ -34,8 +34,8 @@ export type PublishInputLike = { type: string; data?: unknown; id?: string; orig
 let busCount = 0
 
 export abstract class PublishingBus implements BusInternals {
-  // `declare`d fields are set in the constructor: ES2022 output would otherwise define each one
-  // first (as undefined), in every bundle.
+  // `declare`d fields are set in the constructor (no definitions as undefined first, to ship).
+  // TypeScript `private`, not #fields, which measured slower in publish() (docs/size.md).
   declare readonly name: string
   declare readonly origin: string
   closed = false

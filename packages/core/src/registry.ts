@@ -5,7 +5,7 @@ import type { EventDefinition } from './types.js'
 import { assertTopic } from './topic.js'
 
 export class EventRegistry {
-  private readonly defs = new Map<string, EventDefinition>()
+  readonly #defs = new Map<string, EventDefinition>()
   /** Only types with a schema; checked on every publish, so kept separate and small. */
   readonly schemas = new Map<string, StandardSchemaV1>()
 
@@ -21,15 +21,15 @@ export class EventRegistry {
     } else {
       this.schemas.delete(type)
     }
-    this.defs.set(type, entry)
+    this.#defs.set(type, entry)
   }
 
   undefine(type: string): boolean {
     this.schemas.delete(type)
-    return this.defs.delete(type)
+    return this.#defs.delete(type)
   }
 
   list(): EventDefinition[] {
-    return [...this.defs.values()].map((d) => ({ ...d }))
+    return [...this.#defs.values()].map((d) => ({ ...d }))
   }
 }

@@ -31,52 +31,52 @@ export class ResponderGoneError extends TidingsError {
  *  requests are not stored again here: on firing it walks the bus's tracker map. While nothing is
  *  pending the timer is unref'd (Node), so it never keeps a process alive on its own. */
 export class Deadlines {
-  private live = 0
-  private timer: ReturnType<typeof setTimeout> | undefined
-  private fireAt = Infinity
+  #live = 0
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #fireAt = Infinity
 
-  // `declare`d: set in the constructor (see TidingsBus).
-  private declare readonly pending: () => Iterable<unknown>
+  // #fields, set in the constructor: their names minify.
+  readonly #pending!: () => Iterable<unknown>
   constructor(pending: () => Iterable<unknown>) {
-    this.pending = pending
+    this.#pending = pending
   }
 
   add(deadline: number): void {
-    this.live++
-    if (deadline < this.fireAt) this.arm(deadline)
-    else if (this.live === 1) refTimer(this.timer, true)
+    this.#live++
+    if (deadline < this.#fireAt) this.#arm(deadline)
+    else if (this.#live === 1) refTimer(this.#timer, true)
   }
 
   /** Exactly once per add(). */
   delete(): void {
-    if (--this.live === 0) refTimer(this.timer, false)
+    if (--this.#live === 0) refTimer(this.#timer, false)
   }
 
   /** Shutdown: no timer stays behind. */
   stop(): void {
-    clearTimeout(this.timer)
-    this.timer = undefined
-    this.fireAt = Infinity
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#fireAt = Infinity
   }
 
-  private arm(at: number): void {
-    clearTimeout(this.timer)
-    this.fireAt = at
-    this.timer = setTimeout(() => this.fire(), Math.max(0, at - Date.now()))
-    if (this.live === 0) refTimer(this.timer, false)
+  #arm(at: number): void {
+    clearTimeout(this.#timer)
+    this.#fireAt = at
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, at - Date.now()))
+    if (this.#live === 0) refTimer(this.#timer, false)
   }
 
-  private fire(): void {
-    this.timer = undefined
-    this.fireAt = Infinity
+  #fire(): void {
+    this.#timer = undefined
+    this.#fireAt = Infinity
     const now = Date.now()
     let next = Infinity
-    for (const p of this.pending()) {
+    for (const p of this.#pending()) {
       if (!(p instanceof PendingRequest)) continue
       if (p.deadline <= now) p.expire()
       else if (p.deadline < next) next = p.deadline
     }
-    if (next !== Infinity) this.arm(next)
+    if (next !== Infinity) this.#arm(next)
   }
 }
 
@@ -92,29 +92,30 @@ function refTimer(timer: ReturnType<typeof setTimeout> | undefined, ref: boolean
 }
 
 export class PendingRequest<R> implements OpenTracker<R> {
-  // `declare`d: set in the constructor (see TidingsBus).
+  // Public fields are `declare`d and set in the constructor (no field definitions to ship);
+  // private ones are #fields, whose names minify.
   declare readonly promise: Promise<R>
-  private declare resolve: (value: R) => void
-  private declare reject: (error: Error) => void
+  #resolve!: (value: R) => void
+  #reject!: (error: Error) => void
   /** Responders that accepted the request: almost always one, so no Set until a second. */
-  private expectedOne: string | undefined
-  private expectedMore: Set<string> | undefined
-  private expectedCount = 0
-  private failedIds: Set<string> | undefined
-  private firstFailure: Error | undefined
-  private sealed = false
-  private done = false
+  #expectedOne: string | undefined
+  #expectedMore: Set<string> | undefined
+  #expectedCount = 0
+  #failedIds: Set<string> | undefined
+  #firstFailure: Error | undefined
+  #sealed = false
+  #done = false
   /** The deadline (epoch ms) once armed, else 0 (see `deadline`). */
-  private due = 0
-  private readonly onAbort: (() => void) | undefined
-  private endCtl: AbortController | undefined
+  #due = 0
+  readonly #onAbort: (() => void) | undefined
+  #endCtl: AbortController | undefined
   late = false
   slot = -1
 
   declare readonly event: TidingsEvent
   declare readonly timeoutMs: number
-  private declare readonly signal: AbortSignal | undefined
-  private declare readonly host: RequestHost
+  readonly #signal!: AbortSignal | undefined
+  readonly #host!: RequestHost
   constructor(
     event: TidingsEvent,
     timeoutMs: number,
@@ -123,93 +124,93 @@ export class PendingRequest<R> implements OpenTracker<R> {
   ) {
     this.event = event
     this.timeoutMs = timeoutMs
-    this.signal = signal
-    this.host = host
+    this.#signal = signal
+    this.#host = host
     this.promise = new Promise<R>((resolve, reject) => {
-      this.resolve = resolve
-      this.reject = reject
+      this.#resolve = resolve
+      this.#reject = reject
     })
     if (signal !== undefined) {
-      this.onAbort = () => this.fail(new AbortedError(`request "${event.type}" was aborted by its signal`))
-      signal.addEventListener('abort', this.onAbort, { once: true })
+      this.#onAbort = () => this.#fail(new AbortedError(`request "${event.type}" was aborted by its signal`))
+      signal.addEventListener('abort', this.#onAbort, { once: true })
     }
   }
 
   expect(sub: TrackedSub): void {
-    if (sub.kind !== 'reply' || this.expectedOne === sub.id || this.expectedMore?.has(sub.id)) return
+    if (sub.kind !== 'reply' || this.#expectedOne === sub.id || this.#expectedMore?.has(sub.id)) return
     if (sub.queue !== undefined) this.late = true
-    if (this.expectedOne === undefined) this.expectedOne = sub.id
-    else (this.expectedMore ??= new Set()).add(sub.id)
-    this.expectedCount++
+    if (this.#expectedOne === undefined) this.#expectedOne = sub.id
+    else (this.#expectedMore ??= new Set()).add(sub.id)
+    this.#expectedCount++
   }
 
   settle(sub: TrackedSub, s: Settlement): void {
-    if (this.done || sub.kind !== 'reply') return
+    if (this.#done || sub.kind !== 'reply') return
     if (s.ok) {
-      this.finish()
-      this.resolve(s.value as R)
+      this.#finish()
+      this.#resolve(s.value as R)
       return
     }
     this.expect(sub)
-    ;(this.failedIds ??= new Set()).add(sub.id)
+    ;(this.#failedIds ??= new Set()).add(sub.id)
     // A responder's own failure travels as RemoteError (name and message survive any context);
     // a queue refusal is reported as itself, and so is a responder that declines with
     // NoResponderError (a bridge's forwarding responder that found no one on the other side).
     const declined = s.error instanceof NoResponderError || (s.error !== undefined && passThrough.has(s.error))
-    this.firstFailure ??= s.cause === 'handler' && s.error !== undefined && !declined ? new RemoteError(s.error.name, s.error.message, this.event.type) : s.error
-    this.check()
+    this.#firstFailure ??= s.cause === 'handler' && s.error !== undefined && !declined ? new RemoteError(s.error.name, s.error.message, this.event.type) : s.error
+    this.#check()
   }
 
   seal(): void {
-    this.sealed = true
-    this.check()
-    if (!this.done) void this.deadline
+    this.#sealed = true
+    this.#check()
+    if (!this.#done) void this.deadline
   }
 
   /** When the request times out (epoch ms). The clock starts on first read: when delivery is over
    *  and no responder answered inside it (seal), or earlier if a bridge reads it while carrying
    *  the request. A request answered inside publish never reads the clock or touches the timer. */
   get deadline(): number {
-    if (this.due === 0 && !this.done) this.host.deadlines.add((this.due = Date.now() + this.timeoutMs))
-    return this.due
+    if (this.#due === 0 && !this.#done) this.#host.deadlines.add((this.#due = Date.now() + this.timeoutMs))
+    return this.#due
   }
 
   /** Aborts when the request ends, however it ends (answer, failure, timeout, abort, shutdown):
    *  a bridge carrying it elsewhere lets go of its own pending entry then. */
   get ended(): AbortSignal {
-    if (this.endCtl === undefined) {
-      this.endCtl = new AbortController()
-      if (this.done) this.endCtl.abort()
+    if (this.#endCtl === undefined) {
+      this.#endCtl = new AbortController()
+      if (this.#done) this.#endCtl.abort()
     }
-    return this.endCtl.signal
+    return this.#endCtl.signal
   }
 
   /** Called by Deadlines when timeoutMs passed. */
   expire(): void {
-    this.fail(new TimeoutError(`request "${this.event.type}"`, this.timeoutMs))
+    this.#fail(new TimeoutError(`request "${this.event.type}"`, this.timeoutMs))
   }
 
   shutdown(busName: string): void {
-    this.fail(new BusClosedError(busName, `wait for a reply to "${this.event.type}"`))
+    this.#fail(new BusClosedError(busName, `wait for a reply to "${this.event.type}"`))
   }
 
   /** Every responder failed (or none accepted the event): reject with the first failure. */
-  private check(): void {
-    if (!this.sealed || this.done || (this.failedIds?.size ?? 0) < this.expectedCount) return
-    this.fail(this.firstFailure ?? new NoResponderError(this.event.type))
+  #check(): void {
+    if (!this.#sealed || this.#done || (this.#failedIds?.size ?? 0) < this.#expectedCount) return
+    this.#fail(this.#firstFailure ?? new NoResponderError(this.event.type))
   }
 
-  private fail(error: Error): void {
-    if (this.done) return
-    this.finish()
-    this.reject(error)
+  #fail(error: Error): void {
+    if (this.#done) return
+    this.#finish()
+    this.#reject(error)
   }
 
-  private finish(): void {
-    this.done = true
-    this.endCtl?.abort()
-    if (this.due !== 0) this.host.deadlines.delete()
-    if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort)
-    this.host.untrack(this)
+  #finish(): void {
+    this.#done = true
+    this.#endCtl?.abort()
+    if (this.#due !== 0) this.#host.deadlines.delete()
+    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort)
+    this.#host.untrack(this)
   }
 }

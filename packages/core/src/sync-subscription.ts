@@ -18,7 +18,8 @@ export interface SyncSubscriptionOptions extends BaseOptions {
 }
 
 export class SyncSubscription extends BaseSubscription {
-  // `declare`d: set in the constructor (see TidingsBus).
+  // `declare`d: set in the constructor (see TidingsBus). TypeScript `private`, not #fields: read
+  // on every delivery, where #fields measured slower (docs/size.md).
   declare readonly kind: SubscriptionKind
   /** Whether the handler can read ctx at all (see readsCtx): otherwise no ctx is built.
    *  Undefined until the first delivery: reading a handler's source costs more than the rest of

@@ -25,9 +25,9 @@ export abstract class TrackingBus<M extends EventMapOf<M>> extends SubscribingBu
    *  tracker knows its slot, so one leaves in O(1) (the last one takes its slot). */
   protected readonly trackers: OpenTracker[] = []
   /** Those of them that a queued handler expects, by their event. */
-  private readonly late = new Map<TidingsEvent, OpenTracker>()
+  readonly #late = new Map<TidingsEvent, OpenTracker>()
   /** The call whose event is being delivered right now (undefined outside of that). */
-  private current: OpenTracker | undefined
+  #current: OpenTracker | undefined
   /** trackers.length plus the calls whose event is being delivered (nested when a handler calls
    *  dispatch() or request()): subscriptions look a tracker up only when it is not 0. */
   tracking = 0
@@ -49,9 +49,9 @@ export abstract class TrackingBus<M extends EventMapOf<M>> extends SubscribingBu
     const value = schema ? await this.validate(type, data) : data
     if (this.closed) throw new BusClosedError(this.name, 'dispatch')
     if (this.guarded) this.guards.checkPublish(type, opts.key)
-    if (opts.requireHandler === true && !this.hasRoute(routes, type, isHandlerKind)) throw new NoHandlerError(type)
+    if (opts.requireHandler === true && !this.#hasRoute(routes, type, isHandlerKind)) throw new NoHandlerError(type)
     const event = this.envelope(type, value, opts, undefined)
-    return this.sendTracked(event, routes, (this.lastDispatch = new DispatchTracker(event, timeoutMs, this)), [])
+    return this.#sendTracked(event, routes, (this.lastDispatch = new DispatchTracker(event, timeoutMs, this)), [])
   }
 
   request<R>(type: string, data?: unknown, opts?: PublishOptions & { timeoutMs?: number; signal?: AbortSignal }): Promise<R> {
@@ -62,34 +62,34 @@ export abstract class TrackingBus<M extends EventMapOf<M>> extends SubscribingBu
       const schema = this.registry.schemas.has(type)
       // Held across an async schema's await: a copy, since route lists change in place (route-index.ts).
       const routes = schema ? this.index.match(type).slice() : this.index.match(type)
-      if (!this.hasRoute(routes, type, isReplyKind)) throw new NoResponderError(type)
+      if (!this.#hasRoute(routes, type, isReplyKind)) throw new NoResponderError(type)
       const timeoutMs = opts?.timeoutMs === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : checkTimeout(opts.timeoutMs, 'request timeoutMs')
       if (opts?.signal?.aborted) throw new AbortedError(`request "${type}" was aborted by its signal`)
       // A synchronous schema gives the value (or throws), an asynchronous one a promise of it.
       const value = schema ? this.validate(type, data) : data
-      if (schema && value instanceof Promise) return value.then((v) => this.sendRequest<R>(type, v, opts, routes, timeoutMs))
-      return this.sendRequest<R>(type, value, opts, routes, timeoutMs)
+      if (schema && value instanceof Promise) return value.then((v) => this.#sendRequest<R>(type, v, opts, routes, timeoutMs))
+      return this.#sendRequest<R>(type, value, opts, routes, timeoutMs)
     } catch (err) {
       return Promise.reject(err)
     }
   }
 
-  private sendRequest<R>(type: string, value: unknown, opts: (PublishOptions & { signal?: AbortSignal }) | undefined, routes: readonly BaseSubscription[], timeoutMs: number): Promise<R> {
+  #sendRequest<R>(type: string, value: unknown, opts: (PublishOptions & { signal?: AbortSignal }) | undefined, routes: readonly BaseSubscription[], timeoutMs: number): Promise<R> {
     if (this.closed) throw new BusClosedError(this.name, 'request')
     if (this.guarded) this.guards.checkPublish(type, opts?.key)
     const event = this.envelope(type, value, opts, undefined)
     const request = new PendingRequest<R>(event, timeoutMs, opts?.signal, this)
     this.lastRequest = request
-    return this.sendTracked(event, routes, request)
+    return this.#sendTracked(event, routes, request)
   }
 
   /** Delivers the event of a dispatch() or request() and returns what the call resolves with.
    *  A full 'reject' queue is that handler's result (its tracker settles it); anything else that
    *  throws ends the call. Only dispatch() passes `blocked`: it waits for room in 'block' queues. */
-  private sendTracked<T>(event: TidingsEvent, routes: readonly BaseSubscription[], tracker: OpenTracker<T>, blocked?: BaseSubscription[]): Promise<T> {
+  #sendTracked<T>(event: TidingsEvent, routes: readonly BaseSubscription[], tracker: OpenTracker<T>, blocked?: BaseSubscription[]): Promise<T> {
     // A handler may itself dispatch or request: the outer call is current again afterwards.
-    const outer = this.current
-    this.current = tracker
+    const outer = this.#current
+    this.#current = tracker
     this.tracking++
     try {
       this.deliver(event, routes, blocked)
@@ -100,7 +100,7 @@ export abstract class TrackingBus<M extends EventMapOf<M>> extends SubscribingBu
         throw err
       }
     } finally {
-      this.current = outer
+      this.#current = outer
       this.tracking--
     }
     for (const sub of blocked ?? []) {
@@ -113,14 +113,14 @@ export abstract class TrackingBus<M extends EventMapOf<M>> extends SubscribingBu
     if (tracker.slot === -1) {
       tracker.slot = this.trackers.push(tracker) - 1
       this.tracking++
-      if (tracker.late) this.late.set(event, tracker)
+      if (tracker.late) this.#late.set(event, tracker)
     }
     tracker.seal()
     return tracker.promise
   }
 
   trackerFor(event: TidingsEvent): OpenTracker | undefined {
-    return this.current?.event === event ? this.current : this.late.get(event)
+    return this.#current?.event === event ? this.#current : this.#late.get(event)
   }
 
   /** dispatch()/request() calls still waiting (tests check that none leak). */
@@ -134,13 +134,13 @@ export abstract class TrackingBus<M extends EventMapOf<M>> extends SubscribingBu
       const last = this.trackers.pop()!
       if (last !== tracker) this.trackers[(last.slot = tracker.slot)] = last
       this.tracking--
-      if (tracker.late) this.late.delete(tracker.event)
+      if (tracker.late) this.#late.delete(tracker.event)
     }
     tracker.slot = -2
   }
 
   /** Some active route of the given kinds may receive this topic (guards included). */
-  private hasRoute(routes: readonly BaseSubscription[], type: string, kind: (k: SubscriptionKind) => boolean): boolean {
+  #hasRoute(routes: readonly BaseSubscription[], type: string, kind: (k: SubscriptionKind) => boolean): boolean {
     for (const r of routes) if (r.active && kind(r.kind) && (!this.guarded || this.guards.mayReceive(type, r.key))) return true
     return false
   }

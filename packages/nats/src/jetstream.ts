@@ -33,38 +33,38 @@ export interface JetStreamHooks {
 
 export class JetStreamLink {
   replayed = 0
-  private client: JetStreamClient | undefined
-  private messages: ConsumerMessages | undefined
-  private readonly acks = new WeakMap<TidingsEvent, Deferred>()
-  private lastPosted = 0
-  private postTimer: ReturnType<typeof setTimeout> | undefined
-  private gen = 0
-  private deliver: ((subject: string, data: Uint8Array) => void) | undefined
-  private onError: ((err: Error) => void) | undefined
-  private readonly o: Resolved
-  private readonly stream: string
-  private readonly point: ResumePoint
-  private readonly hooks: JetStreamHooks
+  #client: JetStreamClient | undefined
+  #messages: ConsumerMessages | undefined
+  readonly #acks = new WeakMap<TidingsEvent, Deferred>()
+  #lastPosted = 0
+  #postTimer: ReturnType<typeof setTimeout> | undefined
+  #gen = 0
+  #deliver: ((subject: string, data: Uint8Array) => void) | undefined
+  #onError: ((err: Error) => void) | undefined
+  readonly #o: Resolved
+  readonly #stream: string
+  readonly #point: ResumePoint
+  readonly #hooks: JetStreamHooks
 
   constructor(o: Resolved, stream: string, leading: () => boolean, hooks: JetStreamHooks) {
-    this.o = o
-    this.stream = stream
-    this.point = resumePoint(stream, o.prefix, leading)
-    this.hooks = hooks
+    this.#o = o
+    this.#stream = stream
+    this.#point = resumePoint(stream, o.prefix, leading)
+    this.#hooks = hooks
   }
 
   /** The last stream sequence delivered here, or by the leader tab. */
   get lastSeq(): number {
-    return this.point.seq
+    return this.#point.seq
   }
 
   /** Settles when JetStream has stored the persistent event `e` (publishAsync waits on it). */
   ack(e: TidingsEvent): Promise<void> {
-    return this.deferred(e).promise
+    return this.#deferred(e).promise
   }
 
-  private deferred(e: TidingsEvent): Deferred {
-    let d = this.acks.get(e)
+  #deferred(e: TidingsEvent): Deferred {
+    let d = this.#acks.get(e)
     if (d) return d
     let resolve!: () => void
     let reject!: (err: Error) => void
@@ -73,7 +73,7 @@ export class JetStreamLink {
       reject = rej
     })
     promise.catch(() => {}) // a publish() (not publishAsync) of a persistent event has no waiter
-    const timer = setTimeout(() => settle(new NatsConnectionError(`JetStream ack of ${e.type} (${e.id})`, `none within ${this.o.ackTimeoutMs} ms (dropped from a full buffer, or the server is unreachable)`)), this.o.ackTimeoutMs)
+    const timer = setTimeout(() => settle(new NatsConnectionError(`JetStream ack of ${e.type} (${e.id})`, `none within ${this.#o.ackTimeoutMs} ms (dropped from a full buffer, or the server is unreachable)`)), this.#o.ackTimeoutMs)
     const settle = (err?: Error) => {
       if (d!.done) return
       d!.done = true
@@ -82,7 +82,7 @@ export class JetStreamLink {
       else resolve()
     }
     d = { promise, resolve: () => settle(), reject: (err) => settle(err), done: false }
-    this.acks.set(e, d)
+    this.#acks.set(e, d)
     return d
   }
 
@@ -91,26 +91,26 @@ export class JetStreamLink {
   send(item: Outgoing): void {
     const e = item.event
     const bytes = encodeFrame([item])
-    const client = this.client
+    const client = this.#client
     if (!client) throw new Error('JetStream is not attached')
-    const subject = subjectFor(this.o.prefix, e.type)
-    const d = this.deferred(e)
+    const subject = subjectFor(this.#o.prefix, e.type)
+    const d = this.#deferred(e)
     const started = Date.now()
     const attempt = (n: number): void => {
-      client.publish(subject, bytes, { msgID: e.id, timeout: Math.max(100, this.o.ackTimeoutMs - (Date.now() - started)) }).then(
+      client.publish(subject, bytes, { msgID: e.id, timeout: Math.max(100, this.#o.ackTimeoutMs - (Date.now() - started)) }).then(
         () => {
-          this.hooks.acked()
+          this.#hooks.acked()
           d.resolve()
         },
         (err: unknown) => {
           // Right after a server restart JetStream may not answer yet ("no responders"): try
           // again with the same message id (the server stores it once) while the ack wait lasts.
-          if (!d.done && n < 5 && Date.now() - started + 200 * n < this.o.ackTimeoutMs && this.client === client) {
+          if (!d.done && n < 5 && Date.now() - started + 200 * n < this.#o.ackTimeoutMs && this.#client === client) {
             setTimeout(() => attempt(n + 1), 200 * n)
             return
           }
           const error = new NatsConnectionError(`JetStream publish of ${e.type} (${e.id})`, describeError(err))
-          this.hooks.unacked(error)
+          this.#hooks.unacked(error)
           d.reject(error)
         },
       )
@@ -121,17 +121,17 @@ export class JetStreamLink {
   /** `e` went to the leader tab over the tabs bridge: its publishAsync resolves as a
    *  follower's does (the leader's publish is the one JetStream acks). */
   handedOver(e: TidingsEvent): void {
-    if (e.persistent === true) this.deferred(e).resolve()
+    if (e.persistent === true) this.#deferred(e).resolve()
   }
 
   /** `e` could not be sent at all. */
   failed(e: TidingsEvent, err: Error): void {
     // publishAsync asks for the ack after delivery, so the deferred may not exist yet.
-    if (e.persistent === true) this.deferred(e).reject(err)
+    if (e.persistent === true) this.#deferred(e).reject(err)
   }
 
   async attach(nc: NatsConnection, deliver: (subject: string, data: Uint8Array) => void, onError: (err: Error) => void): Promise<void> {
-    const gen = ++this.gen
+    const gen = ++this.#gen
     let client: JetStreamClient
     try {
       const { jetstream } = await import('@nats-io/jetstream')
@@ -140,38 +140,38 @@ export class JetStreamLink {
       onError(new NatsConnectionError('loading @nats-io/jetstream', describeError(err)))
       return
     }
-    if (gen !== this.gen) return
-    this.client = client
-    this.deliver = deliver
-    this.onError = onError
-    if (this.o.share.length > 0) await this.consume(client, gen)
+    if (gen !== this.#gen) return
+    this.#client = client
+    this.#deliver = deliver
+    this.#onError = onError
+    if (this.#o.share.length > 0) await this.#consume(client, gen)
   }
 
   /** After a reconnect: a new consumer from the last sequence delivered. The server may have
    *  restarted and lost the old one (ordered consumers live in memory), and the client's own
    *  recovery waits for missed heartbeats. What arrives twice is dropped by id. */
   async resume(): Promise<void> {
-    const client = this.client
-    if (!client || this.o.share.length === 0) return
-    const gen = ++this.gen
-    const m = this.messages
-    this.messages = undefined
+    const client = this.#client
+    if (!client || this.#o.share.length === 0) return
+    const gen = ++this.#gen
+    const m = this.#messages
+    this.#messages = undefined
     m?.stop()
-    await this.consume(client, gen)
+    await this.#consume(client, gen)
   }
 
-  private async consume(client: JetStreamClient, gen: number): Promise<void> {
-    const filters = coveringFilters(this.o.prefix, this.o.share)
+  async #consume(client: JetStreamClient, gen: number): Promise<void> {
+    const filters = coveringFilters(this.#o.prefix, this.#o.share)
     // nats-server 2.9 takes one filter per consumer: several become the whole prefix (the
     // bridge checks every type against the patterns anyway).
-    const filter = filters.length === 1 ? filters[0]! : this.o.prefix + '.>'
+    const filter = filters.length === 1 ? filters[0]! : this.#o.prefix + '.>'
     const started = Date.now()
     for (let attempt = 1; ; attempt++) {
       const opts: Partial<OrderedConsumerOptions> = { filter_subjects: filter }
-      const replay = this.o.replay
-      if (this.point.seq > 0) {
+      const replay = this.#o.replay
+      if (this.#point.seq > 0) {
         opts.deliver_policy = 'by_start_sequence'
-        opts.opt_start_seq = this.point.seq + 1
+        opts.opt_start_seq = this.#point.seq + 1
       } else if (replay === 'all') opts.deliver_policy = 'all'
       else if (replay === 'new') opts.deliver_policy = 'new'
       else if (replay === 'last-per-subject') opts.deliver_policy = 'last_per_subject'
@@ -180,66 +180,66 @@ export class JetStreamLink {
         opts.opt_start_time = new Date(replay.since).toISOString()
       }
       try {
-        const consumer = await client.consumers.get(this.stream, opts)
-        if (gen !== this.gen) return
+        const consumer = await client.consumers.get(this.#stream, opts)
+        if (gen !== this.#gen) return
         const messages = await consumer.consume({
           callback: (m) => {
-            if (gen !== this.gen || m.seq <= this.point.seq) return
-            this.point.seq = m.seq
+            if (gen !== this.#gen || m.seq <= this.#point.seq) return
+            this.#point.seq = m.seq
             if (Number(m.info.timestampNanos) / 1e6 < started) this.replayed++
-            this.deliver?.(m.subject, m.data)
-            this.post()
+            this.#deliver?.(m.subject, m.data)
+            this.#post()
           },
         })
-        if (gen !== this.gen) messages.stop()
-        else this.messages = messages
+        if (gen !== this.#gen) messages.stop()
+        else this.#messages = messages
         return
       } catch (err) {
         // Right after a server restart JetStream may not be ready: try again for a few seconds.
-        if (gen !== this.gen) return
+        if (gen !== this.#gen) return
         if (attempt >= 8) {
-          this.onError?.(new NatsConnectionError(`JetStream consumer on stream "${this.stream}"`, describeError(err)))
+          this.#onError?.(new NatsConnectionError(`JetStream consumer on stream "${this.#stream}"`, describeError(err)))
           return
         }
         await new Promise((r) => setTimeout(r, 150 * attempt))
-        if (gen !== this.gen) return
+        if (gen !== this.#gen) return
       }
     }
   }
 
   /** Tells the other tabs where this leader got to (at most every 100 ms). */
-  private post(): void {
-    if (!this.point.channel || this.postTimer !== undefined) return
-    const wait = Math.max(0, this.lastPosted + 100 - Date.now())
-    this.postTimer = setTimeout(() => {
-      this.postTimer = undefined
-      this.lastPosted = Date.now()
-      this.postNow()
+  #post(): void {
+    if (!this.#point.channel || this.#postTimer !== undefined) return
+    const wait = Math.max(0, this.#lastPosted + 100 - Date.now())
+    this.#postTimer = setTimeout(() => {
+      this.#postTimer = undefined
+      this.#lastPosted = Date.now()
+      this.#postNow()
     }, wait)
   }
 
-  private postNow(): void {
+  #postNow(): void {
     try {
-      this.point.channel?.postMessage({ tag: SEQ_TAG, seq: this.point.seq })
+      this.#point.channel?.postMessage({ tag: SEQ_TAG, seq: this.#point.seq })
     } catch {
       // closed
     }
   }
 
   async detach(): Promise<void> {
-    this.gen++
-    if (this.postTimer !== undefined) {
-      clearTimeout(this.postTimer)
-      this.postTimer = undefined
+    this.#gen++
+    if (this.#postTimer !== undefined) {
+      clearTimeout(this.#postTimer)
+      this.#postTimer = undefined
     }
-    if (this.point.seq > 0) this.postNow()
-    const m = this.messages
-    this.messages = undefined
-    this.client = undefined
+    if (this.#point.seq > 0) this.#postNow()
+    const m = this.#messages
+    this.#messages = undefined
+    this.#client = undefined
     m?.stop()
   }
 
   close(): void {
-    this.point.channel?.close()
+    this.#point.channel?.close()
   }
 }

@@ -23,61 +23,61 @@ export interface RequestHooks {
 }
 
 export class RequestLink {
-  private nc: NatsConnection | undefined
-  private subs: NatsSubscription[] = []
+  #nc: NatsConnection | undefined
+  #subs: NatsSubscription[] = []
   /** Ids of requests from other devices being asked of the local bus now. */
-  private readonly serving = new Set<string>()
+  readonly #serving = new Set<string>()
   /** Registered while connected (the leader tab, in leader mode): a follower tab's request then
    *  reaches it through the tabs bridge, which forwards requests to a tab that serves them. */
-  private responder: Subscription | undefined
-  private readonly serves: (type: string) => boolean
-  private readonly bus: Bus
-  private readonly host: BridgeHost
-  private readonly o: Resolved
-  private readonly hooks: RequestHooks
+  #responder: Subscription | undefined
+  readonly #serves: (type: string) => boolean
+  readonly #bus: Bus
+  readonly #host: BridgeHost
+  readonly #o: Resolved
+  readonly #hooks: RequestHooks
 
   constructor(bus: Bus, host: BridgeHost, o: Resolved, hooks: RequestHooks) {
-    this.bus = bus
-    this.host = host
-    this.o = o
-    this.hooks = hooks
-    this.serves = o.serve.length > 0 ? compilePatterns(o.serve) : () => false
+    this.#bus = bus
+    this.#host = host
+    this.#o = o
+    this.#hooks = hooks
+    this.#serves = o.serve.length > 0 ? compilePatterns(o.serve) : () => false
   }
 
   attach(nc: NatsConnection): void {
-    this.nc = nc
-    if (this.o.requests.length > 0 && this.responder === undefined)
-      this.responder = this.bus.reply(this.o.requests, (event: TidingsEvent) => this.ask(event))
-    if (this.o.serve.length === 0) return
-    for (const filter of coveringFilters(this.o.requestPrefix, this.o.serve))
-      this.subs.push(nc.subscribe(filter, { callback: (err, msg) => (err ? undefined : this.serve(msg)) }))
+    this.#nc = nc
+    if (this.#o.requests.length > 0 && this.#responder === undefined)
+      this.#responder = this.#bus.reply(this.#o.requests, (event: TidingsEvent) => this.#ask(event))
+    if (this.#o.serve.length === 0) return
+    for (const filter of coveringFilters(this.#o.requestPrefix, this.#o.serve))
+      this.#subs.push(nc.subscribe(filter, { callback: (err, msg) => (err ? undefined : this.#serve(msg)) }))
   }
 
   detach(): void {
-    this.nc = undefined
-    this.subs = []
-    this.responder?.unsubscribe()
-    this.responder = undefined
+    this.#nc = undefined
+    this.#subs = []
+    this.#responder?.unsubscribe()
+    this.#responder = undefined
   }
 
   close(): void {
     this.detach()
   }
 
-  private async ask(event: TidingsEvent): Promise<unknown> {
-    const nc = this.nc
+  async #ask(event: TidingsEvent): Promise<unknown> {
+    const nc = this.#nc
     // Not connected (or another tab leads), or a request this bridge is serving for another
     // device: decline, so a local responder answers or the request fails with NoResponderError.
-    if (nc === undefined || (event.causationId !== undefined && this.serving.has(event.causationId))) throw new NoResponderError(event.type)
-    const bytes = encodeFrame([{ event, incarnation: incarnationOfEvent(this.host, event), prev: NO_PREV }])
-    this.hooks.sent()
+    if (nc === undefined || (event.causationId !== undefined && this.#serving.has(event.causationId))) throw new NoResponderError(event.type)
+    const bytes = encodeFrame([{ event, incarnation: incarnationOfEvent(this.#host, event), prev: NO_PREV }])
+    this.#hooks.sent()
     let msg: Msg
     try {
-      msg = await nc.request(subjectFor(this.o.requestPrefix, event.type), bytes, { timeout: this.o.requestTimeoutMs })
+      msg = await nc.request(subjectFor(this.#o.requestPrefix, event.type), bytes, { timeout: this.#o.requestTimeoutMs })
     } catch (err) {
       if (err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders())) throw new NoResponderError(event.type)
       if (err instanceof NatsTimeoutError || (err instanceof RequestError && err.cause instanceof NatsTimeoutError))
-        throw new TimeoutError(`request "${event.type}" over NATS`, this.o.requestTimeoutMs)
+        throw new TimeoutError(`request "${event.type}" over NATS`, this.#o.requestTimeoutMs)
       throw new NatsConnectionError(`request "${event.type}" over NATS`, describeError(err))
     }
     const answer = decodeAnswer(msg.data)
@@ -88,43 +88,43 @@ export class RequestLink {
     throw error
   }
 
-  private serve(msg: Msg): void {
+  #serve(msg: Msg): void {
     const subject = msg.subject
     let event: TidingsEvent
     try {
-      const type = topicOf(this.o.requestPrefix, subject)
+      const type = topicOf(this.#o.requestPrefix, subject)
       const batch = decodeFrame(msg.data)
       const bad = checkBatch(batch)
-      if (bad !== undefined) return this.hooks.malformed(subject, bad)
-      if (type === undefined || frameType(batch) !== type) return this.hooks.malformed(subject, "the request's topic is not its subject's")
-      if ((batch as EventBatch).n !== 1) return this.hooks.malformed(subject, 'a request is one event')
+      if (bad !== undefined) return this.#hooks.malformed(subject, bad)
+      if (type === undefined || frameType(batch) !== type) return this.#hooks.malformed(subject, "the request's topic is not its subject's")
+      if ((batch as EventBatch).n !== 1) return this.#hooks.malformed(subject, 'a request is one event')
       const decoded = decodeEvent(batch as EventBatch, 0)
-      if (!decoded.ok) return this.hooks.malformed(subject, decoded.reason)
+      if (!decoded.ok) return this.#hooks.malformed(subject, decoded.reason)
       const check = checkEnvelope(decoded.candidate)
-      if (!check.ok) return this.hooks.malformed(subject, check.reason)
+      if (!check.ok) return this.#hooks.malformed(subject, check.reason)
       event = check.event
-      if (!this.serves(type) || !msg.reply) return
+      if (!this.#serves(type) || !msg.reply) return
     } catch (err) {
-      return this.hooks.malformed(subject, describeError(err))
+      return this.#hooks.malformed(subject, describeError(err))
     }
-    this.hooks.served()
-    this.serving.add(event.id)
+    this.#hooks.served()
+    this.#serving.add(event.id)
     const opts: { causationId: string; correlationId: string; timeoutMs: number } = {
       causationId: event.id,
       correlationId: event.correlationId ?? event.id,
-      timeoutMs: this.o.requestTimeoutMs,
+      timeoutMs: this.#o.requestTimeoutMs,
     }
-    this.bus.request(event.type, event.data, opts).then(
-      (value) => this.respond(msg, { ok: true, value }),
+    this.#bus.request(event.type, event.data, opts).then(
+      (value) => this.#respond(msg, { ok: true, value }),
       (err: unknown) => {
-        if (err instanceof NoResponderError) this.respond(msg, { ok: false, name: 'NoResponderError', message: err.message })
-        else if (err instanceof RemoteError) this.respond(msg, { ok: false, name: err.remoteName, message: err.remoteMessage })
-        else this.respond(msg, { ok: false, name: err instanceof Error ? err.name : 'Error', message: describeError(err) })
+        if (err instanceof NoResponderError) this.#respond(msg, { ok: false, name: 'NoResponderError', message: err.message })
+        else if (err instanceof RemoteError) this.#respond(msg, { ok: false, name: err.remoteName, message: err.remoteMessage })
+        else this.#respond(msg, { ok: false, name: err instanceof Error ? err.name : 'Error', message: describeError(err) })
       },
-    ).finally(() => this.serving.delete(event.id))
+    ).finally(() => this.#serving.delete(event.id))
   }
 
-  private respond(msg: Msg, answer: Answer): void {
+  #respond(msg: Msg, answer: Answer): void {
     try {
       let bytes: Uint8Array
       try {

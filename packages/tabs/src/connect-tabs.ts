@@ -54,259 +54,259 @@ class TabsBridgeImpl implements TabsBridge {
   readonly ready: Promise<void>
   readonly peers$: Observable<readonly TabPeer[]>
   readonly peerChanges$: Observable<PeerChange>
-  private readonly issues = new TabsIssues()
-  readonly issues$: Observable<TabsIssue> = this.issues.issues$
+  readonly #issues = new TabsIssues()
+  readonly issues$: Observable<TabsIssue> = this.#issues.issues$
 
-  private readonly wire: TabsWire
-  private readonly counters = this.issues.counters
-  private readonly host: BridgeHost
-  private readonly incarnation: string
-  private readonly sessions: SessionTable
-  private readonly inbound: InboundPipe
-  private readonly outbox: Outbox
-  private readonly tracker: PeerTracker
+  readonly #wire: TabsWire
+  readonly #counters = this.#issues.counters
+  readonly #host: BridgeHost
+  readonly #incarnation: string
+  readonly #sessions: SessionTable
+  readonly #inbound: InboundPipe
+  readonly #outbox: Outbox
+  readonly #tracker: PeerTracker
   /** bus.request() across tabs (reply-link.ts in core's bridge layer). */
-  private readonly link: ReplyLink
-  private readonly graceMs: number
-  private readonly redact: TabsOptions['redact']
-  private lastAnswer = 0
-  private answerTimer: ReturnType<typeof setTimeout> | undefined
-  private readonly outbound: RxSubscription | undefined
-  private readonly timer: ReturnType<typeof setInterval>
-  private readonly unregister: () => void
-  private hiddenByCache = false
-  private readonly onPageHide = (e: Event): void => {
+  readonly #link: ReplyLink
+  readonly #graceMs: number
+  readonly #redact: TabsOptions['redact']
+  #lastAnswer = 0
+  #answerTimer: ReturnType<typeof setTimeout> | undefined
+  readonly #outbound: RxSubscription | undefined
+  readonly #timer: ReturnType<typeof setInterval>
+  readonly #unregister: () => void
+  #hiddenByCache = false
+  readonly #onPageHide = (e: Event): void => {
     // A page kept in the back/forward cache comes back with pageshow: say hello again then.
-    this.wire.postBye()
-    if ((e as PageTransitionEvent).persisted) this.hiddenByCache = true
+    this.#wire.postBye()
+    if ((e as PageTransitionEvent).persisted) this.#hiddenByCache = true
   }
-  private readonly onPageShow = (e: Event): void => {
-    if ((e as PageTransitionEvent).persisted || this.hiddenByCache) {
-      this.hiddenByCache = false
-      this.announce('hello', true)
+  readonly #onPageShow = (e: Event): void => {
+    if ((e as PageTransitionEvent).persisted || this.#hiddenByCache) {
+      this.#hiddenByCache = false
+      this.#announce('hello', true)
     }
   }
 
   constructor(host: BridgeHost, options: TabsOptions) {
-    this.host = host
+    this.#host = host
     if (host.closed) throw new BusClosedError(host.name, 'connect tabs')
     if (typeof BroadcastChannel !== 'function') throw new TabsUnsupportedError('BroadcastChannel', 'connectTabs()')
     const o = resolveTabsOptions(options)
     const { channel, heartbeatMs, peerTimeoutMs, maxBatch, maxBatchBytes, shared, key } = o
     this.channel = channel
-    this.redact = o.redact
+    this.#redact = o.redact
 
-    this.incarnation = incarnationOf(host)
-    this.graceMs = Math.max(2 * heartbeatMs, 500)
-    this.tracker = new PeerTracker(peerTimeoutMs, this.graceMs)
-    this.peers$ = this.tracker.peers$
-    this.peerChanges$ = this.tracker.changes$
+    this.#incarnation = incarnationOf(host)
+    this.#graceMs = Math.max(2 * heartbeatMs, 500)
+    this.#tracker = new PeerTracker(peerTimeoutMs, this.#graceMs)
+    this.peers$ = this.#tracker.peers$
+    this.peerChanges$ = this.#tracker.changes$
     // One '$tidings.tabs.peer.joined' / '.left' system event per change (nothing is built while
     // nobody subscribes to it); the tracker completes on close.
-    this.tracker.changes$.subscribe((c) =>
+    this.#tracker.changes$.subscribe((c) =>
       c.kind === 'join'
         ? emitSystemEvent(host, '$tidings.tabs.peer.joined', () => ({ channel, peer: c.peer.id, origin: c.peer.origin }))
         : emitSystemEvent(host, '$tidings.tabs.peer.left', () => ({ channel, peer: c.peer.id, origin: c.peer.origin, reason: c.reason })),
     )
-    this.link = new ReplyLink({
+    this.#link = new ReplyLink({
       id: this.id,
       host,
       accepts: shared,
-      send: (m) => this.wire.post({ tag: WIRE_TAG, v: WIRE_VERSION, ...m }, () => {}),
-      announce: () => this.announce('heartbeat', false),
+      send: (m) => this.#wire.post({ tag: WIRE_TAG, v: WIRE_VERSION, ...m }, () => {}),
+      announce: () => this.#announce('heartbeat', false),
     })
-    this.tracker.changes$.subscribe((c) => c.kind === 'leave' && this.link.peerGone(c.peer.id, `the tab left (${c.reason})`))
-    this.sessions = new SessionTable({ window: o.dedupeWindow })
-    this.inbound = {
+    this.#tracker.changes$.subscribe((c) => c.kind === 'leave' && this.#link.peerGone(c.peer.id, `the tab left (${c.reason})`))
+    this.#sessions = new SessionTable({ window: o.dedupeWindow })
+    this.#inbound = {
       host,
       bridge: TABS_BRIDGE,
-      sessions: this.sessions,
-      issue: (kind, reason) => this.issues.inbound(kind, reason),
-      forward: () => void this.counters.received++,
+      sessions: this.#sessions,
+      issue: (kind, reason) => this.#issues.inbound(kind, reason),
+      forward: () => void this.#counters.received++,
       // A tab that does nothing with an event type never reads its payload (it relays nothing).
       // Its own outbound observer is a route of every shared type, but never takes an ingested
       // event (see enqueue), so it does not count.
       skipUnrouted: true,
       ownRoutes: (type) => (shared(type) ? 1 : 0),
     }
-    this.outbox = new Outbox({
+    this.#outbox = new Outbox({
       maxBatch,
       maxBatchBytes,
-      post: (batch, events) => this.postBatch(batch, events.length),
+      post: (batch, events) => this.#postBatch(batch, events.length),
       unsendable: (e, reason) => {
         const what = `${e.type} (${e.id}) cannot be sent: `
-        if (key !== undefined) return this.issue('unsendable', what + reason)
+        if (key !== undefined) return this.#issue('unsendable', what + reason)
         // Without a key the reason is the browser's DataCloneError, which does not say where the
         // value sits: unsendable-path.ts (loaded on the first one) names it. Counted at once.
         const named = import('./unsendable-path.js').then(({ uncloneablePath }) => uncloneablePath(e), () => undefined)
-        this.issues.issueLater('unsendable', named.then((path) => what + (path ?? reason)))
+        this.#issues.issueLater('unsendable', named.then((path) => what + (path ?? reason)))
       },
       // With a key, events travel as encoded text: name what the encoding refuses, by path.
       check: key !== undefined ? unencodable : undefined,
     })
-    this.unregister = registerBridge(host, channel)
-    this.wire = new TabsWire({
+    this.#unregister = registerBridge(host, channel)
+    this.#wire = new TabsWire({
       name: CHANNEL_PREFIX + channel,
       from: this.id,
       key,
-      handle: (msg) => this.handle(msg),
-      issue: (kind, reason, n) => this.issue(kind, reason, n),
+      handle: (msg) => this.#handle(msg),
+      issue: (kind, reason, n) => this.#issue(kind, reason, n),
       open: () => !this.closed,
     })
-    this.ready = this.wire.ready
+    this.ready = this.#wire.ready
 
     const patterns = o.share
     if (patterns.length > 0) {
-      this.outbound = host.on(patterns).subscribe({ next: (e) => this.enqueue(e), complete: () => void this.close() })
+      this.#outbound = host.on(patterns).subscribe({ next: (e) => this.#enqueue(e), complete: () => void this.close() })
     }
-    this.timer = setInterval(() => {
+    this.#timer = setInterval(() => {
       // A bus shut down without anything shared would otherwise keep announcing itself.
       if (host.closed) {
         void this.close()
         return
       }
       // A quiet peer may be a hidden tab whose timers are throttled: ask everyone to answer now.
-      this.announce('heartbeat', this.tracker.expire(Date.now()))
+      this.#announce('heartbeat', this.#tracker.expire(Date.now()))
     }, heartbeatMs)
     if (typeof addEventListener === 'function' && typeof window !== 'undefined') {
-      addEventListener('pagehide', this.onPageHide)
-      addEventListener('pageshow', this.onPageShow)
+      addEventListener('pagehide', this.#onPageHide)
+      addEventListener('pageshow', this.#onPageShow)
     }
-    this.announce('hello', true)
+    this.#announce('hello', true)
   }
 
   stats(): TabsStats {
-    return { ...this.counters, peers: this.tracker.size }
+    return { ...this.#counters, peers: this.#tracker.size }
   }
 
   peers(): TabPeer[] {
-    return this.tracker.current()
+    return this.#tracker.current()
   }
 
   async flush(): Promise<void> {
-    this.outbox.flush(true)
-    await this.wire.drained()
+    this.#outbox.flush(true)
+    await this.#wire.drained()
   }
 
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.unregister()
-    this.outbound?.unsubscribe()
-    clearInterval(this.timer)
-    if (this.answerTimer !== undefined) clearTimeout(this.answerTimer)
+    this.#unregister()
+    this.#outbound?.unsubscribe()
+    clearInterval(this.#timer)
+    if (this.#answerTimer !== undefined) clearTimeout(this.#answerTimer)
     if (typeof removeEventListener === 'function' && typeof window !== 'undefined') {
-      removeEventListener('pagehide', this.onPageHide)
-      removeEventListener('pageshow', this.onPageShow)
+      removeEventListener('pagehide', this.#onPageHide)
+      removeEventListener('pageshow', this.#onPageShow)
     }
-    this.link.close('the tab closed')
+    this.#link.close('the tab closed')
     this.closed = false // let the last batch out
-    this.outbox.flush(true)
+    this.#outbox.flush(true)
     this.closed = true
-    await this.wire.drained()
-    this.wire.postBye()
-    this.wire.close()
-    this.tracker.close()
-    this.issues.complete()
+    await this.#wire.drained()
+    this.#wire.postBye()
+    this.#wire.close()
+    this.#tracker.close()
+    this.#issues.complete()
   }
 
   // ---------------------------------------------------------------- outbound
 
-  private enqueue(e: TidingsEvent): void {
+  #enqueue(e: TidingsEvent): void {
     if (this.closed) return
-    const host = this.host
+    const host = this.#host
     if (host.isLocal(e) || isRequest(host, e)) return // a request crosses to one tab only, as a request
     // Never send back what this bridge ingested; events other bridges (a worker) injected go on.
     if (host.bridgedBy(e) === TABS_BRIDGE) return
     const inc = incarnationOfEvent(host, e)
     // Another origin's event (a worker's) that this tab forwards: remember it, so the same event
     // forwarded by another tab is a duplicate here.
-    if (e.origin !== host.origin) this.sessions.observe(e.origin, inc, e.seq)
+    if (e.origin !== host.origin) this.#sessions.observe(e.origin, inc, e.seq)
     let out: TidingsEvent = e
-    if (this.redact) {
+    if (this.#redact) {
       try {
-        const r = this.redact(e)
+        const r = this.#redact(e)
         if (r === null || r === undefined) return
         out = r
       } catch (err) {
-        this.issue('unsendable', `redact threw for ${e.type} (${e.id}): ${describeError(err)}`)
+        this.#issue('unsendable', `redact threw for ${e.type} (${e.id}): ${describeError(err)}`)
         return
       }
     }
     host.noteBridgedOut(e, TABS_BRIDGE)
-    this.outbox.push(out, inc)
+    this.#outbox.push(out, inc)
   }
 
   /** Posts one batch; throws (so the Outbox splits it) when it cannot be sent. */
-  private postBatch(batch: EventBatch, n: number): void {
+  #postBatch(batch: EventBatch, n: number): void {
     if (this.closed) return
     const msg: BatchMessage = { tag: WIRE_TAG, v: WIRE_VERSION, kind: 'batch', from: this.id, batch }
-    this.wire.post(msg, () => {
-      this.counters.sent += n
-      this.counters.batchesSent++
+    this.#wire.post(msg, () => {
+      this.#counters.sent += n
+      this.#counters.batchesSent++
     })
   }
 
-  private announce(kind: 'hello' | 'heartbeat', ask: boolean): void {
+  #announce(kind: 'hello' | 'heartbeat', ask: boolean): void {
     if (this.closed) return
-    const msg: HelloMessage = { tag: WIRE_TAG, v: WIRE_VERSION, kind, from: this.id, origin: this.host.origin, incarnation: this.incarnation, name: this.host.name }
+    const msg: HelloMessage = { tag: WIRE_TAG, v: WIRE_VERSION, kind, from: this.id, origin: this.#host.origin, incarnation: this.#incarnation, name: this.#host.name }
     if (ask) msg.ask = true
-    if (this.link.patterns.length > 0) msg.replies = this.link.patterns
-    this.wire.send(msg)
+    if (this.#link.patterns.length > 0) msg.replies = this.#link.patterns
+    this.#wire.send(msg)
   }
 
   /** Tells a newcomer (or a prober) who is here, at most once per ANSWER_INTERVAL_MS. */
-  private answer(): void {
-    if (this.answerTimer !== undefined) return
-    const wait = this.lastAnswer + ANSWER_INTERVAL_MS - Date.now()
+  #answer(): void {
+    if (this.#answerTimer !== undefined) return
+    const wait = this.#lastAnswer + ANSWER_INTERVAL_MS - Date.now()
     const go = () => {
-      this.answerTimer = undefined
-      this.lastAnswer = Date.now()
-      this.announce('heartbeat', false)
+      this.#answerTimer = undefined
+      this.#lastAnswer = Date.now()
+      this.#announce('heartbeat', false)
     }
     if (wait <= 0) go()
-    else this.answerTimer = setTimeout(go, wait)
+    else this.#answerTimer = setTimeout(go, wait)
   }
 
   // ---------------------------------------------------------------- inbound
 
-  private handle(msg: InnerMessage): void {
+  #handle(msg: InnerMessage): void {
     const now = Date.now()
     switch (msg.kind) {
       case 'hello':
       case 'heartbeat':
-        if (msg.origin === this.host.origin) return
-        if (this.tracker.contradicts(msg.from)) this.issue('contradicted', `${msg.from} answered after a bye in its name: it stays`)
-        this.tracker.seen(msg.from, msg.origin, msg.incarnation, msg.name, now)
-        this.link.peerServes(msg.from, msg.origin, msg.replies)
+        if (msg.origin === this.#host.origin) return
+        if (this.#tracker.contradicts(msg.from)) this.#issue('contradicted', `${msg.from} answered after a bye in its name: it stays`)
+        this.#tracker.seen(msg.from, msg.origin, msg.incarnation, msg.name, now)
+        this.#link.peerServes(msg.from, msg.origin, msg.replies)
         // A newcomer wants to know who is here: answer without asking back (no ping-pong).
-        if (msg.ask) this.answer()
+        if (msg.ask) this.#answer()
         return
       case 'bye':
         // Probe before dropping: a live peer answers at once; a gone one stays silent.
-        if (this.tracker.bye(msg.from, now)) {
-          this.announce('heartbeat', true)
+        if (this.#tracker.bye(msg.from, now)) {
+          this.#announce('heartbeat', true)
           setTimeout(() => {
-            if (!this.closed) this.tracker.expire(Date.now())
-          }, this.graceMs + 20)
+            if (!this.closed) this.#tracker.expire(Date.now())
+          }, this.#graceMs + 20)
         }
         return
       case 'request':
       case 'reply': {
-        const bad = this.link.receive(msg.kind, msg as unknown as Record<string, unknown>)
-        if (bad !== undefined) this.issue('malformed', bad)
+        const bad = this.#link.receive(msg.kind, msg as unknown as Record<string, unknown>)
+        if (bad !== undefined) this.#issue('malformed', bad)
         return
       }
       case 'batch':
-        this.tracker.touch(msg.from, now)
-        this.counters.batchesReceived++
-        ingestBatch(this.inbound, msg.batch, msg.from)
-        if (this.host.closed) void this.close()
+        this.#tracker.touch(msg.from, now)
+        this.#counters.batchesReceived++
+        ingestBatch(this.#inbound, msg.batch, msg.from)
+        if (this.#host.closed) void this.close()
         return
     }
   }
 
-  private issue(kind: TabsIssue['kind'], reason: string, n = 1): void {
-    this.issues.issue(kind, reason, n)
+  #issue(kind: TabsIssue['kind'], reason: string, n = 1): void {
+    this.#issues.issue(kind, reason, n)
   }
 }

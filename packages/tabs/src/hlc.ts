@@ -47,28 +47,28 @@ export function isStamp(v: unknown): v is Stamp {
 }
 
 export class HybridClock {
-  private t = 0
-  private c = 0
+  #t = 0
+  #c = 0
 
   readonly origin: string
-  private readonly now: () => number
+  readonly #now: () => number
   readonly maxSkewMs: number
   constructor(origin: string, now: () => number = Date.now, maxSkewMs = DEFAULT_MAX_SKEW_MS) {
     this.origin = origin
-    this.now = now
+    this.#now = now
     this.maxSkewMs = maxSkewMs
   }
 
   /** A stamp for a local write, later than everything seen so far. */
   tick(): Stamp {
-    const pt = Math.floor(this.now())
-    if (pt > this.t) {
-      this.t = pt
-      this.c = 0
+    const pt = Math.floor(this.#now())
+    if (pt > this.#t) {
+      this.#t = pt
+      this.#c = 0
     } else {
-      this.next(this.c)
+      this.#next(this.#c)
     }
-    return { t: this.t, c: this.c, o: this.origin }
+    return { t: this.#t, c: this.#c, o: this.origin }
   }
 
   /**
@@ -81,32 +81,32 @@ export class HybridClock {
     // At MAX_COUNTER the next stamp carries into t: that one must be within bounds too, or this
     // clock's next write would be refused by every other tab.
     const next = remote.c === MAX_COUNTER ? remote.t + 1 : remote.t
-    return next > Math.floor(this.now()) + this.maxSkewMs ? 'future' : undefined
+    return next > Math.floor(this.#now()) + this.maxSkewMs ? 'future' : undefined
   }
 
   /** Moves the clock past a stamp received from elsewhere. Returns false, and leaves the clock
    *  as it was, for a stamp it refuses. */
   observe(remote: Stamp): boolean {
     if (this.refuses(remote) !== undefined) return false
-    const pt = Math.floor(this.now())
-    const t = Math.max(this.t, remote.t, pt)
-    if (t === this.t && t === remote.t) this.next(Math.max(this.c, remote.c))
-    else if (t === this.t) this.next(this.c)
+    const pt = Math.floor(this.#now())
+    const t = Math.max(this.#t, remote.t, pt)
+    if (t === this.#t && t === remote.t) this.#next(Math.max(this.#c, remote.c))
+    else if (t === this.#t) this.#next(this.#c)
     else if (t === remote.t) {
-      this.t = t
-      this.next(remote.c)
+      this.#t = t
+      this.#next(remote.c)
     } else {
-      this.t = t
-      this.c = 0
+      this.#t = t
+      this.#c = 0
     }
     return true
   }
 
   /** Counter after `c`, carrying into t at MAX_COUNTER (t moves on 1 ms, the counter restarts). */
-  private next(c: number): void {
+  #next(c: number): void {
     if (c >= MAX_COUNTER) {
-      this.t++
-      this.c = 0
-    } else this.c = c + 1
+      this.#t++
+      this.#c = 0
+    } else this.#c = c + 1
   }
 }

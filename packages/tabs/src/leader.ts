@@ -36,94 +36,94 @@ export function electLeader(name: string): LeaderElection {
 }
 
 class Election implements LeaderElection {
-  private readonly state = new BehaviorSubject(false)
-  readonly isLeader$: Observable<boolean> = this.state.pipe(distinctUntilChanged())
+  readonly #state = new BehaviorSubject(false)
+  readonly isLeader$: Observable<boolean> = this.#state.pipe(distinctUntilChanged())
   closed = false
   /** Resolves the promise the lock callback returns: releasing it releases the lock. */
-  private release: (() => void) | undefined
+  #release: (() => void) | undefined
   /** Settles when the current lock request is over (lock released or request aborted). */
-  private held: Promise<void> = Promise.resolve()
-  private waiting: AbortController | undefined
-  private waiters: { resolve: () => void; reject: (e: Error) => void }[] = []
+  #held: Promise<void> = Promise.resolve()
+  #waiting: AbortController | undefined
+  #waiters: { resolve: () => void; reject: (e: Error) => void }[] = []
 
   readonly name: string
-  private readonly locks: LockManager
+  readonly #locks: LockManager
   constructor(
     name: string,
     locks: LockManager,
   ) {
     this.name = name
-    this.locks = locks
-    this.campaign()
+    this.#locks = locks
+    this.#campaign()
   }
 
   get isLeader(): boolean {
-    return this.state.value
+    return this.#state.value
   }
 
   whenLeader(): Promise<void> {
     if (this.closed) return Promise.reject(new TabsClosedError(`Leader election "${this.name}"`))
-    if (this.state.value) return Promise.resolve()
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }))
+    if (this.#state.value) return Promise.resolve()
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }))
   }
 
   async leaderElsewhere(): Promise<boolean> {
-    if (this.closed || this.state.value) return false
-    const { held } = await this.locks.query()
+    if (this.closed || this.#state.value) return false
+    const { held } = await this.#locks.query()
     // Held, and isLeader is false here: held by another context, unless the lock was granted to
     // this one in the instant before its callback ran (isLeader is set in that callback), which
     // the query cannot tell apart (it names clients, and a context does not know its own id).
-    return !this.closed && !this.state.value && (held ?? []).some((lock) => lock.name === LOCK_PREFIX + this.name)
+    return !this.closed && !this.#state.value && (held ?? []).some((lock) => lock.name === LOCK_PREFIX + this.name)
   }
 
   async abdicate(opts: { rejoin?: boolean } = {}): Promise<void> {
     if (this.closed) return
-    if (!this.release) {
+    if (!this.#release) {
       // Not leading: not rejoining means leaving the line.
-      if (opts.rejoin === false) this.waiting?.abort()
+      if (opts.rejoin === false) this.#waiting?.abort()
       return
     }
-    this.release()
-    this.release = undefined
-    await this.held
-    if (opts.rejoin !== false && !this.closed) this.campaign()
+    this.#release()
+    this.#release = undefined
+    await this.#held
+    if (opts.rejoin !== false && !this.closed) this.#campaign()
   }
 
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.waiting?.abort()
-    this.release?.()
-    this.release = undefined
-    await this.held
-    this.state.next(false)
-    this.state.complete()
+    this.#waiting?.abort()
+    this.#release?.()
+    this.#release = undefined
+    await this.#held
+    this.#state.next(false)
+    this.#state.complete()
     const err = new TabsClosedError(`Leader election "${this.name}"`)
-    for (const w of this.waiters.splice(0)) w.reject(err)
+    for (const w of this.#waiters.splice(0)) w.reject(err)
   }
 
-  private campaign(): void {
+  #campaign(): void {
     const ctrl = new AbortController()
-    this.waiting = ctrl
-    this.held = this.locks
+    this.#waiting = ctrl
+    this.#held = this.#locks
       .request(LOCK_PREFIX + this.name, { mode: 'exclusive', signal: ctrl.signal }, () => {
-        this.waiting = undefined
+        this.#waiting = undefined
         if (this.closed) return undefined
         return new Promise<void>((resolve) => {
-          this.release = resolve
-          this.state.next(true)
-          for (const w of this.waiters.splice(0)) w.resolve()
+          this.#release = resolve
+          this.#state.next(true)
+          for (const w of this.#waiters.splice(0)) w.resolve()
         })
       })
       .then(
         () => {
-          if (!this.closed) this.state.next(false)
+          if (!this.closed) this.#state.next(false)
         },
         () => {
           // AbortError: close() or abdicate({ rejoin: false }) left the line, or another context
           // took the lock with { steal: true }: either way this tab does not lead now.
-          this.release = undefined
-          if (!this.closed) this.state.next(false)
+          this.#release = undefined
+          if (!this.closed) this.#state.next(false)
         },
       )
   }

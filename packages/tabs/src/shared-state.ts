@@ -119,17 +119,17 @@ export function sharedState<T, M extends EventMapOf<M> = EventMap>(
 }
 
 class State<T> implements SharedState<T> {
-  private readonly subject: BehaviorSubject<T>
+  readonly #subject: BehaviorSubject<T>
   readonly value$: Observable<T>
   readonly ready: Promise<T>
   closed = false
-  private current: Stamp | undefined
-  private readonly id: string
-  private readonly clock: HybridClock
-  private readonly bc: BroadcastChannel
-  private readonly store: StateStore | undefined
-  private readonly validate: ((value: unknown) => boolean) | undefined
-  private readonly counters: Omit<SharedStateStats, 'readyFrom'> = {
+  #current: Stamp | undefined
+  readonly #id: string
+  readonly #clock: HybridClock
+  readonly #bc: BroadcastChannel
+  readonly #store: StateStore | undefined
+  readonly #validate: ((value: unknown) => boolean) | undefined
+  readonly #counters: Omit<SharedStateStats, 'readyFrom'> = {
     sets: 0,
     applied: 0,
     superseded: 0,
@@ -139,15 +139,15 @@ class State<T> implements SharedState<T> {
     forged: 0,
     storageErrors: 0,
   }
-  private readonly signer: Promise<Signer<StateMessage, typeof STATE_TAG, typeof STATE_VERSION>> | undefined
-  private readonly protocol: ReturnType<typeof stateProtocol>
-  private readyFrom: SharedStateStats['readyFrom']
-  private peerAnswered: (() => void) | undefined
-  private currentFrom: 'peer' | 'storage' | 'initial' | 'local' = 'initial'
-  private saving = Promise.resolve()
-  private saveQueued = false
+  readonly #signer: Promise<Signer<StateMessage, typeof STATE_TAG, typeof STATE_VERSION>> | undefined
+  readonly #protocol: ReturnType<typeof stateProtocol>
+  #readyFrom: SharedStateStats['readyFrom']
+  #peerAnswered: (() => void) | undefined
+  #currentFrom: 'peer' | 'storage' | 'initial' | 'local' = 'initial'
+  #saving = Promise.resolve()
+  #saveQueued = false
 
-  private readonly bus: Bus
+  readonly #bus: Bus
   readonly key: string
   constructor(
     bus: Bus,
@@ -157,197 +157,197 @@ class State<T> implements SharedState<T> {
     peerWaitMs: number,
     maxSkewMs: number,
   ) {
-    this.bus = bus
+    this.#bus = bus
     this.key = key
-    this.subject = new BehaviorSubject(initial)
-    this.value$ = this.subject.asObservable()
+    this.#subject = new BehaviorSubject(initial)
+    this.value$ = this.#subject.asObservable()
     // Several states on one bus (or one bus in two frames) must not share a tie-breaker.
-    this.id = `${bus.origin}#${(instances++).toString(36)}.${createOriginId('s').slice(2, 8)}`
-    this.clock = new HybridClock(this.id, Date.now, maxSkewMs)
-    this.validate = options.validate
-    this.protocol = stateProtocol(key)
+    this.#id = `${bus.origin}#${(instances++).toString(36)}.${createOriginId('s').slice(2, 8)}`
+    this.#clock = new HybridClock(this.#id, Date.now, maxSkewMs)
+    this.#validate = options.validate
+    this.#protocol = stateProtocol(key)
     if (options.key !== undefined) {
-      this.signer = createSigner(options.key, this.protocol, 'sharedState({ key })')
-      this.signer.catch(() => {})
+      this.#signer = createSigner(options.key, this.#protocol, 'sharedState({ key })')
+      this.#signer.catch(() => {})
     }
-    this.store = options.persist ? new StateStore(options.dbName ?? 'tidings-state') : undefined
-    this.bc = new BroadcastChannel(`${STATE_TAG}:${options.channel ?? 'tidings'}:${key}`)
-    this.bc.addEventListener('message', (e: MessageEvent) => {
+    this.#store = options.persist ? new StateStore(options.dbName ?? 'tidings-state') : undefined
+    this.#bc = new BroadcastChannel(`${STATE_TAG}:${options.channel ?? 'tidings'}:${key}`)
+    this.#bc.addEventListener('message', (e: MessageEvent) => {
       // Nothing another tab sends may throw into this page.
       try {
-        this.receive(e.data)
+        this.#receive(e.data)
       } catch {
-        this.counters.malformed++
+        this.#counters.malformed++
       }
     })
-    this.bc.addEventListener('messageerror', () => this.counters.malformed++)
-    this.ready = this.start(peerWaitMs)
+    this.#bc.addEventListener('messageerror', () => this.#counters.malformed++)
+    this.ready = this.#start(peerWaitMs)
     devtoolsRegistry(bus).add(this)
   }
 
   get(): T {
-    return this.subject.value
+    return this.#subject.value
   }
 
   stamp(): Stamp | undefined {
-    return this.current ? { ...this.current } : undefined
+    return this.#current ? { ...this.#current } : undefined
   }
 
   stats(): SharedStateStats {
-    return { ...this.counters, readyFrom: this.readyFrom }
+    return { ...this.#counters, readyFrom: this.#readyFrom }
   }
 
   set(next: T | ((current: T) => T)): T {
     if (this.closed) throw new TabsClosedError(`Shared state "${this.key}"`)
-    const value = typeof next === 'function' ? (next as (current: T) => T)(this.subject.value) : next
-    const stamp = this.clock.tick()
+    const value = typeof next === 'function' ? (next as (current: T) => T)(this.#subject.value) : next
+    const stamp = this.#clock.tick()
     // Post first: if the value cannot travel, nothing changes anywhere and the caller learns why.
-    this.post(this.valueMessage(stamp, value))
-    this.counters.sets++
-    this.apply(value, stamp, 'local')
+    this.#post(this.#valueMessage(stamp, value))
+    this.#counters.sets++
+    this.#apply(value, stamp, 'local')
     return value
   }
 
   flush(): Promise<void> {
-    return this.saving
+    return this.#saving
   }
 
   close(): void {
     if (this.closed) return
     this.closed = true
-    devtoolsRegistry(this.bus).delete(this)
-    this.bc.close()
-    this.peerAnswered?.()
-    void this.saving.finally(() => this.store?.close())
-    this.subject.complete()
+    devtoolsRegistry(this.#bus).delete(this)
+    this.#bc.close()
+    this.#peerAnswered?.()
+    void this.#saving.finally(() => this.#store?.close())
+    this.#subject.complete()
   }
 
-  private async start(peerWaitMs: number): Promise<T> {
-    const fromStorage = this.store?.load(this.key).catch(() => {
-      this.counters.storageErrors++
+  async #start(peerWaitMs: number): Promise<T> {
+    const fromStorage = this.#store?.load(this.key).catch(() => {
+      this.#counters.storageErrors++
       return undefined
     })
-    const answered = new Promise<void>((resolve) => (this.peerAnswered = resolve))
-    this.post(this.message('ask'))
+    const answered = new Promise<void>((resolve) => (this.#peerAnswered = resolve))
+    this.#post(this.#message('ask'))
     let timer: ReturnType<typeof setTimeout> | undefined
     await Promise.race([answered, new Promise<void>((resolve) => (timer = setTimeout(resolve, peerWaitMs)))])
     clearTimeout(timer)
-    this.peerAnswered = undefined
+    this.#peerAnswered = undefined
     const stored = await fromStorage
     if (stored && !this.closed) {
-      if (this.validate && !this.validate(stored.value)) this.counters.malformed++
-      else if (this.clock.refuses(stored.stamp) !== undefined) this.counters.refusedStamps++
-      else this.apply(stored.value as T, stored.stamp, 'storage')
+      if (this.#validate && !this.#validate(stored.value)) this.#counters.malformed++
+      else if (this.#clock.refuses(stored.stamp) !== undefined) this.#counters.refusedStamps++
+      else this.#apply(stored.value as T, stored.stamp, 'storage')
     }
-    this.readyFrom = this.currentFrom
-    return this.subject.value
+    this.#readyFrom = this.#currentFrom
+    return this.#subject.value
   }
 
-  private message(kind: 'ask' | 'none'): StateMessage {
-    return { tag: STATE_TAG, v: STATE_VERSION, kind, from: this.id }
+  #message(kind: 'ask' | 'none'): StateMessage {
+    return { tag: STATE_TAG, v: STATE_VERSION, kind, from: this.#id }
   }
 
-  private valueMessage(stamp: Stamp, value: unknown): StateMessage {
-    return { tag: STATE_TAG, v: STATE_VERSION, kind: 'value', from: this.id, stamp, value }
+  #valueMessage(stamp: Stamp, value: unknown): StateMessage {
+    return { tag: STATE_TAG, v: STATE_VERSION, kind: 'value', from: this.#id, stamp, value }
   }
 
   /** Throws (in set()) UnencodableValueError for a value that cannot travel. */
-  private post(msg: StateMessage): void {
+  #post(msg: StateMessage): void {
     if (this.closed) return
-    if (!this.signer) {
+    if (!this.#signer) {
       try {
-        broadcast(this.bc, msg)
+        broadcast(this.#bc, msg)
       } catch (err) {
-        throw msg.kind === 'value' ? uncloneable(msg.value, `${this.protocol.what(msg)}.value`, err) : err
+        throw msg.kind === 'value' ? uncloneable(msg.value, `${this.#protocol.what(msg)}.value`, err) : err
       }
       return
     }
     // Encoded now, so set() throws here on what the encoding cannot carry.
-    const body = encodeMessage(msg, this.protocol)
+    const body = encodeMessage(msg, this.#protocol)
     // Order between messages does not matter here: last writer wins by stamp, not by arrival.
-    this.signer
+    this.#signer
       .then((s) => s.signText(body))
       .then(
         (signed) => {
-          if (!this.closed) broadcast(this.bc, signed)
+          if (!this.closed) broadcast(this.#bc, signed)
         },
-        () => this.counters.forged++,
+        () => this.#counters.forged++,
       )
   }
 
-  private receive(data: unknown): void {
+  #receive(data: unknown): void {
     if (this.closed) return
     const parsed = parseStateWire(data)
     if (!parsed.ok) {
       // The channel is ours alone: anything on it that is not a message of ours is malformed.
-      this.counters.malformed++
+      this.#counters.malformed++
       return
     }
     const msg = parsed.msg
     if (msg.kind !== 'signed') {
-      if (this.signer) this.counters.unsigned++
-      else this.handle(msg)
+      if (this.#signer) this.#counters.unsigned++
+      else this.#handle(msg)
       return
     }
-    if (!this.signer) {
-      this.counters.malformed++ // signed, but we have no key to check it
+    if (!this.#signer) {
+      this.#counters.malformed++ // signed, but we have no key to check it
       return
     }
-    this.signer
+    this.#signer
       .then((s) => s.open(msg))
       .then(
         (opened) => {
           if (this.closed) return
-          if (opened.ok) this.handle(opened.msg)
-          else if (opened.forged) this.counters.forged++
-          else this.counters.malformed++
+          if (opened.ok) this.#handle(opened.msg)
+          else if (opened.forged) this.#counters.forged++
+          else this.#counters.malformed++
         },
-        () => this.counters.forged++,
+        () => this.#counters.forged++,
       )
-      .catch(() => this.counters.malformed++)
+      .catch(() => this.#counters.malformed++)
   }
 
-  private handle(msg: StateMessage): void {
-    if (msg.from === this.id) return
+  #handle(msg: StateMessage): void {
+    if (msg.from === this.#id) return
     switch (msg.kind) {
       case 'ask':
-        this.post(this.current ? this.valueMessage(this.current, this.subject.value) : this.message('none'))
+        this.#post(this.#current ? this.#valueMessage(this.#current, this.#subject.value) : this.#message('none'))
         return
       case 'none':
-        this.answered()
+        this.#answered()
         return
       case 'value':
-        if (this.validate && !this.validate(msg.value)) {
-          this.counters.malformed++
+        if (this.#validate && !this.#validate(msg.value)) {
+          this.#counters.malformed++
           return
         }
         // A stamp the clock cannot go on from (a huge counter, too far ahead) would win every
         // later write or break the clock: refused, and the clock stays as it was.
-        if (!this.clock.observe(msg.stamp)) {
-          this.counters.refusedStamps++
+        if (!this.#clock.observe(msg.stamp)) {
+          this.#counters.refusedStamps++
           return
         }
-        this.answered()
-        if (this.apply(msg.value as T, msg.stamp, 'peer')) this.counters.applied++
-        else this.counters.superseded++
+        this.#answered()
+        if (this.#apply(msg.value as T, msg.stamp, 'peer')) this.#counters.applied++
+        else this.#counters.superseded++
         return
     }
   }
 
-  private answered(): void {
-    this.peerAnswered?.()
+  #answered(): void {
+    this.#peerAnswered?.()
   }
 
   /** Last writer wins: applies the value if its stamp beats the current one. */
-  private apply(value: T, stamp: Stamp, from: 'local' | 'peer' | 'storage'): boolean {
-    if (this.current && compareStamps(stamp, this.current) <= 0) return false
-    if (from === 'storage') this.clock.observe(stamp)
-    this.current = stamp
-    this.currentFrom = from
-    this.subject.next(value)
-    if (from !== 'storage') this.persist()
+  #apply(value: T, stamp: Stamp, from: 'local' | 'peer' | 'storage'): boolean {
+    if (this.#current && compareStamps(stamp, this.#current) <= 0) return false
+    if (from === 'storage') this.#clock.observe(stamp)
+    this.#current = stamp
+    this.#currentFrom = from
+    this.#subject.next(value)
+    if (from !== 'storage') this.#persist()
     try {
-      this.bus.publish(STATE_TOPIC, { key: this.key, value, stamp, from }, { local: true })
+      this.#bus.publish(STATE_TOPIC, { key: this.key, value, stamp, from }, { local: true })
     } catch {
       // A closed bus (or a guard on $tidings.**) does not stop the state itself.
     }
@@ -355,18 +355,18 @@ class State<T> implements SharedState<T> {
   }
 
   /** Coalesced write-behind: whatever is current when the previous write ends gets written. */
-  private persist(): void {
-    const store = this.store
-    if (!store || this.saveQueued) return
-    this.saveQueued = true
-    this.saving = this.saving.then(async () => {
-      this.saveQueued = false
-      const stamp = this.current
+  #persist(): void {
+    const store = this.#store
+    if (!store || this.#saveQueued) return
+    this.#saveQueued = true
+    this.#saving = this.#saving.then(async () => {
+      this.#saveQueued = false
+      const stamp = this.#current
       if (!stamp) return
       try {
-        await store.save(this.key, { value: this.subject.value, stamp })
+        await store.save(this.key, { value: this.#subject.value, stamp })
       } catch {
-        this.counters.storageErrors++
+        this.#counters.storageErrors++
       }
     })
   }

@@ -12,32 +12,32 @@ export interface StoredState {
 const STORE = 'values'
 
 export class StateStore {
-  private db: Promise<IDBPDatabase> | undefined
+  #db: Promise<IDBPDatabase> | undefined
 
   readonly dbName: string
   constructor(dbName: string) {
     this.dbName = dbName
   }
 
-  private open(): Promise<IDBPDatabase> {
-    this.db ??= openDB(this.dbName, 1, {
+  #open(): Promise<IDBPDatabase> {
+    this.#db ??= openDB(this.dbName, 1, {
       upgrade(db) {
         if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE)
       },
       // Another tab wants a newer schema: let it, and reopen on next use.
       blocking: () => {
-        void this.db?.then((d) => d.close())
-        this.db = undefined
+        void this.#db?.then((d) => d.close())
+        this.#db = undefined
       },
       terminated: () => {
-        this.db = undefined
+        this.#db = undefined
       },
     })
-    return this.db
+    return this.#db
   }
 
   async load(key: string): Promise<StoredState | undefined> {
-    const db = await this.open()
+    const db = await this.#open()
     const rec: unknown = await db.get(STORE, key)
     if (typeof rec !== 'object' || rec === null || !isStamp((rec as StoredState).stamp)) return undefined
     return rec as StoredState
@@ -45,7 +45,7 @@ export class StateStore {
 
   /** Writes unless a newer stamp is stored. Returns whether it wrote. */
   async save(key: string, state: StoredState): Promise<boolean> {
-    const db = await this.open()
+    const db = await this.#open()
     const tx = db.transaction(STORE, 'readwrite')
     const store = tx.objectStore(STORE)
     const old: unknown = await store.get(key)
@@ -57,7 +57,7 @@ export class StateStore {
   }
 
   close(): void {
-    void this.db?.then((d) => d.close())
-    this.db = undefined
+    void this.#db?.then((d) => d.close())
+    this.#db = undefined
   }
 }

@@ -9,8 +9,8 @@ export class TabsIssues {
     sent: 0, batchesSent: 0, received: 0, batchesReceived: 0, duplicates: 0, outOfOrder: 0, gaps: 0, implausible: 0,
     malformed: 0, unsigned: 0, forged: 0, contradicted: 0, rejected: 0, unsendable: 0, echoes: 0, unrouted: 0,
   }
-  private readonly issues = new Subject<TabsIssue>()
-  readonly issues$: Observable<TabsIssue> = this.issues.asObservable()
+  readonly #issues = new Subject<TabsIssue>()
+  readonly issues$: Observable<TabsIssue> = this.#issues.asObservable()
 
   /** Counts an issue of the shared inbound pipe (ingestBatch); reports the ones apps care about. */
   inbound(kind: InboundIssue, reason: string): void {
@@ -41,7 +41,7 @@ export class TabsIssues {
   /** Counts `n` of `kind` and reports it on issues$ (built only when someone listens). */
   issue(kind: TabsIssue['kind'], reason: string, n = 1): void {
     this.counters[kind === 'gap' ? 'gaps' : kind] += n
-    if (this.issues.observed) this.issues.next({ kind, reason })
+    if (this.#issues.observed) this.#issues.next({ kind, reason })
   }
 
   /** Counts one `kind` now and reports it on issues$ once its reason is known (a reason that needs
@@ -49,11 +49,11 @@ export class TabsIssues {
   issueLater(kind: TabsIssue['kind'], reason: Promise<string>): void {
     this.counters[kind === 'gap' ? 'gaps' : kind]++
     void reason.then((r) => {
-      if (this.issues.observed) this.issues.next({ kind, reason: r })
+      if (this.#issues.observed) this.#issues.next({ kind, reason: r })
     })
   }
 
   complete(): void {
-    this.issues.complete()
+    this.#issues.complete()
   }
 }

@@ -28,33 +28,33 @@ export class TabsWire {
   readonly keyed: boolean
   /** Resolves once the key is imported and the bye signed up front (at once without a key). */
   readonly ready: Promise<void>
-  private readonly bc: BroadcastChannel
-  private readonly ordered = new Ordered()
-  private readonly signerReady: Promise<Signer | undefined>
-  private signer: Signer | undefined
-  private signedBye: SignedMessage | undefined
-  private readonly opts: TabsWireOptions
+  readonly #bc: BroadcastChannel
+  readonly #ordered = new Ordered()
+  readonly #signerReady: Promise<Signer | undefined>
+  #signer: Signer | undefined
+  #signedBye: SignedMessage | undefined
+  readonly #opts: TabsWireOptions
 
   constructor(opts: TabsWireOptions) {
-    this.opts = opts
+    this.#opts = opts
     this.keyed = opts.key !== undefined
-    this.signerReady = opts.key === undefined ? Promise.resolve(undefined) : createSigner(opts.key, TABS_SIGNED, 'connectTabs({ key })')
-    this.ready = this.signerReady.then(async (s) => {
-      this.signer = s
-      if (s) this.signedBye = await s.sign(this.bye())
+    this.#signerReady = opts.key === undefined ? Promise.resolve(undefined) : createSigner(opts.key, TABS_SIGNED, 'connectTabs({ key })')
+    this.ready = this.#signerReady.then(async (s) => {
+      this.#signer = s
+      if (s) this.#signedBye = await s.sign(this.#bye())
     })
     // A rejected `ready` must not surface as an unhandled rejection when nobody awaits it.
     this.ready.catch(() => {})
-    this.bc = new BroadcastChannel(opts.name)
-    this.bc.addEventListener('message', (e: MessageEvent) => {
+    this.#bc = new BroadcastChannel(opts.name)
+    this.#bc.addEventListener('message', (e: MessageEvent) => {
       // Last line of defence: nothing another tab sends may throw into this page.
       try {
-        this.receive(e.data)
+        this.#receive(e.data)
       } catch (err) {
         opts.issue('malformed', `a message could not be handled: ${describeError(err)}`)
       }
     })
-    this.bc.addEventListener('messageerror', () => opts.issue('malformed', 'a message could not be deserialized'))
+    this.#bc.addEventListener('messageerror', () => opts.issue('malformed', 'a message could not be deserialized'))
   }
 
   /** Posts `msg` (signed with a key) and calls `posted` once it is on the channel. Throws when it
@@ -62,11 +62,11 @@ export class TabsWire {
    *  the Outbox can split a batch). */
   post(msg: InnerMessage, posted: () => void): void {
     if (!this.keyed) {
-      broadcast(this.bc, msg)
+      broadcast(this.#bc, msg)
       posted()
       return
     }
-    this.sendSigned(msg, posted)
+    this.#sendSigned(msg, posted)
   }
 
   /** Posts a control message (hello, heartbeat, bye); never throws. */
@@ -81,8 +81,8 @@ export class TabsWire {
   /** Synchronous (pagehide gives no time to sign): with a key, the bye was signed up front. */
   postBye(): void {
     try {
-      if (!this.keyed) broadcast(this.bc, this.bye())
-      else if (this.signedBye) broadcast(this.bc, this.signedBye)
+      if (!this.keyed) broadcast(this.#bc, this.#bye())
+      else if (this.#signedBye) broadcast(this.#bc, this.#signedBye)
     } catch {
       // closed channel
     }
@@ -90,43 +90,43 @@ export class TabsWire {
 
   /** Resolves once everything signed so far is posted, and everything received handled. */
   drained(): Promise<void> {
-    return this.ordered.drained()
+    return this.#ordered.drained()
   }
 
   close(): void {
-    this.bc.close()
+    this.#bc.close()
   }
 
-  private bye(): ByeMessage {
-    return { tag: WIRE_TAG, v: WIRE_VERSION, kind: 'bye', from: this.opts.from }
+  #bye(): ByeMessage {
+    return { tag: WIRE_TAG, v: WIRE_VERSION, kind: 'bye', from: this.#opts.from }
   }
 
   /** Encodes now (throws on what cannot be encoded), signs asynchronously, posts in order. */
-  private sendSigned(msg: InnerMessage, posted: () => void): void {
+  #sendSigned(msg: InnerMessage, posted: () => void): void {
     let signed: Promise<SignedMessage>
-    if (this.signer !== undefined) signed = this.signer.sign(msg)
+    if (this.#signer !== undefined) signed = this.#signer.sign(msg)
     else {
       encodeMessage(msg, TABS_SIGNED) // the key is still being imported: fail now on data that cannot be encoded
-      signed = this.signerReady.then((s) => s!.sign(msg))
+      signed = this.#signerReady.then((s) => s!.sign(msg))
     }
-    this.ordered.push(
+    this.#ordered.push(
       signed,
       (m) => {
         try {
-          broadcast(this.bc, m)
+          broadcast(this.#bc, m)
           posted()
         } catch {
           // Channel already closed (close() raced a late signature): nothing left to tell.
         }
       },
       (err) => {
-        if (msg.kind === 'batch') this.opts.issue('unsendable', `could not sign a batch of ${msg.batch.n}: ${describeError(err)}`, msg.batch.n)
+        if (msg.kind === 'batch') this.#opts.issue('unsendable', `could not sign a batch of ${msg.batch.n}: ${describeError(err)}`, msg.batch.n)
       },
     )
   }
 
-  private receive(data: unknown): void {
-    const opts = this.opts
+  #receive(data: unknown): void {
+    const opts = this.#opts
     if (!opts.open()) return
     const parsed = parseWire(data)
     if (!parsed.ok) {
@@ -140,8 +140,8 @@ export class TabsWire {
         opts.issue('malformed', 'signed message, but this bridge has no key to check it (pass the same key)')
         return
       }
-      const opened = this.signerReady.then((s) => s!.open(msg))
-      this.ordered.push(
+      const opened = this.#signerReady.then((s) => s!.open(msg))
+      this.#ordered.push(
         opened,
         (r) => {
           if (!opts.open()) return

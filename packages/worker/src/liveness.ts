@@ -4,70 +4,70 @@
 // meanwhile; the first ack that arrives makes the peer live again.
 
 export class AckWindow {
-  private sent = 0
-  private acked = 0
+  #sent = 0
+  #acked = 0
   /** When the oldest unacked batch was sent. */
-  private since = 0
-  private timer: ReturnType<typeof setTimeout> | undefined
-  private down = false
-  private readonly timeoutMs: number
-  private readonly onChange: (responsive: boolean) => void
+  #since = 0
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #down = false
+  readonly #timeoutMs: number
+  readonly #onChange: (responsive: boolean) => void
 
   constructor(timeoutMs: number, onChange: (responsive: boolean) => void) {
-    this.timeoutMs = timeoutMs
-    this.onChange = onChange
+    this.#timeoutMs = timeoutMs
+    this.#onChange = onChange
   }
 
   get unacknowledged(): number {
-    return this.sent - this.acked
+    return this.#sent - this.#acked
   }
 
   get responsive(): boolean {
-    return !this.down
+    return !this.#down
   }
 
   /** A batch was posted. */
   posted(now: number): void {
-    if (this.sent === this.acked) this.since = now
-    this.sent++
-    this.arm()
+    if (this.#sent === this.#acked) this.#since = now
+    this.#sent++
+    this.#arm()
   }
 
   /** The peer has handled `batches` of ours in all. */
   ack(batches: number, now: number): void {
-    if (batches <= this.acked || batches > this.sent) return // stale, or not a count we sent
-    this.acked = batches
-    this.since = now
-    if (this.sent === this.acked) this.disarm()
-    if (this.down) {
-      this.down = false
-      this.onChange(true)
+    if (batches <= this.#acked || batches > this.#sent) return // stale, or not a count we sent
+    this.#acked = batches
+    this.#since = now
+    if (this.#sent === this.#acked) this.#disarm()
+    if (this.#down) {
+      this.#down = false
+      this.#onChange(true)
     }
   }
 
   stop(): void {
-    this.disarm()
+    this.#disarm()
   }
 
-  private arm(): void {
-    if (this.timer !== undefined || this.down) return
-    this.timer = setTimeout(() => this.check(), this.timeoutMs)
+  #arm(): void {
+    if (this.#timer !== undefined || this.#down) return
+    this.#timer = setTimeout(() => this.#check(), this.#timeoutMs)
   }
 
-  private disarm(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = undefined
+  #disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = undefined
   }
 
-  private check(): void {
-    this.timer = undefined
-    if (this.sent === this.acked) return
-    const waited = Date.now() - this.since
-    if (waited < this.timeoutMs) {
-      this.timer = setTimeout(() => this.check(), this.timeoutMs - waited)
+  #check(): void {
+    this.#timer = undefined
+    if (this.#sent === this.#acked) return
+    const waited = Date.now() - this.#since
+    if (waited < this.#timeoutMs) {
+      this.#timer = setTimeout(() => this.#check(), this.#timeoutMs - waited)
       return
     }
-    this.down = true
-    this.onChange(false)
+    this.#down = true
+    this.#onChange(false)
   }
 }

@@ -28,8 +28,8 @@ export type WorkerHandler = (event: TidingsEvent, ctx: WorkerHandlerContext) => 
 
 /** The ctx of one call. Its AbortController is made only if the handler reads `signal`. */
 class CallCtx implements WorkerHandlerContext {
-  private controller: AbortController | undefined
-  private abortedWith: string | undefined
+  #controller: AbortController | undefined
+  #abortedWith: string | undefined
   readonly subscriptionId?: string
 
   readonly attempt: number
@@ -45,17 +45,17 @@ class CallCtx implements WorkerHandlerContext {
   }
 
   get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController()
-      if (this.abortedWith !== undefined) this.controller.abort(new DOMException(this.abortedWith, 'AbortError'))
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController()
+      if (this.#abortedWith !== undefined) this.#controller.abort(new DOMException(this.#abortedWith, 'AbortError'))
     }
-    return this.controller.signal
+    return this.#controller.signal
   }
 
   abort(reason: string): void {
-    if (this.abortedWith !== undefined) return
-    this.abortedWith = reason
-    this.controller?.abort(new DOMException(reason, 'AbortError'))
+    if (this.#abortedWith !== undefined) return
+    this.#abortedWith = reason
+    this.#controller?.abort(new DOMException(reason, 'AbortError'))
   }
 }
 

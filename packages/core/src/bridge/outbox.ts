@@ -80,34 +80,34 @@ const later: Later = (() => {
 const clock: () => number = typeof performance === 'object' ? () => performance.now() : () => Date.now()
 
 export class Outbox {
-  private pending: Queued[] = []
+  #pending: Queued[] = []
   /** Estimated bytes of pending[0 .. sized) (the rest is estimated when a batch is cut). */
-  private pendingBytes = 0
-  private sized = 0
+  #pendingBytes = 0
+  #sized = 0
   /** Highest seq per session in `pending`, to notice a re-entrant publish (see flush). */
-  private readonly pendingHigh = new Map<string, number>()
-  private inverted = false
-  private scheduled = false
+  readonly #pendingHigh = new Map<string, number>()
+  #inverted = false
+  #scheduled = false
   /** Sorted events a yield left for the next task; `backlog[at]` goes next. */
-  private backlog: Queued[] = []
-  private at = 0
+  #backlog: Queued[] = []
+  #at = 0
   /** Bumped by take(): a continuation of an older backlog does nothing. */
-  private epoch = 0
-  private continuing = false
-  private readonly prev = new PrevTable()
-  private readonly opts: OutboxOptions
-  private readonly maxBytes: number
+  #epoch = 0
+  #continuing = false
+  readonly #prev = new PrevTable()
+  readonly #opts: OutboxOptions
+  readonly #maxBytes: number
   /** What posting cost lately, ms per estimated byte (0 until a large batch was posted). */
-  private msPerByte = 0
+  #msPerByte = 0
 
   constructor(opts: OutboxOptions) {
-    this.opts = opts
-    this.maxBytes = opts.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES
+    this.#opts = opts
+    this.#maxBytes = opts.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES
   }
 
   /** Events waiting (queued now, or left for a later task). */
   get size(): number {
-    return this.pending.length + this.backlog.length - this.at
+    return this.#pending.length + this.#backlog.length - this.#at
   }
 
   /** Queues `event` of session (event.origin, incarnation). Never sends from inside publish,
@@ -117,90 +117,90 @@ export class Outbox {
     // Sized later, when a batch is cut through it: estimating inside the publish loop delayed the
     // first post of a burst by the whole burst's estimates (~2 µs per 10 KB event), while the
     // receiver, the slower side, waited.
-    this.pending.push({ event, incarnation, prev: 0, bytes: -1 })
+    this.#pending.push({ event, incarnation, prev: 0, bytes: -1 })
     const key = event.origin + '\u0000' + incarnation
-    const high = this.pendingHigh.get(key)
-    if (high === undefined || event.seq > high) this.pendingHigh.set(key, event.seq)
-    else this.inverted = true
+    const high = this.#pendingHigh.get(key)
+    if (high === undefined || event.seq > high) this.#pendingHigh.set(key, event.seq)
+    else this.#inverted = true
     // A full batch of small events goes now (memory stays bounded in a long loop); large ones
     // wait for the microtask, so their serializing never piles up inside the app's task.
-    if (this.pending.length >= this.opts.maxBatch && !this.continuing && this.pendingUnder()) this.flush()
-    else if (!this.scheduled) {
-      this.scheduled = true
+    if (this.#pending.length >= this.#opts.maxBatch && !this.#continuing && this.#pendingUnder()) this.flush()
+    else if (!this.#scheduled) {
+      this.#scheduled = true
       queueMicrotask(() => {
-        if (this.scheduled) this.flush()
+        if (this.#scheduled) this.flush()
       })
     }
   }
 
   /** Whether the pending events' estimate is under the byte bound (estimating only as far as it
    *  takes to find out; pendingBytes only grows until the next flush). */
-  private pendingUnder(): boolean {
-    const p = this.pending
-    while (this.sized < p.length && this.pendingBytes < this.maxBytes) this.pendingBytes += sizeOf(p[this.sized++]!)
-    return this.pendingBytes < this.maxBytes
+  #pendingUnder(): boolean {
+    const p = this.#pending
+    while (this.#sized < p.length && this.#pendingBytes < this.#maxBytes) this.#pendingBytes += sizeOf(p[this.#sized++]!)
+    return this.#pendingBytes < this.#maxBytes
   }
 
   /** Drops what is waiting (queued and left for later); returns it in send order. */
   take(): Outgoing[] {
-    const left = this.at === 0 ? this.backlog : this.backlog.slice(this.at)
-    const items = left.length === 0 ? this.pending : left.concat(this.pending)
-    this.backlog = []
-    this.at = 0
-    this.epoch++
-    this.continuing = false
-    this.pending = []
-    this.pendingBytes = 0
-    this.sized = 0
-    this.pendingHigh.clear()
-    this.inverted = false
-    this.scheduled = false
+    const left = this.#at === 0 ? this.#backlog : this.#backlog.slice(this.#at)
+    const items = left.length === 0 ? this.#pending : left.concat(this.#pending)
+    this.#backlog = []
+    this.#at = 0
+    this.#epoch++
+    this.#continuing = false
+    this.#pending = []
+    this.#pendingBytes = 0
+    this.#sized = 0
+    this.#pendingHigh.clear()
+    this.#inverted = false
+    this.#scheduled = false
     return items
   }
 
   /** Sends what is waiting. By default it yields to the next task after 8 ms of posting (or
    *  8 x `maxBatchBytes`); `all` sends everything now (close, an explicit flush). */
   flush(all = false): void {
-    this.enqueue()
+    this.#enqueue()
     // A continuation is already due: it sends these in their turn.
-    if (this.continuing && !all) return
-    this.drain(all, false)
+    if (this.#continuing && !all) return
+    this.#drain(all, false)
   }
 
   /** Moves what was pushed to the end of the backlog. */
-  private enqueue(): void {
-    this.scheduled = false
-    if (this.pending.length !== 0) {
-      const inverted = this.inverted
-      const items = this.pending
-      this.pending = []
-      this.pendingBytes = 0
-      this.sized = 0
-      this.pendingHigh.clear()
-      this.inverted = false
+  #enqueue(): void {
+    this.#scheduled = false
+    if (this.#pending.length !== 0) {
+      const inverted = this.#inverted
+      const items = this.#pending
+      this.#pending = []
+      this.#pendingBytes = 0
+      this.#sized = 0
+      this.#pendingHigh.clear()
+      this.#inverted = false
       // A handler that publishes from inside publish gives its event a higher seq but hands it
       // to the bridge first. Receivers judge gaps by seq, so put each session back in seq order.
       if (inverted) sortPerSession(items)
-      if (this.at === this.backlog.length) {
-        this.backlog = items
-        this.at = 0
-      } else for (const it of items) this.backlog.push(it)
+      if (this.#at === this.#backlog.length) {
+        this.#backlog = items
+        this.#at = 0
+      } else for (const it of items) this.#backlog.push(it)
     }
   }
 
   /** Posts batches from the backlog; `resumed`: a continuation after a yield. */
-  private drain(all: boolean, resumed: boolean): void {
-    const max = this.opts.maxBatch
-    const maxBytes = this.maxBytes
+  #drain(all: boolean, resumed: boolean): void {
+    const max = this.#opts.maxBatch
+    const maxBytes = this.#maxBytes
     const start = all ? 0 : clock()
     // Starting from rest, a batch that the byte bound ends is cut shorter, at `ramp` bytes, and
     // `ramp` grows 4x per batch: the receiver starts on a short clone (see FIRST_BATCH_BYTES).
     // Batches the count bound ends (small events) are never cut.
     let ramp = all || resumed ? maxBytes : FIRST_BATCH_BYTES
     let posted = 0
-    const q = this.backlog
-    while (this.at < q.length) {
-      const from = this.at
+    const q = this.#backlog
+    while (this.#at < q.length) {
+      const from = this.#at
       let end = from
       let bytes = 0
       let rampEnd = -1
@@ -224,67 +224,67 @@ export class Outbox {
       // lately) waits for the next task, unless it is the task's first: a slow clone then gets a
       // task of its own instead of lengthening one that already posted. Small batches never
       // learn the cost, so they are never held back by a stale one.
-      if (!all && posted > 0 && bytes >= LEARN_BYTES && clock() - start + bytes * this.msPerByte > LONG_TASK_MS) {
-        this.yieldTask()
+      if (!all && posted > 0 && bytes >= LEARN_BYTES && clock() - start + bytes * this.#msPerByte > LONG_TASK_MS) {
+        this.#yieldTask()
         return
       }
       const chunk = from === 0 && end === q.length ? q : q.slice(from, end)
-      this.at = end
-      for (const it of chunk) it.prev = this.prev.next(it.event.origin, it.incarnation, it.event.seq)
+      this.#at = end
+      for (const it of chunk) it.prev = this.#prev.next(it.event.origin, it.incarnation, it.event.seq)
       const t0 = all ? 0 : clock()
-      this.send(chunk)
-      if (this.backlog !== q) return // take() ran from inside a post (the bridge closed or went down)
+      this.#send(chunk)
+      if (this.#backlog !== q) return // take() ran from inside a post (the bridge closed or went down)
       posted += bytes
       if (!all) {
         const now = clock()
         // Learn the cost of posting from large batches only (small ones are below the clock's
         // resolution); the last ones weigh most, so a change of payload is followed quickly.
-        if (bytes >= LEARN_BYTES) this.msPerByte = this.msPerByte === 0 ? (now - t0) / bytes : (this.msPerByte + (now - t0) / bytes) / 2
-        if (this.at < q.length && (posted >= maxBytes * TASK_BATCHES_OF_BYTES || now - start >= TASK_BUDGET_MS)) {
-          this.yieldTask()
+        if (bytes >= LEARN_BYTES) this.#msPerByte = this.#msPerByte === 0 ? (now - t0) / bytes : (this.#msPerByte + (now - t0) / bytes) / 2
+        if (this.#at < q.length && (posted >= maxBytes * TASK_BATCHES_OF_BYTES || now - start >= TASK_BUDGET_MS)) {
+          this.#yieldTask()
           return
         }
       }
     }
-    this.backlog = []
-    this.at = 0
-    this.continuing = false
+    this.#backlog = []
+    this.#at = 0
+    this.#continuing = false
   }
 
   /** Leaves the rest of the backlog for the next task (events published meanwhile queue behind it). */
-  private yieldTask(): void {
-    this.continuing = true
-    const epoch = this.epoch
+  #yieldTask(): void {
+    this.#continuing = true
+    const epoch = this.#epoch
     later(() => {
-      if (this.epoch !== epoch || !this.continuing) return
-      this.continuing = false
-      this.enqueue()
-      this.drain(false, true)
+      if (this.#epoch !== epoch || !this.#continuing) return
+      this.#continuing = false
+      this.#enqueue()
+      this.#drain(false, true)
     })
   }
 
-  private send(items: Queued[]): void {
+  #send(items: Queued[]): void {
     try {
-      this.opts.post(encodeBatch(items), items.map((it) => it.event))
+      this.#opts.post(encodeBatch(items), items.map((it) => it.event))
       return
     } catch (err) {
       if (items.length === 1) {
         const e = items[0]!.event
         let reason: string | undefined
         try {
-          reason = this.opts.check?.(e)
+          reason = this.#opts.check?.(e)
         } catch {
           // the namer failed too: the transport's reason stands
         }
-        this.opts.unsendable(e, reason ?? describeError(err))
+        this.#opts.unsendable(e, reason ?? describeError(err))
         return
       }
     }
     // Split in halves: the halves without a bad event go through, each serialized once more at
     // most log2(n) times in all; a closed or refusing transport ends with each event alone.
     const mid = items.length >>> 1
-    this.send(items.slice(0, mid))
-    this.send(items.slice(mid))
+    this.#send(items.slice(0, mid))
+    this.#send(items.slice(mid))
   }
 }
 

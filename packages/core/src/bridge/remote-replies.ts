@@ -65,119 +65,119 @@ export function remoteReplies(bus: ReplyBus): RemoteReplies {
 }
 
 export class RemoteReplies {
-  private readonly remotes = new Map<string, Remote>()
+  readonly #remotes = new Map<string, Remote>()
   /** This bus's own reply() subscriptions: id -> patterns (kept from the bus's system events). */
-  private readonly own = new Map<string, readonly string[]>()
-  private ownList: readonly string[] = []
-  private ownKey = ''
-  private ownMatch: (type: string) => boolean = () => false
-  private proxy: { id: string; unsubscribe(): void } | undefined
-  private proxyKey = ''
+  readonly #own = new Map<string, readonly string[]>()
+  #ownList: readonly string[] = []
+  #ownKey = ''
+  #ownMatch: (type: string) => boolean = () => false
+  #proxy: { id: string; unsubscribe(): void } | undefined
+  #proxyKey = ''
   /** >0 while this bus asks itself a request a remote context sent: never carried on. */
   serving = 0
-  private readonly watchers = new Set<(patterns: readonly string[]) => void>()
-  private watch: { unsubscribe(): void } | undefined
-  private readonly bus: ReplyBus
+  readonly #watchers = new Set<(patterns: readonly string[]) => void>()
+  #watch: { unsubscribe(): void } | undefined
+  readonly #bus: ReplyBus
 
   constructor(bus: ReplyBus) {
-    this.bus = bus
+    this.#bus = bus
   }
 
   /** This bus's own reply patterns (sorted, without the stand-in), as announced to peers. */
   get patterns(): readonly string[] {
-    return this.ownList
+    return this.#ownList
   }
 
   /** Calls `fn` with this bus's reply patterns whenever they change; returns the stop. */
   watchOwn(fn: (patterns: readonly string[]) => void): () => void {
-    if (this.watch === undefined) {
-      for (const s of this.bus.subscriptions()) if (s.kind === 'reply' && s.label !== REMOTE_RESPONDER_LABEL) this.own.set(s.id, s.patterns)
-      this.recompute()
+    if (this.#watch === undefined) {
+      for (const s of this.#bus.subscriptions()) if (s.kind === 'reply' && s.label !== REMOTE_RESPONDER_LABEL) this.#own.set(s.id, s.patterns)
+      this.#recompute()
       // Synchronous: the bus announces a subscription as it is made and after it is gone.
-      this.watch = this.bus.on(['$tidings.subscription.*']).subscribe((e) => this.changed(e))
+      this.#watch = this.#bus.on(['$tidings.subscription.*']).subscribe((e) => this.#changed(e))
     }
-    this.watchers.add(fn)
+    this.#watchers.add(fn)
     return () => {
-      this.watchers.delete(fn)
-      if (this.watchers.size === 0) {
-        this.watch?.unsubscribe()
-        this.watch = undefined
-        this.own.clear()
+      this.#watchers.delete(fn)
+      if (this.#watchers.size === 0) {
+        this.#watch?.unsubscribe()
+        this.#watch = undefined
+        this.#own.clear()
       }
     }
   }
 
   /** Whether a reply() of this bus itself serves `type`. */
   servesLocally(type: string): boolean {
-    return this.ownMatch(type)
+    return this.#ownMatch(type)
   }
 
   /** Remote context `peer` (over `carrier`) serves `patterns` now (empty: none). */
   announce(carrier: RequestCarrier, peer: string, origin: string, patterns: readonly string[]): void {
     const key = carrier.id + '\u0000' + peer
-    const had = this.remotes.get(key)
+    const had = this.#remotes.get(key)
     if (patterns.length === 0) {
       if (had === undefined) return
-      this.remotes.delete(key)
+      this.#remotes.delete(key)
     } else {
       if (had !== undefined && had.origin === origin && had.patterns.join('\n') === patterns.join('\n')) return
-      this.remotes.set(key, { carrier, peer, origin, patterns, matches: compilePatterns(patterns) })
+      this.#remotes.set(key, { carrier, peer, origin, patterns, matches: compilePatterns(patterns) })
     }
-    this.sync()
+    this.#sync()
   }
 
   /** Forgets everything `carrier` announced (its bridge closed). */
   forget(carrier: RequestCarrier): void {
-    for (const [k, r] of this.remotes) if (r.carrier === carrier) this.remotes.delete(k)
-    this.sync()
+    for (const [k, r] of this.#remotes) if (r.carrier === carrier) this.#remotes.delete(k)
+    this.#sync()
   }
 
   /** The remote context that answers a request of `type`, if any (see the header). */
   pick(type: string): Remote | undefined {
     let best: Remote | undefined
-    for (const r of this.remotes.values()) {
+    for (const r of this.#remotes.values()) {
       if (!r.matches(type) || !r.carrier.accepts(type)) continue
       if (best === undefined || r.origin < best.origin || (r.origin === best.origin && r.carrier.id + r.peer < best.carrier.id + best.peer)) best = r
     }
     return best
   }
 
-  private changed(e: TidingsEvent): void {
+  #changed(e: TidingsEvent): void {
     const c = e.data as SubscriptionChange
     if (c.kind !== 'reply' || c.label === REMOTE_RESPONDER_LABEL) return
-    if (e.type.endsWith('.added')) this.own.set(c.id, typeof c.pattern === 'string' ? [c.pattern] : c.pattern)
-    else if (!this.own.delete(c.id)) return
-    this.recompute()
+    if (e.type.endsWith('.added')) this.#own.set(c.id, typeof c.pattern === 'string' ? [c.pattern] : c.pattern)
+    else if (!this.#own.delete(c.id)) return
+    this.#recompute()
   }
 
-  private recompute(): void {
-    const list = [...new Set([...this.own.values()].flat())].sort()
+  #recompute(): void {
+    const list = [...new Set([...this.#own.values()].flat())].sort()
     const key = list.join('\n')
-    if (key === this.ownKey) return
-    this.ownList = list
-    this.ownKey = key
-    this.ownMatch = list.length === 0 ? () => false : compilePatterns(list)
-    for (const w of this.watchers) w(list)
+    if (key === this.#ownKey) return
+    this.#ownList = list
+    this.#ownKey = key
+    this.#ownMatch = list.length === 0 ? () => false : compilePatterns(list)
+    for (const w of this.#watchers) w(list)
   }
 
   /** Keeps one stand-in subscription on the union of the remote patterns. A request already
    *  handed to an old stand-in still settles through it after it is replaced. */
-  private sync(): void {
-    const union = [...new Set([...this.remotes.values()].flatMap((r) => r.patterns))].sort()
+  #sync(): void {
+    const union = [...new Set([...this.#remotes.values()].flatMap((r) => r.patterns))].sort()
     const key = union.join('\n')
-    if (key === this.proxyKey || this.bus.closed) return
-    this.proxyKey = key
-    const old = this.proxy
-    this.proxy = union.length === 0 ? undefined : this.bus.reply(union, (e) => this.carry(e), { filter: (e) => this.wants(e), label: REMOTE_RESPONDER_LABEL })
+    if (key === this.#proxyKey || this.#bus.closed) return
+    this.#proxyKey = key
+    const old = this.#proxy
+    this.#proxy = union.length === 0 ? undefined : this.#bus.reply(union, (e) => this.#carry(e), { filter: (e) => this.#wants(e), label: REMOTE_RESPONDER_LABEL })
     old?.unsubscribe()
   }
 
-  private wants(e: TidingsEvent): boolean {
-    return this.serving === 0 && this.bus.trackerFor(e) instanceof PendingRequest && !this.ownMatch(e.type) && this.pick(e.type) !== undefined
+  #wants(e: TidingsEvent): boolean {
+    return this.serving === 0 && this.#bus.trackerFor(e) instanceof PendingRequest && !this.#ownMatch(e.type) && this.pick(e.type) !== undefined
   }
 
-  private carry(e: TidingsEvent): Promise<unknown> {
-    const request = this.bus.trackerFor(e) as PendingRequest<unknown>
+  #carry(e: TidingsEvent): Promise<unknown> {
+    const request = this.#bus.trackerFor(e) as PendingRequest<unknown>
     const r = this.pick(e.type)!
     return r.carrier.forward(r.peer, e, Math.max(1, request.deadline - Date.now()), request.ended)
   }

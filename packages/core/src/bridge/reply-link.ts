@@ -49,18 +49,18 @@ const pass = <E extends Error>(e: E): E => (passThrough.add(e), e)
 export class ReplyLink implements RequestCarrier {
   readonly id: string
   readonly registry: RemoteReplies
-  private readonly pending = new Map<string, Pending>()
-  private readonly served = new Map<string, { to: string; rid: string; type: string; ctl: AbortController }>()
-  private next = 0
-  private closed = false
-  private readonly stop: () => void
-  private readonly o: ReplyLinkOptions
+  readonly #pending = new Map<string, Pending>()
+  readonly #served = new Map<string, { to: string; rid: string; type: string; ctl: AbortController }>()
+  #next = 0
+  #closed = false
+  readonly #stop: () => void
+  readonly #o: ReplyLinkOptions
 
   constructor(o: ReplyLinkOptions) {
-    this.o = o
+    this.#o = o
     this.id = o.id
     this.registry = remoteReplies(o.host as unknown as ReplyBus)
-    this.stop = this.registry.watchOwn((p) => o.announce(p))
+    this.#stop = this.registry.watchOwn((p) => o.announce(p))
   }
 
   /** This bus's reply patterns now (for a hello). */
@@ -70,11 +70,11 @@ export class ReplyLink implements RequestCarrier {
 
   /** Requests waiting for an answer, and requests being answered here (tests check no leak). */
   get sizes(): { pending: number; serving: number } {
-    return { pending: this.pending.size, serving: this.served.size }
+    return { pending: this.#pending.size, serving: this.#served.size }
   }
 
   accepts(type: string): boolean {
-    return !this.closed && this.o.accepts(type)
+    return !this.#closed && this.#o.accepts(type)
   }
 
   /** Peer `peer` (bus origin `origin`) serves `patterns` (checked here: untrusted). */
@@ -92,15 +92,15 @@ export class ReplyLink implements RequestCarrier {
    *  requests reject at once. */
   peerGone(peer: string, why: string, forget = true): void {
     if (forget) this.registry.announce(this, peer, '', [])
-    for (const p of [...this.pending.values()]) if (p.peer === peer) p.reject(pass(new ResponderGoneError(p.type, peer, why)))
+    for (const p of [...this.#pending.values()]) if (p.peer === peer) p.reject(pass(new ResponderGoneError(p.type, peer, why)))
   }
 
   forward(peer: string, event: TidingsEvent, timeoutMs: number, ended: AbortSignal): Promise<unknown> {
-    const rid = String(++this.next)
+    const rid = String(++this.#next)
     if (ended.aborted) return Promise.resolve(undefined)
     return new Promise((resolve, reject) => {
       const done = () => {
-        this.pending.delete(rid)
+        this.#pending.delete(rid)
         ended.removeEventListener('abort', onEnd)
       }
       // The request ended here (timeout, abort, shutdown): nobody waits for this any more, so
@@ -110,7 +110,7 @@ export class ReplyLink implements RequestCarrier {
         resolve(undefined)
       }
       ended.addEventListener('abort', onEnd, { once: true })
-      this.pending.set(rid, {
+      this.#pending.set(rid, {
         peer,
         type: event.type,
         timeoutMs,
@@ -118,10 +118,10 @@ export class ReplyLink implements RequestCarrier {
         reject: (e) => (done(), reject(e)),
       })
       try {
-        const batch = encodeBatch([{ event, incarnation: incarnationOfEvent(this.o.host, event), prev: NO_PREV }])
-        this.o.send({ kind: 'request', from: this.id, to: peer, rid, timeoutMs: Math.min(MAX_TIMEOUT_MS, Math.ceil(timeoutMs)), batch })
+        const batch = encodeBatch([{ event, incarnation: incarnationOfEvent(this.#o.host, event), prev: NO_PREV }])
+        this.#o.send({ kind: 'request', from: this.id, to: peer, rid, timeoutMs: Math.min(MAX_TIMEOUT_MS, Math.ceil(timeoutMs)), batch })
       } catch (err) {
-        this.pending.get(rid)?.reject(err instanceof Error ? err : new Error(describeError(err)))
+        this.#pending.get(rid)?.reject(err instanceof Error ? err : new Error(describeError(err)))
       }
     })
   }
@@ -132,8 +132,8 @@ export class ReplyLink implements RequestCarrier {
     try {
       const { from, to, rid } = m
       if (!isId(from) || !isId(to) || !isId(rid, 40)) return `${kind} needs from, to and rid`
-      if (to !== this.id || this.closed) return undefined // another context's
-      return kind === 'request' ? this.request(from, rid, m) : this.reply(from, rid, m)
+      if (to !== this.id || this.#closed) return undefined // another context's
+      return kind === 'request' ? this.#request(from, rid, m) : this.#reply(from, rid, m)
     } catch (err) {
       return `${kind} could not be read: ${describeError(err)}`
     }
@@ -141,19 +141,19 @@ export class ReplyLink implements RequestCarrier {
 
   /** Closes this side: requests served here answer 'gone', requests waiting reject. */
   close(why: string): void {
-    if (this.closed) return
-    for (const s of this.served.values()) {
-      this.post({ kind: 'reply', from: this.id, to: s.to, rid: s.rid, ok: false, why: 'gone', name: 'ResponderGoneError', message: why })
+    if (this.#closed) return
+    for (const s of this.#served.values()) {
+      this.#post({ kind: 'reply', from: this.id, to: s.to, rid: s.rid, ok: false, why: 'gone', name: 'ResponderGoneError', message: why })
       s.ctl.abort()
     }
-    this.served.clear()
-    this.closed = true
-    for (const p of [...this.pending.values()]) p.reject(pass(new ResponderGoneError(p.type, p.peer, why)))
+    this.#served.clear()
+    this.#closed = true
+    for (const p of [...this.#pending.values()]) p.reject(pass(new ResponderGoneError(p.type, p.peer, why)))
     this.registry.forget(this)
-    this.stop()
+    this.#stop()
   }
 
-  private request(from: string, rid: string, m: Record<string, unknown>): string | undefined {
+  #request(from: string, rid: string, m: Record<string, unknown>): string | undefined {
     const timeoutMs = m['timeoutMs']
     if (!isNat(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) return 'request timeoutMs must be an integer in 1..2^31-1'
     const batch = m['batch']
@@ -164,14 +164,14 @@ export class ReplyLink implements RequestCarrier {
     const check = decoded.ok ? checkEnvelope(decoded.candidate) : decoded
     if (!check.ok) return `request: ${check.reason}`
     const e = check.event
-    const answer = (msg: Omit<Extract<ReplyMessage, { ok: false }>, 'kind' | 'from' | 'to' | 'rid' | 'ok'>) => this.post({ kind: 'reply', from: this.id, to: from, rid, ok: false, ...msg })
-    if (!this.o.accepts(e.type) || !this.registry.servesLocally(e.type)) {
+    const answer = (msg: Omit<Extract<ReplyMessage, { ok: false }>, 'kind' | 'from' | 'to' | 'rid' | 'ok'>) => this.#post({ kind: 'reply', from: this.id, to: from, rid, ok: false, ...msg })
+    if (!this.#o.accepts(e.type) || !this.registry.servesLocally(e.type)) {
       answer({ why: 'error', name: 'NoResponderError', message: new NoResponderError(e.type).message })
       return undefined
     }
     const key = from + '\u0000' + rid
     const ctl = new AbortController()
-    this.served.set(key, { to: from, rid, type: e.type, ctl })
+    this.#served.set(key, { to: from, rid, type: e.type, ctl })
     const opts: Record<string, unknown> = { timeoutMs, signal: ctl.signal, causationId: e.id, correlationId: e.correlationId ?? e.id }
     if (e.metadata !== undefined) opts['metadata'] = e.metadata
     if (e.priority !== undefined) opts['priority'] = e.priority
@@ -179,7 +179,7 @@ export class ReplyLink implements RequestCarrier {
     let asked: Promise<unknown>
     this.registry.serving++
     try {
-      asked = (this.o.host as unknown as { request(t: string, d: unknown, o: object): Promise<unknown> }).request(e.type, e.data, opts)
+      asked = (this.#o.host as unknown as { request(t: string, d: unknown, o: object): Promise<unknown> }).request(e.type, e.data, opts)
     } catch (err) {
       asked = Promise.reject(err)
     } finally {
@@ -187,10 +187,10 @@ export class ReplyLink implements RequestCarrier {
     }
     asked.then(
       (value) => {
-        if (this.served.delete(key)) this.post({ kind: 'reply', from: this.id, to: from, rid, ok: true, value }, e.type)
+        if (this.#served.delete(key)) this.#post({ kind: 'reply', from: this.id, to: from, rid, ok: true, value }, e.type)
       },
       (err: unknown) => {
-        if (!this.served.delete(key)) return
+        if (!this.#served.delete(key)) return
         if (err instanceof RemoteError) answer({ why: 'handler', name: err.remoteName, message: err.remoteMessage })
         else answer({ why: 'error', name: err instanceof Error ? err.name : 'Error', message: err instanceof Error ? err.message : describeError(err) })
       },
@@ -198,8 +198,8 @@ export class ReplyLink implements RequestCarrier {
     return undefined
   }
 
-  private reply(from: string, rid: string, m: Record<string, unknown>): string | undefined {
-    const p = this.pending.get(rid)
+  #reply(from: string, rid: string, m: Record<string, unknown>): string | undefined {
+    const p = this.#pending.get(rid)
     const ok = m['ok']
     if (!isBoolean(ok)) return 'reply needs ok'
     if (p === undefined || p.peer !== from) return undefined // late (the request ended), or not from the peer asked
@@ -223,14 +223,14 @@ export class ReplyLink implements RequestCarrier {
   }
 
   /** Sends a reply; a value that cannot cross becomes an error reply naming why. */
-  private post(msg: ReplyMessage, type?: string): void {
+  #post(msg: ReplyMessage, type?: string): void {
     try {
-      this.o.send(msg)
+      this.#o.send(msg)
     } catch (err) {
       if (msg.kind !== 'reply' || !msg.ok) return
       const message = `the reply to "${type ?? 'a request'}" cannot be sent to the requesting context: ${describeError(err)}`
       try {
-        this.o.send({ kind: 'reply', from: msg.from, to: msg.to, rid: msg.rid, ok: false, why: 'handler', name: 'UncloneableReplyError', message })
+        this.#o.send({ kind: 'reply', from: msg.from, to: msg.to, rid: msg.rid, ok: false, why: 'handler', name: 'UncloneableReplyError', message })
       } catch {
         // the channel is closed: the asker's own timeout or peer tracking ends the request
       }

@@ -43,24 +43,24 @@ export interface SessionTableOptions {
 }
 
 export class SessionTable {
-  private readonly sessions = new Map<string, Session>()
-  private readonly window: number
-  private readonly maxSessions: number
-  private lastKey = ''
-  private lastOrigin = ''
-  private lastInc = ''
-  private last: Session | undefined
+  readonly #sessions = new Map<string, Session>()
+  readonly #window: number
+  readonly #maxSessions: number
+  #lastKey = ''
+  #lastOrigin = ''
+  #lastInc = ''
+  #last: Session | undefined
 
   constructor(opts: SessionTableOptions = {}) {
-    this.window = opts.window ?? 2048
-    this.maxSessions = opts.maxSessions ?? 512
+    this.#window = opts.window ?? 2048
+    this.#maxSessions = opts.maxSessions ?? 512
   }
 
   /** Judges event `seq` of session (origin, incarnation) and records it unless it is a duplicate. */
   check(origin: string, incarnation: string, seq: number, prev: number): SessionVerdict {
-    const s = this.session(origin, incarnation)
+    const s = this.#session(origin, incarnation)
     if (has(s, seq)) return 'duplicate'
-    this.remember(s, seq)
+    this.#remember(s, seq)
     const high = s.high
     if (high < 0) {
       s.high = seq
@@ -78,50 +78,50 @@ export class SessionTable {
 
   /** Records a seq this context sent itself, so the same event arriving back later is a duplicate. */
   observe(origin: string, incarnation: string, seq: number): void {
-    const s = this.session(origin, incarnation)
+    const s = this.#session(origin, incarnation)
     if (has(s, seq)) return
-    this.remember(s, seq)
+    this.#remember(s, seq)
     if (seq > s.high && (s.high < 0 || seq - s.high <= MAX_SEQ_JUMP)) s.high = seq
   }
 
   get size(): number {
-    return this.sessions.size
+    return this.#sessions.size
   }
 
   /** Adds `seq` (not in the ring) as the newest, forgetting the oldest when the ring is full. */
-  private remember(s: Session, seq: number): void {
+  #remember(s: Session, seq: number): void {
     // Out of increasing order: the ring is no longer sorted, so from now on a set answers.
     if (s.seen === undefined && seq <= s.top) s.seen = new Set(s.ring)
-    if (s.ring.length < this.window) s.ring.push(seq)
+    if (s.ring.length < this.#window) s.ring.push(seq)
     else {
       s.seen?.delete(s.ring[s.next]!)
       s.ring[s.next] = seq
-      s.next = (s.next + 1) % this.window
+      s.next = (s.next + 1) % this.#window
     }
     s.seen?.add(seq)
     if (seq > s.top) s.top = seq
   }
 
-  private session(origin: string, incarnation: string): Session {
+  #session(origin: string, incarnation: string): Session {
     // Most events come in runs of one session: compare the parts before building the key.
-    if (origin === this.lastOrigin && incarnation === this.lastInc && this.last !== undefined) return this.last
+    if (origin === this.#lastOrigin && incarnation === this.#lastInc && this.#last !== undefined) return this.#last
     const key = origin + '\u0000' + incarnation
-    if (key === this.lastKey && this.last !== undefined) return this.last
-    let s = this.sessions.get(key)
+    if (key === this.#lastKey && this.#last !== undefined) return this.#last
+    let s = this.#sessions.get(key)
     if (s === undefined) {
-      if (this.sessions.size >= this.maxSessions) {
+      if (this.#sessions.size >= this.#maxSessions) {
         // Least recently heard first: a flood of made-up sessions evicts its own, not live ones
         // that keep being refreshed below.
-        const oldest = this.sessions.keys().next().value
-        if (oldest !== undefined) this.sessions.delete(oldest)
+        const oldest = this.#sessions.keys().next().value
+        if (oldest !== undefined) this.#sessions.delete(oldest)
       }
       s = { high: -1, ring: [], next: 0, top: -1, seen: undefined }
-    } else this.sessions.delete(key)
-    this.sessions.set(key, s) // re-insert: Map order is recency order
-    this.lastKey = key
-    this.lastOrigin = origin
-    this.lastInc = incarnation
-    this.last = s
+    } else this.#sessions.delete(key)
+    this.#sessions.set(key, s) // re-insert: Map order is recency order
+    this.#lastKey = key
+    this.#lastOrigin = origin
+    this.#lastInc = incarnation
+    this.#last = s
     return s
   }
 }
@@ -147,21 +147,21 @@ function has(s: Session, seq: number): boolean {
 
 /** Sender side: the last seq forwarded per session, to fill in `prev`. Bounded like SessionTable. */
 export class PrevTable {
-  private readonly last = new Map<string, number>()
-  private readonly maxSessions: number
+  readonly #last = new Map<string, number>()
+  readonly #maxSessions: number
 
   constructor(maxSessions = 4096) {
-    this.maxSessions = maxSessions
+    this.#maxSessions = maxSessions
   }
 
   next(origin: string, incarnation: string, seq: number): number {
     const key = origin + '\u0000' + incarnation
-    const prev = this.last.get(key)
-    if (prev === undefined && this.last.size >= this.maxSessions) {
-      const oldest = this.last.keys().next().value
-      if (oldest !== undefined) this.last.delete(oldest)
+    const prev = this.#last.get(key)
+    if (prev === undefined && this.#last.size >= this.#maxSessions) {
+      const oldest = this.#last.keys().next().value
+      if (oldest !== undefined) this.#last.delete(oldest)
     }
-    this.last.set(key, seq)
+    this.#last.set(key, seq)
     return prev ?? NO_PREV
   }
 }

@@ -74,8 +74,8 @@ export function arrayIndex(k: string): number {
 export class Walk {
   readonly root: string
   readonly patches: unknown[] = []
-  private readonly copies = new Map<object, unknown>()
-  private readonly segments: unknown[] = []
+  readonly #copies = new Map<object, unknown>()
+  readonly #segments: unknown[] = []
 
   constructor(root: string) {
     this.root = root
@@ -83,7 +83,7 @@ export class Walk {
 
   run(value: unknown): unknown {
     try {
-      return this.take(value)
+      return this.#take(value)
     } catch (err) {
       if (err instanceof UnencodableValueError) throw err
       // A stack overflow on deep data, or something no rule foresaw: still a typed error.
@@ -92,13 +92,13 @@ export class Walk {
     }
   }
 
-  private take(v: unknown): unknown {
+  #take(v: unknown): unknown {
     if (typeof v !== 'object' || v === null) {
-      if (typeof v === 'function') return this.fail('function', `is a function, which ${DROP}`)
-      if (typeof v === 'symbol') return this.fail('symbol', `is a symbol, which ${DROP}`)
+      if (typeof v === 'function') return this.#fail('function', `is a function, which ${DROP}`)
+      if (typeof v === 'symbol') return this.#fail('symbol', `is a symbol, which ${DROP}`)
       return v
     }
-    const seen = this.copies.get(v)
+    const seen = this.#copies.get(v)
     if (seen !== undefined) return seen
     let tag = ''
     try {
@@ -106,128 +106,128 @@ export class Walk {
       else if (ArrayBuffer.isView(v)) tag = 'view'
       else tag = OBJECT_TAG.call(v).slice(8, -1)
     } catch (err) {
-      return this.unreadable(err)
+      return this.#unreadable(err)
     }
     switch (tag) {
       case 'Object':
-        return this.object(v)
+        return this.#object(v)
       case 'Array':
-        return this.array(v as unknown[])
+        return this.#array(v as unknown[])
       case 'view':
-        return this.view(v)
+        return this.#view(v)
       case 'Date':
-        return this.keep(v, new Date(this.brand(v, tag, DATE_TIME) as number))
+        return this.#keep(v, new Date(this.#brand(v, tag, DATE_TIME) as number))
       case 'RegExp':
-        this.brand(v, tag, REGEXP_SOURCE)
+        this.#brand(v, tag, REGEXP_SOURCE)
         // new RegExp(regexp) copies the original source and flags from the internal slots;
         // lastIndex starts at 0, as structured clone leaves it.
-        return this.keep(v, this.read(() => new RegExp(v as RegExp)))
+        return this.#keep(v, this.#read(() => new RegExp(v as RegExp)))
       case 'Map':
-        this.brand(v, tag, MAP_HAS)
-        return this.map(v as Map<unknown, unknown>)
+        this.#brand(v, tag, MAP_HAS)
+        return this.#map(v as Map<unknown, unknown>)
       case 'Set':
-        this.brand(v, tag, SET_HAS)
-        return this.set(v as Set<unknown>)
+        this.#brand(v, tag, SET_HAS)
+        return this.#set(v as Set<unknown>)
       case 'ArrayBuffer':
       case 'SharedArrayBuffer':
-        this.buffer(v)
-        return this.keep(v, v)
+        this.#buffer(v)
+        return this.#keep(v, v)
       case 'Number':
       case 'String':
       case 'Boolean':
       case 'BigInt':
-        return this.keep(v, Object(this.brand(v, tag, UNBOX[tag] as (this: unknown) => unknown)))
+        return this.#keep(v, Object(this.#brand(v, tag, UNBOX[tag] as (this: unknown) => unknown)))
       case 'Error':
-        return this.error(v as Error)
+        return this.#error(v as Error)
       default:
-        return this.refuse(v, tag)
+        return this.#refuse(v, tag)
     }
   }
 
-  private keep<T>(original: object, copy: T): T {
-    this.copies.set(original, copy)
+  #keep<T>(original: object, copy: T): T {
+    this.#copies.set(original, copy)
     return copy
   }
 
   /** Calls a built-in's slot reader: it throws for an imitation (a Proxy, a fake toStringTag). */
-  private brand(v: object, tag: string, slot: (this: unknown, arg?: never) => unknown): unknown {
+  #brand(v: object, tag: string, slot: (this: unknown, arg?: never) => unknown): unknown {
     try {
       return slot.call(v)
     } catch (err) {
-      if (isOverflow(err)) return this.fail('too deep', TOO_DEEP)
-      return this.fail('Proxy', `looks like a ${tag} but is not one (a Proxy, such as a reactive wrapper?), which structured clone refuses too: pass the real ${tag} (for example toRaw(value))`)
+      if (isOverflow(err)) return this.#fail('too deep', TOO_DEEP)
+      return this.#fail('Proxy', `looks like a ${tag} but is not one (a Proxy, such as a reactive wrapper?), which structured clone refuses too: pass the real ${tag} (for example toRaw(value))`)
     }
   }
 
-  private read<T>(get: () => T): T {
+  #read<T>(get: () => T): T {
     try {
       return get()
     } catch (err) {
-      return this.unreadable(err)
+      return this.#unreadable(err)
     }
   }
 
-  private child(v: unknown, key: unknown): unknown {
+  #child(v: unknown, key: unknown): unknown {
     if (!needsWalk(v)) return v
-    this.segments.push(key)
-    const copy = this.take(v)
-    this.segments.pop()
+    this.#segments.push(key)
+    const copy = this.#take(v)
+    this.#segments.pop()
     return copy
   }
 
-  private object(v: object): Record<string, unknown> {
+  #object(v: object): Record<string, unknown> {
     const copy: Record<string, unknown> = {}
-    this.copies.set(v, copy)
-    const keys = this.read(() => Object.keys(v))
-    for (const k of keys) copy[escapeKey(k)] = this.child(this.prop(v, k), k)
+    this.#copies.set(v, copy)
+    const keys = this.#read(() => Object.keys(v))
+    for (const k of keys) copy[escapeKey(k)] = this.#child(this.#prop(v, k), k)
     return copy
   }
 
-  private prop(v: object, k: string | number): unknown {
+  #prop(v: object, k: string | number): unknown {
     try {
       return (v as Record<string | number, unknown>)[k]
     } catch (err) {
-      this.segments.push(k)
-      return this.unreadable(err)
+      this.#segments.push(k)
+      return this.#unreadable(err)
     }
   }
 
-  private array(v: unknown[]): unknown[] {
-    const [length, keys] = this.read(() => [v.length, Object.keys(v)] as const)
+  #array(v: unknown[]): unknown[] {
+    const [length, keys] = this.#read(() => [v.length, Object.keys(v)] as const)
     const copy = new Array<unknown>(length)
-    this.copies.set(v, copy)
+    this.#copies.set(v, copy)
     if (keys.length === length && (length === 0 || keys[length - 1] === String(length - 1))) {
       // Dense, nothing else on it: the common case.
-      for (let i = 0; i < length; i++) copy[i] = this.child(this.prop(v, i), i)
+      for (let i = 0; i < length; i++) copy[i] = this.#child(this.#prop(v, i), i)
       return copy
     }
     // Holes stay holes; other own properties (structured clone keeps them) go in a patch.
     let extras: Record<string, unknown> | undefined
     for (const k of keys) {
       const i = arrayIndex(k)
-      if (i >= 0) copy[i] = this.child(this.prop(v, i), i)
-      else (extras ??= {})[escapeKey(k)] = this.child(this.prop(v, k), k)
+      if (i >= 0) copy[i] = this.#child(this.#prop(v, i), i)
+      else (extras ??= {})[escapeKey(k)] = this.#child(this.#prop(v, k), k)
     }
     if (extras !== undefined) this.patches.push([EXTRAS, copy, extras])
     return copy
   }
 
-  private map(v: Map<unknown, unknown>): Map<unknown, unknown> {
+  #map(v: Map<unknown, unknown>): Map<unknown, unknown> {
     const copy = new Map<unknown, unknown>()
-    this.copies.set(v, copy)
+    this.#copies.set(v, copy)
     let i = 0
     MAP_EACH.call(v, (value, key) => {
       let k = key
       if (needsWalk(k)) {
-        this.segments.push(MAP_KEY, i, undefined)
-        k = this.take(k)
-        this.segments.length -= 3
+        this.#segments.push(MAP_KEY, i, undefined)
+        k = this.#take(k)
+        this.#segments.length -= 3
       }
       let x = value
       if (needsWalk(x)) {
-        this.segments.push(MAP_VALUE, i, key)
-        x = this.take(x)
-        this.segments.length -= 3
+        this.#segments.push(MAP_VALUE, i, key)
+        x = this.#take(x)
+        this.#segments.length -= 3
       }
       copy.set(k, x)
       i++
@@ -235,16 +235,16 @@ export class Walk {
     return copy
   }
 
-  private set(v: Set<unknown>): Set<unknown> {
+  #set(v: Set<unknown>): Set<unknown> {
     const copy = new Set<unknown>()
-    this.copies.set(v, copy)
+    this.#copies.set(v, copy)
     let i = 0
     SET_EACH.call(v, (item) => {
       let x = item
       if (needsWalk(x)) {
-        this.segments.push(SET_ITEM, i, undefined)
-        x = this.take(x)
-        this.segments.length -= 3
+        this.#segments.push(SET_ITEM, i, undefined)
+        x = this.#take(x)
+        this.#segments.length -= 3
       }
       copy.add(x)
       i++
@@ -253,46 +253,46 @@ export class Walk {
   }
 
   /** A typed array or DataView: devalue copies its bytes (with its whole buffer, as structured clone does). */
-  private view(v: object): object {
-    this.buffer(this.read(() => (TA_TAG.call(v) !== undefined ? TA_BUFFER : DV_BUFFER).call(v)) as object)
-    return this.keep(v, v)
+  #view(v: object): object {
+    this.#buffer(this.#read(() => (TA_TAG.call(v) !== undefined ? TA_BUFFER : DV_BUFFER).call(v)) as object)
+    return this.#keep(v, v)
   }
 
-  private buffer(b: object): void {
-    const tag = this.read(() => OBJECT_TAG.call(b))
+  #buffer(b: object): void {
+    const tag = this.#read(() => OBJECT_TAG.call(b))
     if (tag === '[object SharedArrayBuffer]')
-      this.fail('SharedArrayBuffer', 'is (or views) a SharedArrayBuffer, whose shared memory text cannot carry: send a copy (new Uint8Array(shared).slice()), or send it over structured clone (tabs without a key, a worker)')
-    const length = this.brand(b, 'ArrayBuffer', AB_LENGTH)
-    if (AB_RESIZABLE?.call(b) === true) this.fail('resizable ArrayBuffer', 'is (or views) a resizable ArrayBuffer, which would arrive fixed-length: send a fixed-length copy (buffer.slice(0))')
+      this.#fail('SharedArrayBuffer', 'is (or views) a SharedArrayBuffer, whose shared memory text cannot carry: send a copy (new Uint8Array(shared).slice()), or send it over structured clone (tabs without a key, a worker)')
+    const length = this.#brand(b, 'ArrayBuffer', AB_LENGTH)
+    if (AB_RESIZABLE?.call(b) === true) this.#fail('resizable ArrayBuffer', 'is (or views) a resizable ArrayBuffer, which would arrive fixed-length: send a fixed-length copy (buffer.slice(0))')
     if (length === 0) {
       try {
         AB_SLICE.call(b, 0, 0)
       } catch {
-        this.fail('detached ArrayBuffer', 'is (or views) a detached ArrayBuffer (it was transferred away; structured clone refuses it too): send it before transferring it, or send a copy')
+        this.#fail('detached ArrayBuffer', 'is (or views) a detached ArrayBuffer (it was transferred away; structured clone refuses it too): send it before transferring it, or send a copy')
       }
     }
   }
 
-  private error(v: Error): ErrorRecord {
+  #error(v: Error): ErrorRecord {
     // Structured clone's fields: the name (one of the standard seven, else 'Error'), an own
     // message (as a string), the stack if it is a string, an own cause.
-    const name = this.read(() => String(v.name))
+    const name = this.#read(() => String(v.name))
     const fields: { n: string; m?: string; s?: string } = { n: ERRORS.has(name) ? name : 'Error' }
-    const message = this.read(() => Object.getOwnPropertyDescriptor(v, 'message'))
-    if (message !== undefined && 'value' in message) fields.m = this.read(() => String(message.value))
-    const stack = this.read(() => v.stack)
+    const message = this.#read(() => Object.getOwnPropertyDescriptor(v, 'message'))
+    if (message !== undefined && 'value' in message) fields.m = this.#read(() => String(message.value))
+    const stack = this.#read(() => v.stack)
     if (typeof stack === 'string') fields.s = stack
-    const cause = this.read(() => Object.getOwnPropertyDescriptor(v, 'cause'))
-    const record = this.keep(v, new ErrorRecord(fields))
-    if (cause !== undefined && 'value' in cause) this.patches.push([CAUSE, record, this.child(cause.value, 'cause')])
+    const cause = this.#read(() => Object.getOwnPropertyDescriptor(v, 'cause'))
+    const record = this.#keep(v, new ErrorRecord(fields))
+    if (cause !== undefined && 'value' in cause) this.patches.push([CAUSE, record, this.#child(cause.value, 'cause')])
     return record
   }
 
-  private refuse(v: object, rawTag: string): never {
+  #refuse(v: object, rawTag: string): never {
     const tag = rawTag.slice(0, 60)
     if (tag === 'Blob' || tag === 'File')
-      this.fail(tag, `is a ${tag}, which text cannot carry (its bytes can only be read asynchronously): send it over structured clone instead (tabs without a key, a worker), or read it first (await blob.arrayBuffer()) and send the ArrayBuffer`)
-    if (CLONE_ONLY_TAGS.has(tag)) this.fail(tag, `is a ${tag}, which ${CLONE_ONLY}`)
+      this.#fail(tag, `is a ${tag}, which text cannot carry (its bytes can only be read asynchronously): send it over structured clone instead (tabs without a key, a worker), or read it first (await blob.arrayBuffer()) and send the ArrayBuffer`)
+    if (CLONE_ONLY_TAGS.has(tag)) this.#fail(tag, `is a ${tag}, which ${CLONE_ONLY}`)
     const DomNode = (globalThis as { Node?: unknown }).Node
     let node = false
     try {
@@ -300,26 +300,26 @@ export class Walk {
     } catch {
       // an instanceof that throws is no DOM node
     }
-    if (node) this.fail('DOM node', `is a DOM node (${tag}), which cannot leave its page: send the data you need from it (an id, its text, its attributes)`)
-    if (tag === 'Symbol') this.fail('symbol', `is a boxed symbol, which ${DROP}`)
-    if (tag === 'Arguments') this.fail('arguments', 'is an arguments object, which structured clone refuses too: copy it into an array (Array.from(arguments))')
-    if (tag === 'URL' || tag === 'URLSearchParams') this.fail(tag, `is a ${tag}, which structured clone refuses too: send its text (String(value)) instead`)
-    return this.fail(tag, `is a ${tag}, which ${DROP}`)
+    if (node) this.#fail('DOM node', `is a DOM node (${tag}), which cannot leave its page: send the data you need from it (an id, its text, its attributes)`)
+    if (tag === 'Symbol') this.#fail('symbol', `is a boxed symbol, which ${DROP}`)
+    if (tag === 'Arguments') this.#fail('arguments', 'is an arguments object, which structured clone refuses too: copy it into an array (Array.from(arguments))')
+    if (tag === 'URL' || tag === 'URLSearchParams') this.#fail(tag, `is a ${tag}, which structured clone refuses too: send its text (String(value)) instead`)
+    return this.#fail(tag, `is a ${tag}, which ${DROP}`)
   }
 
-  private unreadable(err: unknown): never {
-    if (isOverflow(err)) return this.fail('too deep', TOO_DEEP)
-    return this.fail('unreadable', `could not be read (${describeError(err)}): a getter threw, or it is a revoked Proxy; make it readable, or leave it out`)
+  #unreadable(err: unknown): never {
+    if (isOverflow(err)) return this.#fail('too deep', TOO_DEEP)
+    return this.#fail('unreadable', `could not be read (${describeError(err)}): a getter threw, or it is a revoked Proxy; make it readable, or leave it out`)
   }
 
-  private fail(kind: string, detail: string): never {
+  #fail(kind: string, detail: string): never {
     throw new UnencodableValueError(this.path(), kind, detail)
   }
 
   /** `root.items[3].cb`, `root.m.get("k")`, `root.s.values()[2]`, at most ~400 characters. */
   path(): string {
     let p = this.root
-    const s = this.segments
+    const s = this.#segments
     for (let i = 0; i < s.length; i++) {
       const seg = s[i]
       if (seg === MAP_KEY || seg === MAP_VALUE || seg === SET_ITEM) {
